@@ -1,0 +1,51 @@
+# The two commands a newcomer needs: `make run` and `make test`.
+SHELL := /bin/bash
+PYTHON ?= python3
+UV := $(shell command -v uv 2>/dev/null || echo $(HOME)/.local/bin/uv)
+export UV_PROJECT_ENVIRONMENT ?= .venv
+
+.PHONY: run test lint install unit contract integration migrate fmt clean check-compose
+
+# uv: installed for this user when missing (needs only Python and the package index).
+$(UV):
+	$(PYTHON) -m pip install --user --quiet uv || $(PYTHON) -m pip install --quiet uv
+
+.venv/.synced: pyproject.toml uv.lock | $(UV)
+	$(UV) sync --frozen
+	touch $@
+
+install: .venv/.synced
+
+run: install
+	$(UV) run --frozen lms serve
+
+migrate: install
+	$(UV) run --frozen lms migrate
+
+test: install
+	$(UV) run --frozen pytest tests/unit tests/contract tests/integration
+
+unit: install
+	$(UV) run --frozen pytest tests/unit
+
+contract: install
+	$(UV) run --frozen pytest tests/contract
+
+integration: install
+	$(UV) run --frozen pytest tests/integration
+
+lint: install check-compose
+	$(UV) run --frozen ruff check src tests
+	$(UV) run --frozen ruff format --check src tests
+	$(UV) run --frozen mypy
+	$(UV) run --frozen lint-imports
+
+check-compose: install
+	$(UV) run --frozen check-jsonschema --builtin-schema vendor.compose-spec compose.yaml
+
+fmt: install
+	$(UV) run --frozen ruff format src tests
+	$(UV) run --frozen ruff check --fix src tests
+
+clean:
+	rm -rf .venv .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,62 @@
+"""Logins and TOTP steps in memory (tests and embedders)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from uuid import UUID
+
+from lms_domain.identity.ports import RotateOutcome
+
+__all__ = ["MemorySessionStore"]
+
+
+@dataclass
+class _Session:
+    user_id: UUID
+    refresh_id: UUID
+    revoked: bool
+    expires_at: datetime
+
+
+class MemorySessionStore:
+    def __init__(self) -> None:
+        self._sessions: dict[UUID, _Session] = {}
+        self._steps: set[tuple[UUID, int]] = set()
+
+    def _live(self, session_id: UUID) -> _Session | None:
+        s = self._sessions.get(session_id)
+        return s if s and not s.revoked and s.expires_at > datetime.now(UTC) else None
+
+    async def open(self, *, session_id: UUID, user_id: UUID, refresh_id: UUID, expires_at: datetime) -> None:
+        self._sessions[session_id] = _Session(user_id, refresh_id, False, expires_at)
+
+    async def rotate(
+        self, *, session_id: UUID, presented_refresh_id: UUID, new_refresh_id: UUID, expires_at: datetime
+    ) -> RotateOutcome:
+        s = self._live(session_id)
+        if s is None:
+            return RotateOutcome.REVOKED
+        if s.refresh_id != presented_refresh_id:
+            s.revoked = True
+            return RotateOutcome.REUSED
+        s.refresh_id, s.expires_at = new_refresh_id, expires_at
+        return RotateOutcome.ROTATED
+
+    async def is_active(self, session_id: UUID) -> bool:
+        return self._live(session_id) is not None
+
+    async def revoke(self, session_id: UUID) -> None:
+        if s := self._sessions.get(session_id):
+            s.revoked = True
+
+    async def revoke_user(self, user_id: UUID, *, keep: UUID | None = None) -> None:
+        for sid, s in self._sessions.items():
+            if s.user_id == user_id and sid != keep:
+                s.revoked = True
+
+    async def use_totp_step(self, user_id: UUID, step: int) -> bool:
+        if (user_id, step) in self._steps:
+            return False
+        self._steps.add((user_id, step))
+        return True

@@ -1,0 +1,95 @@
+"""Every repository over plain dicts, with copy-in/copy-out and commit/rollback."""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from types import TracebackType
+from typing import Any, Self
+from uuid import UUID
+
+from lms_domain.identity.entities import User
+from lms_domain.identity.ports import EmailTaken
+from lms_domain.shared.actors import Role
+from lms_domain.shared.pagination import PageRequest
+
+__all__ = ["MemoryState", "MemoryUnitOfWork"]
+
+
+@dataclass
+class MemoryState:
+    """What the in-memory database holds; share one between units of work."""
+
+    users: dict[UUID, User] = field(default_factory=dict)
+
+    def snapshot(self) -> dict[str, Any]:
+        return {name: copy.deepcopy(value) for name, value in vars(self).items()}
+
+    def restore(self, snapshot: dict[str, Any]) -> None:
+        for name, value in snapshot.items():
+            setattr(self, name, value)
+
+
+class MemoryUserRepository:
+    def __init__(self, state: MemoryState) -> None:
+        self._state = state
+
+    async def get(self, user_id: UUID) -> User | None:
+        user = self._state.users.get(user_id)
+        return copy.deepcopy(user) if user else None
+
+    async def get_by_email(self, email: str) -> User | None:
+        for user in self._state.users.values():
+            if user.email == email.lower():
+                return copy.deepcopy(user)
+        return None
+
+    async def add(self, user: User) -> None:
+        if any(u.email == user.email for u in self._state.users.values()):
+            raise EmailTaken(user.email)
+        self._state.users[user.id] = copy.deepcopy(user)
+
+    async def update(self, user: User) -> None:
+        if user.id in self._state.users:
+            self._state.users[user.id] = copy.deepcopy(user)
+
+    async def list(
+        self, *, page: PageRequest, role: Role | None = None, query: str | None = None
+    ) -> tuple[Sequence[User], int]:
+        found = [
+            u
+            for u in self._state.users.values()
+            if (role is None or u.role is role)
+            and (not query or query.lower() in u.email or query.lower() in u.full_name.lower())
+        ]
+        found.sort(key=lambda u: (u.created_at, u.id))
+        return [copy.deepcopy(u) for u in found[page.offset : page.offset + page.page_size]], len(found)
+
+
+class MemoryUnitOfWork:
+    """Changes are made on the shared state and undone unless committed."""
+
+    def __init__(self, state: MemoryState) -> None:
+        self.state = state
+        self._snapshot: dict[str, Any] | None = None
+        self.commits = 0
+
+    @property
+    def users(self) -> MemoryUserRepository:
+        return MemoryUserRepository(self.state)
+
+    async def __aenter__(self) -> Self:
+        self._snapshot = self.state.snapshot()
+        return self
+
+    async def __aexit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        if self._snapshot is not None:
+            self.state.restore(self._snapshot)
+        self._snapshot = None
+
+    async def commit(self) -> None:
+        self._snapshot = None
+        self.commits += 1

@@ -1,0 +1,78 @@
+"""Login lockout and rate limiting shared by every worker and instance."""
+
+from __future__ import annotations
+
+import time
+
+from redis.asyncio import Redis
+
+from lms_adapters.redis.client import REDIS_DOWN
+from lms_domain.shared.errors import Unavailable
+
+__all__ = ["RedisLoginThrottle", "RedisRateLimiter"]
+
+# KEYS: failures, lock. ARGV: threshold, lock seconds. Returns 1 when the key is now locked.
+_FAIL = """
+local n = redis.call('INCR', KEYS[1])
+redis.call('EXPIRE', KEYS[1], ARGV[2])
+if n >= tonumber(ARGV[1]) then
+  redis.call('SET', KEYS[2], '1', 'EX', ARGV[2])
+  redis.call('DEL', KEYS[1])
+  return 1
+end
+return 0
+"""
+
+# KEYS: counter. ARGV: window seconds. Returns the count and the ttl in one round trip.
+_HIT = """
+local n = redis.call('INCR', KEYS[1])
+if n == 1 then redis.call('EXPIRE', KEYS[1], ARGV[1]) end
+return {n, redis.call('TTL', KEYS[1])}
+"""
+
+
+class RedisLoginThrottle:
+    """Fails closed: without Redis, logins answer 503 rather than skip the lockout."""
+
+    def __init__(self, redis: Redis, prefix: str = "lms") -> None:
+        self._r, self._p = redis, prefix
+        self._fail = redis.register_script(_FAIL)
+
+    def _keys(self, key: str) -> list[str]:
+        return [f"{self._p}:login-fail:{key}", f"{self._p}:login-lock:{key}"]
+
+    async def is_locked(self, key: str) -> bool:
+        try:
+            return bool(await self._r.exists(self._keys(key)[1]))
+        except REDIS_DOWN as e:
+            raise Unavailable("The lockout store is not available") from e
+
+    async def record_failure(self, key: str, *, threshold: int, lock_seconds: int) -> bool:
+        try:
+            return bool(await self._fail(keys=self._keys(key), args=[threshold, lock_seconds]))
+        except REDIS_DOWN as e:
+            raise Unavailable("The lockout store is not available") from e
+
+    async def reset(self, key: str) -> None:
+        try:
+            await self._r.delete(*self._keys(key))
+        except REDIS_DOWN as e:
+            raise Unavailable("The lockout store is not available") from e
+
+
+class RedisRateLimiter:
+    """Fixed windows in Redis; when Redis does not answer, ``fallback`` (per process) decides."""
+
+    def __init__(self, redis: Redis, fallback: object | None = None, prefix: str = "lms") -> None:
+        self._r, self._p, self._fallback = redis, prefix, fallback
+        self._hit = redis.register_script(_HIT)
+
+    async def hit(self, key: str, *, limit: int, window_seconds: int) -> int:
+        window = int(time.time() // window_seconds)
+        try:
+            count, ttl = await self._hit(keys=[f"{self._p}:rate:{key}:{window}"], args=[window_seconds])
+        except REDIS_DOWN:
+            if self._fallback is None:
+                return 0
+            return int(await self._fallback.hit(key, limit=limit, window_seconds=window_seconds))  # type: ignore[attr-defined]
+        return 0 if int(count) <= limit else max(1, int(ttl))

@@ -1,0 +1,1 @@
+"""SQLAlchemy adapters: PostgreSQL (psycopg) in production, SQLite (aiosqlite) embedded."""

@@ -1,0 +1,1 @@
+"""Alembic migrations, shipped with the adapter so an installed package can migrate."""

@@ -1,0 +1,1 @@
+"""Repositories: Core tables paired with row/entity functions. They never commit."""

@@ -1,0 +1,108 @@
+"""Users in SQL."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+from uuid import UUID
+
+from sqlalchemy import func, insert, or_, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from lms_adapters.sql.tables import users
+from lms_domain.identity.entities import User
+from lms_domain.identity.ports import EmailTaken
+from lms_domain.shared.actors import Role
+from lms_domain.shared.pagination import PageRequest
+
+__all__ = ["SqlUserRepository", "escape_like"]
+
+
+def escape_like(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def _user_row(user: User) -> dict[str, Any]:
+    return {
+        "id": user.id,
+        "email": user.email,
+        "full_name": user.full_name,
+        "password_hash": user.password_hash,
+        "role": user.role.value,
+        "is_active": user.is_active,
+        "mfa_enabled": user.mfa_enabled,
+        "mfa_secret": user.mfa_secret,
+        "created_at": user.created_at,
+        "updated_at": user.updated_at,
+        "last_login_at": user.last_login_at,
+    }
+
+
+def _user(row: Any) -> User:
+    return User(
+        id=row.id,
+        email=row.email,
+        full_name=row.full_name,
+        password_hash=row.password_hash,
+        role=Role(row.role),
+        is_active=row.is_active,
+        mfa_enabled=row.mfa_enabled,
+        mfa_secret=row.mfa_secret,
+        created_at=row.created_at,
+        updated_at=row.updated_at,
+        last_login_at=row.last_login_at,
+    )
+
+
+class SqlUserRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self._s = session
+
+    async def get(self, user_id: UUID) -> User | None:
+        row = (await self._s.execute(select(users).where(users.c.id == user_id))).first()
+        return _user(row) if row else None
+
+    async def get_by_email(self, email: str) -> User | None:
+        row = (await self._s.execute(select(users).where(users.c.email == email.lower()))).first()
+        return _user(row) if row else None
+
+    async def add(self, user: User) -> None:
+        try:
+            async with self._s.begin_nested():
+                await self._s.execute(insert(users).values(**_user_row(user)))
+        except IntegrityError as e:
+            raise EmailTaken(user.email) from e
+
+    async def update(self, user: User) -> None:
+        row = _user_row(user)
+        del row["id"], row["created_at"]
+        await self._s.execute(update(users).where(users.c.id == user.id).values(**row))
+
+    async def list(
+        self, *, page: PageRequest, role: Role | None = None, query: str | None = None
+    ) -> tuple[Sequence[User], int]:
+        conditions = []
+        if role is not None:
+            conditions.append(users.c.role == role.value)
+        if query:
+            pattern = f"%{escape_like(query.lower())}%"
+            conditions.append(
+                or_(
+                    users.c.email.like(pattern, escape="\\"),
+                    func.lower(users.c.full_name).like(pattern, escape="\\"),
+                )
+            )
+        total = (
+            await self._s.execute(select(func.count()).select_from(users).where(*conditions))
+        ).scalar_one()
+        rows = (
+            await self._s.execute(
+                select(users)
+                .where(*conditions)
+                .order_by(users.c.created_at, users.c.id)
+                .limit(page.page_size)
+                .offset(page.offset)
+            )
+        ).all()
+        return [_user(r) for r in rows], total

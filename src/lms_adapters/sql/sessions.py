@@ -1,0 +1,93 @@
+"""Logins, refresh rotation, revocation and used TOTP steps in SQL (survive restarts)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from uuid import UUID
+
+from sqlalchemy import delete, insert, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from lms_adapters.sql.tables import auth_sessions, used_totp_steps
+from lms_domain.identity.ports import RotateOutcome
+
+__all__ = ["SqlSessionStore"]
+
+
+class SqlSessionStore:
+    def __init__(self, engine: AsyncEngine) -> None:
+        self._engine = engine
+
+    async def open(self, *, session_id: UUID, user_id: UUID, refresh_id: UUID, expires_at: datetime) -> None:
+        async with self._engine.begin() as conn:
+            await conn.execute(
+                delete(auth_sessions).where(
+                    auth_sessions.c.user_id == user_id, auth_sessions.c.expires_at < datetime.now(UTC)
+                )
+            )
+            await conn.execute(
+                insert(auth_sessions).values(
+                    id=session_id,
+                    user_id=user_id,
+                    refresh_id=refresh_id,
+                    revoked=False,
+                    expires_at=expires_at,
+                )
+            )
+
+    async def rotate(
+        self, *, session_id: UUID, presented_refresh_id: UUID, new_refresh_id: UUID, expires_at: datetime
+    ) -> RotateOutcome:
+        async with self._engine.begin() as conn:
+            live = (
+                auth_sessions.c.id == session_id,
+                auth_sessions.c.revoked.is_(False),
+                auth_sessions.c.expires_at > datetime.now(UTC),
+            )
+            done = await conn.execute(
+                update(auth_sessions)
+                .where(*live, auth_sessions.c.refresh_id == presented_refresh_id)
+                .values(refresh_id=new_refresh_id, expires_at=expires_at)
+            )
+            if done.rowcount == 1:
+                return RotateOutcome.ROTATED
+            reused = await conn.execute(update(auth_sessions).where(*live).values(revoked=True))
+            return RotateOutcome.REUSED if reused.rowcount else RotateOutcome.REVOKED
+
+    async def is_active(self, session_id: UUID) -> bool:
+        async with self._engine.connect() as conn:
+            row = (
+                await conn.execute(
+                    select(auth_sessions.c.revoked, auth_sessions.c.expires_at).where(
+                        auth_sessions.c.id == session_id
+                    )
+                )
+            ).first()
+        return row is not None and not row.revoked and row.expires_at > datetime.now(UTC)
+
+    async def revoke(self, session_id: UUID) -> None:
+        async with self._engine.begin() as conn:
+            await conn.execute(
+                update(auth_sessions).where(auth_sessions.c.id == session_id).values(revoked=True)
+            )
+
+    async def revoke_user(self, user_id: UUID, *, keep: UUID | None = None) -> None:
+        condition = [auth_sessions.c.user_id == user_id]
+        if keep is not None:
+            condition.append(auth_sessions.c.id != keep)
+        async with self._engine.begin() as conn:
+            await conn.execute(update(auth_sessions).where(*condition).values(revoked=True))
+
+    async def use_totp_step(self, user_id: UUID, step: int) -> bool:
+        try:
+            async with self._engine.begin() as conn:
+                await conn.execute(insert(used_totp_steps).values(user_id=user_id, step=step))
+                await conn.execute(
+                    delete(used_totp_steps).where(
+                        used_totp_steps.c.user_id == user_id, used_totp_steps.c.step < step - 10
+                    )
+                )
+        except IntegrityError:
+            return False
+        return True

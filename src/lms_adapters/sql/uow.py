@@ -1,0 +1,64 @@
+"""The unit of work: one session, one transaction, every repository."""
+
+from __future__ import annotations
+
+from types import TracebackType
+from typing import Self
+
+from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from lms_adapters.sql.repositories.identity import SqlUserRepository
+from lms_domain.shared.errors import Unavailable
+
+__all__ = ["SqlUnitOfWork"]
+
+
+class SqlUnitOfWork:
+    """Leaving without ``commit()`` rolls back. Repositories are created per entry."""
+
+    def __init__(self, sessionmaker: async_sessionmaker[AsyncSession]) -> None:
+        self._sessionmaker = sessionmaker
+        self._session: AsyncSession | None = None
+
+    @property
+    def session(self) -> AsyncSession:
+        if self._session is None:
+            raise RuntimeError("the unit of work is not open")
+        return self._session
+
+    @property
+    def users(self) -> SqlUserRepository:
+        return SqlUserRepository(self.session)
+
+    async def __aenter__(self) -> Self:
+        if self._session is not None:
+            raise RuntimeError("the unit of work is already open")
+        self._session = self._sessionmaker()
+        try:
+            await self._session.begin()
+        except (OperationalError, OSError) as e:
+            await self._session.close()
+            self._session = None
+            raise Unavailable("The database is not available") from e
+        return self
+
+    async def __aexit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        session, self._session = self._session, None
+        if session is None:
+            return
+        try:
+            await session.rollback()
+        finally:
+            await session.close()
+        if isinstance(exc, OperationalError | DBAPIError) and _is_connection_error(exc):
+            raise Unavailable("The database is not available") from exc
+
+    async def commit(self) -> None:
+        await self.session.commit()
+
+
+def _is_connection_error(exc: BaseException) -> bool:
+    return bool(getattr(exc, "connection_invalidated", False)) or isinstance(exc, OperationalError)

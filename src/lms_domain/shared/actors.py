@@ -1,0 +1,36 @@
+"""Who is asking: the authenticated caller as the domain sees it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+from uuid import UUID
+
+__all__ = ["Actor", "Role"]
+
+
+class Role(StrEnum):
+    STUDENT = "student"
+    INSTRUCTOR = "instructor"
+    ADMIN = "admin"
+
+
+@dataclass(frozen=True, slots=True)
+class Actor:
+    """An authenticated user; ``session_id`` names the login the token belongs to."""
+
+    user_id: UUID
+    role: Role
+    session_id: UUID | None = None
+
+    @property
+    def is_admin(self) -> bool:
+        return self.role is Role.ADMIN
+
+    @property
+    def is_staff(self) -> bool:
+        """Instructors and admins: the roles that author content."""
+        return self.role in (Role.INSTRUCTOR, Role.ADMIN)
+
+    def owns_or_admin(self, owner_id: UUID) -> bool:
+        return self.is_admin or self.user_id == owner_id

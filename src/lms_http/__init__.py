@@ -1,0 +1,1 @@
+"""The HTTP API: Litestar controllers, msgspec DTOs and the composition root."""

@@ -1,0 +1,131 @@
+"""The Litestar application factory."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import msgspec
+from litestar import Litestar, Request, Router, get
+from litestar.config.cors import CORSConfig
+from litestar.datastructures import State
+from litestar.di import Provide
+from litestar.exceptions import SerializationException
+from litestar.openapi import OpenAPIConfig
+from litestar.openapi.plugins import SwaggerRenderPlugin
+from litestar.openapi.spec import Components, SecurityScheme
+
+from lms_domain.shared.errors import InvalidField
+from lms_http.auth import provide_actor, provide_admin, provide_optional_actor, provide_staff
+from lms_http.container import USE_CASES, Container
+from lms_http.controllers.auth import AuthController
+from lms_http.controllers.health import HealthController
+from lms_http.controllers.users import UserController
+from lms_http.errors import exception_handlers
+from lms_http.middleware import find_bad_value, make_rate_limit_middleware, make_security_middleware
+from lms_http.openapi import fix_openapi
+from lms_http.settings import Settings
+
+__all__ = ["create_app"]
+
+MAX_JSON_BODY = 1024 * 1024
+log = logging.getLogger("lms")
+
+
+def _provider(factory: Any) -> Provide:
+    return Provide(lambda: factory(), sync_to_thread=False)
+
+
+async def _guard_input(request: Request[Any, Any, Any]) -> None:
+    """422 for NUL characters anywhere, and for NaN or infinite numbers in JSON bodies."""
+    if b"%00" in request.scope.get("query_string", b"") or "\x00" in request.scope["path"]:
+        raise InvalidField("query", "Text must not contain NUL characters")
+    if request.method not in ("POST", "PUT", "PATCH"):
+        return
+    if not request.headers.get("content-type", "").startswith("application/json"):
+        return
+    body = await request.body()
+    if not body:
+        return
+    try:
+        value = msgspec.json.decode(body)
+    except msgspec.DecodeError as e:
+        raise SerializationException(str(e)) from e
+    if bad := find_bad_value(value):
+        where, message = bad
+        raise InvalidField(".".join(str(p) for p in where), message)
+
+
+def create_app(settings: Settings, container: Container | None = None) -> Litestar:
+    container = container or Container(settings=settings)
+
+    dependencies: dict[str, Provide] = {name: _provider(getattr(container, name)) for name in USE_CASES}
+    dependencies.update(
+        {
+            "actor": Provide(provide_actor),
+            "optional_actor": Provide(provide_optional_actor),
+            "staff": Provide(provide_staff),
+            "admin": Provide(provide_admin),
+            "engine": _provider(container.engine),
+            "redis_client": Provide(
+                lambda: container.redis() if settings.redis_url else None, sync_to_thread=False
+            ),
+        }
+    )
+    api = Router(
+        "/api/v1",
+        route_handlers=[HealthController, AuthController, UserController],
+        dependencies=dependencies,
+    )
+
+    @get("/openapi.json", include_in_schema=False, sync_to_thread=False)
+    def openapi_json(request: Request[Any, Any, Any]) -> dict[str, Any]:
+        return request.app.openapi_schema.to_schema()
+
+    async def on_startup(app: Litestar) -> None:
+        fix_openapi(app.openapi_schema)
+        if settings.admin_email and settings.admin_password:
+            await container.ensure_admin()(email=settings.admin_email, password=settings.admin_password)
+
+    async def on_shutdown(_: Litestar) -> None:
+        if settings.redis_url:
+            await container.redis().aclose()
+        await container.engine().dispose()
+
+    openapi = OpenAPIConfig(
+        title="LMS Backend",
+        version="1.0.0",
+        path="/docs",
+        description="Courses, lessons, enrollments, quizzes, certificates and files, under /api/v1.",
+        render_plugins=[SwaggerRenderPlugin(path="/")],
+        components=Components(
+            security_schemes={
+                "BearerToken": SecurityScheme(type="http", scheme="bearer", bearer_format="JWT")
+            }
+        ),
+        security=[{"BearerToken": []}],
+    )
+    return Litestar(
+        route_handlers=[api, openapi_json],
+        exception_handlers=exception_handlers,
+        before_request=_guard_input,
+        middleware=[
+            make_security_middleware(settings),
+            make_rate_limit_middleware(settings, container.rate_limiter, container.token_codec),
+        ],
+        cors_config=CORSConfig(
+            allow_origins=list(settings.cors_origins),
+            allow_credentials=False,
+            allow_methods=["GET", "POST", "PATCH", "PUT", "DELETE"],
+            allow_headers=["Authorization", "Content-Type", "Idempotency-Key", "X-Request-ID"],
+            expose_headers=["X-Request-ID", "Retry-After"],
+        )
+        if settings.cors_origins
+        else None,
+        openapi_config=openapi,
+        on_startup=[on_startup],
+        on_shutdown=[on_shutdown],
+        request_max_body_size=MAX_JSON_BODY,
+        debug=False,
+        state=State({"container": container}),
+    )

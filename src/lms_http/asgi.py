@@ -1,0 +1,16 @@
+"""The ASGI application for servers (``uvicorn lms_http.asgi:app``)."""
+
+from __future__ import annotations
+
+import sys
+
+from lms_http.app import create_app
+from lms_http.settings import ConfigError, load_settings
+
+try:
+    settings = load_settings()
+except ConfigError as e:
+    print(f"configuration error: {e}", file=sys.stderr)
+    raise SystemExit(2) from None
+
+app = create_app(settings)

@@ -1,0 +1,88 @@
+"""The ``lms`` command: serve, migrate, create-user."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import getpass
+import logging
+import os
+import sys
+
+from lms_domain.shared.actors import Role
+from lms_domain.shared.errors import DomainError
+from lms_http.settings import ConfigError, Settings, load_settings
+
+__all__ = ["main"]
+
+
+def _settings() -> Settings:
+    try:
+        return load_settings()
+    except ConfigError as e:
+        print(f"configuration error: {e}", file=sys.stderr)
+        raise SystemExit(2) from None
+
+
+def migrate(settings: Settings) -> None:
+    from lms_adapters.sql.migrate import upgrade
+
+    upgrade(settings.database_url)
+
+
+def serve(settings: Settings) -> None:
+    import uvicorn
+
+    migrate(settings)  # once, before any worker starts
+    os.environ.setdefault("LMS_SECRET_KEY", settings.secret_key)  # workers share the key
+    uvicorn.run(
+        "lms_http.asgi:app",
+        host=settings.host,
+        port=settings.port,
+        workers=settings.workers,
+        log_level=settings.log_level.lower(),
+        server_header=False,
+        proxy_headers=False,
+        timeout_graceful_shutdown=30,
+        access_log=False,
+    )
+
+
+async def _create_user(settings: Settings, email: str, role: Role, password: str, name: str | None) -> str:
+    from lms_http.container import Container
+
+    container = Container(settings=settings)
+    try:
+        user = await container.create_user()(email=email, password=password, role=role, full_name=name)
+    finally:
+        await container.engine().dispose()
+    return f"created {user.role.value} {user.email} ({user.id})"
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="lms", description="LMS backend")
+    sub = parser.add_subparsers(dest="command", required=True)
+    sub.add_parser("serve", help="migrate, then serve on LMS_HOST:LMS_PORT with LMS_WORKERS workers")
+    sub.add_parser("migrate", help="apply database migrations")
+    create = sub.add_parser("create-user", help="create a user with any role")
+    create.add_argument("email")
+    create.add_argument("--role", choices=[r.value for r in Role], default=Role.STUDENT.value)
+    create.add_argument("--password", help="read from a prompt when omitted")
+    create.add_argument("--name", help="full name (default: the e-mail's local part)")
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(message)s")
+    logging.getLogger("alembic").setLevel(logging.WARNING)
+    settings = _settings()
+    if args.command == "migrate":
+        migrate(settings)
+        print("database is up to date")
+    elif args.command == "serve":
+        serve(settings)
+    elif args.command == "create-user":
+        password = args.password or getpass.getpass("Password: ")
+        migrate(settings)
+        try:
+            print(asyncio.run(_create_user(settings, args.email, Role(args.role), password, args.name)))
+        except DomainError as e:
+            print(f"error: {e.message}", file=sys.stderr)
+            raise SystemExit(1) from None

@@ -1,0 +1,149 @@
+"""The composition root: the one place that chooses adapters and builds use cases."""
+
+from __future__ import annotations
+
+from dependency_injector import containers, providers
+from sqlalchemy.ext.asyncio import async_sessionmaker
+
+from lms_adapters.local.counters import InProcessLoginThrottle, InProcessRateLimiter
+from lms_adapters.local.passwords import Argon2PasswordHasher
+from lms_adapters.local.system import SystemClock, UuidGenerator
+from lms_adapters.local.tokens import JwtTokenCodec
+from lms_adapters.local.totp import PyotpTotpService
+from lms_adapters.redis.client import make_redis
+from lms_adapters.redis.counters import RedisLoginThrottle, RedisRateLimiter
+from lms_adapters.redis.sessions import RedisSessionStore
+from lms_adapters.sql.engine import make_engine
+from lms_adapters.sql.sessions import SqlSessionStore
+from lms_adapters.sql.uow import SqlUnitOfWork
+from lms_domain.identity import use_cases as identity
+from lms_http.settings import Settings
+
+__all__ = ["Container"]
+
+
+def _state_backend(settings: Settings) -> str:
+    return "redis" if settings.redis_url else "local"
+
+
+class Container(containers.DeclarativeContainer):
+    settings = providers.Dependency(instance_of=Settings)
+    state_backend = providers.Callable(_state_backend, settings)
+
+    clock = providers.Singleton(SystemClock)
+    ids = providers.Singleton(UuidGenerator)
+
+    engine = providers.Singleton(make_engine, settings.provided.database_url)
+    sessionmaker = providers.Singleton(async_sessionmaker, engine, expire_on_commit=False)
+    uow = providers.Factory(SqlUnitOfWork, sessionmaker=sessionmaker)
+
+    redis = providers.Singleton(make_redis, settings.provided.redis_url)
+    local_rate_limiter = providers.Singleton(InProcessRateLimiter)
+
+    sessions = providers.Selector(
+        state_backend,
+        redis=providers.Singleton(RedisSessionStore, redis),
+        local=providers.Singleton(SqlSessionStore, engine),
+    )
+    login_throttle = providers.Selector(
+        state_backend,
+        redis=providers.Singleton(RedisLoginThrottle, redis),
+        local=providers.Singleton(InProcessLoginThrottle),
+    )
+    rate_limiter = providers.Selector(
+        state_backend,
+        redis=providers.Singleton(RedisRateLimiter, redis, fallback=local_rate_limiter),
+        local=local_rate_limiter,
+    )
+
+    hasher = providers.Singleton(
+        Argon2PasswordHasher,
+        memory_cost=settings.provided.argon2_memory_kib,
+        time_cost=settings.provided.argon2_time_cost,
+        max_concurrent=settings.provided.max_concurrent_hashes,
+    )
+    token_codec = providers.Singleton(JwtTokenCodec, settings.provided.secret_key)
+    totp = providers.Singleton(PyotpTotpService)
+    auth_policy = providers.Singleton(
+        identity.AuthPolicy,
+        access_token_minutes=settings.provided.access_token_minutes,
+        refresh_token_days=settings.provided.refresh_token_days,
+        lockout_threshold=settings.provided.lockout_threshold,
+        lockout_seconds=providers.Callable(lambda s: s.lockout_minutes * 60, settings),
+    )
+
+    # identity
+    register = providers.Factory(
+        identity.Register,
+        uow=uow,
+        hasher=hasher,
+        codec=token_codec,
+        sessions=sessions,
+        clock=clock,
+        ids=ids,
+        policy=auth_policy,
+    )
+    login = providers.Factory(
+        identity.Login,
+        uow=uow,
+        hasher=hasher,
+        throttle=login_throttle,
+        codec=token_codec,
+        sessions=sessions,
+        clock=clock,
+        ids=ids,
+        policy=auth_policy,
+    )
+    mfa_login = providers.Factory(
+        identity.MfaLogin,
+        uow=uow,
+        hasher=hasher,
+        throttle=login_throttle,
+        codec=token_codec,
+        sessions=sessions,
+        totp=totp,
+        clock=clock,
+        ids=ids,
+        policy=auth_policy,
+    )
+    refresh_tokens = providers.Factory(
+        identity.RefreshTokens,
+        uow=uow,
+        codec=token_codec,
+        sessions=sessions,
+        clock=clock,
+        ids=ids,
+        policy=auth_policy,
+    )
+    authenticate = providers.Factory(identity.Authenticate, uow=uow, codec=token_codec, sessions=sessions)
+    logout = providers.Factory(identity.Logout, sessions=sessions)
+    get_user = providers.Factory(identity.GetUser, uow=uow)
+    update_profile = providers.Factory(identity.UpdateProfile, uow=uow, clock=clock)
+    change_password = providers.Factory(
+        identity.ChangePassword, uow=uow, hasher=hasher, sessions=sessions, clock=clock
+    )
+    enable_mfa = providers.Factory(identity.EnableMfa, uow=uow, totp=totp, clock=clock)
+    verify_mfa = providers.Factory(identity.VerifyMfa, uow=uow, totp=totp, sessions=sessions, clock=clock)
+    disable_mfa = providers.Factory(identity.DisableMfa, uow=uow, totp=totp, sessions=sessions, clock=clock)
+    list_users = providers.Factory(identity.ListUsers, uow=uow)
+    admin_update_user = providers.Factory(identity.AdminUpdateUser, uow=uow, sessions=sessions, clock=clock)
+    create_user = providers.Factory(identity.CreateUser, uow=uow, hasher=hasher, clock=clock, ids=ids)
+    ensure_admin = providers.Factory(identity.EnsureAdmin, uow=uow, create_user=create_user, clock=clock)
+
+
+USE_CASES: tuple[str, ...] = (
+    "register",
+    "login",
+    "mfa_login",
+    "refresh_tokens",
+    "authenticate",
+    "logout",
+    "get_user",
+    "update_profile",
+    "change_password",
+    "enable_mfa",
+    "verify_mfa",
+    "disable_mfa",
+    "list_users",
+    "admin_update_user",
+)

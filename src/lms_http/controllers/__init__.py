@@ -1,0 +1,1 @@
+"""Thin controllers: parse, call one use case, shape the answer."""

@@ -1,0 +1,85 @@
+"""/users: the caller's profile, and user administration."""
+
+from __future__ import annotations
+
+from typing import Annotated
+from uuid import UUID
+
+from litestar import Controller, get, patch, post
+from litestar.di import NamedDependency
+from litestar.params import FromPath, JSONBody, QueryParameter
+
+from lms_domain.identity import use_cases as uc
+from lms_domain.shared.actors import Actor, Role
+from lms_http.dto.identity import AdminUserUpdate, PasswordChangeIn, ProfileUpdate, UserOut, UserPage
+from lms_http.errors import errors
+from lms_http.params import PageNumber, PageSize, page_request
+
+__all__ = ["UserController"]
+
+Search = Annotated[str | None, QueryParameter(max_length=255, description="Search in e-mail and name")]
+
+
+class UserController(Controller):
+    path, tags = "/users", ["users"]
+
+    @get("/me", responses=errors(401, 429, 503))
+    async def me(self, actor: NamedDependency[Actor], get_user: NamedDependency[uc.GetUser]) -> UserOut:
+        """The signed-in user's profile."""
+        return UserOut.of(await get_user(actor=actor))
+
+    @patch("/me", responses=errors(401, 422, 429, 503))
+    async def update_me(
+        self,
+        data: JSONBody[ProfileUpdate],
+        actor: NamedDependency[Actor],
+        update_profile: NamedDependency[uc.UpdateProfile],
+    ) -> UserOut:
+        """Change the signed-in user's own name (other fields are ignored)."""
+        return UserOut.of(await update_profile(actor=actor, full_name=data.full_name))
+
+    @post("/me/password", status_code=204, responses=errors(400, 401, 422, 429, 503))
+    async def change_password(
+        self,
+        data: JSONBody[PasswordChangeIn],
+        actor: NamedDependency[Actor],
+        change_password: NamedDependency[uc.ChangePassword],
+    ) -> None:
+        """Change the password; every other login of the user is revoked."""
+        await change_password(
+            actor=actor, current_password=data.current_password, new_password=data.new_password
+        )
+
+    @get("/", responses=errors(401, 403, 422, 429, 503))
+    async def list_users(
+        self,
+        actor: NamedDependency[Actor],
+        list_users: NamedDependency[uc.ListUsers],
+        page: PageNumber = 1,
+        page_size: PageSize = 20,
+        role: Annotated[Role | None, QueryParameter()] = None,
+        q: Search = None,
+    ) -> UserPage:
+        """List users (admin), optionally by role or matching e-mail or name."""
+        return UserPage.of(
+            await list_users(actor=actor, page=page_request(page, page_size), role=role, query=q)
+        )
+
+    @patch("/{user_id:uuid}", responses=errors(400, 401, 403, 404, 422, 429, 503))
+    async def update_user(
+        self,
+        user_id: FromPath[UUID],
+        data: JSONBody[AdminUserUpdate],
+        actor: NamedDependency[Actor],
+        admin_update_user: NamedDependency[uc.AdminUpdateUser],
+    ) -> UserOut:
+        """Change a user's role, active flag or name (admin). Deactivation revokes their tokens."""
+        return UserOut.of(
+            await admin_update_user(
+                actor=actor,
+                user_id=user_id,
+                role=data.role,
+                is_active=data.is_active,
+                full_name=data.full_name,
+            )
+        )

@@ -1,0 +1,1 @@
+"""msgspec request and response bodies, one module per area."""

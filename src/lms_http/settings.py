@@ -1,0 +1,198 @@
+"""Configuration from ``LMS_*`` environment variables (and an optional ``.env``), read once."""
+
+from __future__ import annotations
+
+import ipaddress
+import os
+import re
+import secrets
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal
+
+__all__ = ["ConfigError", "RateLimit", "Settings", "load_settings"]
+
+
+class ConfigError(ValueError):
+    """A bad configuration value; the message names the variable."""
+
+
+_UNITS = {"second": 1, "minute": 60, "hour": 3600, "day": 86400}
+
+
+@dataclass(frozen=True, slots=True)
+class RateLimit:
+    limit: int
+    window_seconds: int
+
+    @classmethod
+    def parse(cls, text: str) -> RateLimit:
+        m = re.fullmatch(r"\s*(\d+)\s*/\s*(second|minute|hour|day)s?\s*", text)
+        if not m or int(m.group(1)) < 1:
+            raise ValueError("expected N/second, N/minute, N/hour or N/day")
+        return cls(int(m.group(1)), _UNITS[m.group(2)])
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    host: str = "127.0.0.1"
+    port: int = 8000
+    workers: int = 1
+    database_url: str = "sqlite:///var/lms.db"
+    redis_url: str | None = None
+    secret_key: str = field(default="", repr=False)
+    admin_email: str | None = None
+    admin_password: str | None = field(default=None, repr=False)
+    storage_backend: Literal["local", "minio"] = "local"
+    storage_dir: Path = Path("var/files")
+    max_upload_bytes: int = 52_428_800
+    rate_limit_auth: RateLimit = RateLimit(20, 60)
+    rate_limit_default: RateLimit = RateLimit(600, 60)
+    lockout_threshold: int = 5
+    lockout_minutes: int = 15
+    access_token_minutes: int = 15
+    refresh_token_days: int = 7
+    cors_origins: tuple[str, ...] = ()
+    trusted_proxies: tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...] = ()
+    argon2_memory_kib: int = 19_456
+    argon2_time_cost: int = 2
+    max_concurrent_hashes: int = 2
+    log_level: str = "INFO"
+
+
+def _read_env_file(path: Path) -> dict[str, str]:
+    values: dict[str, str] = {}
+    if not path.is_file():
+        return values
+    for raw in path.read_text("utf-8").splitlines():
+        line = raw.strip()
+        if not line or line.startswith("#") or "=" not in line:
+            continue
+        key, _, value = line.partition("=")
+        values[key.strip().removeprefix("export ").strip()] = value.strip().strip("'\"")
+    return values
+
+
+def _secret_from_file(var_dir: Path) -> str:
+    """A key generated on first start and kept, so tokens survive restarts."""
+    path = var_dir / "secret_key"
+    if path.is_file():
+        return path.read_text("utf-8").strip()
+    var_dir.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_urlsafe(48)
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:  # another process won the race
+        return path.read_text("utf-8").strip()
+    with os.fdopen(fd, "w") as f:
+        f.write(key)
+    return key
+
+
+def load_settings(environ: dict[str, str] | None = None, *, env_file: Path | None = Path(".env")) -> Settings:
+    """Build settings; raise ``ConfigError`` naming the first bad variable."""
+    env = dict(_read_env_file(env_file)) if env_file else {}
+    env.update(os.environ if environ is None else environ)
+
+    def get(name: str) -> str | None:
+        value = env.get(f"LMS_{name}")
+        return value if value not in (None, "") else None
+
+    def parse(name: str, convert, default):  # type: ignore[no-untyped-def]
+        raw = get(name)
+        if raw is None:
+            return default
+        try:
+            return convert(raw)
+        except (ValueError, TypeError) as e:
+            raise ConfigError(f"LMS_{name}: invalid value {raw!r} ({e})") from None
+
+    def integer(lo: int, hi: int):  # type: ignore[no-untyped-def]
+        def convert(raw: str) -> int:
+            value = int(raw)
+            if not lo <= value <= hi:
+                raise ValueError(f"must be between {lo} and {hi}")
+            return value
+
+        return convert
+
+    def database(raw: str) -> str:
+        if not re.match(r"^(sqlite|postgresql)(\+\w+)?://", raw):
+            raise ValueError("must start with sqlite:/// or postgresql://")
+        return raw
+
+    def redis_url(raw: str) -> str:
+        if not re.match(r"^rediss?://", raw):
+            raise ValueError("must start with redis:// or rediss://")
+        return raw
+
+    def boolean(raw: str) -> bool:
+        if raw.lower() in ("1", "true", "yes", "on"):
+            return True
+        if raw.lower() in ("0", "false", "no", "off"):
+            return False
+        raise ValueError("must be true or false")
+
+    def origins(raw: str) -> tuple[str, ...]:
+        items = tuple(o.strip().rstrip("/") for o in raw.split(",") if o.strip())
+        for o in items:
+            if o != "*" and not re.match(r"^https?://[^/\s]+$", o):
+                raise ValueError(f"{o!r} is not an origin like https://app.example.com")
+            if o == "*":
+                raise ValueError("'*' is not allowed: list the origins")
+        return items
+
+    def networks(raw: str) -> tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...]:
+        return tuple(ipaddress.ip_network(n.strip(), strict=False) for n in raw.split(",") if n.strip())
+
+    def backend(raw: str) -> str:
+        if raw not in ("local", "minio"):
+            raise ValueError("must be local or minio")
+        return raw
+
+    def secret(raw: str) -> str:
+        if len(raw) < 32:
+            raise ValueError("must have at least 32 characters")
+        return raw
+
+    def level(raw: str) -> str:
+        if raw.upper() not in ("DEBUG", "INFO", "WARNING", "ERROR"):
+            raise ValueError("must be DEBUG, INFO, WARNING or ERROR")
+        return raw.upper()
+
+    var_dir = Path(get("VAR_DIR") or "var")
+    database_url = parse("DATABASE_URL", database, f"sqlite:///{var_dir / 'lms.db'}")
+    redis = parse("REDIS_URL", redis_url, None)
+    workers = parse("WORKERS", integer(1, 64), 1)
+    if workers > 1 and redis is None:
+        raise ConfigError(
+            "LMS_WORKERS: more than one worker needs LMS_REDIS_URL (in-process state is per worker)"
+        )
+    admin_email, admin_password = get("ADMIN_EMAIL"), get("ADMIN_PASSWORD")
+    if (admin_email is None) != (admin_password is None):
+        raise ConfigError("LMS_ADMIN_EMAIL: LMS_ADMIN_EMAIL and LMS_ADMIN_PASSWORD must be set together")
+    return Settings(
+        host=get("HOST") or "127.0.0.1",
+        port=parse("PORT", integer(1, 65535), 8000),
+        workers=workers,
+        database_url=database_url,
+        redis_url=redis,
+        secret_key=parse("SECRET_KEY", secret, None) or _secret_from_file(var_dir),
+        admin_email=admin_email,
+        admin_password=admin_password,
+        storage_backend=parse("STORAGE_BACKEND", backend, "local"),
+        storage_dir=Path(get("STORAGE_DIR") or var_dir / "files"),
+        max_upload_bytes=parse("MAX_UPLOAD_BYTES", integer(1, 10 * 1024**3), 52_428_800),
+        rate_limit_auth=parse("RATE_LIMIT_AUTH", RateLimit.parse, RateLimit(20, 60)),
+        rate_limit_default=parse("RATE_LIMIT_DEFAULT", RateLimit.parse, RateLimit(600, 60)),
+        lockout_threshold=parse("LOCKOUT_THRESHOLD", integer(1, 1000), 5),
+        lockout_minutes=parse("LOCKOUT_MINUTES", integer(1, 10080), 15),
+        access_token_minutes=parse("ACCESS_TOKEN_MINUTES", integer(1, 1440), 15),
+        refresh_token_days=parse("REFRESH_TOKEN_DAYS", integer(1, 365), 7),
+        cors_origins=parse("CORS_ORIGINS", origins, ()),
+        trusted_proxies=parse("TRUSTED_PROXIES", networks, ()),
+        argon2_memory_kib=parse("ARGON2_MEMORY_KIB", integer(8, 4 * 1024 * 1024), 19_456),
+        argon2_time_cost=parse("ARGON2_TIME_COST", integer(1, 100), 2),
+        max_concurrent_hashes=parse("MAX_CONCURRENT_HASHES", integer(1, 64), 2),
+        log_level=parse("LOG_LEVEL", level, "INFO"),
+    )

@@ -1,0 +1,107 @@
+"""HTTP through the real app: a migrated SQLite file with in-process state, and
+PostgreSQL + Redis when ``LMS_TEST_DATABASE_URL`` / ``LMS_TEST_REDIS_URL`` are set."""
+
+from __future__ import annotations
+
+import dataclasses
+import itertools
+from collections.abc import AsyncIterator, Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+from litestar import Litestar
+from litestar.testing import AsyncTestClient
+
+from lms_http.app import create_app
+from lms_http.container import Container
+from lms_http.settings import RateLimit, Settings
+from tests.conftest import PG_URL, REDIS_URL, needs_pg
+
+PASSWORD = "Correct7Horse"
+_counter = itertools.count()
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=needs_pg)])
+def stack(request: pytest.FixtureRequest) -> str:
+    return request.param
+
+
+@pytest.fixture
+def settings(stack: str, request: pytest.FixtureRequest, tmp_path: Path) -> Settings:
+    if stack == "postgres":
+        assert PG_URL and REDIS_URL, "the PostgreSQL leg needs LMS_TEST_REDIS_URL too"
+        database, redis = request.getfixturevalue("pg_url"), request.getfixturevalue("redis_url")
+    else:
+        database, redis = request.getfixturevalue("sqlite_url"), None
+    return Settings(
+        database_url=database,
+        redis_url=redis,
+        secret_key="integration-secret-" + "x" * 32,
+        storage_dir=tmp_path / "files",
+        argon2_memory_kib=1024,
+        argon2_time_cost=1,
+        rate_limit_auth=RateLimit(10_000, 60),
+        rate_limit_default=RateLimit(100_000, 60),
+    )
+
+
+@pytest.fixture
+def make_app(settings: Settings) -> Callable[..., Litestar]:
+    def build(**overrides: Any) -> Litestar:
+        s = dataclasses.replace(settings, **overrides)
+        return create_app(s, Container(settings=s))
+
+    return build
+
+
+@pytest.fixture
+async def client(make_app: Callable[..., Litestar]) -> AsyncIterator[AsyncTestClient[Litestar]]:
+    async with AsyncTestClient(app=make_app()) as c:
+        yield c
+
+
+class Api:
+    """Small helpers over the client: sign-ups, tokens and headers."""
+
+    def __init__(self, client: AsyncTestClient[Litestar], settings: Settings) -> None:
+        self.client, self.settings = client, settings
+
+    async def register(
+        self, email: str | None = None, password: str = PASSWORD, full_name: str = "Test User"
+    ) -> dict[str, Any]:
+        email = email or f"user{next(_counter)}@example.com"
+        r = await self.client.post(
+            "/api/v1/auth/register", json={"email": email, "password": password, "full_name": full_name}
+        )
+        assert r.status_code == 201, r.text
+        return {"email": email, **r.json()}
+
+    async def user_with_role(self, role: str) -> dict[str, Any]:
+        """A fresh user given ``role`` through the CLI's use case (no HTTP endpoint makes staff).
+
+        The app runs on the test client's own loop and thread, so this uses a second
+        container, as the ``lms create-user`` command would from another process.
+        """
+        from lms_domain.shared.actors import Role
+
+        email = f"{role}{next(_counter)}@example.com"
+        container = Container(settings=self.settings)
+        try:
+            await container.create_user()(
+                email=email, password=PASSWORD, role=Role(role), full_name=role.title()
+            )
+        finally:
+            await container.engine().dispose()
+        r = await self.client.post("/api/v1/auth/login", json={"email": email, "password": PASSWORD})
+        assert r.status_code == 200, r.text
+        return {"email": email, **r.json()}
+
+    @staticmethod
+    def auth(tokens: dict[str, Any]) -> dict[str, str]:
+        return {"Authorization": f"Bearer {tokens['access_token']}"}
+
+
+@pytest.fixture
+def api(client: AsyncTestClient[Litestar], settings: Settings) -> Api:
+    return Api(client, settings)

@@ -1,0 +1,97 @@
+"""Health, readiness, error shapes, headers and the OpenAPI document."""
+
+from __future__ import annotations
+
+from litestar import Litestar
+from litestar.testing import AsyncTestClient
+
+from lms_http.settings import Settings
+
+
+async def test_health(client: AsyncTestClient[Litestar]) -> None:
+    r = await client.get("/api/v1/health")
+    assert (r.status_code, r.json()) == (200, {"status": "ok"})
+    assert r.headers["x-content-type-options"] == "nosniff"
+    assert "server" not in r.headers
+
+
+async def test_ready_reports_each_part(client: AsyncTestClient[Litestar], settings: Settings) -> None:
+    r = await client.get("/api/v1/ready")
+    expected_redis = "up" if settings.redis_url else "disabled"
+    assert (r.status_code, r.json()) == (200, {"status": "ok", "database": "up", "redis": expected_redis})
+
+
+async def test_ready_is_503_when_the_database_is_unreachable(make_app, settings: Settings, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    url = (
+        "postgresql://postgres@127.0.0.1:1/nowhere"
+        if settings.database_url.startswith("postgresql")
+        else f"sqlite:///{tmp_path}"
+    )  # a directory: SQLite cannot open it
+    async with AsyncTestClient(app=make_app(database_url=url)) as c:
+        r = await c.get("/api/v1/ready")
+    assert r.status_code == 503
+    assert r.json()["status"] == "degraded" and r.json()["database"] == "down"
+
+
+async def test_ready_is_503_when_redis_is_unreachable(make_app, settings: Settings) -> None:  # type: ignore[no-untyped-def]
+    async with AsyncTestClient(app=make_app(redis_url="redis://127.0.0.1:1/0")) as c:
+        r = await c.get("/api/v1/ready")
+    assert (r.status_code, r.json()["redis"]) == (503, "down")
+
+
+async def test_unknown_path_is_404_json(client: AsyncTestClient[Litestar]) -> None:
+    r = await client.get("/api/v1/nope")
+    assert (r.status_code, r.json()) == (404, {"detail": "Not Found"})
+
+
+async def test_wrong_method_is_405_with_allow(client: AsyncTestClient[Litestar]) -> None:
+    r = await client.delete("/api/v1/health")
+    assert r.status_code == 405
+    assert "GET" in r.headers["allow"]
+    assert "detail" in r.json()
+
+
+async def test_malformed_json_is_422(client: AsyncTestClient[Litestar]) -> None:
+    r = await client.post(
+        "/api/v1/auth/login", content=b'{"email": ', headers={"content-type": "application/json"}
+    )
+    assert r.status_code == 422
+    assert r.json()["detail"][0]["loc"] == ["body"]
+
+
+async def test_nul_characters_and_non_finite_numbers_are_422(client: AsyncTestClient[Litestar]) -> None:
+    r = await client.post(
+        "/api/v1/auth/register", json={"email": "a@b.io", "password": "Abcdef12\u0000", "full_name": "A"}
+    )
+    assert r.status_code == 422
+    assert r.json()["detail"][0]["loc"] == ["body", "password"]
+    r = await client.post(
+        "/api/v1/auth/login",
+        content=b'{"email": "a@b.io", "password": "x", "n": 1e999}',
+        headers={"content-type": "application/json"},
+    )
+    assert r.status_code == 422
+    r = await client.get("/api/v1/users?q=%00")
+    assert r.status_code == 422
+
+
+async def test_body_over_one_mebibyte_is_413(client: AsyncTestClient[Litestar]) -> None:
+    r = await client.post(
+        "/api/v1/auth/login",
+        content=b'{"email": "' + b"a" * (1024 * 1024 + 10) + b'"}',
+        headers={"content-type": "application/json"},
+    )
+    assert r.status_code == 413
+    assert "detail" in r.json()
+
+
+async def test_openapi_lists_statuses_and_uses_422(client: AsyncTestClient[Litestar]) -> None:
+    r = await client.get("/openapi.json")
+    assert r.status_code == 200
+    doc = r.json()
+    login = doc["paths"]["/api/v1/auth/login"]["post"]["responses"]
+    assert {"200", "401", "403", "422", "423", "429"} <= set(login)
+    assert "400" not in login
+    assert "/api/v1/users/me" in doc["paths"]
+    docs = await client.get("/docs")
+    assert docs.status_code == 200 and "swagger" in docs.text.lower()
