@@ -1,16 +1,18 @@
 # The two commands a newcomer needs: `make run` and `make test`.
 SHELL := /bin/bash
 PYTHON ?= python3
-UV := $(shell command -v uv 2>/dev/null || echo $(HOME)/.local/bin/uv)
+UV ?= $(shell command -v uv 2>/dev/null)
+ifeq ($(strip $(UV)),)
+UV := $(PYTHON) -m uv
+endif
 export UV_PROJECT_ENVIRONMENT ?= .venv
 
 .PHONY: run test lint install unit contract integration migrate fmt clean check-compose
 
-# uv: installed for this user when missing (needs only Python and the package index).
-$(UV):
-	$(PYTHON) -m pip install --user --quiet uv || $(PYTHON) -m pip install --quiet uv
-
-.venv/.synced: pyproject.toml uv.lock | $(UV)
+# uv is installed for this user when missing (needs only Python and the package index).
+.venv/.synced: pyproject.toml uv.lock
+	@$(UV) --version >/dev/null 2>&1 || $(PYTHON) -m pip install --quiet --user uv \
+		|| $(PYTHON) -m pip install --quiet uv
 	$(UV) sync --frozen
 	touch $@
 
