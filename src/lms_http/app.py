@@ -11,6 +11,7 @@ from litestar.config.cors import CORSConfig
 from litestar.datastructures import State
 from litestar.di import Provide
 from litestar.exceptions import SerializationException
+from litestar.logging.config import LoggingConfig
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import SwaggerRenderPlugin
 from litestar.openapi.spec import Components, SecurityScheme
@@ -127,5 +128,7 @@ def create_app(settings: Settings, container: Container | None = None) -> Litest
         on_shutdown=[on_shutdown],
         request_max_body_size=MAX_JSON_BODY,
         debug=False,
+        # the process configures logging (lms_http.asgi); the app never replaces root handlers
+        logging_config=LoggingConfig(configure_root_logger=False, log_exceptions="never"),
         state=State({"container": container}),
     )

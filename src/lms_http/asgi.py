@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import sys
 
 from lms_http.app import create_app
@@ -13,4 +14,5 @@ except ConfigError as e:
     print(f"configuration error: {e}", file=sys.stderr)
     raise SystemExit(2) from None
 
+logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s %(message)s")
 app = create_app(settings)

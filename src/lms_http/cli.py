@@ -86,3 +86,7 @@ def main(argv: list[str] | None = None) -> None:
         except DomainError as e:
             print(f"error: {e.message}", file=sys.stderr)
             raise SystemExit(1) from None
+
+
+if __name__ == "__main__":
+    main()

@@ -95,3 +95,29 @@ async def test_openapi_lists_statuses_and_uses_422(client: AsyncTestClient[Lites
     assert "/api/v1/users/me" in doc["paths"]
     docs = await client.get("/docs")
     assert docs.status_code == 200 and "swagger" in docs.text.lower()
+
+
+async def test_an_unexpected_error_is_a_bare_500(make_app, caplog) -> None:  # type: ignore[no-untyped-def]
+    """No traceback or SQL in the body; the log line carries the request id."""
+    from dependency_injector import providers
+
+    from tests.integration.conftest import Api
+
+    class BrokenUnitOfWork:
+        async def __aenter__(self) -> None:
+            raise RuntimeError("SELECT secret FROM users -- driver exploded")
+
+        async def __aexit__(self, *exc: object) -> None:
+            return None
+
+    app = make_app()
+    async with AsyncTestClient(app=app) as c:
+        tokens = await Api(c, None).register()  # type: ignore[arg-type]
+        app.state.container.uow.override(providers.Factory(BrokenUnitOfWork))
+        r = await c.get("/api/v1/users/me", headers={**Api.auth(tokens), "X-Request-ID": "req-500-test"})
+    assert (r.status_code, r.json()) == (500, {"detail": "Internal Server Error"})
+    assert "secret" not in r.text and "Traceback" not in r.text
+    assert r.headers["x-request-id"] == "req-500-test"
+    assert any("req-500-test" in rec.getMessage() for rec in caplog.records), [
+        r.getMessage() for r in caplog.records
+    ]
