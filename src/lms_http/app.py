@@ -24,6 +24,7 @@ from lms_http.controllers.health import HealthController
 from lms_http.controllers.users import UserController
 from lms_http.errors import exception_handlers
 from lms_http.middleware import find_bad_value, make_rate_limit_middleware, make_security_middleware
+from lms_http.observability import make_access_log_middleware, metrics_config, metrics_route, track_pool
 from lms_http.openapi import fix_openapi
 from lms_http.settings import Settings
 
@@ -85,6 +86,7 @@ def create_app(settings: Settings, container: Container | None = None) -> Litest
 
     async def on_startup(app: Litestar) -> None:
         fix_openapi(app.openapi_schema)
+        track_pool(container.engine())
         if settings.admin_email and settings.admin_password:
             await container.ensure_admin()(email=settings.admin_email, password=settings.admin_password)
 
@@ -107,11 +109,13 @@ def create_app(settings: Settings, container: Container | None = None) -> Litest
         security=[{"BearerToken": []}],
     )
     return Litestar(
-        route_handlers=[api, openapi_json],
+        route_handlers=[api, openapi_json, metrics_route(settings)],
         exception_handlers=exception_handlers,
         before_request=_guard_input,
         middleware=[
+            make_access_log_middleware(),
             make_security_middleware(settings),
+            metrics_config().middleware,
             make_rate_limit_middleware(settings, container.rate_limiter, container.token_codec),
         ],
         cors_config=CORSConfig(

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import logging
 import sys
 
 from lms_http.app import create_app
+from lms_http.observability import configure_logging
 from lms_http.settings import ConfigError, load_settings
 
 try:
@@ -14,5 +14,5 @@ except ConfigError as e:
     print(f"configuration error: {e}", file=sys.stderr)
     raise SystemExit(2) from None
 
-logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+configure_logging(settings.log_level)
 app = create_app(settings)

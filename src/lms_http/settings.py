@@ -58,6 +58,7 @@ class Settings:
     argon2_time_cost: int = 2
     max_concurrent_hashes: int = 2
     log_level: str = "INFO"
+    metrics_token: str | None = field(default=None, repr=False)
 
 
 def _read_env_file(path: Path) -> dict[str, str]:
@@ -195,4 +196,5 @@ def load_settings(environ: dict[str, str] | None = None, *, env_file: Path | Non
         argon2_time_cost=parse("ARGON2_TIME_COST", integer(1, 100), 2),
         max_concurrent_hashes=parse("MAX_CONCURRENT_HASHES", integer(1, 64), 2),
         log_level=parse("LOG_LEVEL", level, "INFO"),
+        metrics_token=get("METRICS_TOKEN"),
     )

@@ -121,3 +121,38 @@ async def test_an_unexpected_error_is_a_bare_500(make_app, caplog) -> None:  # t
     assert any("req-500-test" in rec.getMessage() for rec in caplog.records), [
         r.getMessage() for r in caplog.records
     ]
+
+
+async def test_request_log_line_and_request_id(client: AsyncTestClient[Litestar], caplog) -> None:  # type: ignore[no-untyped-def]
+    import logging
+
+    from lms_http.observability import JsonFormatter
+
+    caplog.set_level(logging.INFO, logger="lms.access")
+    r = await client.get("/api/v1/users/me", headers={"Authorization": "Bearer secret-token-value"})
+    assert r.status_code == 401
+    generated = r.headers["x-request-id"]
+    assert len(generated) == 32
+    lines = [JsonFormatter().format(rec) for rec in caplog.records if rec.name == "lms.access"]
+    assert lines
+    import json
+
+    entry = json.loads(lines[-1])
+    assert entry["request_id"] == generated
+    assert (entry["method"], entry["route"], entry["status"]) == ("GET", "/api/v1/users/me", 401)
+    assert "secret-token-value" not in lines[-1]
+    echoed = await client.get("/api/v1/health", headers={"X-Request-ID": "abc-123"})
+    assert echoed.headers["x-request-id"] == "abc-123"
+
+
+async def test_metrics_by_route_template_and_token(make_app) -> None:  # type: ignore[no-untyped-def]
+    async with AsyncTestClient(app=make_app()) as c:
+        await c.get("/api/v1/health")
+        r = await c.get("/metrics")
+        assert r.status_code == 200
+        assert 'path="/api/v1/health"' in r.text
+        assert "lms_db_pool_connections" in r.text
+    async with AsyncTestClient(app=make_app(metrics_token="m" * 20)) as c:
+        assert (await c.get("/metrics")).status_code == 401
+        ok = await c.get("/metrics", headers={"Authorization": "Bearer " + "m" * 20})
+        assert ok.status_code == 200
