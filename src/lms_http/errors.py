@@ -11,6 +11,8 @@ from litestar import MediaType, Request, Response
 from litestar.exceptions import HTTPException, SerializationException, ValidationException
 from litestar.openapi.datastructures import ResponseSpec
 from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
+from sqlalchemy.exc import InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as SqlTimeoutError
 
 from lms_domain.shared.errors import (
     Conflict,
@@ -158,6 +160,11 @@ def _http(_: Request[Any, Any, Any], exc: HTTPException) -> Response[Any]:
     return _json(exc.status_code, {"detail": detail}, exc.headers)
 
 
+def _database_down(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
+    log.error("database unavailable: %s", type(exc).__name__)
+    return _json(503, {"detail": "The database is not available"}, {"Retry-After": "5"})
+
+
 def _unexpected(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
     request_id = request.scope.get("state", {}).get("request_id", "-")
     log.exception("unhandled error (request id %s)", request_id, exc_info=exc)
@@ -165,6 +172,9 @@ def _unexpected(request: Request[Any, Any, Any], exc: Exception) -> Response[Any
 
 
 exception_handlers: dict[Any, Any] = {
+    OperationalError: _database_down,
+    InterfaceError: _database_down,
+    SqlTimeoutError: _database_down,
     DomainError: _domain,
     ValidationException: _validation,
     SerializationException: _serialization,

@@ -156,3 +156,23 @@ async def test_metrics_by_route_template_and_token(make_app) -> None:  # type: i
         assert (await c.get("/metrics")).status_code == 401
         ok = await c.get("/metrics", headers={"Authorization": "Bearer " + "m" * 20})
         assert ok.status_code == 200
+
+
+async def test_requests_get_503_when_the_database_is_down(make_app, settings: Settings, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    import time
+
+    url = (
+        "postgresql://postgres@127.0.0.1:1/nowhere"
+        if settings.database_url.startswith("postgresql")
+        else f"sqlite:///{tmp_path}"
+    )
+    async with AsyncTestClient(app=make_app(database_url=url)) as c:
+        start = time.monotonic()
+        r = await c.post("/api/v1/auth/login", json={"email": "a@example.com", "password": "Correct7Horse"})
+        assert (r.status_code, r.json()) == (503, {"detail": "The database is not available"})
+        r = await c.post(
+            "/api/v1/auth/register",
+            json={"email": "a@example.com", "password": "Correct7Horse", "full_name": "A"},
+        )
+        assert r.status_code == 503
+        assert time.monotonic() - start < 10
