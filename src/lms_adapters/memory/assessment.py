@@ -10,11 +10,11 @@ import copy
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from types import TracebackType
-from typing import Any, Self
+from typing import TYPE_CHECKING, Any, Self
 from uuid import UUID
 
 from lms_domain.assessment.entities import Attempt, AttemptStatus, CourseRef, Question, Quiz
-from lms_domain.assessment.ports import AttemptOpen
+from lms_domain.assessment.ports import AssessmentUnitOfWork, AttemptOpen
 from lms_domain.assessment.views import QuizAudience, QuizDetail, QuizSummary
 from lms_domain.shared.pagination import PageRequest
 
@@ -214,3 +214,9 @@ class MemoryAssessmentUnitOfWork:
     async def commit(self) -> None:
         self._snapshot = None
         self.commits += 1
+
+
+if TYPE_CHECKING:  # mypy checks that the fakes satisfy the ports
+
+    def _satisfies_ports(state: MemoryAssessmentState) -> AssessmentUnitOfWork:
+        return MemoryAssessmentUnitOfWork(state)

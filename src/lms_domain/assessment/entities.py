@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import random
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -25,6 +26,7 @@ __all__ = [
     "QuestionType",
     "Quiz",
     "Unset",
+    "draw_question_order",
 ]
 
 TITLE_MAX = 255
@@ -319,3 +321,8 @@ class Attempt:
         """Close an attempt past its time limit: answers ignored, score 0, not passed."""
         self.answers, self.score, self.passed = [], 0.0, False
         self.ended_at, self.status = now, AttemptStatus.EXPIRED
+
+
+def draw_question_order(question_ids: Sequence[UUID], *, shuffle: bool, rng: random.Random) -> list[UUID]:
+    """The order an attempt shows its questions in: as authored, or a fresh permutation."""
+    return rng.sample(list(question_ids), len(question_ids)) if shuffle else list(question_ids)

@@ -15,6 +15,7 @@ from lms_domain.assessment.entities import (
     QuestionType,
     Quiz,
     Unset,
+    draw_question_order,
 )
 from lms_domain.assessment.grading import SubmittedAnswer, grade_submission
 from lms_domain.assessment.ports import AssessmentUnitOfWork, AttemptOpen
@@ -391,9 +392,9 @@ class StartAttempt:
             finished = await uow.attempts.count_submitted(actor.user_id, quiz_id)
             if quiz.max_attempts is not None and finished >= quiz.max_attempts:
                 raise Conflict("No attempts left for this quiz")
-            order = [q.id for q in detail.questions]
-            if quiz.shuffle_questions:
-                order = self._rng.sample(order, len(order))
+            order = draw_question_order(
+                [q.id for q in detail.questions], shuffle=quiz.shuffle_questions, rng=self._rng
+            )
             attempt = Attempt(
                 id=self._ids.new_id(),
                 quiz_id=quiz_id,
