@@ -16,7 +16,9 @@ from lms_domain.shared.pagination import PageRequest
 from tests.unit.assessment.harness import Assessment, sample_questions
 
 
-async def test_owner_creates_an_unpublished_quiz_with_ordered_questions(lms: Assessment, owner: Actor) -> None:
+async def test_owner_creates_an_unpublished_quiz_with_ordered_questions(
+    lms: Assessment, owner: Actor
+) -> None:
     course = lms.course(owner)
     view = await lms.quiz(owner, course, publish=False, title="  Basics  ", time_limit_minutes=30)
     assert view.quiz.is_published is False
@@ -219,7 +221,9 @@ async def test_valid_question_bounds(lms: Assessment, owner: Actor) -> None:
             correct_answer=[str(i) for i in range(20)],
             points=1000,
         ),
-        uc.NewQuestion(question_text="Q", question_type=TF, options=["false", "true"], correct_answer="false"),
+        uc.NewQuestion(
+            question_text="Q", question_type=TF, options=["false", "true"], correct_answer="false"
+        ),
     ]
     view = await lms.quiz(owner, lms.course(owner), publish=False, questions=questions)
     assert view.questions[0].points == 1000
@@ -357,7 +361,9 @@ async def test_list_filters_by_lesson_and_pages(lms: Assessment, owner: Actor) -
 async def test_update_changes_only_given_fields(lms: Assessment, owner: Actor) -> None:
     course = lms.course(owner)
     lesson = lms.lesson(course)
-    view = await lms.quiz(owner, course, publish=False, lesson_id=lesson, time_limit_minutes=30, max_attempts=3)
+    view = await lms.quiz(
+        owner, course, publish=False, lesson_id=lesson, time_limit_minutes=30, max_attempts=3
+    )
     lms.clock.advance(minutes=5)
     updated = await lms.update_quiz(
         actor=owner,
@@ -409,7 +415,9 @@ async def test_add_question_goes_after_the_last(lms: Assessment, owner: Actor) -
     assert added.order == 5
     assert added.correct_answer == "true"
     explicit = await lms.add_question(
-        actor=owner, quiz_id=view.quiz.id, data=uc.NewQuestion(**{**vars_of(sample_questions()[3]), "order": 2})
+        actor=owner,
+        quiz_id=view.quiz.id,
+        data=uc.NewQuestion(**{**vars_of(sample_questions()[3]), "order": 2}),
     )
     assert explicit.order == 2
     refreshed = await lms.get_quiz(actor=owner, quiz_id=view.quiz.id)
@@ -421,7 +429,10 @@ async def test_update_question_revalidates_the_whole_question(lms: Assessment, o
     mc = view.questions[0]
     with pytest.raises(InvalidField) as e:
         await lms.update_question(
-            actor=owner, quiz_id=view.quiz.id, question_id=mc.id, changes=uc.QuestionChanges(options=["x", "y"])
+            actor=owner,
+            quiz_id=view.quiz.id,
+            question_id=mc.id,
+            changes=uc.QuestionChanges(options=["x", "y"]),
         )
     assert e.value.field == "correct_answer"
     changed = await lms.update_question(
