@@ -1,0 +1,222 @@
+"""Assessment repositories and unit of work over plain dicts, with copy-in/copy-out and rollback.
+
+``MemoryAssessmentState.courses``, ``lessons`` and ``enrollments`` stand in for the catalog and
+enrollments: tests (and embedders) fill them directly.
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from types import TracebackType
+from typing import TYPE_CHECKING, Any, Self
+from uuid import UUID
+
+from lms_domain.assessment.entities import Attempt, AttemptStatus, CourseRef, Question, Quiz
+from lms_domain.assessment.ports import AssessmentUnitOfWork, AttemptOpen
+from lms_domain.assessment.views import QuizAudience, QuizDetail, QuizSummary
+from lms_domain.shared.pagination import PageRequest
+
+__all__ = [
+    "MemoryAssessmentState",
+    "MemoryAssessmentUnitOfWork",
+    "MemoryAttemptRepository",
+    "MemoryCourseDirectory",
+    "MemoryQuizRepository",
+]
+
+
+@dataclass
+class MemoryAssessmentState:
+    """What the in-memory database holds for assessment; share one between units of work."""
+
+    courses: dict[UUID, CourseRef] = field(default_factory=dict)
+    lessons: dict[UUID, UUID] = field(default_factory=dict)  # lesson id -> its course id
+    enrollments: set[tuple[UUID, UUID]] = field(default_factory=set)  # (student id, course id)
+    quizzes: dict[UUID, Quiz] = field(default_factory=dict)
+    questions: dict[UUID, Question] = field(default_factory=dict)
+    attempts: dict[UUID, Attempt] = field(default_factory=dict)
+
+    def snapshot(self) -> dict[str, Any]:
+        return {name: copy.deepcopy(value) for name, value in vars(self).items()}
+
+    def restore(self, snapshot: dict[str, Any]) -> None:
+        for name, value in snapshot.items():
+            setattr(self, name, value)
+
+
+class MemoryQuizRepository:
+    def __init__(self, state: MemoryAssessmentState) -> None:
+        self._state = state
+
+    def _questions_of(self, quiz_id: UUID) -> list[Question]:
+        found = [q for q in self._state.questions.values() if q.quiz_id == quiz_id]
+        found.sort(key=lambda q: (q.order, q.id))
+        return found
+
+    async def get(self, quiz_id: UUID) -> Quiz | None:
+        quiz = self._state.quizzes.get(quiz_id)
+        return copy.deepcopy(quiz) if quiz else None
+
+    async def get_with_questions(self, quiz_id: UUID) -> QuizDetail | None:
+        quiz = self._state.quizzes.get(quiz_id)
+        if quiz is None:
+            return None
+        return QuizDetail(
+            quiz=copy.deepcopy(quiz), questions=tuple(copy.deepcopy(self._questions_of(quiz_id)))
+        )
+
+    async def add(self, quiz: Quiz) -> None:
+        self._state.quizzes[quiz.id] = copy.deepcopy(quiz)
+
+    async def update(self, quiz: Quiz) -> None:
+        if quiz.id in self._state.quizzes:
+            self._state.quizzes[quiz.id] = copy.deepcopy(quiz)
+
+    async def delete(self, quiz_id: UUID) -> None:
+        self._state.quizzes.pop(quiz_id, None)
+        for question_id in [q.id for q in self._state.questions.values() if q.quiz_id == quiz_id]:
+            del self._state.questions[question_id]
+        for attempt_id in [a.id for a in self._state.attempts.values() if a.quiz_id == quiz_id]:
+            del self._state.attempts[attempt_id]
+
+    async def list(
+        self,
+        *,
+        page: PageRequest,
+        audience: QuizAudience,
+        course_id: UUID | None = None,
+        lesson_id: UUID | None = None,
+        published_only: bool = False,
+    ) -> tuple[Sequence[QuizSummary], int]:
+        found = []
+        for quiz in self._state.quizzes.values():
+            course = self._state.courses.get(quiz.course_id)
+            if (
+                course is not None
+                and audience.admits(quiz, course)
+                and (course_id is None or quiz.course_id == course_id)
+                and (lesson_id is None or quiz.lesson_id == lesson_id)
+                and (not published_only or quiz.is_published)
+            ):
+                found.append(quiz)
+        found.sort(key=lambda q: (q.created_at, q.id))
+        items = [
+            QuizSummary(quiz=copy.deepcopy(q), question_count=len(self._questions_of(q.id)))
+            for q in found[page.offset : page.offset + page.page_size]
+        ]
+        return items, len(found)
+
+    async def get_question(self, quiz_id: UUID, question_id: UUID) -> Question | None:
+        question = self._state.questions.get(question_id)
+        return copy.deepcopy(question) if question and question.quiz_id == quiz_id else None
+
+    async def add_question(self, question: Question) -> None:
+        self._state.questions[question.id] = copy.deepcopy(question)
+
+    async def update_question(self, question: Question) -> None:
+        if question.id in self._state.questions:
+            self._state.questions[question.id] = copy.deepcopy(question)
+
+    async def delete_question(self, question_id: UUID) -> None:
+        self._state.questions.pop(question_id, None)
+
+    async def count_questions(self, quiz_id: UUID) -> int:
+        return len(self._questions_of(quiz_id))
+
+    async def max_question_order(self, quiz_id: UUID) -> int:
+        return max((q.order for q in self._questions_of(quiz_id)), default=0)
+
+
+class MemoryAttemptRepository:
+    def __init__(self, state: MemoryAssessmentState) -> None:
+        self._state = state
+
+    async def get(self, attempt_id: UUID) -> Attempt | None:
+        attempt = self._state.attempts.get(attempt_id)
+        return copy.deepcopy(attempt) if attempt else None
+
+    async def get_open(self, student_id: UUID, quiz_id: UUID) -> Attempt | None:
+        for attempt in self._state.attempts.values():
+            if attempt.student_id == student_id and attempt.quiz_id == quiz_id and attempt.is_open:
+                return copy.deepcopy(attempt)
+        return None
+
+    async def add(self, attempt: Attempt) -> None:
+        if attempt.is_open and any(
+            a.is_open and a.student_id == attempt.student_id and a.quiz_id == attempt.quiz_id
+            for a in self._state.attempts.values()
+        ):
+            raise AttemptOpen(str(attempt.quiz_id))
+        self._state.attempts[attempt.id] = copy.deepcopy(attempt)
+
+    async def count_submitted(self, student_id: UUID, quiz_id: UUID) -> int:
+        return sum(
+            1
+            for a in self._state.attempts.values()
+            if a.student_id == student_id and a.quiz_id == quiz_id and a.status is not AttemptStatus.OPEN
+        )
+
+    async def finish(self, attempt: Attempt) -> bool:
+        stored = self._state.attempts.get(attempt.id)
+        if stored is None or not stored.is_open:
+            return False
+        self._state.attempts[attempt.id] = copy.deepcopy(attempt)
+        return True
+
+
+class MemoryCourseDirectory:
+    def __init__(self, state: MemoryAssessmentState) -> None:
+        self._state = state
+
+    async def course(self, course_id: UUID) -> CourseRef | None:
+        return self._state.courses.get(course_id)
+
+    async def lesson_course_id(self, lesson_id: UUID) -> UUID | None:
+        return self._state.lessons.get(lesson_id)
+
+    async def is_enrolled(self, student_id: UUID, course_id: UUID) -> bool:
+        return (student_id, course_id) in self._state.enrollments
+
+
+class MemoryAssessmentUnitOfWork:
+    """Changes are made on the shared state and undone unless committed."""
+
+    def __init__(self, state: MemoryAssessmentState) -> None:
+        self.state = state
+        self._snapshot: dict[str, Any] | None = None
+        self.commits = 0
+
+    @property
+    def quizzes(self) -> MemoryQuizRepository:
+        return MemoryQuizRepository(self.state)
+
+    @property
+    def attempts(self) -> MemoryAttemptRepository:
+        return MemoryAttemptRepository(self.state)
+
+    @property
+    def course_directory(self) -> MemoryCourseDirectory:
+        return MemoryCourseDirectory(self.state)
+
+    async def __aenter__(self) -> Self:
+        self._snapshot = self.state.snapshot()
+        return self
+
+    async def __aexit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        if self._snapshot is not None:
+            self.state.restore(self._snapshot)
+        self._snapshot = None
+
+    async def commit(self) -> None:
+        self._snapshot = None
+        self.commits += 1
+
+
+if TYPE_CHECKING:  # mypy checks that the fakes satisfy the ports
+
+    def _satisfies_ports(state: MemoryAssessmentState) -> AssessmentUnitOfWork:
+        return MemoryAssessmentUnitOfWork(state)

@@ -1,0 +1,158 @@
+"""Assessment use cases wired to in-memory adapters, with a movable clock and a seeded shuffle."""
+
+from __future__ import annotations
+
+import random
+import uuid
+from dataclasses import dataclass, field
+from uuid import UUID
+
+from builders import FixedClock, SequentialIds, actor
+from lms_adapters.memory.assessment import MemoryAssessmentState, MemoryAssessmentUnitOfWork
+from lms_domain.assessment import use_cases as uc
+from lms_domain.assessment.entities import CourseRef, QuestionType
+from lms_domain.assessment.grading import SubmittedAnswer
+from lms_domain.assessment.views import QuizView
+from lms_domain.shared.actors import Actor, Role
+
+
+def sample_questions() -> list[uc.NewQuestion]:
+    """One question of each type; 10 points in all."""
+    return [
+        uc.NewQuestion(
+            question_text="2 + 2?",
+            question_type=QuestionType.MULTIPLE_CHOICE,
+            options=["3", "4", "5"],
+            correct_answer="4",
+            points=2,
+        ),
+        uc.NewQuestion(
+            question_text="Vowels?",
+            question_type=QuestionType.MULTIPLE_SELECT,
+            options=["a", "b", "c", "e"],
+            correct_answer=["a", "e"],
+            points=3,
+        ),
+        uc.NewQuestion(
+            question_text="Python is dynamically typed.",
+            question_type=QuestionType.TRUE_FALSE,
+            correct_answer="true",
+            points=1,
+        ),
+        uc.NewQuestion(
+            question_text="Capital of France?",
+            question_type=QuestionType.SHORT_ANSWER,
+            correct_answer="Paris",
+            points=4,
+        ),
+    ]
+
+
+RIGHT = {0: "4", 1: ["e", "a"], 2: "true", 3: "  paris "}
+
+
+def answers_for(view: QuizView, by_index: dict[int, object]) -> list[SubmittedAnswer]:
+    return [
+        SubmittedAnswer(question_id=view.questions[i].id, answer=answer)  # type: ignore[arg-type]
+        for i, answer in by_index.items()
+    ]
+
+
+@dataclass
+class Assessment:
+    state: MemoryAssessmentState = field(default_factory=MemoryAssessmentState)
+    clock: FixedClock = field(default_factory=FixedClock)
+    ids: SequentialIds = field(default_factory=SequentialIds)
+    rng: random.Random = field(default_factory=lambda: random.Random(1234))
+
+    def uow(self) -> MemoryAssessmentUnitOfWork:
+        return MemoryAssessmentUnitOfWork(self.state)
+
+    # --- the world outside assessment ---------------------------------------------------------
+    def course(self, owner: Actor, *, published: bool = True) -> CourseRef:
+        ref = CourseRef(id=uuid.uuid4(), instructor_id=owner.user_id, is_published=published)
+        self.state.courses[ref.id] = ref
+        return ref
+
+    def lesson(self, course: CourseRef) -> UUID:
+        lesson_id = uuid.uuid4()
+        self.state.lessons[lesson_id] = course.id
+        return lesson_id
+
+    def enroll(self, student: Actor, course: CourseRef) -> None:
+        self.state.enrollments.add((student.user_id, course.id))
+
+    def enrolled_student(self, course: CourseRef) -> Actor:
+        student = actor(Role.STUDENT)
+        self.enroll(student, course)
+        return student
+
+    # --- use cases ------------------------------------------------------------------------------
+    @property
+    def create_quiz(self) -> uc.CreateQuiz:
+        return uc.CreateQuiz(self.uow(), self.clock, self.ids)
+
+    @property
+    def get_quiz(self) -> uc.GetQuiz:
+        return uc.GetQuiz(self.uow())
+
+    @property
+    def list_quizzes(self) -> uc.ListQuizzes:
+        return uc.ListQuizzes(self.uow())
+
+    @property
+    def update_quiz(self) -> uc.UpdateQuiz:
+        return uc.UpdateQuiz(self.uow(), self.clock)
+
+    @property
+    def publish_quiz(self) -> uc.PublishQuiz:
+        return uc.PublishQuiz(self.uow(), self.clock)
+
+    @property
+    def delete_quiz(self) -> uc.DeleteQuiz:
+        return uc.DeleteQuiz(self.uow())
+
+    @property
+    def add_question(self) -> uc.AddQuestion:
+        return uc.AddQuestion(self.uow(), self.clock, self.ids)
+
+    @property
+    def update_question(self) -> uc.UpdateQuestion:
+        return uc.UpdateQuestion(self.uow(), self.clock)
+
+    @property
+    def delete_question(self) -> uc.DeleteQuestion:
+        return uc.DeleteQuestion(self.uow(), self.clock)
+
+    @property
+    def start(self) -> uc.StartAttempt:
+        return uc.StartAttempt(self.uow(), self.clock, self.ids, self.rng)
+
+    @property
+    def get_attempt(self) -> uc.GetAttempt:
+        return uc.GetAttempt(self.uow())
+
+    @property
+    def submit(self) -> uc.SubmitAttempt:
+        return uc.SubmitAttempt(self.uow(), self.clock)
+
+    # --- shortcuts ------------------------------------------------------------------------------
+    async def quiz(
+        self,
+        owner: Actor,
+        course: CourseRef,
+        *,
+        publish: bool = True,
+        questions: list[uc.NewQuestion] | None = None,
+        **fields: object,
+    ) -> QuizView:
+        data = uc.NewQuiz(
+            course_id=course.id,
+            title=str(fields.pop("title", "Quiz")),
+            questions=sample_questions() if questions is None else questions,
+            **fields,  # type: ignore[arg-type]
+        )
+        view = await self.create_quiz(actor=owner, data=data)
+        if publish:
+            view = await self.publish_quiz(actor=owner, quiz_id=view.quiz.id)
+        return view
