@@ -126,7 +126,7 @@ class FileBlobController(Controller):
         open_signed_blob: NamedDependency[uc.OpenSignedBlob],
         expires: Annotated[int, QueryParameter(ge=0, le=2**40)],
         name: Annotated[str, QueryParameter(min_length=1, max_length=255)],
-        content_type: Annotated[str, QueryParameter(query="type", min_length=1, max_length=127)],
+        content_type: Annotated[str, QueryParameter(name="type", min_length=1, max_length=127)],
         signature: Annotated[str, QueryParameter(min_length=1, max_length=128)],
     ) -> Stream:
         """The bytes behind a signed download URL (no token: the signature is the permission)."""
