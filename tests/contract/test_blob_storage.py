@@ -67,7 +67,9 @@ async def test_put_then_read_gives_the_same_bytes(store: Any) -> None:
 
 async def test_large_upload_in_several_parts(store: Any) -> None:
     data = os.urandom(11 * 1024 * 1024 + 17)  # more than two S3 parts
-    size = await store.put("big.bin", chunks_of(data, 1024 * 1024), content_type="video/mp4", max_bytes=len(data))
+    size = await store.put(
+        "big.bin", chunks_of(data, 1024 * 1024), content_type="video/mp4", max_bytes=len(data)
+    )
     assert size == len(data)
     assert await read_all(store, "big.bin") == data
 
@@ -126,7 +128,10 @@ async def test_presigned_s3_url_serves_the_exact_bytes_over_http(s3_endpoint: st
     data = os.urandom(200_000)
     await store.put("doc.pdf", chunks_of(data), content_type="application/pdf", max_bytes=10**6)
     url = await store.download_url(
-        "doc.pdf", filename='Zoë "report"\n../x.pdf', content_type="application/pdf", expires_in=timedelta(minutes=5)
+        "doc.pdf",
+        filename='Zoë "report"\n../x.pdf',
+        content_type="application/pdf",
+        expires_in=timedelta(minutes=5),
     )
     assert url.startswith(f"http://{s3_endpoint}/presign-test/doc.pdf?")
     async with httpx.AsyncClient() as client:
@@ -135,7 +140,8 @@ async def test_presigned_s3_url_serves_the_exact_bytes_over_http(s3_endpoint: st
         assert r.content == data
         assert r.headers["content-type"] == "application/pdf"
         assert r.headers["content-disposition"] == (
-            "attachment; filename=\"Zoe report..x.pdf\"; filename*=UTF-8''Zo%C3%AB%20%22report%22%0A..%2Fx.pdf"
+            'attachment; filename="Zoe report..x.pdf"; '
+            "filename*=UTF-8''Zo%C3%AB%20%22report%22%0A..%2Fx.pdf"
         )
         query = parse_qs(urlsplit(url).query)
         assert query["X-Amz-Expires"] == ["300"]
@@ -182,7 +188,9 @@ async def test_local_signed_url_expires(tmp_path: Path) -> None:
     import time
 
     past = LocalBlobStorage(tmp_path, SECRET, now=lambda: time.time() - 301)
-    url = await past.download_url("k.pdf", filename="a.pdf", content_type="application/pdf", expires_in=timedelta(minutes=5))
+    url = await past.download_url(
+        "k.pdf", filename="a.pdf", content_type="application/pdf", expires_in=timedelta(minutes=5)
+    )
     with pytest.raises(Forbidden, match="expired"):
         LocalBlobStorage(tmp_path, SECRET).verify(_signed(url))
 

@@ -57,7 +57,9 @@ async def test_left_to_right_names_appear_verbatim(name: str, course: str) -> No
 async def test_right_to_left_names_keep_their_letters(name: str) -> None:
     text, _ = text_of(await Fpdf2CertificateRenderer().render(view(name)))
     assert "CERT-2026-004217" in text
-    line = next(ln for ln in text.splitlines() if any(unicodedata.bidirectional(c) in ("R", "AL") for c in ln))
+    line = next(
+        ln for ln in text.splitlines() if any(unicodedata.bidirectional(c) in ("R", "AL") for c in ln)
+    )
     shown = unicodedata.normalize("NFKC", line)  # Arabic presentation forms back to letters
     assert letters(shown) == letters(name)
 

@@ -29,7 +29,7 @@ async def owner(new_uow: UowFactory) -> UUID:
     return user.id
 
 
-def stored(owner_id: UUID, at: datetime = T0, name: str = "Zoë's \"notes\".pdf") -> StoredFile:
+def stored(owner_id: UUID, at: datetime = T0, name: str = 'Zoë\'s "notes".pdf') -> StoredFile:
     file_id = uuid.uuid4()
     return StoredFile(
         id=file_id,

@@ -27,7 +27,9 @@ from lms_http.settings import Settings
 from tests.conftest import free_port, wait_for_http
 from tests.integration.conftest import Api
 
-PDF = b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj\n<< /Type /Catalog >>\nendobj\n" + os.urandom(5000) + b"\n%%EOF\n"
+PDF = (
+    b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj\n<< /Type /Catalog >>\nendobj\n" + os.urandom(5000) + b"\n%%EOF\n"
+)
 ELF = b"\x7fELF\x02\x01\x01\x00" + b"\x00" * 8 + b"\x02\x00\x3e\x00" + os.urandom(2000)
 PE = b"MZ\x90\x00\x03\x00\x00\x00\x04\x00\x00\x00\xff\xff\x00\x00" + os.urandom(2000)
 
@@ -41,7 +43,9 @@ def png_bytes() -> bytes:
     return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", pixels) + chunk(b"IEND", b"")
 
 
-async def upload(api: Api, tokens: dict[str, Any], name: str, data: bytes, ctype: str = "application/pdf") -> Any:
+async def upload(
+    api: Api, tokens: dict[str, Any], name: str, data: bytes, ctype: str = "application/pdf"
+) -> Any:
     return await api.client.post(
         "/api/v1/files/upload", files={"file": (name, data, ctype)}, headers=api.auth(tokens)
     )
@@ -74,7 +78,14 @@ async def test_pdf_round_trip(api: Api, settings: Settings) -> None:
     r = await upload(api, me, "report.pdf", PDF)
     assert r.status_code == 201, r.text
     body = r.json()
-    assert set(body) == {"id", "original_filename", "stored_filename", "file_size", "content_type", "uploaded_at"}
+    assert set(body) == {
+        "id",
+        "original_filename",
+        "stored_filename",
+        "file_size",
+        "content_type",
+        "uploaded_at",
+    }
     assert (body["original_filename"], body["file_size"], body["content_type"]) == (
         "report.pdf",
         len(PDF),
@@ -87,7 +98,9 @@ async def test_pdf_round_trip(api: Api, settings: Settings) -> None:
     got = await api.client.get(f"/api/v1/files/{body['id']}", headers=api.auth(me))
     assert (got.status_code, got.json()) == (200, body)
 
-    redirect = await api.client.get(f"/api/v1/files/{body['id']}/download", headers=api.auth(me), follow_redirects=False)
+    redirect = await api.client.get(
+        f"/api/v1/files/{body['id']}/download", headers=api.auth(me), follow_redirects=False
+    )
     location = redirect.headers["location"]
     assert location.startswith(f"/api/v1/files/blobs/{body['stored_filename']}?")
     expires = int(parse_qs(urlsplit(location).query)["expires"][0])
@@ -96,7 +109,10 @@ async def test_pdf_round_trip(api: Api, settings: Settings) -> None:
     assert download.status_code == 200
     assert download.content == PDF
     assert download.headers["content-type"] == "application/pdf"
-    assert download.headers["content-disposition"] == "attachment; filename=\"report.pdf\"; filename*=UTF-8''report.pdf"
+    assert (
+        download.headers["content-disposition"]
+        == "attachment; filename=\"report.pdf\"; filename*=UTF-8''report.pdf"
+    )
     assert download.headers["x-content-type-options"] == "nosniff"
 
 
@@ -108,14 +124,19 @@ async def test_png_type_comes_from_the_content_not_the_name_or_header(api: Api) 
     assert (r.json()["content_type"], r.json()["original_filename"]) == ("image/png", "holiday.txt")
     assert r.json()["stored_filename"].endswith(".png")
     download = await follow(
-        api.client, await api.client.get(f"/api/v1/files/{r.json()['id']}/download", headers=api.auth(me), follow_redirects=False)
+        api.client,
+        await api.client.get(
+            f"/api/v1/files/{r.json()['id']}/download", headers=api.auth(me), follow_redirects=False
+        ),
     )
     assert (download.content, download.headers["content-type"]) == (png, "image/png")
 
 
 async def test_text_and_csv(api: Api) -> None:
     me = await api.register()
-    csv = await upload(api, me, "grades.csv", "name,score\nZoë,9\n".encode(), ctype="application/octet-stream")
+    csv = await upload(
+        api, me, "grades.csv", "name,score\nZoë,9\n".encode(), ctype="application/octet-stream"
+    )
     assert (csv.status_code, csv.json()["content_type"]) == (201, "text/csv")
     assert csv.json()["stored_filename"].endswith(".csv")
     text = await upload(api, me, "notes", b"just some notes\n", ctype="application/pdf")
@@ -125,7 +146,9 @@ async def test_text_and_csv(api: Api) -> None:
     assert sneaky.status_code == 415
 
 
-@pytest.mark.parametrize(("name", "data"), [("invoice.pdf", ELF), ("setup.pdf", PE), ("photo.png", b"\x00\x01\x02garbage")])
+@pytest.mark.parametrize(
+    ("name", "data"), [("invoice.pdf", ELF), ("setup.pdf", PE), ("photo.png", b"\x00\x01\x02garbage")]
+)
 async def test_disguised_executables_are_415_and_nothing_is_kept(
     api: Api, settings: Settings, name: str, data: bytes
 ) -> None:
@@ -136,7 +159,9 @@ async def test_disguised_executables_are_415_and_nothing_is_kept(
     assert stored_files(settings) == []
 
 
-async def test_size_limit_is_413_and_nothing_is_kept(make_app: Callable[..., Litestar], settings: Settings) -> None:
+async def test_size_limit_is_413_and_nothing_is_kept(
+    make_app: Callable[..., Litestar], settings: Settings
+) -> None:
     async with AsyncTestClient(app=make_app(max_upload_bytes=10_000)) as client:
         api = Api(client, settings)
         me = await api.register()
@@ -181,7 +206,10 @@ async def test_original_names_are_sanitised(api: Api, sent: bytes, kept: str, fa
     assert r.json()["original_filename"] == kept
     assert re.fullmatch(r"[0-9a-f]{32}\.pdf", r.json()["stored_filename"])
     download = await follow(
-        api.client, await api.client.get(f"/api/v1/files/{r.json()['id']}/download", headers=api.auth(me), follow_redirects=False)
+        api.client,
+        await api.client.get(
+            f"/api/v1/files/{r.json()['id']}/download", headers=api.auth(me), follow_redirects=False
+        ),
     )
     assert download.content == PDF
     disposition = download.headers["content-disposition"]
@@ -197,7 +225,10 @@ async def test_newlines_in_a_browser_encoded_name_never_reach_a_header(api: Api)
     name = r.json()["original_filename"]
     assert "\n" not in name and '"' not in name
     download = await follow(
-        api.client, await api.client.get(f"/api/v1/files/{r.json()['id']}/download", headers=api.auth(me), follow_redirects=False)
+        api.client,
+        await api.client.get(
+            f"/api/v1/files/{r.json()['id']}/download", headers=api.auth(me), follow_redirects=False
+        ),
     )
     assert "\n" not in download.headers["content-disposition"]
 
@@ -236,7 +267,10 @@ async def test_other_users_get_404_admins_see_everything(api: Api, settings: Set
     listed = (await api.client.get("/api/v1/files", headers=api.auth(admin))).json()
     assert [f["id"] for f in listed["items"]] == [file_id]
     download = await follow(
-        api.client, await api.client.get(f"/api/v1/files/{file_id}/download", headers=api.auth(admin), follow_redirects=False)
+        api.client,
+        await api.client.get(
+            f"/api/v1/files/{file_id}/download", headers=api.auth(admin), follow_redirects=False
+        ),
     )
     assert download.content == PDF
     assert (await api.client.delete(f"/api/v1/files/{file_id}", headers=api.auth(admin))).status_code == 204
@@ -246,7 +280,11 @@ async def test_other_users_get_404_admins_see_everything(api: Api, settings: Set
 async def test_delete_removes_row_and_bytes(api: Api, settings: Settings) -> None:
     me = await api.register()
     file_id = (await upload(api, me, "bye.pdf", PDF)).json()["id"]
-    location = (await api.client.get(f"/api/v1/files/{file_id}/download", headers=api.auth(me), follow_redirects=False)).headers["location"]
+    location = (
+        await api.client.get(
+            f"/api/v1/files/{file_id}/download", headers=api.auth(me), follow_redirects=False
+        )
+    ).headers["location"]
     r = await api.client.delete(f"/api/v1/files/{file_id}", headers=api.auth(me))
     assert (r.status_code, r.content) == (204, b"")
     assert (await api.client.get(f"/api/v1/files/{file_id}", headers=api.auth(me))).status_code == 404
@@ -262,7 +300,9 @@ async def test_listing_is_own_newest_first_and_paginated(api: Api) -> None:
     r = await api.client.get("/api/v1/files", headers=api.auth(me), params={"page_size": 2})
     body = r.json()
     assert (body["total"], body["page"], body["page_size"], body["pages"]) == (3, 1, 2, 2)
-    page2 = (await api.client.get("/api/v1/files", headers=api.auth(me), params={"page": 2, "page_size": 2})).json()
+    page2 = (
+        await api.client.get("/api/v1/files", headers=api.auth(me), params={"page": 2, "page_size": 2})
+    ).json()
     assert {f["id"] for f in body["items"] + page2["items"]} == set(ids)
     times = [f["uploaded_at"] for f in body["items"] + page2["items"]]
     assert times == sorted(times, reverse=True)
@@ -273,9 +313,11 @@ async def test_listing_is_own_newest_first_and_paginated(api: Api) -> None:
 async def test_tampered_and_expired_signatures_are_403(api: Api, settings: Settings) -> None:
     me = await api.register()
     body = (await upload(api, me, "secret.pdf", PDF)).json()
-    location = (await api.client.get(f"/api/v1/files/{body['id']}/download", headers=api.auth(me), follow_redirects=False)).headers[
-        "location"
-    ]
+    location = (
+        await api.client.get(
+            f"/api/v1/files/{body['id']}/download", headers=api.auth(me), follow_redirects=False
+        )
+    ).headers["location"]
     path, query = location.split("?", 1)
     params = {k: v[0] for k, v in parse_qs(query).items()}
     for change in (
@@ -289,9 +331,14 @@ async def test_tampered_and_expired_signatures_are_403(api: Api, settings: Setti
         assert (r.status_code, r.json()) == (403, {"detail": "Invalid download signature"}), change
     other_key = f"/api/v1/files/blobs/{'0' * 32}.pdf?{query}"
     assert (await api.client.get(other_key)).status_code == 403
-    expired_signer = LocalBlobStorage(settings.storage_dir, settings.secret_key, now=lambda: time.time() - 301)
+    expired_signer = LocalBlobStorage(
+        settings.storage_dir, settings.secret_key, now=lambda: time.time() - 301
+    )
     expired = await expired_signer.download_url(
-        body["stored_filename"], filename="secret.pdf", content_type="application/pdf", expires_in=timedelta(minutes=5)
+        body["stored_filename"],
+        filename="secret.pdf",
+        content_type="application/pdf",
+        expires_in=timedelta(minutes=5),
     )
     r = await api.client.get(expired)
     assert (r.status_code, r.json()) == (403, {"detail": "The download link has expired"})
@@ -302,7 +349,9 @@ async def test_tampered_and_expired_signatures_are_403(api: Api, settings: Setti
 # the S3 store wired into the app, against a moto server over HTTP
 
 
-async def test_s3_backend_round_trip(make_app: Callable[..., Litestar], settings: Settings, s3_endpoint: str) -> None:
+async def test_s3_backend_round_trip(
+    make_app: Callable[..., Litestar], settings: Settings, s3_endpoint: str
+) -> None:
     bucket = f"app-{os.urandom(6).hex()}"
     app = make_app(
         storage_backend="minio",
@@ -346,7 +395,9 @@ async def test_s3_backend_round_trip(make_app: Callable[..., Litestar], settings
         assert too_big.status_code == 413
         assert [o.object_name for o in s3.list_objects(bucket)] == [stored]
         assert s3._list_multipart_uploads(bucket).uploads == []
-        assert (await client.delete(f"/api/v1/files/{r.json()['id']}", headers=api.auth(me))).status_code == 204
+        assert (
+            await client.delete(f"/api/v1/files/{r.json()['id']}", headers=api.auth(me))
+        ).status_code == 204
         assert list(s3.list_objects(bucket)) == []
         assert (await client.get("/api/v1/files", headers=api.auth(me))).json()["total"] == 0
 
@@ -387,8 +438,19 @@ async def test_20_mb_round_trip_streams_without_buffering(settings: Settings, tm
     if settings.redis_url:
         env["LMS_REDIS_URL"] = settings.redis_url
     server = subprocess.Popen(
-        [sys.executable, "-m", "uvicorn", "lms_http.asgi:app", "--host", "127.0.0.1", "--port", str(port),
-         "--no-access-log", "--log-level", "warning"],
+        [
+            sys.executable,
+            "-m",
+            "uvicorn",
+            "lms_http.asgi:app",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--no-access-log",
+            "--log-level",
+            "warning",
+        ],
         cwd=tmp_path,
         env=env,
     )
@@ -403,11 +465,15 @@ async def test_20_mb_round_trip_streams_without_buffering(settings: Settings, tm
                 json={"email": "big@example.com", "password": "Correct7Horse", "full_name": "Big"},
             )
             headers["Authorization"] = f"Bearer {r.json()['access_token']}"
-            warm = await http.post("/api/v1/files/upload", content=_multipart_stream("w.pdf", PDF), headers=headers)
+            warm = await http.post(
+                "/api/v1/files/upload", content=_multipart_stream("w.pdf", PDF), headers=headers
+            )
             assert warm.status_code == 201, warm.text
             Path(f"/proc/{server.pid}/clear_refs").write_text("5")  # reset the peak to the current size
             before = _peak_rss(server.pid)
-            r = await http.post("/api/v1/files/upload", content=_multipart_stream("big.pdf", data), headers=headers)
+            r = await http.post(
+                "/api/v1/files/upload", content=_multipart_stream("big.pdf", data), headers=headers
+            )
             assert r.status_code == 201, r.text
             assert r.json()["file_size"] == len(data)
             redirect = await http.get(f"/api/v1/files/{r.json()['id']}/download", headers=headers)

@@ -46,9 +46,7 @@ class LocalBlobStorage:
             raise BlobNotFound(key)
         return self._root / key
 
-    async def put(
-        self, key: str, chunks: AsyncIterable[bytes], *, content_type: str, max_bytes: int
-    ) -> int:
+    async def put(self, key: str, chunks: AsyncIterable[bytes], *, content_type: str, max_bytes: int) -> int:
         target = self._path(key)
         await asyncio.to_thread(self._root.mkdir, parents=True, exist_ok=True)
         temporary = self._root / f".tmp-{secrets.token_hex(8)}-{key}"
@@ -103,9 +101,7 @@ class LocalBlobStorage:
         message = "\n".join((key, str(expires), filename, content_type)).encode()
         return hmac.new(self._secret, message, hashlib.sha256).hexdigest()
 
-    async def download_url(
-        self, key: str, *, filename: str, content_type: str, expires_in: timedelta
-    ) -> str:
+    async def download_url(self, key: str, *, filename: str, content_type: str, expires_in: timedelta) -> str:
         self._path(key)
         expires = int(self._now() + expires_in.total_seconds())
         query = urlencode(

@@ -46,9 +46,7 @@ class MemoryBlobStorage:
     def __init__(self) -> None:
         self.blobs: dict[str, tuple[bytes, str]] = {}
 
-    async def put(
-        self, key: str, chunks: AsyncIterable[bytes], *, content_type: str, max_bytes: int
-    ) -> int:
+    async def put(self, key: str, chunks: AsyncIterable[bytes], *, content_type: str, max_bytes: int) -> int:
         data = bytearray()
         async for chunk in chunks:
             data += chunk
@@ -60,9 +58,7 @@ class MemoryBlobStorage:
     async def delete(self, key: str) -> None:
         self.blobs.pop(key, None)
 
-    async def download_url(
-        self, key: str, *, filename: str, content_type: str, expires_in: timedelta
-    ) -> str:
+    async def download_url(self, key: str, *, filename: str, content_type: str, expires_in: timedelta) -> str:
         return f"memory://{quote(key)}?name={quote(filename)}&expires_in={int(expires_in.total_seconds())}"
 
     async def read(self, key: str) -> AsyncIterator[bytes]:

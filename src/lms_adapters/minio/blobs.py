@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import threading
 from collections.abc import AsyncIterable, AsyncIterator
 from datetime import timedelta
@@ -81,9 +82,7 @@ class MinioBlobStorage:
                         raise
             self._bucket_ready = True
 
-    async def put(
-        self, key: str, chunks: AsyncIterable[bytes], *, content_type: str, max_bytes: int
-    ) -> int:
+    async def put(self, key: str, chunks: AsyncIterable[bytes], *, content_type: str, max_bytes: int) -> int:
         reader = _ChunkReader(chunks, asyncio.get_running_loop(), max_bytes)
 
         def upload() -> None:
@@ -107,10 +106,8 @@ class MinioBlobStorage:
         return reader.size
 
     def _remove_quietly(self, key: str) -> None:
-        try:
+        with contextlib.suppress(Exception):  # best effort after a failed upload
             self._client.remove_object(self._bucket, key)
-        except Exception:  # noqa: S110 - best effort after a failed upload
-            pass
 
     async def delete(self, key: str) -> None:
         def remove() -> None:
@@ -119,9 +116,7 @@ class MinioBlobStorage:
 
         await asyncio.to_thread(remove)
 
-    async def download_url(
-        self, key: str, *, filename: str, content_type: str, expires_in: timedelta
-    ) -> str:
+    async def download_url(self, key: str, *, filename: str, content_type: str, expires_in: timedelta) -> str:
         def presign() -> str:
             return self._client.presigned_get_object(
                 self._bucket,

@@ -61,8 +61,15 @@ class Fpdf2CertificateRenderer:
         for x, y in ((14, 14), (width - 14, 14), (14, height - 14), (width - 14, height - 14)):
             pdf.circle(x=x, y=y, radius=2.6, style="F")
 
-        def line(text: str, *, y: float, size: float, family: str = "DejaVu", style: str = "",
-                 color: tuple[int, int, int] = _NAVY) -> None:
+        def line(
+            text: str,
+            *,
+            y: float,
+            size: float,
+            family: str = "DejaVu",
+            style: str = "",
+            color: tuple[int, int, int] = _NAVY,
+        ) -> None:
             pdf.set_font(family, style, size)
             pdf.set_text_color(*color)
             pdf.set_xy(25, y)
@@ -114,7 +121,9 @@ class Fpdf2CertificateRenderer:
         pdf.set_font("DejaVu", "", 8)
         pdf.set_text_color(*_GREY)
         pdf.set_xy(25, height - 30)
-        pdf.cell(width - 50, 5, "Verify this certificate at", align=Align.C, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+        pdf.cell(
+            width - 50, 5, "Verify this certificate at", align=Align.C, new_x=XPos.LMARGIN, new_y=YPos.NEXT
+        )
         pdf.set_x(25)
         pdf.set_text_color(*_NAVY)
         pdf.cell(width - 50, 5, view.verification_url, align=Align.C, link=view.verification_url)

@@ -35,9 +35,7 @@ def clean_filename(name: str | None) -> str:
     nothing is left."""
     text = unicodedata.normalize("NFC", name or "")
     text = text.replace("\\", "/").rsplit("/", 1)[-1]
-    text = "".join(
-        c for c in text if unicodedata.category(c) not in ("Cc", "Cs") and c not in _BIDI_CONTROLS
-    )
+    text = "".join(c for c in text if unicodedata.category(c) not in ("Cc", "Cs") and c not in _BIDI_CONTROLS)
     text = text.strip()
     if text in ("", ".", ".."):
         return "file"

@@ -33,7 +33,9 @@ class StoredFileRepository(Protocol):
         """Remove the row; False if there was none."""
         ...
 
-    async def list(self, *, page: PageRequest, owner_id: UUID | None = None) -> tuple[Sequence[StoredFile], int]:
+    async def list(
+        self, *, page: PageRequest, owner_id: UUID | None = None
+    ) -> tuple[Sequence[StoredFile], int]:
         """Newest first; every owner's files when ``owner_id`` is None."""
         ...
 
@@ -51,9 +53,7 @@ class FilesUnitOfWork(Protocol):
 class BlobStorage(Protocol):
     """Bytes by key. Implementations never block the event loop."""
 
-    async def put(
-        self, key: str, chunks: AsyncIterable[bytes], *, content_type: str, max_bytes: int
-    ) -> int:
+    async def put(self, key: str, chunks: AsyncIterable[bytes], *, content_type: str, max_bytes: int) -> int:
         """Store the chunks under ``key`` and return the byte count.
 
         Over ``max_bytes`` raises ``TooLarge``; on that or any other error nothing is
@@ -65,9 +65,7 @@ class BlobStorage(Protocol):
         """Remove the blob; no error if it is already gone."""
         ...
 
-    async def download_url(
-        self, key: str, *, filename: str, content_type: str, expires_in: timedelta
-    ) -> str:
+    async def download_url(self, key: str, *, filename: str, content_type: str, expires_in: timedelta) -> str:
         """A URL that serves the bytes without credentials until it expires, with
         ``content_type`` and a ``Content-Disposition`` naming ``filename``."""
         ...

@@ -61,7 +61,9 @@ class UploadFile:
     ) -> None:
         self._uow, self._blobs, self._clock, self._ids, self._policy = uow, blobs, clock, ids, policy
 
-    async def __call__(self, *, actor: Actor, filename: str | None, chunks: AsyncIterator[bytes]) -> StoredFile:
+    async def __call__(
+        self, *, actor: Actor, filename: str | None, chunks: AsyncIterator[bytes]
+    ) -> StoredFile:
         original = clean_filename(filename)
         head, complete = bytearray(), False
         while len(head) < SNIFF_BYTES:
@@ -122,9 +124,7 @@ class ListFiles:
 
     async def __call__(self, *, actor: Actor, page: PageRequest) -> Page[StoredFile]:
         async with self._uow as uow:
-            items, total = await uow.files.list(
-                page=page, owner_id=None if actor.is_admin else actor.user_id
-            )
+            items, total = await uow.files.list(page=page, owner_id=None if actor.is_admin else actor.user_id)
         return Page.of(items, total, page)
 
 

@@ -110,7 +110,10 @@ class FileController(Controller):
 
     @delete("/{file_id:uuid}", status_code=204, responses=errors(401, 404, 429, 503))
     async def delete_file(
-        self, file_id: FromPath[UUID], actor: NamedDependency[Actor], delete_file: NamedDependency[uc.DeleteFile]
+        self,
+        file_id: FromPath[UUID],
+        actor: NamedDependency[Actor],
+        delete_file: NamedDependency[uc.DeleteFile],
     ) -> None:
         """Delete a file and its bytes (owner or admin)."""
         await delete_file(actor=actor, file_id=file_id)
@@ -132,7 +135,11 @@ class FileBlobController(Controller):
         """The bytes behind a signed download URL (no token: the signature is the permission)."""
         download = await open_signed_blob(
             signed=SignedBlob(
-                key=stored_name, expires=expires, filename=name, content_type=content_type, signature=signature
+                key=stored_name,
+                expires=expires,
+                filename=name,
+                content_type=content_type,
+                signature=signature,
             )
         )
         return Stream(

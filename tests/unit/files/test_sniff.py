@@ -22,7 +22,10 @@ def zipped(entries: list[tuple[str, bytes]], *, store_first: bool = False) -> by
     return buffer.getvalue()
 
 
-CT = b'<?xml version="1.0"?><Types><Override ContentType="application/vnd.openxmlformats-officedocument.%s"/></Types>'
+CT = (
+    b'<?xml version="1.0"?><Types>'
+    b'<Override ContentType="application/vnd.openxmlformats-officedocument.%s"/></Types>'
+)
 
 
 def tarred() -> bytes:
@@ -36,16 +39,41 @@ def tarred() -> bytes:
 
 CASES = [
     (b"%PDF-1.7\n" + os.urandom(100), "application/pdf", ".pdf"),
-    (zipped([("[Content_Types].xml", CT % b"wordprocessingml.document.main+xml"), ("word/document.xml", b"<w/>")]),
-     "application/vnd.openxmlformats-officedocument.wordprocessingml.document", ".docx"),
-    (zipped([("[Content_Types].xml", CT % b"spreadsheetml.sheet.main+xml"), ("xl/workbook.xml", b"<x/>")]),
-     "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", ".xlsx"),
-    (zipped([("[Content_Types].xml", CT % b"presentationml.presentation.main+xml"), ("ppt/p.xml", b"<p/>")]),
-     "application/vnd.openxmlformats-officedocument.presentationml.presentation", ".pptx"),
-    (zipped([("[Content_Types].xml", CT % b"presentationml.presentation.main+xml")]),
-     "application/vnd.openxmlformats-officedocument.presentationml.presentation", ".pptx"),
-    (zipped([("mimetype", b"application/vnd.oasis.opendocument.text"), ("content.xml", b"<o/>")], store_first=True),
-     "application/vnd.oasis.opendocument.text", ".odt"),
+    (
+        zipped(
+            [
+                ("[Content_Types].xml", CT % b"wordprocessingml.document.main+xml"),
+                ("word/document.xml", b"<w/>"),
+            ]
+        ),
+        "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+        ".docx",
+    ),
+    (
+        zipped([("[Content_Types].xml", CT % b"spreadsheetml.sheet.main+xml"), ("xl/workbook.xml", b"<x/>")]),
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        ".xlsx",
+    ),
+    (
+        zipped(
+            [("[Content_Types].xml", CT % b"presentationml.presentation.main+xml"), ("ppt/p.xml", b"<p/>")]
+        ),
+        "application/vnd.openxmlformats-officedocument.presentationml.presentation",
+        ".pptx",
+    ),
+    (
+        zipped([("[Content_Types].xml", CT % b"presentationml.presentation.main+xml")]),
+        "application/vnd.openxmlformats-officedocument.presentationml.presentation",
+        ".pptx",
+    ),
+    (
+        zipped(
+            [("mimetype", b"application/vnd.oasis.opendocument.text"), ("content.xml", b"<o/>")],
+            store_first=True,
+        ),
+        "application/vnd.oasis.opendocument.text",
+        ".odt",
+    ),
     (zipped([("notes/readme.txt", b"hi")]), "application/zip", ".zip"),
     (b"PK\x05\x06" + b"\x00" * 18, "application/zip", ".zip"),
     (b"{\\rtf1\\ansi hello}", "application/rtf", ".rtf"),
@@ -123,7 +151,11 @@ def test_text_checker_accepts_clean_text_in_any_split(text: str, pieces: int) ->
     assert checker.finish()
 
 
-@given(st.binary(max_size=64), st.sampled_from([b"\x00", b"\x01", b"\x7f", b"\xff", b"\xc2\x80"]), st.binary(max_size=64))
+@given(
+    st.binary(max_size=64),
+    st.sampled_from([b"\x00", b"\x01", b"\x7f", b"\xff", b"\xc2\x80"]),
+    st.binary(max_size=64),
+)
 def test_text_checker_refuses_a_bad_byte_anywhere(before: bytes, bad: bytes, after: bytes) -> None:
     checker = TextChecker()
     for piece in (before, bad, after):

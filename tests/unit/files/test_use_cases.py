@@ -37,7 +37,11 @@ class Harness:
 async def test_upload_records_sniffed_type_generated_name_and_size() -> None:
     h, owner = Harness(), actor()
     stored = await h.upload(actor=owner, filename="../secret/report.PDF", chunks=chunks(PDF))
-    assert (stored.original_filename, stored.content_type, stored.file_size) == ("report.PDF", "application/pdf", len(PDF))
+    assert (stored.original_filename, stored.content_type, stored.file_size) == (
+        "report.PDF",
+        "application/pdf",
+        len(PDF),
+    )
     assert stored.stored_filename == f"{stored.id.hex}.pdf"
     assert (stored.owner_id, stored.uploaded_at) == (owner.user_id, h.clock.now())
     assert h.blobs.blobs[stored.stored_filename] == (PDF, "application/pdf")
@@ -58,7 +62,9 @@ async def test_unsupported_keeps_nothing() -> None:
         await h.upload(actor=actor(), filename="a.pdf", chunks=chunks(b"\x7fELF" + b"\x00" * 500))
     late_binary = b"text " * 20_000 + b"\x00"
     with pytest.raises(UnsupportedMediaType):
-        await Harness(max_bytes=10**6).upload(actor=actor(), filename="a.txt", chunks=chunks(late_binary, 8192))
+        await Harness(max_bytes=10**6).upload(
+            actor=actor(), filename="a.txt", chunks=chunks(late_binary, 8192)
+        )
     assert (h.blobs.blobs, h.state.stored_files) == ({}, {})
 
 
@@ -78,7 +84,11 @@ async def test_a_failed_row_insert_removes_the_blob() -> None:
 async def test_owner_and_admin_only() -> None:
     h, owner, other, admin = Harness(), actor(), actor(Role.INSTRUCTOR), actor(Role.ADMIN)
     stored = await h.upload(actor=owner, filename="a.pdf", chunks=chunks(PDF))
-    for use_case in (uc.GetFile(h.uow()), uc.CreateDownloadUrl(h.uow(), h.blobs, h.policy), uc.DeleteFile(h.uow(), h.blobs)):
+    for use_case in (
+        uc.GetFile(h.uow()),
+        uc.CreateDownloadUrl(h.uow(), h.blobs, h.policy),
+        uc.DeleteFile(h.uow(), h.blobs),
+    ):
         with pytest.raises(NotFound):
             await use_case(actor=other, file_id=stored.id)
     assert stored.stored_filename in h.blobs.blobs
