@@ -7,7 +7,7 @@ UV := $(PYTHON) -m uv
 endif
 export UV_PROJECT_ENVIRONMENT ?= .venv
 
-.PHONY: run test lint install unit contract integration migrate fmt clean check-compose
+.PHONY: run test lint install unit contract integration migrate fmt clean check-compose certificate-sample
 
 # uv is installed for this user when missing (needs only Python and the package index).
 .venv/.synced: pyproject.toml uv.lock
@@ -51,3 +51,7 @@ fmt: install
 
 clean:
 	rm -rf .venv .pytest_cache .mypy_cache .ruff_cache
+
+# A sample certificate PDF (names in several scripts) and docs/certificate.png of its first page.
+certificate-sample: install
+	$(UV) run --frozen python scripts/certificate_sample.py var/certificate-sample.pdf docs/certificate.png

@@ -20,6 +20,7 @@ from lms_domain.shared.errors import InvalidField
 from lms_http.auth import provide_actor, provide_admin, provide_optional_actor, provide_staff
 from lms_http.container import USE_CASES, Container
 from lms_http.controllers.auth import AuthController
+from lms_http.controllers.files import FileBlobController, FileController
 from lms_http.controllers.health import HealthController
 from lms_http.controllers.users import UserController
 from lms_http.errors import exception_handlers
@@ -76,7 +77,14 @@ def create_app(settings: Settings, container: Container | None = None) -> Litest
     )
     api = Router(
         "/api/v1",
-        route_handlers=[HealthController, AuthController, UserController],
+        route_handlers=[
+            HealthController,
+            AuthController,
+            UserController,
+            # files
+            FileController,
+            FileBlobController,
+        ],
         dependencies=dependencies,
     )
 

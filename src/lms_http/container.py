@@ -5,17 +5,21 @@ from __future__ import annotations
 from dependency_injector import containers, providers
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
+from lms_adapters.local.blobs import LocalBlobStorage
 from lms_adapters.local.counters import InProcessLoginThrottle, InProcessRateLimiter
 from lms_adapters.local.passwords import Argon2PasswordHasher
 from lms_adapters.local.system import SystemClock, UuidGenerator
 from lms_adapters.local.tokens import JwtTokenCodec
 from lms_adapters.local.totp import PyotpTotpService
+from lms_adapters.minio.blobs import MinioBlobStorage, make_minio
+from lms_adapters.pdf.certificates import Fpdf2CertificateRenderer
 from lms_adapters.redis.client import make_redis
 from lms_adapters.redis.counters import RedisLoginThrottle, RedisRateLimiter
 from lms_adapters.redis.sessions import RedisSessionStore
 from lms_adapters.sql.engine import make_engine
 from lms_adapters.sql.sessions import SqlSessionStore
 from lms_adapters.sql.uow import SqlUnitOfWork
+from lms_domain.files import use_cases as files
 from lms_domain.identity import use_cases as identity
 from lms_http.settings import Settings
 
@@ -130,6 +134,34 @@ class Container(containers.DeclarativeContainer):
     create_user = providers.Factory(identity.CreateUser, uow=uow, hasher=hasher, clock=clock, ids=ids)
     ensure_admin = providers.Factory(identity.EnsureAdmin, uow=uow, create_user=create_user, clock=clock)
 
+    # files
+    local_blobs = providers.Singleton(
+        LocalBlobStorage, settings.provided.storage_dir, settings.provided.secret_key
+    )
+    minio = providers.Singleton(
+        make_minio,
+        settings.provided.minio_endpoint,
+        settings.provided.minio_access_key,
+        settings.provided.minio_secret_key,
+        secure=settings.provided.minio_secure,
+        region=settings.provided.minio_region,
+    )
+    blobs = providers.Selector(
+        settings.provided.storage_backend,
+        local=local_blobs,
+        minio=providers.Singleton(MinioBlobStorage, minio, settings.provided.minio_bucket),
+    )
+    file_policy = providers.Singleton(files.FilePolicy, max_upload_bytes=settings.provided.max_upload_bytes)
+    upload_file = providers.Factory(
+        files.UploadFile, uow=uow, blobs=blobs, clock=clock, ids=ids, policy=file_policy
+    )
+    list_files = providers.Factory(files.ListFiles, uow=uow)
+    get_file = providers.Factory(files.GetFile, uow=uow)
+    create_download_url = providers.Factory(files.CreateDownloadUrl, uow=uow, blobs=blobs, policy=file_policy)
+    delete_file = providers.Factory(files.DeleteFile, uow=uow, blobs=blobs)
+    open_signed_blob = providers.Factory(files.OpenSignedBlob, server=local_blobs)
+    certificate_renderer = providers.Singleton(Fpdf2CertificateRenderer)
+
 
 USE_CASES: tuple[str, ...] = (
     "register",
@@ -146,4 +178,12 @@ USE_CASES: tuple[str, ...] = (
     "disable_mfa",
     "list_users",
     "admin_update_user",
+    # files
+    "file_policy",
+    "upload_file",
+    "list_files",
+    "get_file",
+    "create_download_url",
+    "delete_file",
+    "open_signed_blob",
 )

@@ -59,6 +59,13 @@ class Settings:
     max_concurrent_hashes: int = 2
     log_level: str = "INFO"
     metrics_token: str | None = field(default=None, repr=False)
+    # files: S3-protocol storage (LMS_STORAGE_BACKEND=minio)
+    minio_endpoint: str | None = None
+    minio_access_key: str | None = field(default=None, repr=False)
+    minio_secret_key: str | None = field(default=None, repr=False)
+    minio_bucket: str = "lms-files"
+    minio_secure: bool = True
+    minio_region: str = "us-east-1"
 
 
 def _read_env_file(path: Path) -> dict[str, str]:
@@ -161,6 +168,21 @@ def load_settings(environ: dict[str, str] | None = None, *, env_file: Path | Non
             raise ValueError("must be DEBUG, INFO, WARNING or ERROR")
         return raw.upper()
 
+    def endpoint(raw: str) -> str:
+        if not re.fullmatch(r"[A-Za-z0-9.-]+(:\d{1,5})?|\[[0-9A-Fa-f:]+\](:\d{1,5})?", raw):
+            raise ValueError("must be host or host:port, without a scheme (set LMS_MINIO_SECURE for https)")
+        return raw
+
+    def bucket(raw: str) -> str:
+        if not re.fullmatch(r"[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]", raw) or ".." in raw:
+            raise ValueError("must be a valid bucket name: 3-63 lower-case letters, digits, dots, hyphens")
+        return raw
+
+    def region(raw: str) -> str:
+        if not re.fullmatch(r"[a-z0-9-]{1,32}", raw):
+            raise ValueError("must look like us-east-1")
+        return raw
+
     var_dir = Path(get("VAR_DIR") or "var")
     database_url = parse("DATABASE_URL", database, f"sqlite:///{var_dir / 'lms.db'}")
     redis = parse("REDIS_URL", redis_url, None)
@@ -172,6 +194,17 @@ def load_settings(environ: dict[str, str] | None = None, *, env_file: Path | Non
     admin_email, admin_password = get("ADMIN_EMAIL"), get("ADMIN_PASSWORD")
     if (admin_email is None) != (admin_password is None):
         raise ConfigError("LMS_ADMIN_EMAIL: LMS_ADMIN_EMAIL and LMS_ADMIN_PASSWORD must be set together")
+    storage_backend = parse("STORAGE_BACKEND", backend, "local")
+    minio_endpoint = parse("MINIO_ENDPOINT", endpoint, None)
+    minio_access_key, minio_secret_key = get("MINIO_ACCESS_KEY"), get("MINIO_SECRET_KEY")
+    if storage_backend == "minio":
+        for name, value in (
+            ("MINIO_ENDPOINT", minio_endpoint),
+            ("MINIO_ACCESS_KEY", minio_access_key),
+            ("MINIO_SECRET_KEY", minio_secret_key),
+        ):
+            if value is None:
+                raise ConfigError(f"LMS_{name}: required when LMS_STORAGE_BACKEND is minio")
     return Settings(
         host=get("HOST") or "127.0.0.1",
         port=parse("PORT", integer(1, 65535), 8000),
@@ -181,7 +214,7 @@ def load_settings(environ: dict[str, str] | None = None, *, env_file: Path | Non
         secret_key=parse("SECRET_KEY", secret, None) or _secret_from_file(var_dir),
         admin_email=admin_email,
         admin_password=admin_password,
-        storage_backend=parse("STORAGE_BACKEND", backend, "local"),
+        storage_backend=storage_backend,
         storage_dir=Path(get("STORAGE_DIR") or var_dir / "files"),
         max_upload_bytes=parse("MAX_UPLOAD_BYTES", integer(1, 10 * 1024**3), 52_428_800),
         rate_limit_auth=parse("RATE_LIMIT_AUTH", RateLimit.parse, RateLimit(20, 60)),
@@ -197,4 +230,10 @@ def load_settings(environ: dict[str, str] | None = None, *, env_file: Path | Non
         max_concurrent_hashes=parse("MAX_CONCURRENT_HASHES", integer(1, 64), 2),
         log_level=parse("LOG_LEVEL", level, "INFO"),
         metrics_token=get("METRICS_TOKEN"),
+        minio_endpoint=minio_endpoint,
+        minio_access_key=minio_access_key,
+        minio_secret_key=minio_secret_key,
+        minio_bucket=parse("MINIO_BUCKET", bucket, "lms-files"),
+        minio_secure=parse("MINIO_SECURE", boolean, True),
+        minio_region=parse("MINIO_REGION", region, "us-east-1"),
     )

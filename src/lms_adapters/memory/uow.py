@@ -9,6 +9,8 @@ from types import TracebackType
 from typing import Any, Self
 from uuid import UUID
 
+from lms_adapters.memory.files import MemoryStoredFileRepository
+from lms_domain.files.entities import StoredFile
 from lms_domain.identity.entities import User
 from lms_domain.identity.ports import EmailTaken
 from lms_domain.shared.actors import Role
@@ -22,6 +24,8 @@ class MemoryState:
     """What the in-memory database holds; share one between units of work."""
 
     users: dict[UUID, User] = field(default_factory=dict)
+    # files
+    stored_files: dict[UUID, StoredFile] = field(default_factory=dict)
 
     def snapshot(self) -> dict[str, Any]:
         return {name: copy.deepcopy(value) for name, value in vars(self).items()}
@@ -78,6 +82,11 @@ class MemoryUnitOfWork:
     @property
     def users(self) -> MemoryUserRepository:
         return MemoryUserRepository(self.state)
+
+    # files
+    @property
+    def files(self) -> MemoryStoredFileRepository:
+        return MemoryStoredFileRepository(self.state)
 
     async def __aenter__(self) -> Self:
         self._snapshot = self.state.snapshot()

@@ -6,6 +6,7 @@ from sqlalchemy import (
     BigInteger,
     Boolean,
     Column,
+    ForeignKey,
     Index,
     MetaData,
     String,
@@ -15,7 +16,7 @@ from sqlalchemy import (
 
 from lms_adapters.sql.types import UtcDateTime
 
-__all__ = ["auth_sessions", "metadata", "used_totp_steps", "users"]
+__all__ = ["auth_sessions", "metadata", "stored_files", "used_totp_steps", "users"]
 
 metadata = MetaData(
     naming_convention={
@@ -60,4 +61,19 @@ used_totp_steps = Table(
     metadata,
     Column("user_id", Uuid, primary_key=True),
     Column("step", BigInteger, primary_key=True),
+)
+
+# files
+stored_files = Table(
+    "stored_files",
+    metadata,
+    Column("id", Uuid, primary_key=True),
+    Column("owner_id", Uuid, ForeignKey("users.id"), nullable=False),
+    Column("original_filename", String(255), nullable=False),
+    Column("stored_filename", String(128), nullable=False, unique=True),
+    Column("content_type", String(127), nullable=False),
+    Column("file_size", BigInteger, nullable=False),
+    Column("uploaded_at", UtcDateTime, nullable=False),
+    Index("ix_stored_files_owner_uploaded", "owner_id", "uploaded_at"),
+    Index("ix_stored_files_uploaded_at", "uploaded_at"),
 )

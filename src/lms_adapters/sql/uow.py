@@ -8,6 +8,7 @@ from typing import Self
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from lms_adapters.sql.repositories.files import SqlStoredFileRepository
 from lms_adapters.sql.repositories.identity import SqlUserRepository
 from lms_domain.shared.errors import Unavailable
 
@@ -30,6 +31,11 @@ class SqlUnitOfWork:
     @property
     def users(self) -> SqlUserRepository:
         return SqlUserRepository(self.session)
+
+    # files
+    @property
+    def files(self) -> SqlStoredFileRepository:
+        return SqlStoredFileRepository(self.session)
 
     async def __aenter__(self) -> Self:
         if self._session is not None:

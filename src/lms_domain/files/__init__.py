@@ -1,0 +1,1 @@
+"""Uploaded files: metadata in the database, bytes in a blob store."""
