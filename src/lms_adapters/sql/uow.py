@@ -8,7 +8,9 @@ from typing import Self
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from lms_adapters.sql.repositories.catalog import SqlCourseRepository, SqlLessonRepository
 from lms_adapters.sql.repositories.identity import SqlUserRepository
+from lms_adapters.sql.repositories.learning import SqlCompletionRepository, SqlEnrollmentRepository
 from lms_domain.shared.errors import Unavailable
 
 __all__ = ["SqlUnitOfWork"]
@@ -30,6 +32,23 @@ class SqlUnitOfWork:
     @property
     def users(self) -> SqlUserRepository:
         return SqlUserRepository(self.session)
+
+    # catalog and learning
+    @property
+    def courses(self) -> SqlCourseRepository:
+        return SqlCourseRepository(self.session)
+
+    @property
+    def lessons(self) -> SqlLessonRepository:
+        return SqlLessonRepository(self.session)
+
+    @property
+    def enrollments(self) -> SqlEnrollmentRepository:
+        return SqlEnrollmentRepository(self.session)
+
+    @property
+    def completions(self) -> SqlCompletionRepository:
+        return SqlCompletionRepository(self.session)
 
     async def __aenter__(self) -> Self:
         if self._session is not None:
