@@ -247,8 +247,10 @@ async def test_list_filters_search_sort_and_pages(api: Api, cast: Cast) -> None:
         "beta Cooking",
         "Gamma Python",
     ]
-    assert [c["title"] for c in (await listed(sort="created_at"))["items"]][0] == "Alpha Python"
-    assert [c["title"] for c in (await listed(sort="-created_at"))["items"]][0] == "Gamma Python"
+    in_creation_order = ["Alpha Python", "beta Cooking", "Gamma Python"]
+    assert [c["title"] for c in (await listed(sort="created_at"))["items"]] == in_creation_order
+    assert [c["title"] for c in (await listed(sort="-created_at"))["items"]] == in_creation_order[::-1]
+    assert [c["title"] for c in (await listed())["items"]] == in_creation_order[::-1]
     assert [c["title"] for c in (await listed(difficulty_level="advanced", sort="title"))["items"]] == [
         "beta Cooking",
         "Gamma Python",
