@@ -13,11 +13,15 @@ __all__ = ["Enrollment", "EnrollmentSummary", "LessonCompletion", "progress_perc
 
 
 def progress_percentage(completed: int, total: int) -> int:
-    """completed / total x 100, rounded half up to a whole number; 0 without lessons."""
+    """completed / total x 100, rounded half up to a whole number; 0 without lessons.
+
+    100 means every lesson is done: 199 of 200 (99.5) shows 99, not 100.
+    """
     if total <= 0:
         return 0
     completed = max(0, min(completed, total))
-    return (200 * completed + total) // (2 * total)
+    rounded = (200 * completed + total) // (2 * total)
+    return rounded if completed == total else min(rounded, 99)
 
 
 @dataclass(kw_only=True)
