@@ -222,7 +222,7 @@ async def test_list_visibility_per_role_and_mine(api: Api, cast: Cast) -> None:
     assert (
         await api.client.get(f"{V1}/courses", headers=cast.student, params={"mine": "true"})
     ).status_code == 403
-    assert (await api.client.get(f"{V1}/courses", params={"mine": "true"})).status_code == 403
+    assert (await api.client.get(f"{V1}/courses", params={"mine": "true"})).status_code == 401
 
 
 async def test_list_filters_search_sort_and_pages(api: Api, cast: Cast) -> None:

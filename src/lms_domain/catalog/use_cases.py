@@ -28,7 +28,7 @@ from lms_domain.catalog.values import (
     slugify,
 )
 from lms_domain.shared.actors import Actor
-from lms_domain.shared.errors import Conflict, Forbidden, InvalidRequest, NotFound
+from lms_domain.shared.errors import Conflict, Forbidden, InvalidRequest, NotFound, Unauthorized
 from lms_domain.shared.pagination import Page, PageRequest
 from lms_domain.shared.ports import Clock, IdGenerator
 
@@ -215,7 +215,9 @@ class ListCourses:
         search: str | None = None,
         sort: CourseSort = CourseSort.NEWEST,
     ) -> Page[Course]:
-        if mine and (actor is None or not actor.is_staff):
+        if mine and actor is None:
+            raise Unauthorized("Not authenticated")
+        if mine and actor is not None and not actor.is_staff:
             raise Forbidden("Only instructors and admins have courses of their own")
         query = CourseQuery(
             include_unpublished=actor is not None and actor.is_admin,

@@ -12,7 +12,7 @@ from lms_domain.catalog import use_cases as cat
 from lms_domain.catalog.entities import DifficultyLevel
 from lms_domain.catalog.ports import CourseSort
 from lms_domain.catalog.values import slug_candidate, slugify
-from lms_domain.shared.errors import Forbidden, InvalidField, NotFound
+from lms_domain.shared.errors import Forbidden, InvalidField, NotFound, Unauthorized
 from lms_domain.shared.pagination import PageRequest
 from tests.unit.catalog.harness import Catalog, admin, instructor, student
 
@@ -154,7 +154,7 @@ async def test_list_visibility_and_mine() -> None:
     assert await titles(other, mine=True) == {"Other draft"}
     with pytest.raises(Forbidden):
         await catalog.list_courses(actor=student(), page=page, mine=True)
-    with pytest.raises(Forbidden):
+    with pytest.raises(Unauthorized):
         await catalog.list_courses(actor=None, page=page, mine=True)
 
 
