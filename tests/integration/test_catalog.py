@@ -4,55 +4,14 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from dataclasses import dataclass
 from typing import Any
 
 import pytest
 
+from tests.integration.catalog_support import V1, Cast, cast, new_course, new_lesson, publish
 from tests.integration.conftest import Api
 
-V1 = "/api/v1"
-
-
-@dataclass
-class Cast:
-    """One user of each kind, with their headers (anonymous is ``{}``)."""
-
-    owner: dict[str, str]
-    other: dict[str, str]
-    admin: dict[str, str]
-    student: dict[str, str]
-    anonymous: dict[str, str]
-
-
-@pytest.fixture
-async def cast(api: Api) -> Cast:
-    return Cast(
-        owner=api.auth(await api.user_with_role("instructor")),
-        other=api.auth(await api.user_with_role("instructor")),
-        admin=api.auth(await api.user_with_role("admin")),
-        student=api.auth(await api.register()),
-        anonymous={},
-    )
-
-
-async def new_course(api: Api, headers: dict[str, str], **fields: Any) -> dict[str, Any]:
-    body = {"title": "Python Basics", "description": "Learn Python fundamentals", **fields}
-    r = await api.client.post(f"{V1}/courses", json=body, headers=headers)
-    assert r.status_code == 201, r.text
-    return r.json()
-
-
-async def publish(api: Api, headers: dict[str, str], course_id: str) -> None:
-    r = await api.client.post(f"{V1}/courses/{course_id}/publish", headers=headers)
-    assert r.status_code == 200, r.text
-
-
-async def new_lesson(api: Api, headers: dict[str, str], course_id: str, **fields: Any) -> dict[str, Any]:
-    body = {"title": "Intro", "content_type": "text", "content": "secret words", **fields}
-    r = await api.client.post(f"{V1}/courses/{course_id}/lessons", json=body, headers=headers)
-    assert r.status_code == 201, r.text
-    return r.json()
+__all__ = ["cast"]  # the fixture
 
 
 async def test_create_course_answers_the_get_shape_and_ignores_forbidden_fields(api: Api, cast: Cast) -> None:
@@ -472,3 +431,33 @@ async def test_deleting_a_course_removes_lessons_and_enrollments(api: Api, cast:
     assert (mine["items"], mine["total"]) == ([], 0)
     again = await api.client.delete(f"{V1}/courses/{course['id']}", headers=cast.owner)
     assert again.status_code == 404
+
+
+async def test_openapi_documents_each_status(api: Api) -> None:
+    paths = (await api.client.get("/openapi.json")).json()["paths"]
+    expected = {
+        ("get", "/api/v1/courses"): {"200", "401", "403", "422"},
+        ("post", "/api/v1/courses"): {"201", "401", "403", "422"},
+        ("get", "/api/v1/courses/{course_id}"): {"200", "401", "404"},
+        ("patch", "/api/v1/courses/{course_id}"): {"200", "401", "403", "404", "422"},
+        ("post", "/api/v1/courses/{course_id}/publish"): {"200", "401", "403", "404"},
+        ("delete", "/api/v1/courses/{course_id}"): {"204", "401", "403", "404"},
+        ("get", "/api/v1/courses/{course_id}/lessons"): {"200", "401", "404", "422"},
+        ("post", "/api/v1/courses/{course_id}/lessons"): {"201", "401", "403", "404", "422"},
+        ("get", "/api/v1/lessons/{lesson_id}"): {"200", "401", "404"},
+        ("patch", "/api/v1/lessons/{lesson_id}"): {"200", "401", "403", "404", "422"},
+        ("delete", "/api/v1/lessons/{lesson_id}"): {"204", "401", "403", "404"},
+        ("patch", "/api/v1/lessons/reorder"): {"200", "400", "401", "403", "404", "422"},
+        ("post", "/api/v1/enrollments"): {"201", "401", "404", "409", "422"},
+        ("get", "/api/v1/enrollments/my-courses"): {"200", "401", "422"},
+        ("get", "/api/v1/enrollments/{enrollment_id}"): {"200", "401", "404"},
+        ("post", "/api/v1/enrollments/{enrollment_id}/lessons/{lesson_id}/complete"): {
+            "200",
+            "401",
+            "403",
+            "404",
+        },
+    }
+    for (method, path), statuses in expected.items():
+        documented = set(paths[path][method]["responses"])
+        assert statuses <= documented, (method, path, statuses - documented)

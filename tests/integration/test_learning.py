@@ -6,10 +6,10 @@ import asyncio
 import uuid
 from typing import Any
 
+from tests.integration.catalog_support import V1, Cast, cast, new_course, new_lesson, publish
 from tests.integration.conftest import Api
-from tests.integration.test_catalog import V1, Cast, cast, new_course, new_lesson, publish
 
-__all__ = ["cast"]  # the fixture, shared with the catalog tests
+__all__ = ["cast"]  # the fixture
 
 
 async def course_with_lessons(
