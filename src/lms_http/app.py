@@ -20,8 +20,10 @@ from lms_domain.shared.errors import InvalidField
 from lms_http.auth import provide_actor, provide_admin, provide_optional_actor, provide_staff
 from lms_http.container import USE_CASES, Container
 from lms_http.controllers.auth import AuthController
+from lms_http.controllers.catalog import CourseController, LessonController
 from lms_http.controllers.files import FileBlobController, FileController
 from lms_http.controllers.health import HealthController
+from lms_http.controllers.learning import EnrollmentController
 from lms_http.controllers.users import UserController
 from lms_http.errors import exception_handlers
 from lms_http.middleware import find_bad_value, make_rate_limit_middleware, make_security_middleware
@@ -84,6 +86,10 @@ def create_app(settings: Settings, container: Container | None = None) -> Litest
             # files
             FileController,
             FileBlobController,
+            # catalog and learning
+            CourseController,
+            LessonController,
+            EnrollmentController,
         ],
         dependencies=dependencies,
     )

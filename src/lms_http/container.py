@@ -19,8 +19,10 @@ from lms_adapters.redis.sessions import RedisSessionStore
 from lms_adapters.sql.engine import make_engine
 from lms_adapters.sql.sessions import SqlSessionStore
 from lms_adapters.sql.uow import SqlUnitOfWork
+from lms_domain.catalog import use_cases as catalog
 from lms_domain.files import use_cases as files
 from lms_domain.identity import use_cases as identity
+from lms_domain.learning import use_cases as learning
 from lms_http.settings import Settings
 
 __all__ = ["Container"]
@@ -161,6 +163,25 @@ class Container(containers.DeclarativeContainer):
     delete_file = providers.Factory(files.DeleteFile, uow=uow, blobs=blobs)
     open_signed_blob = providers.Factory(files.OpenSignedBlob, server=local_blobs)
     certificate_renderer = providers.Singleton(Fpdf2CertificateRenderer)
+    # catalog
+    list_courses = providers.Factory(catalog.ListCourses, uow=uow)
+    create_course = providers.Factory(catalog.CreateCourse, uow=uow, clock=clock, ids=ids)
+    get_course = providers.Factory(catalog.GetCourse, uow=uow)
+    update_course = providers.Factory(catalog.UpdateCourse, uow=uow, clock=clock)
+    publish_course = providers.Factory(catalog.PublishCourse, uow=uow, clock=clock)
+    delete_course = providers.Factory(catalog.DeleteCourse, uow=uow)
+    list_lessons = providers.Factory(catalog.ListLessons, uow=uow)
+    create_lesson = providers.Factory(catalog.CreateLesson, uow=uow, clock=clock, ids=ids)
+    get_lesson = providers.Factory(catalog.GetLesson, uow=uow)
+    update_lesson = providers.Factory(catalog.UpdateLesson, uow=uow, clock=clock)
+    delete_lesson = providers.Factory(catalog.DeleteLesson, uow=uow)
+    reorder_lessons = providers.Factory(catalog.ReorderLessons, uow=uow)
+
+    # learning
+    enroll = providers.Factory(learning.Enroll, uow=uow, clock=clock, ids=ids)
+    list_my_enrollments = providers.Factory(learning.ListMyEnrollments, uow=uow)
+    get_enrollment = providers.Factory(learning.GetEnrollment, uow=uow)
+    complete_lesson = providers.Factory(learning.CompleteLesson, uow=uow, clock=clock, ids=ids)
 
 
 USE_CASES: tuple[str, ...] = (
@@ -186,4 +207,22 @@ USE_CASES: tuple[str, ...] = (
     "create_download_url",
     "delete_file",
     "open_signed_blob",
+    # catalog
+    "list_courses",
+    "create_course",
+    "get_course",
+    "update_course",
+    "publish_course",
+    "delete_course",
+    "list_lessons",
+    "create_lesson",
+    "get_lesson",
+    "update_lesson",
+    "delete_lesson",
+    "reorder_lessons",
+    # learning
+    "enroll",
+    "list_my_enrollments",
+    "get_enrollment",
+    "complete_lesson",
 )

@@ -9,10 +9,14 @@ from types import TracebackType
 from typing import Any, Self
 from uuid import UUID
 
+from lms_adapters.memory.catalog import MemoryCourseRepository, MemoryLessonRepository
 from lms_adapters.memory.files import MemoryStoredFileRepository
+from lms_adapters.memory.learning import MemoryCompletionRepository, MemoryEnrollmentRepository
+from lms_domain.catalog.entities import Course, Lesson
 from lms_domain.files.entities import StoredFile
 from lms_domain.identity.entities import User
 from lms_domain.identity.ports import EmailTaken
+from lms_domain.learning.entities import Enrollment, LessonCompletion
 from lms_domain.shared.actors import Role
 from lms_domain.shared.pagination import PageRequest
 
@@ -26,6 +30,11 @@ class MemoryState:
     users: dict[UUID, User] = field(default_factory=dict)
     # files
     stored_files: dict[UUID, StoredFile] = field(default_factory=dict)
+    # catalog and learning
+    courses: dict[UUID, Course] = field(default_factory=dict)
+    lessons: dict[UUID, Lesson] = field(default_factory=dict)
+    enrollments: dict[UUID, Enrollment] = field(default_factory=dict)
+    lesson_completions: dict[tuple[UUID, UUID], LessonCompletion] = field(default_factory=dict)
 
     def snapshot(self) -> dict[str, Any]:
         return {name: copy.deepcopy(value) for name, value in vars(self).items()}
@@ -87,6 +96,23 @@ class MemoryUnitOfWork:
     @property
     def files(self) -> MemoryStoredFileRepository:
         return MemoryStoredFileRepository(self.state)
+
+    # catalog and learning
+    @property
+    def courses(self) -> MemoryCourseRepository:
+        return MemoryCourseRepository(self.state)
+
+    @property
+    def lessons(self) -> MemoryLessonRepository:
+        return MemoryLessonRepository(self.state)
+
+    @property
+    def enrollments(self) -> MemoryEnrollmentRepository:
+        return MemoryEnrollmentRepository(self.state)
+
+    @property
+    def completions(self) -> MemoryCompletionRepository:
+        return MemoryCompletionRepository(self.state)
 
     async def __aenter__(self) -> Self:
         self._snapshot = self.state.snapshot()

@@ -8,15 +8,29 @@ from sqlalchemy import (
     Column,
     ForeignKey,
     Index,
+    Integer,
     MetaData,
     String,
     Table,
+    Text,
+    UniqueConstraint,
     Uuid,
+    func,
 )
 
 from lms_adapters.sql.types import UtcDateTime
 
-__all__ = ["auth_sessions", "metadata", "stored_files", "used_totp_steps", "users"]
+__all__ = [
+    "auth_sessions",
+    "courses",
+    "enrollments",
+    "lesson_completions",
+    "lessons",
+    "metadata",
+    "stored_files",
+    "used_totp_steps",
+    "users",
+]
 
 metadata = MetaData(
     naming_convention={
@@ -76,4 +90,72 @@ stored_files = Table(
     Column("uploaded_at", UtcDateTime, nullable=False),
     Index("ix_stored_files_owner_uploaded", "owner_id", "uploaded_at"),
     Index("ix_stored_files_uploaded_at", "uploaded_at"),
+)
+
+# --- catalog and learning (migration 0002) ---------------------------------------------------
+# Deleting a course deletes its lessons and enrollments, and those their completions, through
+# ON DELETE CASCADE foreign keys: one statement, one transaction, on both databases.
+
+courses = Table(
+    "courses",
+    metadata,
+    Column("id", Uuid, primary_key=True),
+    Column("instructor_id", Uuid, ForeignKey("users.id"), nullable=False),
+    Column("title", String(255), nullable=False),
+    Column("slug", String(255), nullable=False, unique=True),
+    Column("description", Text, nullable=False),
+    Column("category", String(100)),
+    Column("difficulty_level", String(16)),
+    Column("is_published", Boolean, nullable=False),
+    Column("thumbnail_url", String(2048)),
+    Column("estimated_duration_minutes", Integer),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("updated_at", UtcDateTime, nullable=False),
+    Index("ix_courses_published_created", "is_published", "created_at"),
+    Index("ix_courses_instructor_created", "instructor_id", "created_at"),
+    Index("ix_courses_created_at", "created_at"),
+    Index("ix_courses_category", "category"),
+    Index("ix_courses_difficulty_level", "difficulty_level"),
+)
+Index("ix_courses_lower_title", func.lower(courses.c.title))  # sort=title
+
+lessons = Table(
+    "lessons",
+    metadata,
+    Column("id", Uuid, primary_key=True),
+    Column("course_id", Uuid, ForeignKey("courses.id", ondelete="CASCADE"), nullable=False),
+    Column("title", String(255), nullable=False),
+    Column("content_type", String(16), nullable=False),
+    Column("content", Text),
+    Column("video_url", String(2048)),
+    Column("duration_minutes", Integer, nullable=False),
+    Column("is_preview", Boolean, nullable=False),
+    Column("position", Integer, nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("updated_at", UtcDateTime, nullable=False),
+    UniqueConstraint("course_id", "position", name="uq_lessons_course_id_position"),
+)
+
+enrollments = Table(
+    "enrollments",
+    metadata,
+    Column("id", Uuid, primary_key=True),
+    Column("student_id", Uuid, ForeignKey("users.id", ondelete="CASCADE"), nullable=False),
+    Column("course_id", Uuid, ForeignKey("courses.id", ondelete="CASCADE"), nullable=False),
+    Column("enrolled_at", UtcDateTime, nullable=False),
+    Column("completed_at", UtcDateTime),
+    UniqueConstraint("student_id", "course_id", name="uq_enrollments_student_id_course_id"),
+    Index("ix_enrollments_course_id", "course_id"),
+    Index("ix_enrollments_student_enrolled", "student_id", "enrolled_at"),
+)
+
+lesson_completions = Table(
+    "lesson_completions",
+    metadata,
+    Column("id", Uuid, primary_key=True),
+    Column("enrollment_id", Uuid, ForeignKey("enrollments.id", ondelete="CASCADE"), nullable=False),
+    Column("lesson_id", Uuid, ForeignKey("lessons.id", ondelete="CASCADE"), nullable=False),
+    Column("completed_at", UtcDateTime, nullable=False),
+    UniqueConstraint("enrollment_id", "lesson_id", name="uq_lesson_completions_enrollment_id_lesson_id"),
+    Index("ix_lesson_completions_lesson_id", "lesson_id"),
 )

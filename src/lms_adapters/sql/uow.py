@@ -8,8 +8,10 @@ from typing import Self
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from lms_adapters.sql.repositories.catalog import SqlCourseRepository, SqlLessonRepository
 from lms_adapters.sql.repositories.files import SqlStoredFileRepository
 from lms_adapters.sql.repositories.identity import SqlUserRepository
+from lms_adapters.sql.repositories.learning import SqlCompletionRepository, SqlEnrollmentRepository
 from lms_domain.shared.errors import Unavailable
 
 __all__ = ["SqlUnitOfWork"]
@@ -36,6 +38,23 @@ class SqlUnitOfWork:
     @property
     def files(self) -> SqlStoredFileRepository:
         return SqlStoredFileRepository(self.session)
+
+    # catalog and learning
+    @property
+    def courses(self) -> SqlCourseRepository:
+        return SqlCourseRepository(self.session)
+
+    @property
+    def lessons(self) -> SqlLessonRepository:
+        return SqlLessonRepository(self.session)
+
+    @property
+    def enrollments(self) -> SqlEnrollmentRepository:
+        return SqlEnrollmentRepository(self.session)
+
+    @property
+    def completions(self) -> SqlCompletionRepository:
+        return SqlCompletionRepository(self.session)
 
     async def __aenter__(self) -> Self:
         if self._session is not None:

@@ -1,0 +1,108 @@
+"""Enrollments and lesson completions in memory (copy in, copy out)."""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Sequence
+from datetime import datetime
+from typing import TYPE_CHECKING
+from uuid import UUID
+
+from lms_domain.learning.entities import Enrollment, EnrollmentSummary, LessonCompletion
+from lms_domain.learning.ports import AlreadyCompleted, AlreadyEnrolled
+from lms_domain.shared.pagination import PageRequest
+
+if TYPE_CHECKING:
+    from lms_adapters.memory.uow import MemoryState
+
+__all__ = ["MemoryCompletionRepository", "MemoryEnrollmentRepository"]
+
+
+def _counts(state: MemoryState, enrollment: Enrollment) -> tuple[int, int]:
+    lessons = {i for i, v in state.lessons.items() if v.course_id == enrollment.course_id}
+    done = sum(
+        1
+        for c in state.lesson_completions.values()
+        if c.enrollment_id == enrollment.id and c.lesson_id in lessons
+    )
+    return done, len(lessons)
+
+
+class MemoryEnrollmentRepository:
+    def __init__(self, state: MemoryState) -> None:
+        self._state = state
+
+    async def get(self, enrollment_id: UUID) -> Enrollment | None:
+        enrollment = self._state.enrollments.get(enrollment_id)
+        return copy.deepcopy(enrollment) if enrollment else None
+
+    async def is_enrolled(self, *, student_id: UUID, course_id: UUID) -> bool:
+        return any(
+            e.student_id == student_id and e.course_id == course_id for e in self._state.enrollments.values()
+        )
+
+    async def add(self, enrollment: Enrollment) -> None:
+        if enrollment.course_id not in self._state.courses:
+            raise LookupError("no such course")  # a foreign key in SQL
+        if await self.is_enrolled(student_id=enrollment.student_id, course_id=enrollment.course_id):
+            raise AlreadyEnrolled(enrollment.course_id)
+        self._state.enrollments[enrollment.id] = copy.deepcopy(enrollment)
+
+    async def mark_completed(self, enrollment_id: UUID, at: datetime) -> datetime:
+        enrollment = self._state.enrollments[enrollment_id]
+        if enrollment.completed_at is None:
+            enrollment.completed_at = at
+        return enrollment.completed_at
+
+    async def list_for_student(
+        self, student_id: UUID, *, page: PageRequest
+    ) -> tuple[Sequence[EnrollmentSummary], int]:
+        mine = sorted(
+            (e for e in self._state.enrollments.values() if e.student_id == student_id),
+            key=lambda e: (e.enrolled_at, e.id),
+            reverse=True,
+        )
+        rows = []
+        for e in mine[page.offset : page.offset + page.page_size]:
+            done, total = _counts(self._state, e)
+            rows.append(
+                EnrollmentSummary(
+                    enrollment=copy.deepcopy(e),
+                    course=copy.deepcopy(self._state.courses[e.course_id]),
+                    completed_lessons=done,
+                    total_lessons=total,
+                )
+            )
+        return rows, len(mine)
+
+
+class MemoryCompletionRepository:
+    def __init__(self, state: MemoryState) -> None:
+        self._state = state
+
+    async def add(self, completion: LessonCompletion) -> None:
+        key = (completion.enrollment_id, completion.lesson_id)
+        if key in self._state.lesson_completions:
+            raise AlreadyCompleted(completion.lesson_id)
+        if (
+            completion.enrollment_id not in self._state.enrollments
+            or completion.lesson_id not in self._state.lessons
+        ):
+            raise LookupError("no such enrollment or lesson")  # foreign keys in SQL
+        self._state.lesson_completions[key] = copy.deepcopy(completion)
+
+    async def get(self, enrollment_id: UUID, lesson_id: UUID) -> LessonCompletion | None:
+        found = self._state.lesson_completions.get((enrollment_id, lesson_id))
+        return copy.deepcopy(found) if found else None
+
+    async def completed_lesson_ids(self, enrollment_id: UUID) -> Sequence[UUID]:
+        done = [
+            self._state.lessons[c.lesson_id]
+            for c in self._state.lesson_completions.values()
+            if c.enrollment_id == enrollment_id and c.lesson_id in self._state.lessons
+        ]
+        return [v.id for v in sorted(done, key=lambda v: v.order)]
+
+    async def counts(self, enrollment_id: UUID) -> tuple[int, int]:
+        enrollment = self._state.enrollments.get(enrollment_id)
+        return _counts(self._state, enrollment) if enrollment else (0, 0)

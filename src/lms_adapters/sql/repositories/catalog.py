@@ -1,0 +1,248 @@
+"""Courses and lessons in SQL."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+from uuid import UUID
+
+from sqlalchemy import case, delete, func, insert, or_, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from lms_adapters.sql.repositories.identity import escape_like
+from lms_adapters.sql.tables import courses, lessons
+from lms_domain.catalog.entities import ContentType, Course, DifficultyLevel, Lesson
+from lms_domain.catalog.ports import CourseQuery, CourseSort, LessonOrderTaken, SlugTaken
+from lms_domain.shared.pagination import PageRequest
+
+__all__ = [
+    "SqlCourseRepository",
+    "SqlLessonRepository",
+    "course_from_row",
+    "is_unique_violation",
+]
+
+
+def is_unique_violation(error: IntegrityError) -> bool:
+    """A unique constraint failed (not a foreign key or NOT NULL), on PostgreSQL or SQLite."""
+    orig = error.orig
+    code = getattr(orig, "sqlstate", None) or getattr(orig, "pgcode", None)
+    if code is not None:
+        return str(code) == "23505"
+    return "UNIQUE constraint failed" in str(orig)
+
+
+def _course_row(course: Course) -> dict[str, Any]:
+    return {
+        "id": course.id,
+        "instructor_id": course.instructor_id,
+        "title": course.title,
+        "slug": course.slug,
+        "description": course.description,
+        "category": course.category,
+        "difficulty_level": course.difficulty_level.value if course.difficulty_level else None,
+        "is_published": course.is_published,
+        "thumbnail_url": course.thumbnail_url,
+        "estimated_duration_minutes": course.estimated_duration_minutes,
+        "created_at": course.created_at,
+        "updated_at": course.updated_at,
+    }
+
+
+def course_from_row(row: Any, prefix: str = "") -> Course:
+    """A course from a row; ``prefix`` names labelled columns (``c_title``) in joins."""
+    m = row._mapping
+    level = m[prefix + "difficulty_level"]
+    return Course(
+        id=m[prefix + "id"],
+        instructor_id=m[prefix + "instructor_id"],
+        title=m[prefix + "title"],
+        slug=m[prefix + "slug"],
+        description=m[prefix + "description"],
+        category=m[prefix + "category"],
+        difficulty_level=DifficultyLevel(level) if level else None,
+        is_published=m[prefix + "is_published"],
+        thumbnail_url=m[prefix + "thumbnail_url"],
+        estimated_duration_minutes=m[prefix + "estimated_duration_minutes"],
+        created_at=m[prefix + "created_at"],
+        updated_at=m[prefix + "updated_at"],
+    )
+
+
+def _lesson_row(lesson: Lesson) -> dict[str, Any]:
+    return {
+        "id": lesson.id,
+        "course_id": lesson.course_id,
+        "title": lesson.title,
+        "content_type": lesson.content_type.value,
+        "content": lesson.content,
+        "video_url": lesson.video_url,
+        "duration_minutes": lesson.duration_minutes,
+        "is_preview": lesson.is_preview,
+        "position": lesson.order,
+        "created_at": lesson.created_at,
+        "updated_at": lesson.updated_at,
+    }
+
+
+def _lesson(row: Any) -> Lesson:
+    return Lesson(
+        id=row.id,
+        course_id=row.course_id,
+        title=row.title,
+        content_type=ContentType(row.content_type),
+        content=row.content,
+        video_url=row.video_url,
+        duration_minutes=row.duration_minutes,
+        is_preview=row.is_preview,
+        order=row.position,
+        created_at=row.created_at,
+        updated_at=row.updated_at,
+    )
+
+
+_SORTS = {
+    CourseSort.CREATED_AT: (courses.c.created_at, courses.c.id),
+    CourseSort.NEWEST: (courses.c.created_at.desc(), courses.c.id.desc()),
+    CourseSort.TITLE: (func.lower(courses.c.title), courses.c.id),
+}
+
+
+class SqlCourseRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self._s = session
+
+    async def get(self, course_id: UUID, *, for_update: bool = False) -> Course | None:
+        statement = select(courses).where(courses.c.id == course_id)
+        if for_update:  # PostgreSQL locks the row; SQLite's BEGIN IMMEDIATE already serialises writers
+            statement = statement.with_for_update()
+        row = (await self._s.execute(statement)).first()
+        return course_from_row(row) if row else None
+
+    async def taken_slugs(self, base: str) -> set[str]:
+        rows = await self._s.execute(
+            select(courses.c.slug).where(
+                or_(courses.c.slug == base, courses.c.slug.like(escape_like(base) + "-%", escape="\\"))
+            )
+        )
+        return set(rows.scalars())
+
+    async def add(self, course: Course) -> None:
+        try:
+            async with self._s.begin_nested():  # a SAVEPOINT: the transaction survives a taken slug
+                await self._s.execute(insert(courses).values(**_course_row(course)))
+        except IntegrityError as e:
+            if is_unique_violation(e):
+                raise SlugTaken(course.slug) from e
+            raise
+
+    async def update(self, course: Course) -> None:
+        row = _course_row(course)
+        del row["id"], row["created_at"]
+        await self._s.execute(update(courses).where(courses.c.id == course.id).values(**row))
+
+    async def remove(self, course_id: UUID) -> None:
+        await self._s.execute(delete(courses).where(courses.c.id == course_id))
+
+    async def list(self, *, query: CourseQuery, page: PageRequest) -> tuple[Sequence[Course], int]:
+        conditions: list[Any] = []
+        if not query.include_unpublished:
+            visible: list[Any] = [courses.c.is_published.is_(True)]
+            if query.viewer_id is not None:
+                visible.append(courses.c.instructor_id == query.viewer_id)
+            conditions.append(or_(*visible))
+        if query.instructor_id is not None:
+            conditions.append(courses.c.instructor_id == query.instructor_id)
+        if query.category is not None:
+            conditions.append(courses.c.category == query.category)
+        if query.difficulty_level is not None:
+            conditions.append(courses.c.difficulty_level == query.difficulty_level.value)
+        if query.search:
+            pattern = f"%{escape_like(query.search.lower())}%"
+            conditions.append(
+                or_(
+                    func.lower(courses.c.title).like(pattern, escape="\\"),
+                    func.lower(courses.c.description).like(pattern, escape="\\"),
+                )
+            )
+        total = (
+            await self._s.execute(select(func.count()).select_from(courses).where(*conditions))
+        ).scalar_one()
+        rows = await self._s.execute(
+            select(courses)
+            .where(*conditions)
+            .order_by(*_SORTS[query.sort])
+            .limit(page.page_size)
+            .offset(page.offset)
+        )
+        return [course_from_row(r) for r in rows], total
+
+
+class SqlLessonRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self._s = session
+
+    async def get(self, lesson_id: UUID) -> Lesson | None:
+        row = (await self._s.execute(select(lessons).where(lessons.c.id == lesson_id))).first()
+        return _lesson(row) if row else None
+
+    async def list_for_course(
+        self, course_id: UUID, *, page: PageRequest | None = None
+    ) -> tuple[Sequence[Lesson], int]:
+        statement = select(lessons).where(lessons.c.course_id == course_id).order_by(lessons.c.position)
+        if page is None:
+            found = [_lesson(r) for r in await self._s.execute(statement)]
+            return found, len(found)
+        total = (
+            await self._s.execute(
+                select(func.count()).select_from(lessons).where(lessons.c.course_id == course_id)
+            )
+        ).scalar_one()
+        rows = await self._s.execute(statement.limit(page.page_size).offset(page.offset))
+        return [_lesson(r) for r in rows], total
+
+    async def next_order(self, course_id: UUID) -> int:
+        last = (
+            await self._s.execute(
+                select(func.coalesce(func.max(lessons.c.position), 0)).where(lessons.c.course_id == course_id)
+            )
+        ).scalar_one()
+        return int(last) + 1
+
+    async def add(self, lesson: Lesson) -> None:
+        try:
+            async with self._s.begin_nested():
+                await self._s.execute(insert(lessons).values(**_lesson_row(lesson)))
+        except IntegrityError as e:
+            if is_unique_violation(e):
+                raise LessonOrderTaken(lesson.order) from e
+            raise
+
+    async def update(self, lesson: Lesson) -> None:
+        row = _lesson_row(lesson)
+        del row["id"], row["course_id"], row["position"], row["created_at"]
+        await self._s.execute(update(lessons).where(lessons.c.id == lesson.id).values(**row))
+
+    async def remove(self, lesson_id: UUID) -> None:
+        await self._s.execute(delete(lessons).where(lessons.c.id == lesson_id))
+
+    async def set_order(self, course_id: UUID, lesson_ids: Sequence[UUID]) -> None:
+        """Two statements that never break the unique (course_id, position) on the way.
+
+        First every position of the course turns negative (distinct, and clear of 1..n),
+        then each lesson gets its new position from one CASE.
+        """
+        if not lesson_ids:
+            return
+        of_course = lessons.c.course_id == course_id
+        await self._s.execute(update(lessons).where(of_course).values(position=-lessons.c.position))
+        await self._s.execute(
+            update(lessons)
+            .where(of_course, lessons.c.id.in_(lesson_ids))
+            .values(
+                position=case(
+                    {lesson_id: n for n, lesson_id in enumerate(lesson_ids, start=1)}, value=lessons.c.id
+                )
+            )
+        )

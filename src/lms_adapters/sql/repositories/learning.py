@@ -1,0 +1,178 @@
+"""Enrollments and lesson completions in SQL; progress is counted by the database."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+from uuid import UUID
+
+from sqlalchemy import func, insert, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from lms_adapters.sql.repositories.catalog import course_from_row, is_unique_violation
+from lms_adapters.sql.tables import courses, enrollments, lesson_completions, lessons
+from lms_domain.learning.entities import Enrollment, EnrollmentSummary, LessonCompletion
+from lms_domain.learning.ports import AlreadyCompleted, AlreadyEnrolled
+from lms_domain.shared.pagination import PageRequest
+
+__all__ = ["SqlCompletionRepository", "SqlEnrollmentRepository"]
+
+
+def _enrollment_row(enrollment: Enrollment) -> dict[str, Any]:
+    return {
+        "id": enrollment.id,
+        "student_id": enrollment.student_id,
+        "course_id": enrollment.course_id,
+        "enrolled_at": enrollment.enrolled_at,
+        "completed_at": enrollment.completed_at,
+    }
+
+
+def _enrollment(row: Any, prefix: str = "") -> Enrollment:
+    m = row._mapping
+    return Enrollment(
+        id=m[prefix + "id"],
+        student_id=m[prefix + "student_id"],
+        course_id=m[prefix + "course_id"],
+        enrolled_at=m[prefix + "enrolled_at"],
+        completed_at=m[prefix + "completed_at"],
+    )
+
+
+def _completion(row: Any) -> LessonCompletion:
+    return LessonCompletion(
+        id=row.id, enrollment_id=row.enrollment_id, lesson_id=row.lesson_id, completed_at=row.completed_at
+    )
+
+
+def _lesson_count(course_id: Any) -> Any:
+    return select(func.count()).select_from(lessons).where(lessons.c.course_id == course_id).scalar_subquery()
+
+
+def _completed_count(enrollment_id: Any) -> Any:
+    return (
+        select(func.count())
+        .select_from(lesson_completions)
+        .where(lesson_completions.c.enrollment_id == enrollment_id)
+        .scalar_subquery()
+    )
+
+
+class SqlEnrollmentRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self._s = session
+
+    async def get(self, enrollment_id: UUID) -> Enrollment | None:
+        row = (await self._s.execute(select(enrollments).where(enrollments.c.id == enrollment_id))).first()
+        return _enrollment(row) if row else None
+
+    async def is_enrolled(self, *, student_id: UUID, course_id: UUID) -> bool:
+        found = await self._s.execute(
+            select(enrollments.c.id).where(
+                enrollments.c.student_id == student_id, enrollments.c.course_id == course_id
+            )
+        )
+        return found.first() is not None
+
+    async def add(self, enrollment: Enrollment) -> None:
+        try:
+            async with self._s.begin_nested():  # a SAVEPOINT: the transaction survives a duplicate
+                await self._s.execute(insert(enrollments).values(**_enrollment_row(enrollment)))
+        except IntegrityError as e:
+            if is_unique_violation(e):
+                raise AlreadyEnrolled(enrollment.course_id) from e
+            raise
+
+    async def mark_completed(self, enrollment_id: UUID, at: datetime) -> datetime:
+        await self._s.execute(
+            update(enrollments)
+            .where(enrollments.c.id == enrollment_id, enrollments.c.completed_at.is_(None))
+            .values(completed_at=at)
+        )
+        value: datetime = (
+            await self._s.execute(select(enrollments.c.completed_at).where(enrollments.c.id == enrollment_id))
+        ).scalar_one()
+        return value
+
+    async def list_for_student(
+        self, student_id: UUID, *, page: PageRequest
+    ) -> tuple[Sequence[EnrollmentSummary], int]:
+        """Two statements whatever the page size: a count, and the page with its counts as subqueries."""
+        mine = enrollments.c.student_id == student_id
+        total = (
+            await self._s.execute(select(func.count()).select_from(enrollments).where(mine))
+        ).scalar_one()
+        rows = await self._s.execute(
+            select(
+                *(c.label("e_" + c.name) for c in enrollments.c),
+                *(c.label("c_" + c.name) for c in courses.c),
+                _completed_count(enrollments.c.id).label("completed_lessons"),
+                _lesson_count(enrollments.c.course_id).label("total_lessons"),
+            )
+            .join_from(enrollments, courses, courses.c.id == enrollments.c.course_id)
+            .where(mine)
+            .order_by(enrollments.c.enrolled_at.desc(), enrollments.c.id.desc())
+            .limit(page.page_size)
+            .offset(page.offset)
+        )
+        return [
+            EnrollmentSummary(
+                enrollment=_enrollment(r, "e_"),
+                course=course_from_row(r, "c_"),
+                completed_lessons=r.completed_lessons,
+                total_lessons=r.total_lessons,
+            )
+            for r in rows
+        ], total
+
+
+class SqlCompletionRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self._s = session
+
+    async def add(self, completion: LessonCompletion) -> None:
+        try:
+            async with self._s.begin_nested():
+                await self._s.execute(
+                    insert(lesson_completions).values(
+                        id=completion.id,
+                        enrollment_id=completion.enrollment_id,
+                        lesson_id=completion.lesson_id,
+                        completed_at=completion.completed_at,
+                    )
+                )
+        except IntegrityError as e:
+            if is_unique_violation(e):
+                raise AlreadyCompleted(completion.lesson_id) from e
+            raise
+
+    async def get(self, enrollment_id: UUID, lesson_id: UUID) -> LessonCompletion | None:
+        row = (
+            await self._s.execute(
+                select(lesson_completions).where(
+                    lesson_completions.c.enrollment_id == enrollment_id,
+                    lesson_completions.c.lesson_id == lesson_id,
+                )
+            )
+        ).first()
+        return _completion(row) if row else None
+
+    async def completed_lesson_ids(self, enrollment_id: UUID) -> Sequence[UUID]:
+        rows = await self._s.execute(
+            select(lesson_completions.c.lesson_id)
+            .join_from(lesson_completions, lessons, lessons.c.id == lesson_completions.c.lesson_id)
+            .where(lesson_completions.c.enrollment_id == enrollment_id)
+            .order_by(lessons.c.position)
+        )
+        return list(rows.scalars())
+
+    async def counts(self, enrollment_id: UUID) -> tuple[int, int]:
+        course_of = select(enrollments.c.course_id).where(enrollments.c.id == enrollment_id).scalar_subquery()
+        row = (
+            await self._s.execute(
+                select(_completed_count(enrollment_id).label("done"), _lesson_count(course_of).label("total"))
+            )
+        ).one()
+        return int(row.done), int(row.total)

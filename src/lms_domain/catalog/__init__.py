@@ -1,0 +1,1 @@
+"""Courses and their lessons: authoring, publishing and who may see what."""

@@ -1,0 +1,124 @@
+"""What the catalog needs from storage."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from enum import StrEnum
+from types import TracebackType
+from typing import Protocol, Self
+from uuid import UUID
+
+from lms_domain.catalog.entities import Course, DifficultyLevel, Lesson
+from lms_domain.shared.pagination import PageRequest
+
+__all__ = [
+    "CatalogUnitOfWork",
+    "CourseQuery",
+    "CourseRepository",
+    "CourseSort",
+    "EnrollmentLookup",
+    "LessonOrderTaken",
+    "LessonRepository",
+    "SlugTaken",
+]
+
+
+class SlugTaken(Exception):
+    """Raised by ``CourseRepository.add`` when another course has the slug (a unique constraint)."""
+
+
+class LessonOrderTaken(Exception):
+    """Raised by ``LessonRepository.add`` when the course already has a lesson at that position."""
+
+
+class CourseSort(StrEnum):
+    CREATED_AT = "created_at"
+    NEWEST = "-created_at"
+    TITLE = "title"
+
+
+@dataclass(frozen=True, slots=True)
+class CourseQuery:
+    """Which courses a list shows.
+
+    Visibility: every course when ``include_unpublished``; otherwise published
+    ones plus those of ``viewer_id`` (its own drafts). ``instructor_id`` keeps one
+    instructor's courses (``mine=true``).
+    """
+
+    include_unpublished: bool = False
+    viewer_id: UUID | None = None
+    instructor_id: UUID | None = None
+    category: str | None = None
+    difficulty_level: DifficultyLevel | None = None
+    search: str | None = None
+    sort: CourseSort = CourseSort.NEWEST
+
+
+class CourseRepository(Protocol):
+    async def get(self, course_id: UUID, *, for_update: bool = False) -> Course | None:
+        """``for_update`` locks the row until the transaction ends (serialises lesson writes)."""
+        ...
+
+    async def taken_slugs(self, base: str) -> set[str]:
+        """Slugs in use that equal ``base`` or start with ``base-``."""
+        ...
+
+    async def add(self, course: Course) -> None:
+        """Insert; raises ``SlugTaken`` (a unique constraint decides)."""
+        ...
+
+    async def update(self, course: Course) -> None: ...
+    async def remove(self, course_id: UUID) -> None:
+        """Delete the course with its lessons, enrollments and progress."""
+        ...
+
+    async def list(self, *, query: CourseQuery, page: PageRequest) -> tuple[Sequence[Course], int]: ...
+
+
+class LessonRepository(Protocol):
+    async def get(self, lesson_id: UUID) -> Lesson | None: ...
+    async def list_for_course(
+        self, course_id: UUID, *, page: PageRequest | None = None
+    ) -> tuple[Sequence[Lesson], int]:
+        """In order; all of them when ``page`` is None."""
+        ...
+
+    async def next_order(self, course_id: UUID) -> int:
+        """The last lesson's ``order`` + 1 (1 for a course without lessons)."""
+        ...
+
+    async def add(self, lesson: Lesson) -> None:
+        """Insert; raises ``LessonOrderTaken`` when the position is used (a unique constraint)."""
+        ...
+
+    async def update(self, lesson: Lesson) -> None:
+        """Save every field except ``order`` (see ``set_order``)."""
+        ...
+
+    async def remove(self, lesson_id: UUID) -> None:
+        """Delete the lesson and its completions (the others keep their ``order``)."""
+        ...
+
+    async def set_order(self, course_id: UUID, lesson_ids: Sequence[UUID]) -> None:
+        """Number the course's lessons 1..n in the given order (exactly its lesson ids)."""
+        ...
+
+
+class EnrollmentLookup(Protocol):
+    async def is_enrolled(self, *, student_id: UUID, course_id: UUID) -> bool: ...
+
+
+class CatalogUnitOfWork(Protocol):
+    @property
+    def courses(self) -> CourseRepository: ...
+    @property
+    def lessons(self) -> LessonRepository: ...
+    @property
+    def enrollments(self) -> EnrollmentLookup: ...
+    async def __aenter__(self) -> Self: ...
+    async def __aexit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None: ...
+    async def commit(self) -> None: ...

@@ -1,0 +1,423 @@
+"""Catalog use cases: courses, their lessons, publishing and reordering."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from enum import Enum
+from typing import TypeVar
+from uuid import UUID
+
+from lms_domain.catalog.entities import ContentType, Course, DifficultyLevel, Lesson
+from lms_domain.catalog.ports import (
+    CatalogUnitOfWork,
+    CourseQuery,
+    CourseSort,
+    LessonOrderTaken,
+    SlugTaken,
+)
+from lms_domain.catalog.values import (
+    CATEGORY_MAX,
+    CONTENT_MAX,
+    DESCRIPTION_MAX,
+    check_duration,
+    check_text,
+    check_title,
+    check_url,
+    slug_candidate,
+    slugify,
+)
+from lms_domain.shared.actors import Actor
+from lms_domain.shared.errors import Conflict, Forbidden, InvalidRequest, NotFound, Unauthorized
+from lms_domain.shared.pagination import Page, PageRequest
+from lms_domain.shared.ports import Clock, IdGenerator
+
+__all__ = [
+    "KEEP",
+    "CourseChanges",
+    "CourseDetail",
+    "CreateCourse",
+    "CreateLesson",
+    "DeleteCourse",
+    "DeleteLesson",
+    "GetCourse",
+    "GetLesson",
+    "Keep",
+    "LessonChanges",
+    "ListCourses",
+    "ListLessons",
+    "NewCourse",
+    "NewLesson",
+    "PublishCourse",
+    "ReorderLessons",
+    "UpdateCourse",
+    "UpdateLesson",
+]
+
+SLUG_ATTEMPTS = 50
+T = TypeVar("T")
+
+
+class Keep(Enum):
+    """A field left out of a partial update (distinct from an explicit ``None``)."""
+
+    KEEP = "keep"
+
+
+KEEP = Keep.KEEP
+
+
+def _changed(value: T | Keep, current: T) -> T:
+    return current if isinstance(value, Keep) else value
+
+
+@dataclass(frozen=True, slots=True)
+class NewCourse:
+    title: str
+    description: str = ""
+    category: str | None = None
+    difficulty_level: DifficultyLevel | None = None
+    thumbnail_url: str | None = None
+    estimated_duration_minutes: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class CourseChanges:
+    title: str | Keep = KEEP
+    description: str | Keep = KEEP
+    category: str | Keep | None = KEEP
+    difficulty_level: DifficultyLevel | Keep | None = KEEP
+    thumbnail_url: str | Keep | None = KEEP
+    estimated_duration_minutes: int | Keep | None = KEEP
+
+
+@dataclass(frozen=True, slots=True)
+class CourseDetail:
+    course: Course
+    lessons: Sequence[Lesson]
+
+
+@dataclass(frozen=True, slots=True)
+class NewLesson:
+    title: str
+    content_type: ContentType
+    content: str | None = None
+    video_url: str | None = None
+    duration_minutes: int = 0
+    is_preview: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class LessonChanges:
+    title: str | Keep = KEEP
+    content_type: ContentType | Keep = KEEP
+    content: str | Keep | None = KEEP
+    video_url: str | Keep | None = KEEP
+    duration_minutes: int | Keep = KEEP
+    is_preview: bool | Keep = KEEP
+
+
+def _check_course_fields(course: Course) -> None:
+    course.title = check_title(course.title)
+    check_text(course.description, "description", DESCRIPTION_MAX)
+    check_text(course.category, "category", CATEGORY_MAX)
+    check_url(course.thumbnail_url, "thumbnail_url")
+    check_duration(course.estimated_duration_minutes, "estimated_duration_minutes")
+
+
+def _check_lesson_fields(lesson: Lesson) -> None:
+    lesson.title = check_title(lesson.title)
+    check_text(lesson.content, "content", CONTENT_MAX)
+    check_url(lesson.video_url, "video_url")
+    check_duration(lesson.duration_minutes, "duration_minutes")
+
+
+async def _visible_course(uow: CatalogUnitOfWork, actor: Actor | None, course_id: UUID) -> Course:
+    course = await uow.courses.get(course_id)
+    if course is None:
+        raise NotFound("Course not found")
+    course.ensure_visible(actor)
+    return course
+
+
+async def _managed_course(uow: CatalogUnitOfWork, actor: Actor, course_id: UUID) -> Course:
+    """The course, locked for the transaction, if the actor may change it."""
+    course = await uow.courses.get(course_id, for_update=True)
+    if course is None:
+        raise NotFound("Course not found")
+    course.ensure_manageable(actor)
+    return course
+
+
+async def _has_material_access(uow: CatalogUnitOfWork, actor: Actor | None, course: Course) -> bool:
+    """The owner, admins and enrolled users see lesson content and video URLs."""
+    if actor is None:
+        return False
+    if course.is_managed_by(actor):
+        return True
+    return await uow.enrollments.is_enrolled(student_id=actor.user_id, course_id=course.id)
+
+
+def _shown(lesson: Lesson, full_access: bool) -> Lesson:
+    return lesson if full_access or lesson.is_preview else lesson.redacted()
+
+
+class CreateCourse:
+    def __init__(self, uow: CatalogUnitOfWork, clock: Clock, ids: IdGenerator) -> None:
+        self._uow, self._clock, self._ids = uow, clock, ids
+
+    async def __call__(self, *, actor: Actor, data: NewCourse) -> Course:
+        if not actor.is_staff:
+            raise Forbidden("Only instructors and admins can create courses")
+        now = self._clock.now()
+        course = Course(
+            id=self._ids.new_id(),
+            instructor_id=actor.user_id,
+            title=data.title,
+            slug="",
+            description=data.description,
+            category=data.category,
+            difficulty_level=data.difficulty_level,
+            is_published=False,
+            thumbnail_url=data.thumbnail_url,
+            estimated_duration_minutes=data.estimated_duration_minutes,
+            created_at=now,
+            updated_at=now,
+        )
+        _check_course_fields(course)
+        base = slugify(course.title)
+        async with self._uow as uow:
+            for _ in range(SLUG_ATTEMPTS):
+                course.slug = slug_candidate(base, await uow.courses.taken_slugs(base))
+                try:
+                    await uow.courses.add(course)
+                    break
+                except SlugTaken:  # another course took it meanwhile: look again
+                    continue
+            else:
+                raise Conflict("Could not find a free slug for this title; try again")
+            await uow.commit()
+        return course
+
+
+class ListCourses:
+    def __init__(self, uow: CatalogUnitOfWork) -> None:
+        self._uow = uow
+
+    async def __call__(
+        self,
+        *,
+        actor: Actor | None,
+        page: PageRequest,
+        mine: bool = False,
+        category: str | None = None,
+        difficulty_level: DifficultyLevel | None = None,
+        search: str | None = None,
+        sort: CourseSort = CourseSort.NEWEST,
+    ) -> Page[Course]:
+        if mine and actor is None:
+            raise Unauthorized("Not authenticated")
+        if mine and actor is not None and not actor.is_staff:
+            raise Forbidden("Only instructors and admins have courses of their own")
+        query = CourseQuery(
+            include_unpublished=actor is not None and actor.is_admin,
+            viewer_id=actor.user_id if actor is not None else None,
+            instructor_id=actor.user_id if mine and actor is not None else None,
+            category=category or None,
+            difficulty_level=difficulty_level,
+            search=search.strip() if search and search.strip() else None,
+            sort=sort,
+        )
+        async with self._uow as uow:
+            items, total = await uow.courses.list(query=query, page=page)
+        return Page.of(items, total, page)
+
+
+class GetCourse:
+    def __init__(self, uow: CatalogUnitOfWork) -> None:
+        self._uow = uow
+
+    async def __call__(self, *, actor: Actor | None, course_id: UUID) -> CourseDetail:
+        async with self._uow as uow:
+            course = await _visible_course(uow, actor, course_id)
+            lessons, _ = await uow.lessons.list_for_course(course_id)
+        return CourseDetail(course=course, lessons=lessons)
+
+
+class UpdateCourse:
+    """Change a course's fields; ``is_published`` changes only through ``PublishCourse``."""
+
+    def __init__(self, uow: CatalogUnitOfWork, clock: Clock) -> None:
+        self._uow, self._clock = uow, clock
+
+    async def __call__(self, *, actor: Actor, course_id: UUID, changes: CourseChanges) -> Course:
+        async with self._uow as uow:
+            course = await _managed_course(uow, actor, course_id)
+            course.title = _changed(changes.title, course.title)
+            course.description = _changed(changes.description, course.description)
+            course.category = _changed(changes.category, course.category)
+            course.difficulty_level = _changed(changes.difficulty_level, course.difficulty_level)
+            course.thumbnail_url = _changed(changes.thumbnail_url, course.thumbnail_url)
+            course.estimated_duration_minutes = _changed(
+                changes.estimated_duration_minutes, course.estimated_duration_minutes
+            )
+            _check_course_fields(course)
+            course.updated_at = self._clock.now()
+            await uow.courses.update(course)
+            await uow.commit()
+        return course
+
+
+class PublishCourse:
+    def __init__(self, uow: CatalogUnitOfWork, clock: Clock) -> None:
+        self._uow, self._clock = uow, clock
+
+    async def __call__(self, *, actor: Actor, course_id: UUID) -> Course:
+        async with self._uow as uow:
+            course = await uow.courses.get(course_id, for_update=True)
+            if course is None:
+                raise NotFound("Course not found")
+            course.publish(actor=actor, now=self._clock.now())
+            await uow.courses.update(course)
+            await uow.commit()
+        return course
+
+
+class DeleteCourse:
+    """Delete a course with its lessons, enrollments and progress, in one transaction."""
+
+    def __init__(self, uow: CatalogUnitOfWork) -> None:
+        self._uow = uow
+
+    async def __call__(self, *, actor: Actor, course_id: UUID) -> None:
+        async with self._uow as uow:
+            await _managed_course(uow, actor, course_id)
+            await uow.courses.remove(course_id)
+            await uow.commit()
+
+
+class ListLessons:
+    def __init__(self, uow: CatalogUnitOfWork) -> None:
+        self._uow = uow
+
+    async def __call__(self, *, actor: Actor | None, course_id: UUID, page: PageRequest) -> Page[Lesson]:
+        async with self._uow as uow:
+            course = await _visible_course(uow, actor, course_id)
+            items, total = await uow.lessons.list_for_course(course_id, page=page)
+            full = await _has_material_access(uow, actor, course)
+        return Page.of([_shown(lesson, full) for lesson in items], total, page)
+
+
+class GetLesson:
+    def __init__(self, uow: CatalogUnitOfWork) -> None:
+        self._uow = uow
+
+    async def __call__(self, *, actor: Actor | None, lesson_id: UUID) -> Lesson:
+        async with self._uow as uow:
+            lesson = await uow.lessons.get(lesson_id)
+            if lesson is None:
+                raise NotFound("Lesson not found")
+            course = await uow.courses.get(lesson.course_id)
+            if course is None or not course.is_visible_to(actor):
+                raise NotFound("Lesson not found")
+            full = lesson.is_preview or await _has_material_access(uow, actor, course)
+        return _shown(lesson, full)
+
+
+class CreateLesson:
+    def __init__(self, uow: CatalogUnitOfWork, clock: Clock, ids: IdGenerator) -> None:
+        self._uow, self._clock, self._ids = uow, clock, ids
+
+    async def __call__(self, *, actor: Actor, course_id: UUID, data: NewLesson) -> Lesson:
+        now = self._clock.now()
+        lesson = Lesson(
+            id=self._ids.new_id(),
+            course_id=course_id,
+            title=data.title,
+            content_type=data.content_type,
+            content=data.content,
+            video_url=data.video_url,
+            duration_minutes=data.duration_minutes,
+            is_preview=data.is_preview,
+            order=0,
+            created_at=now,
+            updated_at=now,
+        )
+        async with self._uow as uow:
+            await _managed_course(uow, actor, course_id)
+            _check_lesson_fields(lesson)
+            lesson.order = await uow.lessons.next_order(course_id)
+            try:
+                await uow.lessons.add(lesson)
+            except LessonOrderTaken:
+                raise Conflict("The course's lessons changed meanwhile; try again") from None
+            await uow.commit()
+        return lesson
+
+
+async def _managed_lesson(uow: CatalogUnitOfWork, actor: Actor, lesson_id: UUID) -> Lesson:
+    lesson = await uow.lessons.get(lesson_id)
+    if lesson is None:
+        raise NotFound("Lesson not found")
+    course = await uow.courses.get(lesson.course_id, for_update=True)
+    if course is None or not course.is_visible_to(actor):
+        raise NotFound("Lesson not found")
+    course.ensure_manageable(actor)
+    return lesson
+
+
+class UpdateLesson:
+    """Change a lesson's fields; its position changes only through ``ReorderLessons``."""
+
+    def __init__(self, uow: CatalogUnitOfWork, clock: Clock) -> None:
+        self._uow, self._clock = uow, clock
+
+    async def __call__(self, *, actor: Actor, lesson_id: UUID, changes: LessonChanges) -> Lesson:
+        async with self._uow as uow:
+            lesson = await _managed_lesson(uow, actor, lesson_id)
+            lesson.title = _changed(changes.title, lesson.title)
+            lesson.content_type = _changed(changes.content_type, lesson.content_type)
+            lesson.content = _changed(changes.content, lesson.content)
+            lesson.video_url = _changed(changes.video_url, lesson.video_url)
+            lesson.duration_minutes = _changed(changes.duration_minutes, lesson.duration_minutes)
+            lesson.is_preview = _changed(changes.is_preview, lesson.is_preview)
+            _check_lesson_fields(lesson)
+            lesson.updated_at = self._clock.now()
+            await uow.lessons.update(lesson)
+            await uow.commit()
+        return lesson
+
+
+class DeleteLesson:
+    """Delete a lesson (its completions go with it) and close the gap in the order."""
+
+    def __init__(self, uow: CatalogUnitOfWork) -> None:
+        self._uow = uow
+
+    async def __call__(self, *, actor: Actor, lesson_id: UUID) -> None:
+        async with self._uow as uow:
+            lesson = await _managed_lesson(uow, actor, lesson_id)
+            await uow.lessons.remove(lesson_id)
+            rest, _ = await uow.lessons.list_for_course(lesson.course_id)
+            await uow.lessons.set_order(lesson.course_id, [r.id for r in rest])
+            await uow.commit()
+
+
+class ReorderLessons:
+    """Put a course's lessons in a new order: exactly its lesson ids, each once."""
+
+    def __init__(self, uow: CatalogUnitOfWork) -> None:
+        self._uow = uow
+
+    async def __call__(self, *, actor: Actor, course_id: UUID, lesson_ids: Sequence[UUID]) -> Page[Lesson]:
+        async with self._uow as uow:
+            await _managed_course(uow, actor, course_id)
+            current, _ = await uow.lessons.list_for_course(course_id)
+            if len(set(lesson_ids)) != len(lesson_ids):
+                raise InvalidRequest("lesson_ids contains duplicates")
+            if set(lesson_ids) != {lesson.id for lesson in current}:
+                raise InvalidRequest("lesson_ids must list exactly the course's lessons")
+            await uow.lessons.set_order(course_id, lesson_ids)
+            items, total = await uow.lessons.list_for_course(course_id)
+            await uow.commit()
+        return Page(items=items, total=total, page=1, page_size=max(total, 1))

@@ -1,0 +1,1 @@
+"""Enrollments in courses and the progress of their students."""

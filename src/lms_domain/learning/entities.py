@@ -1,0 +1,59 @@
+"""Enrollments and lesson completions, and the progress arithmetic."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from uuid import UUID
+
+from lms_domain.catalog.entities import Course
+from lms_domain.shared.actors import Actor
+
+__all__ = ["Enrollment", "EnrollmentSummary", "LessonCompletion", "progress_percentage"]
+
+
+def progress_percentage(completed: int, total: int) -> int:
+    """completed / total x 100, rounded half up to a whole number; 0 without lessons.
+
+    100 means every lesson is done: 199 of 200 (99.5) shows 99, not 100.
+    """
+    if total <= 0:
+        return 0
+    completed = max(0, min(completed, total))
+    rounded = (200 * completed + total) // (2 * total)
+    return rounded if completed == total else min(rounded, 99)
+
+
+@dataclass(kw_only=True)
+class Enrollment:
+    id: UUID
+    student_id: UUID
+    course_id: UUID
+    enrolled_at: datetime
+    completed_at: datetime | None = None
+
+    def is_visible_to(self, actor: Actor, course_instructor_id: UUID) -> bool:
+        """Its student, the course owner and admins see an enrollment."""
+        return actor.user_id == self.student_id or actor.owns_or_admin(course_instructor_id)
+
+
+@dataclass(kw_only=True)
+class LessonCompletion:
+    id: UUID
+    enrollment_id: UUID
+    lesson_id: UUID
+    completed_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class EnrollmentSummary:
+    """An enrollment with its course and lesson counts (one row of "my courses")."""
+
+    enrollment: Enrollment
+    course: Course
+    completed_lessons: int
+    total_lessons: int
+
+    @property
+    def progress_percentage(self) -> int:
+        return progress_percentage(self.completed_lessons, self.total_lessons)

@@ -1,0 +1,125 @@
+"""Learning use cases: enrolling, listing one's courses, and completing lessons."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from uuid import UUID
+
+from lms_domain.learning.entities import (
+    Enrollment,
+    EnrollmentSummary,
+    LessonCompletion,
+    progress_percentage,
+)
+from lms_domain.learning.ports import AlreadyCompleted, AlreadyEnrolled, LearningUnitOfWork
+from lms_domain.shared.actors import Actor
+from lms_domain.shared.errors import Conflict, Forbidden, NotFound
+from lms_domain.shared.pagination import Page, PageRequest
+from lms_domain.shared.ports import Clock, IdGenerator
+
+__all__ = ["CompleteLesson", "Enroll", "EnrollmentProgress", "GetEnrollment", "ListMyEnrollments"]
+
+
+@dataclass(frozen=True, slots=True)
+class EnrollmentProgress:
+    enrollment: Enrollment
+    completed_lesson_ids: Sequence[UUID]
+    total_lessons: int
+
+    @property
+    def progress_percentage(self) -> int:
+        return progress_percentage(len(self.completed_lesson_ids), self.total_lessons)
+
+
+class Enroll:
+    """Any signed-in user enrolls in a published course, once."""
+
+    def __init__(self, uow: LearningUnitOfWork, clock: Clock, ids: IdGenerator) -> None:
+        self._uow, self._clock, self._ids = uow, clock, ids
+
+    async def __call__(self, *, actor: Actor, course_id: UUID) -> Enrollment:
+        enrollment = Enrollment(
+            id=self._ids.new_id(),
+            student_id=actor.user_id,
+            course_id=course_id,
+            enrolled_at=self._clock.now(),
+        )
+        async with self._uow as uow:
+            course = await uow.courses.get(course_id)
+            if course is None or not course.is_published:
+                raise NotFound("Course not found")
+            try:
+                await uow.enrollments.add(enrollment)
+            except AlreadyEnrolled:
+                raise Conflict("Already enrolled in this course") from None
+            await uow.commit()
+        return enrollment
+
+
+class ListMyEnrollments:
+    def __init__(self, uow: LearningUnitOfWork) -> None:
+        self._uow = uow
+
+    async def __call__(self, *, actor: Actor, page: PageRequest) -> Page[EnrollmentSummary]:
+        async with self._uow as uow:
+            items, total = await uow.enrollments.list_for_student(actor.user_id, page=page)
+        return Page.of(items, total, page)
+
+
+async def _visible_enrollment(uow: LearningUnitOfWork, actor: Actor, enrollment_id: UUID) -> Enrollment:
+    enrollment = await uow.enrollments.get(enrollment_id)
+    if enrollment is None:
+        raise NotFound("Enrollment not found")
+    course = await uow.courses.get(enrollment.course_id)
+    if course is None or not enrollment.is_visible_to(actor, course.instructor_id):
+        raise NotFound("Enrollment not found")
+    return enrollment
+
+
+class GetEnrollment:
+    """The enrollment with its progress: seen by its student, the course owner and admins."""
+
+    def __init__(self, uow: LearningUnitOfWork) -> None:
+        self._uow = uow
+
+    async def __call__(self, *, actor: Actor, enrollment_id: UUID) -> EnrollmentProgress:
+        async with self._uow as uow:
+            enrollment = await _visible_enrollment(uow, actor, enrollment_id)
+            done = await uow.completions.completed_lesson_ids(enrollment_id)
+            _, total = await uow.completions.counts(enrollment_id)
+        return EnrollmentProgress(enrollment=enrollment, completed_lesson_ids=done, total_lessons=total)
+
+
+class CompleteLesson:
+    """Mark a lesson of the enrollment's course complete (idempotent: the first time stays).
+
+    When every lesson of the course is then complete, the enrollment is completed too.
+    """
+
+    def __init__(self, uow: LearningUnitOfWork, clock: Clock, ids: IdGenerator) -> None:
+        self._uow, self._clock, self._ids = uow, clock, ids
+
+    async def __call__(self, *, actor: Actor, enrollment_id: UUID, lesson_id: UUID) -> LessonCompletion:
+        now = self._clock.now()
+        async with self._uow as uow:
+            enrollment = await _visible_enrollment(uow, actor, enrollment_id)
+            if enrollment.student_id != actor.user_id:
+                raise Forbidden("Only the enrolled student can complete lessons")
+            lesson = await uow.lessons.get(lesson_id)
+            if lesson is None or lesson.course_id != enrollment.course_id:
+                raise NotFound("Lesson not found")
+            completion = LessonCompletion(
+                id=self._ids.new_id(), enrollment_id=enrollment_id, lesson_id=lesson_id, completed_at=now
+            )
+            try:
+                await uow.completions.add(completion)
+            except AlreadyCompleted:
+                existing = await uow.completions.get(enrollment_id, lesson_id)
+                assert existing is not None
+                completion = existing
+            completed, total = await uow.completions.counts(enrollment_id)
+            if total > 0 and completed >= total and enrollment.completed_at is None:
+                await uow.enrollments.mark_completed(enrollment_id, now)
+            await uow.commit()
+        return completion

@@ -1,0 +1,191 @@
+"""/courses and /lessons: the catalog, its lessons, publishing and reordering."""
+
+from __future__ import annotations
+
+from typing import Annotated
+from uuid import UUID
+
+from litestar import Controller, delete, get, patch, post
+from litestar.di import NamedDependency
+from litestar.params import FromPath, JSONBody, QueryParameter
+
+from lms_domain.catalog import use_cases as uc
+from lms_domain.catalog.entities import DifficultyLevel
+from lms_domain.catalog.ports import CourseSort
+from lms_domain.catalog.values import CATEGORY_MAX
+from lms_domain.shared.actors import Actor
+from lms_http.dto.catalog import (
+    CourseCreate,
+    CourseDetailOut,
+    CourseOut,
+    CoursePage,
+    CourseUpdate,
+    LessonCreate,
+    LessonOut,
+    LessonPage,
+    LessonUpdate,
+    ReorderIn,
+)
+from lms_http.errors import errors
+from lms_http.params import PageNumber, PageSize, page_request
+
+__all__ = ["CourseController", "LessonController"]
+
+Mine = Annotated[bool, QueryParameter(description="Only the caller's own courses (instructor/admin)")]
+CategoryFilter = Annotated[str | None, QueryParameter(max_length=CATEGORY_MAX, description="Exact category")]
+LevelFilter = Annotated[DifficultyLevel | None, QueryParameter(description="Difficulty level")]
+Search = Annotated[str | None, QueryParameter(max_length=255, description="Search in title and description")]
+Sort = Annotated[CourseSort, QueryParameter(description="created_at, -created_at (default) or title")]
+
+
+class CourseController(Controller):
+    path, tags = "/courses", ["courses"]
+
+    @get("/", responses=errors(401, 403, 422, 429, 503))
+    async def list_courses(
+        self,
+        optional_actor: NamedDependency[Actor | None],
+        list_courses: NamedDependency[uc.ListCourses],
+        page: PageNumber = 1,
+        page_size: PageSize = 20,
+        mine: Mine = False,
+        category: CategoryFilter = None,
+        difficulty_level: LevelFilter = None,
+        q: Search = None,
+        sort: Sort = CourseSort.NEWEST,
+    ) -> CoursePage:
+        """List the courses the caller may see (published ones; drafts for their owner and admins)."""
+        return CoursePage.of(
+            await list_courses(
+                actor=optional_actor,
+                page=page_request(page, page_size),
+                mine=mine,
+                category=category,
+                difficulty_level=difficulty_level,
+                search=q,
+                sort=sort,
+            )
+        )
+
+    @post("/", status_code=201, responses=errors(401, 403, 422, 429, 503))
+    async def create_course(
+        self,
+        data: JSONBody[CourseCreate],
+        actor: NamedDependency[Actor],
+        create_course: NamedDependency[uc.CreateCourse],
+    ) -> CourseOut:
+        """Create an unpublished course owned by the caller (instructor or admin)."""
+        return CourseOut.of(await create_course(actor=actor, data=data.to_domain()))
+
+    @get("/{course_id:uuid}", responses=errors(401, 404, 429, 503))
+    async def get_course(
+        self,
+        course_id: FromPath[UUID],
+        optional_actor: NamedDependency[Actor | None],
+        get_course: NamedDependency[uc.GetCourse],
+    ) -> CourseDetailOut:
+        """A course with its lesson outline, in order."""
+        return CourseDetailOut.of_detail(await get_course(actor=optional_actor, course_id=course_id))
+
+    @patch("/{course_id:uuid}", responses=errors(401, 403, 404, 422, 429, 503))
+    async def update_course(
+        self,
+        course_id: FromPath[UUID],
+        data: JSONBody[CourseUpdate],
+        actor: NamedDependency[Actor],
+        update_course: NamedDependency[uc.UpdateCourse],
+    ) -> CourseOut:
+        """Change a course (owner or admin); ``is_published`` is ignored here."""
+        return CourseOut.of(await update_course(actor=actor, course_id=course_id, changes=data.to_domain()))
+
+    @post("/{course_id:uuid}/publish", status_code=200, responses=errors(401, 403, 404, 429, 503))
+    async def publish_course(
+        self,
+        course_id: FromPath[UUID],
+        actor: NamedDependency[Actor],
+        publish_course: NamedDependency[uc.PublishCourse],
+    ) -> CourseOut:
+        """Publish a course (owner or admin)."""
+        return CourseOut.of(await publish_course(actor=actor, course_id=course_id))
+
+    @delete("/{course_id:uuid}", status_code=204, responses=errors(401, 403, 404, 429, 503))
+    async def delete_course(
+        self,
+        course_id: FromPath[UUID],
+        actor: NamedDependency[Actor],
+        delete_course: NamedDependency[uc.DeleteCourse],
+    ) -> None:
+        """Delete a course with its lessons, enrollments and progress (owner or admin)."""
+        await delete_course(actor=actor, course_id=course_id)
+
+    @get("/{course_id:uuid}/lessons", responses=errors(401, 404, 422, 429, 503))
+    async def list_lessons(
+        self,
+        course_id: FromPath[UUID],
+        optional_actor: NamedDependency[Actor | None],
+        list_lessons: NamedDependency[uc.ListLessons],
+        page: PageNumber = 1,
+        page_size: PageSize = 20,
+    ) -> LessonPage:
+        """A course's lessons in order; content only for enrolled students, the owner, admins or previews."""
+        return LessonPage.of(
+            await list_lessons(actor=optional_actor, course_id=course_id, page=page_request(page, page_size))
+        )
+
+    @post("/{course_id:uuid}/lessons", status_code=201, responses=errors(401, 403, 404, 409, 422, 429, 503))
+    async def create_lesson(
+        self,
+        course_id: FromPath[UUID],
+        data: JSONBody[LessonCreate],
+        actor: NamedDependency[Actor],
+        create_lesson: NamedDependency[uc.CreateLesson],
+    ) -> LessonOut:
+        """Add a lesson at the end of the course (owner or admin)."""
+        return LessonOut.of(await create_lesson(actor=actor, course_id=course_id, data=data.to_domain()))
+
+
+class LessonController(Controller):
+    path, tags = "/lessons", ["lessons"]
+
+    @patch("/reorder", responses=errors(400, 401, 403, 404, 422, 429, 503))
+    async def reorder_lessons(
+        self,
+        data: JSONBody[ReorderIn],
+        actor: NamedDependency[Actor],
+        reorder_lessons: NamedDependency[uc.ReorderLessons],
+    ) -> LessonPage:
+        """Put the course's lessons in the given order (exactly its lesson ids, each once)."""
+        return LessonPage.of(
+            await reorder_lessons(actor=actor, course_id=data.course_id, lesson_ids=data.lesson_ids)
+        )
+
+    @get("/{lesson_id:uuid}", responses=errors(401, 404, 429, 503))
+    async def get_lesson(
+        self,
+        lesson_id: FromPath[UUID],
+        optional_actor: NamedDependency[Actor | None],
+        get_lesson: NamedDependency[uc.GetLesson],
+    ) -> LessonOut:
+        """A lesson, seen with its course's visibility."""
+        return LessonOut.of(await get_lesson(actor=optional_actor, lesson_id=lesson_id))
+
+    @patch("/{lesson_id:uuid}", responses=errors(401, 403, 404, 422, 429, 503))
+    async def update_lesson(
+        self,
+        lesson_id: FromPath[UUID],
+        data: JSONBody[LessonUpdate],
+        actor: NamedDependency[Actor],
+        update_lesson: NamedDependency[uc.UpdateLesson],
+    ) -> LessonOut:
+        """Change a lesson (owner or admin); its order changes only through reorder."""
+        return LessonOut.of(await update_lesson(actor=actor, lesson_id=lesson_id, changes=data.to_domain()))
+
+    @delete("/{lesson_id:uuid}", status_code=204, responses=errors(401, 403, 404, 429, 503))
+    async def delete_lesson(
+        self,
+        lesson_id: FromPath[UUID],
+        actor: NamedDependency[Actor],
+        delete_lesson: NamedDependency[uc.DeleteLesson],
+    ) -> None:
+        """Delete a lesson and close the gap in the order (owner or admin)."""
+        await delete_lesson(actor=actor, lesson_id=lesson_id)

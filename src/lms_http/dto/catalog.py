@@ -1,0 +1,258 @@
+"""Bodies of the course and lesson endpoints."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, TypeVar
+from uuid import UUID
+
+import msgspec
+from msgspec import UNSET, Meta, UnsetType
+
+from lms_domain.catalog import use_cases as uc
+from lms_domain.catalog.entities import ContentType, Course, DifficultyLevel, Lesson
+from lms_domain.catalog.values import (
+    CATEGORY_MAX,
+    CONTENT_MAX,
+    DESCRIPTION_MAX,
+    DURATION_MAX,
+    TITLE_MAX,
+    URL_MAX,
+)
+from lms_domain.shared.pagination import Page
+
+__all__ = [
+    "CourseCreate",
+    "CourseDetailOut",
+    "CourseOut",
+    "CoursePage",
+    "CourseUpdate",
+    "LessonCreate",
+    "LessonOut",
+    "LessonOutlineOut",
+    "LessonPage",
+    "LessonUpdate",
+    "ReorderIn",
+]
+
+T = TypeVar("T")
+
+Title = Annotated[str, Meta(min_length=1, max_length=TITLE_MAX)]
+Description = Annotated[str, Meta(max_length=DESCRIPTION_MAX)]
+Category = Annotated[str, Meta(max_length=CATEGORY_MAX)]
+Url = Annotated[
+    str, Meta(max_length=URL_MAX, pattern=r"^[Hh][Tt][Tt][Pp][Ss]?://[^\s/]", description="An http(s) URL")
+]
+Minutes = Annotated[int, Meta(ge=0, le=DURATION_MAX)]
+Content = Annotated[str, Meta(max_length=CONTENT_MAX)]
+
+
+def _keep(value: T | UnsetType) -> T | uc.Keep:
+    return uc.KEEP if isinstance(value, UnsetType) else value
+
+
+class CourseCreate(msgspec.Struct, kw_only=True):
+    title: Title
+    description: Description = ""
+    category: Category | None = None
+    difficulty_level: DifficultyLevel | None = None
+    thumbnail_url: Url | None = None
+    estimated_duration_minutes: Minutes | None = None
+
+    def to_domain(self) -> uc.NewCourse:
+        return uc.NewCourse(
+            title=self.title,
+            description=self.description,
+            category=self.category,
+            difficulty_level=self.difficulty_level,
+            thumbnail_url=self.thumbnail_url,
+            estimated_duration_minutes=self.estimated_duration_minutes,
+        )
+
+
+class CourseUpdate(msgspec.Struct, kw_only=True):
+    """Fields left out keep their value; ``is_published`` is not taken (use publish)."""
+
+    title: Title | UnsetType = UNSET
+    description: Description | UnsetType = UNSET
+    category: Category | UnsetType | None = UNSET
+    difficulty_level: DifficultyLevel | UnsetType | None = UNSET
+    thumbnail_url: Url | UnsetType | None = UNSET
+    estimated_duration_minutes: Minutes | UnsetType | None = UNSET
+
+    def to_domain(self) -> uc.CourseChanges:
+        return uc.CourseChanges(
+            title=_keep(self.title),
+            description=_keep(self.description),
+            category=_keep(self.category),
+            difficulty_level=_keep(self.difficulty_level),
+            thumbnail_url=_keep(self.thumbnail_url),
+            estimated_duration_minutes=_keep(self.estimated_duration_minutes),
+        )
+
+
+class CourseOut(msgspec.Struct, kw_only=True):
+    id: UUID
+    title: str
+    slug: str
+    description: str
+    category: str | None
+    difficulty_level: DifficultyLevel | None
+    is_published: bool
+    thumbnail_url: str | None
+    estimated_duration_minutes: int | None
+    instructor_id: UUID
+    created_at: datetime
+    updated_at: datetime
+
+    @classmethod
+    def of(cls, course: Course) -> CourseOut:
+        return cls(
+            id=course.id,
+            title=course.title,
+            slug=course.slug,
+            description=course.description,
+            category=course.category,
+            difficulty_level=course.difficulty_level,
+            is_published=course.is_published,
+            thumbnail_url=course.thumbnail_url,
+            estimated_duration_minutes=course.estimated_duration_minutes,
+            instructor_id=course.instructor_id,
+            created_at=course.created_at,
+            updated_at=course.updated_at,
+        )
+
+
+class LessonOutlineOut(msgspec.Struct, kw_only=True):
+    id: UUID
+    title: str
+    order: int
+    duration_minutes: int
+
+
+class CourseDetailOut(CourseOut, kw_only=True):
+    lessons: list[LessonOutlineOut]
+
+    @classmethod
+    def of_detail(cls, detail: uc.CourseDetail) -> CourseDetailOut:
+        base = CourseOut.of(detail.course)
+        return cls(
+            **{f: getattr(base, f) for f in CourseOut.__struct_fields__},
+            lessons=[
+                LessonOutlineOut(id=v.id, title=v.title, order=v.order, duration_minutes=v.duration_minutes)
+                for v in detail.lessons
+            ],
+        )
+
+
+class CoursePage(msgspec.Struct, kw_only=True):
+    items: list[CourseOut]
+    total: int
+    page: int
+    page_size: int
+    pages: int
+
+    @classmethod
+    def of(cls, page: Page[Course]) -> CoursePage:
+        return cls(
+            items=[CourseOut.of(c) for c in page.items],
+            total=page.total,
+            page=page.page,
+            page_size=page.page_size,
+            pages=page.pages,
+        )
+
+
+class LessonCreate(msgspec.Struct, kw_only=True):
+    title: Title
+    content_type: ContentType
+    content: Content | None = None
+    video_url: Url | None = None
+    duration_minutes: Minutes = 0
+    is_preview: bool = False
+
+    def to_domain(self) -> uc.NewLesson:
+        return uc.NewLesson(
+            title=self.title,
+            content_type=self.content_type,
+            content=self.content,
+            video_url=self.video_url,
+            duration_minutes=self.duration_minutes,
+            is_preview=self.is_preview,
+        )
+
+
+class LessonUpdate(msgspec.Struct, kw_only=True):
+    """Fields left out keep their value; ``order`` changes only through reorder."""
+
+    title: Title | UnsetType = UNSET
+    content_type: ContentType | UnsetType = UNSET
+    content: Content | UnsetType | None = UNSET
+    video_url: Url | UnsetType | None = UNSET
+    duration_minutes: Minutes | UnsetType = UNSET
+    is_preview: bool | UnsetType = UNSET
+
+    def to_domain(self) -> uc.LessonChanges:
+        return uc.LessonChanges(
+            title=_keep(self.title),
+            content_type=_keep(self.content_type),
+            content=_keep(self.content),
+            video_url=_keep(self.video_url),
+            duration_minutes=_keep(self.duration_minutes),
+            is_preview=_keep(self.is_preview),
+        )
+
+
+class LessonOut(msgspec.Struct, kw_only=True):
+    """``content`` and ``video_url`` are null for callers without access to the material."""
+
+    id: UUID
+    course_id: UUID
+    title: str
+    content_type: ContentType
+    content: str | None
+    video_url: str | None
+    duration_minutes: int
+    is_preview: bool
+    order: int
+    created_at: datetime
+    updated_at: datetime
+
+    @classmethod
+    def of(cls, lesson: Lesson) -> LessonOut:
+        return cls(
+            id=lesson.id,
+            course_id=lesson.course_id,
+            title=lesson.title,
+            content_type=lesson.content_type,
+            content=lesson.content,
+            video_url=lesson.video_url,
+            duration_minutes=lesson.duration_minutes,
+            is_preview=lesson.is_preview,
+            order=lesson.order,
+            created_at=lesson.created_at,
+            updated_at=lesson.updated_at,
+        )
+
+
+class LessonPage(msgspec.Struct, kw_only=True):
+    items: list[LessonOut]
+    total: int
+    page: int
+    page_size: int
+    pages: int
+
+    @classmethod
+    def of(cls, page: Page[Lesson]) -> LessonPage:
+        return cls(
+            items=[LessonOut.of(v) for v in page.items],
+            total=page.total,
+            page=page.page,
+            page_size=page.page_size,
+            pages=page.pages,
+        )
+
+
+class ReorderIn(msgspec.Struct, kw_only=True):
+    course_id: UUID
+    lesson_ids: Annotated[list[UUID], Meta(max_length=10_000)]

@@ -1,0 +1,127 @@
+"""No N+1: a page of 5 or 50 courses, or of 5 or 50 enrollments, costs the same SQL statements.
+
+Counted with SQLAlchemy's ``before_cursor_execute`` on the engine behind the units of work,
+through the use cases the endpoints call, on SQLite and PostgreSQL.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable
+from typing import Any
+
+import pytest
+from sqlalchemy import event
+from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
+
+from builders import FixedClock, SequentialIds, actor
+from lms_adapters.sql.engine import make_engine
+from lms_adapters.sql.uow import SqlUnitOfWork
+from lms_domain.catalog import use_cases as cat
+from lms_domain.catalog.entities import ContentType
+from lms_domain.identity.entities import User
+from lms_domain.learning import use_cases as learn
+from lms_domain.shared.actors import Actor, Role
+from lms_domain.shared.pagination import PageRequest
+from tests.conftest import needs_pg
+
+
+class Counter:
+    def __init__(self, engine: AsyncEngine) -> None:
+        self.statements: list[str] = []
+
+        def count(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
+            self.statements.append(statement)
+
+        event.listen(engine.sync_engine, "before_cursor_execute", count)
+
+    async def during(self, work: Callable[[], Any]) -> int:
+        self.statements.clear()
+        await work()
+        return len(self.statements)
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=needs_pg)])
+async def sql(request: pytest.FixtureRequest) -> AsyncIterator[tuple[Callable[[], SqlUnitOfWork], Counter]]:
+    engine = make_engine(request.getfixturevalue("pg_url" if request.param == "postgres" else "sqlite_url"))
+    maker = async_sessionmaker(engine, expire_on_commit=False)
+    yield (lambda: SqlUnitOfWork(maker)), Counter(engine)
+    await engine.dispose()
+
+
+async def staff_user(new_uow: Callable[[], SqlUnitOfWork], role: Role) -> Actor:
+    who = actor(role)
+    clock = FixedClock()
+    async with new_uow() as uow:
+        await uow.users.add(
+            User(
+                id=who.user_id,
+                email=f"{who.user_id.hex}@example.com",
+                full_name="U",
+                password_hash="h",
+                role=role,
+                created_at=clock.now(),
+                updated_at=clock.now(),
+            )
+        )
+        await uow.commit()
+    return who
+
+
+async def test_listing_5_or_50_courses_costs_the_same(
+    sql: tuple[Callable[[], SqlUnitOfWork], Counter],
+) -> None:
+    new_uow, counter = sql
+    owner, clock, ids = await staff_user(new_uow, Role.INSTRUCTOR), FixedClock(), SequentialIds()
+    for n in range(50):
+        course = await cat.CreateCourse(new_uow(), clock, ids)(actor=owner, data=cat.NewCourse(title=f"C{n}"))
+        await cat.PublishCourse(new_uow(), clock)(actor=owner, course_id=course.id)
+    listing = cat.ListCourses(new_uow())
+
+    async def page(size: int) -> None:
+        result = await listing(actor=None, page=PageRequest(page_size=size))
+        assert len(result.items) == size
+
+    small, large = await counter.during(lambda: page(5)), await counter.during(lambda: page(50))
+    assert small == large
+    assert 2 <= small <= 4  # BEGIN (SQLite), a count, the page, and nothing per row
+
+
+async def test_my_courses_with_5_or_50_enrollments_costs_the_same(
+    sql: tuple[Callable[[], SqlUnitOfWork], Counter],
+) -> None:
+    new_uow, counter = sql
+    owner = await staff_user(new_uow, Role.INSTRUCTOR)
+    learner = await staff_user(new_uow, Role.STUDENT)
+    clock, ids = FixedClock(), SequentialIds()
+    for n in range(50):
+        course = await cat.CreateCourse(new_uow(), clock, ids)(actor=owner, data=cat.NewCourse(title=f"C{n}"))
+        for k in range(2):
+            await cat.CreateLesson(new_uow(), clock, ids)(
+                actor=owner,
+                course_id=course.id,
+                data=cat.NewLesson(title=f"L{k}", content_type=ContentType.TEXT),
+            )
+        await cat.PublishCourse(new_uow(), clock)(actor=owner, course_id=course.id)
+        enrollment = await learn.Enroll(new_uow(), clock, ids)(actor=learner, course_id=course.id)
+        first, _ = await new_uow_lessons(new_uow, course.id)
+        if n % 2:
+            await learn.CompleteLesson(new_uow(), clock, ids)(
+                actor=learner, enrollment_id=enrollment.id, lesson_id=first
+            )
+        clock.advance(seconds=1)
+    listing = learn.ListMyEnrollments(new_uow())
+
+    async def page(size: int) -> None:
+        result = await listing(actor=learner, page=PageRequest(page_size=size))
+        assert len(result.items) == size
+        assert {r.progress_percentage for r in result.items} == {0, 50}
+
+    small, large = await counter.during(lambda: page(5)), await counter.during(lambda: page(50))
+    assert small == large
+    assert 2 <= small <= 4
+
+
+async def new_uow_lessons(new_uow: Callable[[], SqlUnitOfWork], course_id: Any) -> tuple[Any, int]:
+    async with new_uow() as uow:
+        items, total = await uow.lessons.list_for_course(course_id)
+    return items[0].id, total
