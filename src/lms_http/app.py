@@ -26,6 +26,7 @@ from lms_http.controllers.health import HealthController
 from lms_http.controllers.learning import EnrollmentController
 from lms_http.controllers.users import UserController
 from lms_http.errors import exception_handlers
+from lms_http.idempotency import make_idempotency_middleware
 from lms_http.middleware import find_bad_value, make_rate_limit_middleware, make_security_middleware
 from lms_http.observability import make_access_log_middleware, metrics_config, metrics_route, track_pool
 from lms_http.openapi import fix_openapi
@@ -131,6 +132,7 @@ def create_app(settings: Settings, container: Container | None = None) -> Litest
             make_security_middleware(settings),
             metrics_config().middleware,
             make_rate_limit_middleware(settings, container.rate_limiter, container.token_codec),
+            make_idempotency_middleware(settings, container.idempotency_store, container.token_codec),
         ],
         cors_config=CORSConfig(
             allow_origins=list(settings.cors_origins),

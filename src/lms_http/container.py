@@ -15,8 +15,10 @@ from lms_adapters.minio.blobs import MinioBlobStorage, make_minio
 from lms_adapters.pdf.certificates import Fpdf2CertificateRenderer
 from lms_adapters.redis.client import make_redis
 from lms_adapters.redis.counters import RedisLoginThrottle, RedisRateLimiter
+from lms_adapters.redis.idempotency import RedisIdempotencyStore
 from lms_adapters.redis.sessions import RedisSessionStore
 from lms_adapters.sql.engine import make_engine
+from lms_adapters.sql.idempotency import SqlIdempotencyStore
 from lms_adapters.sql.sessions import SqlSessionStore
 from lms_adapters.sql.uow import SqlUnitOfWork
 from lms_domain.catalog import use_cases as catalog
@@ -60,6 +62,12 @@ class Container(containers.DeclarativeContainer):
         state_backend,
         redis=providers.Singleton(RedisRateLimiter, redis, fallback=local_rate_limiter),
         local=local_rate_limiter,
+    )
+
+    idempotency_store = providers.Selector(
+        state_backend,
+        redis=providers.Singleton(RedisIdempotencyStore, redis),
+        local=providers.Singleton(SqlIdempotencyStore, engine),
     )
 
     hasher = providers.Singleton(

@@ -17,7 +17,13 @@ from lms_domain.identity.ports import RateLimiter, TokenCodec, TokenKind
 from lms_domain.shared.errors import DomainError
 from lms_http.settings import Settings
 
-__all__ = ["client_ip", "find_bad_value", "make_rate_limit_middleware", "make_security_middleware"]
+__all__ = [
+    "caller_key",
+    "client_ip",
+    "find_bad_value",
+    "make_rate_limit_middleware",
+    "make_security_middleware",
+]
 
 AUTH_PATHS = frozenset(
     {"/api/v1/auth/register", "/api/v1/auth/login", "/api/v1/auth/mfa/login", "/api/v1/auth/refresh"}
@@ -126,7 +132,7 @@ def make_rate_limit_middleware(
             if path in AUTH_PATHS:
                 rule, key = settings.rate_limit_auth, f"auth:{path}:{client_ip(scope, settings)}"
             else:
-                rule, key = settings.rate_limit_default, f"any:{_caller(scope, settings, codec)}"
+                rule, key = settings.rate_limit_default, f"any:{caller_key(scope, settings, codec)}"
             try:
                 wait = await limiter().hit(key, limit=rule.limit, window_seconds=rule.window_seconds)
             except DomainError:
@@ -146,7 +152,8 @@ def make_rate_limit_middleware(
     return middleware
 
 
-def _caller(scope: Scope, settings: Settings, codec: Callable[[], TokenCodec]) -> str:
+def caller_key(scope: Scope, settings: Settings, codec: Callable[[], TokenCodec]) -> str:
+    """Who is calling, for counters: the token's user when it verifies, else the client address."""
     for name, value in scope["headers"]:
         if name == b"authorization":
             scheme, _, token = value.decode("latin-1").partition(" ")

@@ -9,6 +9,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     String,
     Table,
@@ -24,6 +25,7 @@ __all__ = [
     "auth_sessions",
     "courses",
     "enrollments",
+    "idempotency_keys",
     "lesson_completions",
     "lessons",
     "metadata",
@@ -158,4 +160,17 @@ lesson_completions = Table(
     Column("completed_at", UtcDateTime, nullable=False),
     UniqueConstraint("enrollment_id", "lesson_id", name="uq_lesson_completions_enrollment_id_lesson_id"),
     Index("ix_lesson_completions_lesson_id", "lesson_id"),
+)
+
+
+# --- idempotent retries (migration 0006) ------------------------------------------------------
+idempotency_keys = Table(
+    "idempotency_keys",
+    metadata,
+    Column("key", String(400), primary_key=True),
+    Column("fingerprint", String(64), nullable=False),
+    Column("status", Integer),
+    Column("headers", Text),
+    Column("body", LargeBinary),
+    Column("expires_at", UtcDateTime, nullable=False, index=True),
 )

@@ -1,0 +1,166 @@
+"""``Idempotency-Key`` on POST requests: a retry with the same key and body replays the first answer.
+
+Same key and same request: the stored response is replayed (``Idempotent-Replayed: true``). Same key
+with a different request: 422. Same key while the first request still runs: 409. Keys are scoped to
+the caller (user, or client address when anonymous) and kept for 24 hours. Responses of 500 and more
+are not kept, so a retry runs again. Multipart uploads are streamed and are not covered.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable
+from typing import Any
+
+import msgspec
+from litestar.enums import ScopeType
+from litestar.types import ASGIApp, HTTPResponseStartEvent, Message, Receive, ReceiveMessage, Scope, Send
+
+from lms_domain.identity.ports import TokenCodec
+from lms_domain.shared.idempotency import ClaimState, IdempotencyStore, StoredResponse
+from lms_http.middleware import caller_key
+from lms_http.settings import Settings
+
+__all__ = ["IDEMPOTENCY_TTL_SECONDS", "make_idempotency_middleware"]
+
+IDEMPOTENCY_TTL_SECONDS = 24 * 3600
+_MAX_BODY = 1024 * 1024
+_KEPT_HEADERS = {"content-type", "location", "retry-after"}
+
+
+async def _answer(
+    send: Send, status: int, body: Any, headers: list[tuple[bytes, bytes]] | None = None
+) -> None:
+    payload = body if isinstance(body, bytes) else msgspec.json.encode(body)
+    start: HTTPResponseStartEvent = {
+        "type": "http.response.start",
+        "status": status,
+        "headers": [
+            *(headers or [(b"content-type", b"application/json")]),
+            (b"content-length", str(len(payload)).encode()),
+        ],
+    }
+    await send(start)
+    await send({"type": "http.response.body", "body": payload, "more_body": False})
+
+
+def _header(scope: Scope, name: bytes) -> bytes | None:
+    return next((v for k, v in scope["headers"] if k == name), None)
+
+
+def make_idempotency_middleware(
+    settings: Settings, store: Callable[[], IdempotencyStore], codec: Callable[[], TokenCodec]
+) -> Callable[[ASGIApp], ASGIApp]:
+    def middleware(app: ASGIApp) -> ASGIApp:
+        async def handle(scope: Scope, receive: Receive, send: Send) -> None:
+            if scope["type"] != ScopeType.HTTP or scope["method"] != "POST":
+                await app(scope, receive, send)
+                return
+            raw_key = _header(scope, b"idempotency-key")
+            if raw_key is None or not scope["path"].startswith("/api/"):
+                await app(scope, receive, send)
+                return
+            content_type = _header(scope, b"content-type") or b""
+            length = _header(scope, b"content-length")
+            if content_type.startswith(b"multipart/") or (
+                length and length.isdigit() and int(length) > _MAX_BODY
+            ):
+                await app(scope, receive, send)
+                return
+            key = raw_key.decode("latin-1")
+            if not (1 <= len(key) <= 255 and key.isascii() and key.isprintable()):
+                await _answer(
+                    send,
+                    422,
+                    {
+                        "detail": [
+                            {
+                                "loc": ["header", "Idempotency-Key"],
+                                "msg": "must be 1-255 printable ASCII characters",
+                                "type": "value_error",
+                            }
+                        ]
+                    },
+                )
+                return
+            chunks: list[bytes] = []
+            while True:
+                message = await receive()
+                if message["type"] != "http.request":
+                    break
+                chunks.append(message.get("body", b""))
+                if not message.get("more_body", False):
+                    break
+            body = b"".join(chunks)
+            digest = hashlib.sha256()
+            for part in (scope["path"].encode(), scope.get("query_string", b""), body):
+                digest.update(len(part).to_bytes(8, "big") + part)
+            fingerprint = digest.hexdigest()
+            scoped = hashlib.sha256(f"{caller_key(scope, settings, codec)}\x00{key}".encode()).hexdigest()
+            claim = await store().claim(scoped, fingerprint, IDEMPOTENCY_TTL_SECONDS)
+            if claim.state is not ClaimState.NEW:
+                if claim.fingerprint != fingerprint:
+                    await _answer(
+                        send,
+                        422,
+                        {
+                            "detail": [
+                                {
+                                    "loc": ["header", "Idempotency-Key"],
+                                    "type": "value_error",
+                                    "msg": "this Idempotency-Key was already used with a different request",
+                                }
+                            ]
+                        },
+                    )
+                elif claim.state is ClaimState.PENDING or claim.response is None:
+                    await _answer(
+                        send, 409, {"detail": "A request with this Idempotency-Key is still in progress"}
+                    )
+                else:
+                    stored = claim.response
+                    headers = [(k.encode(), v.encode()) for k, v in stored.headers]
+                    await _answer(
+                        send, stored.status, stored.body, [*headers, (b"idempotent-replayed", b"true")]
+                    )
+                return
+
+            replayed = False
+
+            async def replay_body() -> ReceiveMessage:
+                nonlocal replayed
+                if not replayed:
+                    replayed = True
+                    return {"type": "http.request", "body": body, "more_body": False}
+                return await receive()
+
+            status, headers_out, body_out = 500, [], []
+
+            async def capture(message: Message) -> None:
+                nonlocal status, headers_out
+                if message["type"] == "http.response.start":
+                    status = message["status"]
+                    headers_out = [
+                        (k.decode("latin-1").lower(), v.decode("latin-1"))
+                        for k, v in message.get("headers", [])
+                    ]
+                elif message["type"] == "http.response.body":
+                    body_out.append(message.get("body", b""))
+                await send(message)
+
+            try:
+                await app(scope, replay_body, capture)
+            except BaseException:
+                await store().release(scoped)
+                raise
+            if status >= 500:
+                await store().release(scoped)
+                return
+            kept = tuple((k, v) for k, v in headers_out if k in _KEPT_HEADERS)
+            await store().complete(
+                scoped, StoredResponse(status, kept, b"".join(body_out)), IDEMPOTENCY_TTL_SECONDS
+            )
+
+        return handle
+
+    return middleware
