@@ -240,55 +240,53 @@ async def test_password_change(api: Api) -> None:
     assert new.status_code == 200
 
 
-async def test_mfa_with_real_codes_and_a_replay(api: Api) -> None:
-    tokens = await api.register("mia@example.com")
-    h = api.auth(tokens)
-    setup = (await api.client.post("/api/v1/auth/mfa/enable", headers=h)).json()
-    assert setup["provisioning_url"].startswith("otpauth://totp/")
-    totp = pyotp.TOTP(setup["secret"])
-    bad = await api.client.post(
-        "/api/v1/auth/mfa/verify", headers=h, json={"code": "000000" if totp.now() != "000000" else "111111"}
-    )
-    assert bad.status_code == 400
-    code = totp.now()
-    ok = await api.client.post("/api/v1/auth/mfa/verify", headers=h, json={"code": code})
-    assert (ok.status_code, ok.json()) == (200, {"message": "MFA enabled successfully"})
-    assert (await api.client.get("/api/v1/users/me", headers=h)).json()["mfa_enabled"] is True
-    login = await api.client.post(
-        "/api/v1/auth/login", json={"email": "mia@example.com", "password": PASSWORD}
-    )
-    assert (login.status_code, login.json()) == (403, {"detail": "MFA code required"})
-    replay = await api.client.post(
-        "/api/v1/auth/mfa/login", json={"email": "mia@example.com", "password": PASSWORD, "mfa_code": code}
-    )
-    assert replay.status_code == 401
-    # a fresh code: the next time step's (accepted with one step of drift)
-    import time
+async def test_mfa_with_real_codes_and_a_replay(make_app) -> None:  # type: ignore[no-untyped-def]
+    """Real TOTP codes against the service's clock, which the test moves step by step."""
+    from dependency_injector import providers
 
-    next_code = totp.at(time.time() + 30)
-    good = await api.client.post(
-        "/api/v1/auth/mfa/login",
-        json={"email": "mia@example.com", "password": PASSWORD, "mfa_code": next_code},
-    )
-    assert good.status_code == 200
-    again = await api.client.post(
-        "/api/v1/auth/mfa/login",
-        json={"email": "mia@example.com", "password": PASSWORD, "mfa_code": next_code},
-    )
-    assert again.status_code == 401
-    wrong_pw = await api.client.post(
-        "/api/v1/auth/mfa/login",
-        json={"email": "mia@example.com", "password": "Wrong7Horse", "mfa_code": code},
-    )
-    assert wrong_pw.status_code == 401
-    bad_disable = await api.client.post("/api/v1/auth/mfa/disable", headers=h, json={"code": "123"})
-    assert bad_disable.status_code == 400
-    prev_code = totp.at(time.time() - 30)
-    off = await api.client.post("/api/v1/auth/mfa/disable", headers=h, json={"code": prev_code})
-    assert off.status_code == 204
-    assert (
-        await api.client.post("/api/v1/auth/login", json={"email": "mia@example.com", "password": PASSWORD})
-    ).status_code == 200
+    from builders import FixedClock
+
+    clock = FixedClock()
+    app = make_app()
+    app.state.container.clock.override(providers.Object(clock))
+    email, login_body = "mia@example.com", {"email": "mia@example.com", "password": PASSWORD}
+    async with AsyncTestClient(app=app) as c:
+        h = Api.auth(await Api(c, None).register(email))  # type: ignore[arg-type]
+        setup = (await c.post("/api/v1/auth/mfa/enable", headers=h)).json()
+        assert setup["provisioning_url"].startswith("otpauth://totp/")
+        totp = pyotp.TOTP(setup["secret"])
+
+        def code(offset: int = 0) -> str:
+            return totp.at(clock.now().timestamp() + offset)
+
+        near = {code(-30), code(), code(30)}
+        wrong = next(c for c in ("000000", "111111", "222222", "333333") if c not in near)
+        assert (await c.post("/api/v1/auth/mfa/verify", headers=h, json={"code": wrong})).status_code == 400
+        first = code()
+        ok = await c.post("/api/v1/auth/mfa/verify", headers=h, json={"code": first})
+        assert (ok.status_code, ok.json()) == (200, {"message": "MFA enabled successfully"})
+        assert (await c.get("/api/v1/users/me", headers=h)).json()["mfa_enabled"] is True
+        login = await c.post("/api/v1/auth/login", json=login_body)
+        assert (login.status_code, login.json()) == (403, {"detail": "MFA code required"})
+        assert "access_token" not in login.text
+        replay = await c.post("/api/v1/auth/mfa/login", json={**login_body, "mfa_code": first})
+        assert replay.status_code == 401  # used to verify: accepted once only
+        clock.advance(seconds=30)
+        good = await c.post("/api/v1/auth/mfa/login", json={**login_body, "mfa_code": code()})
+        assert good.status_code == 200 and good.json()["access_token"]
+        again = await c.post("/api/v1/auth/mfa/login", json={**login_body, "mfa_code": code()})
+        assert again.status_code == 401
+        wrong_pw = await c.post(
+            "/api/v1/auth/mfa/login", json={"email": email, "password": "Wrong7Horse", "mfa_code": code(30)}
+        )
+        assert wrong_pw.status_code == 401
+        assert (await c.post("/api/v1/auth/mfa/disable", headers=h, json={"code": "123"})).status_code == 400
+        clock.advance(seconds=30)
+        used = await c.post("/api/v1/auth/mfa/disable", headers=h, json={"code": code(-30)})
+        assert used.status_code == 400  # that step was spent on the login
+        off = await c.post("/api/v1/auth/mfa/disable", headers=h, json={"code": code()})
+        assert off.status_code == 204
+        assert (await c.post("/api/v1/auth/login", json=login_body)).status_code == 200
 
 
 async def test_auth_rate_limit_per_ip_and_endpoint(make_app) -> None:  # type: ignore[no-untyped-def]
