@@ -25,7 +25,7 @@ migrate: install
 	$(UV) run --frozen lms migrate
 
 test: install
-	$(UV) run --frozen pytest tests/unit tests/contract tests/integration
+	$(UV) run --frozen pytest tests/unit tests/contract tests/integration tests/faults
 
 unit: install
 	$(UV) run --frozen pytest tests/unit
