@@ -36,7 +36,9 @@ async def world(new_uow: UowFactory, *, students: int = 1) -> tuple[UUID, list[t
     return c.id, rows
 
 
-def certificate(student_id: UUID, enrollment_id: UUID | None, course_id: UUID | None, **kw: object) -> Certificate:
+def certificate(
+    student_id: UUID, enrollment_id: UUID | None, course_id: UUID | None, **kw: object
+) -> Certificate:
     cert_id = uuid.uuid4()
     fields: dict[str, object] = {
         "certificate_number": f"CERT-2026-{uuid.uuid4().int % 1_000_000:06d}",
@@ -105,9 +107,13 @@ async def test_numbers_are_unique(new_uow: UowFactory) -> None:
         await uow.commit()
     async with new_uow() as uow:
         with pytest.raises(NumberTaken):
-            await uow.certificates.add(certificate(student2, enr2, crs, certificate_number="CERT-2026-000042"))
+            await uow.certificates.add(
+                certificate(student2, enr2, crs, certificate_number="CERT-2026-000042")
+            )
         with pytest.raises(NumberTaken):  # without an enrollment too
-            await uow.certificates.add(certificate(student2, None, None, certificate_number="CERT-2026-000042"))
+            await uow.certificates.add(
+                certificate(student2, None, None, certificate_number="CERT-2026-000042")
+            )
         await uow.certificates.add(certificate(student2, enr2, crs, certificate_number="CERT-2026-000043"))
         await uow.commit()
     async with new_uow() as uow:
@@ -115,7 +121,7 @@ async def test_numbers_are_unique(new_uow: UowFactory) -> None:
 
 
 async def test_deleting_the_course_detaches_certificates_and_keeps_their_numbers(new_uow: UowFactory) -> None:
-    course_id, [(student, enr, crs), (student2, enr2, _)] = await world(new_uow, students=2)
+    course_id, [(student, enr, crs), (student2, _, _)] = await world(new_uow, students=2)
     cert = certificate(student, enr, crs)
     async with new_uow() as uow:
         await uow.certificates.add(cert)

@@ -74,7 +74,9 @@ async def generate(api: Api, headers: dict[str, str], enrollment_id: str) -> Any
 
 def stored_pdfs(settings: Settings) -> list[str]:
     root = settings.storage_dir
-    return sorted(p.name for p in root.iterdir() if p.name.startswith("certificate-")) if root.exists() else []
+    return (
+        sorted(p.name for p in root.iterdir() if p.name.startswith("certificate-")) if root.exists() else []
+    )
 
 
 async def test_generate_answers_201_then_200_with_the_same_certificate(
@@ -86,7 +88,11 @@ async def test_generate_answers_201_then_200_with_the_same_certificate(
     assert first.status_code == 201, first.text
     body = first.json()
     assert set(body) == FIELDS
-    assert (body["enrollment_id"], body["course_id"], body["student_id"]) == (enrollment_id, course_id, me["id"])
+    assert (body["enrollment_id"], body["course_id"], body["student_id"]) == (
+        enrollment_id,
+        course_id,
+        me["id"],
+    )
     assert (body["course_title"], body["student_name"]) == ("Python Basics", STUDENT_NAME)
     assert NUMBER.fullmatch(body["certificate_number"])
     assert body["certificate_number"][5:9] == body["issued_at"][:4]
@@ -119,14 +125,15 @@ async def test_five_concurrent_generations_give_one_certificate(
     assert len(stored_pdfs(settings)) == 1  # the losers removed the PDFs they had written
 
 
-async def test_who_may_generate_and_see_a_certificate(
-    api: Api, cast: Cast, learner: dict[str, str]
-) -> None:
+async def test_who_may_generate_and_see_a_certificate(api: Api, cast: Cast, learner: dict[str, str]) -> None:
     _, enrollment_id = await enrollment(api, cast, learner)
     stranger = api.auth(await api.register())
     for who in (cast.owner, cast.admin):  # they may see the enrollment, not act for the student
         r = await generate(api, who, enrollment_id)
-        assert (r.status_code, r.json()) == (403, {"detail": "Only the enrolled student can generate the certificate"})
+        assert (r.status_code, r.json()) == (
+            403,
+            {"detail": "Only the enrolled student can generate the certificate"},
+        )
     for who in (stranger, cast.other):
         r = await generate(api, who, enrollment_id)
         assert (r.status_code, r.json()) == (404, {"detail": "Enrollment not found"})
@@ -261,7 +268,8 @@ async def test_verification_is_public_and_outlives_the_course(
 
 
 @pytest.mark.parametrize(
-    "number", ["CERT-1999-000000", "CERT-2026-12345", "cert-2026-123456", "CERT-2026-1234567", "nonsense", "x" * 300]
+    "number",
+    ["CERT-1999-000000", "CERT-2026-12345", "cert-2026-123456", "CERT-2026-1234567", "nonsense", "x" * 300],
 )
 async def test_unknown_or_malformed_numbers_are_404(api: Api, number: str) -> None:
     r = await api.client.get(f"{V1}/certificates/verify/{number}")

@@ -140,7 +140,10 @@ class GenerateCertificate:
             )
         )
         await self._blobs.put(
-            certificate.pdf_key, _once(pdf), content_type=PDF_CONTENT_TYPE, max_bytes=self._policy.max_pdf_bytes
+            certificate.pdf_key,
+            _once(pdf),
+            content_type=PDF_CONTENT_TYPE,
+            max_bytes=self._policy.max_pdf_bytes,
         )
         try:
             async with self._uow as uow:

@@ -21,7 +21,6 @@ from lms_http.params import PageNumber, PageSize, page_request
 __all__ = ["CertificateController"]
 
 
-
 @dataclass
 class _PublicOperation(Operation):
     """Documents that no token is needed (Litestar leaves an empty ``security`` out of the
@@ -38,7 +37,9 @@ class CertificateController(Controller):
         "/generate",
         status_code=201,
         responses={
-            200: ResponseSpec(data_container=CertificateOut, description="Issued before: the same certificate"),
+            200: ResponseSpec(
+                data_container=CertificateOut, description="Issued before: the same certificate"
+            ),
             **errors(400, 401, 403, 404, 422, 429, 503),
         },
     )

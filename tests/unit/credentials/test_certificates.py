@@ -43,7 +43,11 @@ async def test_first_call_issues_later_calls_return_the_same_certificate() -> No
     first = await c.generate(actor=learner, enrollment_id=enrollment_id)
     assert first.created is True
     cert = first.certificate
-    assert (cert.enrollment_id, cert.course_id, cert.student_id) == (enrollment_id, course_id, learner.user_id)
+    assert (cert.enrollment_id, cert.course_id, cert.student_id) == (
+        enrollment_id,
+        course_id,
+        learner.user_id,
+    )
     assert (cert.course_title, cert.student_name, cert.issued_at) == (
         "Python Basics",
         "Grace Hopper",
@@ -130,7 +134,14 @@ async def test_verification_is_public_and_404_for_unknown_or_malformed_numbers()
     _, enrollment_id = await c.enrollment(owner, learner)
     cert = (await c.generate(actor=learner, enrollment_id=enrollment_id)).certificate
     assert await c.verify(certificate_number=cert.certificate_number) == cert
-    for number in ("CERT-2026-000000", "cert-2026-123456", "CERT-2026-1234567", "", "x" * 200, "CERT-26-123456"):
+    for number in (
+        "CERT-2026-000000",
+        "cert-2026-123456",
+        "CERT-2026-1234567",
+        "",
+        "x" * 200,
+        "CERT-26-123456",
+    ):
         if number == cert.certificate_number:
             continue
         with pytest.raises(NotFound):
