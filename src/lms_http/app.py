@@ -21,6 +21,7 @@ from lms_http.auth import provide_actor, provide_admin, provide_optional_actor, 
 from lms_http.container import USE_CASES, Container
 from lms_http.controllers.auth import AuthController
 from lms_http.controllers.catalog import CourseController, LessonController
+from lms_http.controllers.credentials import CertificateController
 from lms_http.controllers.files import FileBlobController, FileController
 from lms_http.controllers.health import HealthController
 from lms_http.controllers.learning import EnrollmentController
@@ -91,6 +92,8 @@ def create_app(settings: Settings, container: Container | None = None) -> Litest
             CourseController,
             LessonController,
             EnrollmentController,
+            # credentials
+            CertificateController,
         ],
         dependencies=dependencies,
     )

@@ -8,6 +8,7 @@ from sqlalchemy.ext.asyncio import async_sessionmaker
 from lms_adapters.local.blobs import LocalBlobStorage
 from lms_adapters.local.counters import InProcessLoginThrottle, InProcessRateLimiter
 from lms_adapters.local.passwords import Argon2PasswordHasher
+from lms_adapters.local.randomness import SystemRandomSource
 from lms_adapters.local.system import SystemClock, UuidGenerator
 from lms_adapters.local.tokens import JwtTokenCodec
 from lms_adapters.local.totp import PyotpTotpService
@@ -22,6 +23,7 @@ from lms_adapters.sql.idempotency import SqlIdempotencyStore
 from lms_adapters.sql.sessions import SqlSessionStore
 from lms_adapters.sql.uow import SqlUnitOfWork
 from lms_domain.catalog import use_cases as catalog
+from lms_domain.credentials import use_cases as credentials
 from lms_domain.files import use_cases as files
 from lms_domain.identity import use_cases as identity
 from lms_domain.learning import use_cases as learning
@@ -191,6 +193,28 @@ class Container(containers.DeclarativeContainer):
     get_enrollment = providers.Factory(learning.GetEnrollment, uow=uow)
     complete_lesson = providers.Factory(learning.CompleteLesson, uow=uow, clock=clock, ids=ids)
 
+    # credentials
+    random_source = providers.Singleton(SystemRandomSource)
+    certificate_policy = providers.Singleton(
+        credentials.CertificatePolicy, public_url=settings.provided.public_url
+    )
+    generate_certificate = providers.Factory(
+        credentials.GenerateCertificate,
+        uow=uow,
+        blobs=blobs,
+        renderer=certificate_renderer,
+        clock=clock,
+        ids=ids,
+        random=random_source,
+        policy=certificate_policy,
+    )
+    get_certificate = providers.Factory(credentials.GetCertificate, uow=uow)
+    certificate_download_url = providers.Factory(
+        credentials.CertificateDownloadUrl, uow=uow, blobs=blobs, policy=certificate_policy
+    )
+    my_certificates = providers.Factory(credentials.MyCertificates, uow=uow)
+    verify_certificate = providers.Factory(credentials.VerifyCertificate, uow=uow)
+
 
 USE_CASES: tuple[str, ...] = (
     "register",
@@ -233,4 +257,10 @@ USE_CASES: tuple[str, ...] = (
     "list_my_enrollments",
     "get_enrollment",
     "complete_lesson",
+    # credentials
+    "generate_certificate",
+    "get_certificate",
+    "certificate_download_url",
+    "my_certificates",
+    "verify_certificate",
 )

@@ -66,6 +66,8 @@ class Settings:
     minio_bucket: str = "lms-files"
     minio_secure: bool = True
     minio_region: str = "us-east-1"
+    # credentials: where clients reach this service (the verification link printed on certificates)
+    public_url: str = "http://127.0.0.1:8000"
 
 
 def _read_env_file(path: Path) -> dict[str, str]:
@@ -183,6 +185,11 @@ def load_settings(environ: dict[str, str] | None = None, *, env_file: Path | Non
             raise ValueError("must look like us-east-1")
         return raw
 
+    def public_url(raw: str) -> str:
+        if not re.fullmatch(r"https?://[^/\s?#@]+(/[^\s?#]*)?", raw):
+            raise ValueError("must be an http(s) URL like https://lms.example.com, without query or fragment")
+        return raw.rstrip("/")
+
     var_dir = Path(get("VAR_DIR") or "var")
     database_url = parse("DATABASE_URL", database, f"sqlite:///{var_dir / 'lms.db'}")
     redis = parse("REDIS_URL", redis_url, None)
@@ -236,4 +243,5 @@ def load_settings(environ: dict[str, str] | None = None, *, env_file: Path | Non
         minio_bucket=parse("MINIO_BUCKET", bucket, "lms-files"),
         minio_secure=parse("MINIO_SECURE", boolean, True),
         minio_region=parse("MINIO_REGION", region, "us-east-1"),
+        public_url=parse("PUBLIC_URL", public_url, "http://127.0.0.1:8000"),
     )

@@ -58,7 +58,7 @@ def test_bad_configuration_stops_with_one_line(tmp_path: Path) -> None:
     assert len(lines) == 1 and "LMS_PORT" in lines[0]
 
 
-def wait_for(url: str, seconds: float = 20) -> httpx.Response:
+def wait_for(url: str, seconds: float = 90) -> httpx.Response:
     deadline = time.monotonic() + seconds
     while True:
         try:

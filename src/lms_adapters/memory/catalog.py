@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING
 from uuid import UUID
 
+from lms_adapters.memory.credentials import detach_certificates
 from lms_domain.catalog.entities import Course, Lesson
 from lms_domain.catalog.ports import CourseQuery, CourseSort, LessonOrderTaken, SlugTaken
 from lms_domain.shared.pagination import PageRequest
@@ -58,6 +59,7 @@ class MemoryCourseRepository:
         for key, done in list(state.lesson_completions.items()):
             if done.enrollment_id in gone:
                 del state.lesson_completions[key]
+        detach_certificates(state, course_id=course_id)
 
     async def list(self, *, query: CourseQuery, page: PageRequest) -> tuple[Sequence[Course], int]:
         search = query.search.lower() if query.search else None

@@ -10,9 +10,11 @@ from typing import Any, Self
 from uuid import UUID
 
 from lms_adapters.memory.catalog import MemoryCourseRepository, MemoryLessonRepository
+from lms_adapters.memory.credentials import MemoryCertificateRepository, MemoryCertificateSources
 from lms_adapters.memory.files import MemoryStoredFileRepository
 from lms_adapters.memory.learning import MemoryCompletionRepository, MemoryEnrollmentRepository
 from lms_domain.catalog.entities import Course, Lesson
+from lms_domain.credentials.entities import Certificate
 from lms_domain.files.entities import StoredFile
 from lms_domain.identity.entities import User
 from lms_domain.identity.ports import EmailTaken
@@ -35,6 +37,8 @@ class MemoryState:
     lessons: dict[UUID, Lesson] = field(default_factory=dict)
     enrollments: dict[UUID, Enrollment] = field(default_factory=dict)
     lesson_completions: dict[tuple[UUID, UUID], LessonCompletion] = field(default_factory=dict)
+    # credentials
+    certificates: dict[UUID, Certificate] = field(default_factory=dict)
 
     def snapshot(self) -> dict[str, Any]:
         return {name: copy.deepcopy(value) for name, value in vars(self).items()}
@@ -113,6 +117,15 @@ class MemoryUnitOfWork:
     @property
     def completions(self) -> MemoryCompletionRepository:
         return MemoryCompletionRepository(self.state)
+
+    # credentials
+    @property
+    def certificates(self) -> MemoryCertificateRepository:
+        return MemoryCertificateRepository(self.state)
+
+    @property
+    def certificate_sources(self) -> MemoryCertificateSources:
+        return MemoryCertificateSources(self.state)
 
     async def __aenter__(self) -> Self:
         self._snapshot = self.state.snapshot()

@@ -23,6 +23,7 @@ from lms_adapters.sql.types import UtcDateTime
 
 __all__ = [
     "auth_sessions",
+    "certificates",
     "courses",
     "enrollments",
     "idempotency_keys",
@@ -173,4 +174,24 @@ idempotency_keys = Table(
     Column("headers", Text),
     Column("body", LargeBinary),
     Column("expires_at", UtcDateTime, nullable=False, index=True),
+)
+
+# --- credentials (migration 0005) -------------------------------------------------------------
+# A certificate outlives its course: deleting the course (and so its enrollments) sets
+# enrollment_id and course_id to NULL; the number stays taken by the row.
+
+certificates = Table(
+    "certificates",
+    metadata,
+    Column("id", Uuid, primary_key=True),
+    Column("enrollment_id", Uuid, ForeignKey("enrollments.id", ondelete="SET NULL"), unique=True),
+    Column("student_id", Uuid, ForeignKey("users.id"), nullable=False),
+    Column("course_id", Uuid, ForeignKey("courses.id", ondelete="SET NULL")),
+    Column("certificate_number", String(32), nullable=False, unique=True),
+    Column("course_title", String(255), nullable=False),
+    Column("student_name", String(255), nullable=False),
+    Column("issued_at", UtcDateTime, nullable=False),
+    Column("pdf_key", String(128), nullable=False),
+    Index("ix_certificates_student_issued", "student_id", "issued_at"),
+    Index("ix_certificates_course_id", "course_id"),
 )

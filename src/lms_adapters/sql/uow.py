@@ -9,6 +9,7 @@ from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from lms_adapters.sql.repositories.catalog import SqlCourseRepository, SqlLessonRepository
+from lms_adapters.sql.repositories.credentials import SqlCertificateRepository, SqlCertificateSources
 from lms_adapters.sql.repositories.files import SqlStoredFileRepository
 from lms_adapters.sql.repositories.identity import SqlUserRepository
 from lms_adapters.sql.repositories.learning import SqlCompletionRepository, SqlEnrollmentRepository
@@ -55,6 +56,15 @@ class SqlUnitOfWork:
     @property
     def completions(self) -> SqlCompletionRepository:
         return SqlCompletionRepository(self.session)
+
+    # credentials
+    @property
+    def certificates(self) -> SqlCertificateRepository:
+        return SqlCertificateRepository(self.session)
+
+    @property
+    def certificate_sources(self) -> SqlCertificateSources:
+        return SqlCertificateSources(self.session)
 
     async def __aenter__(self) -> Self:
         if self._session is not None:

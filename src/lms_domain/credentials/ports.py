@@ -2,11 +2,27 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Protocol
+from types import TracebackType
+from typing import Protocol, Self
+from uuid import UUID
 
-__all__ = ["CertificateRenderer", "CertificateView"]
+from lms_domain.credentials.entities import Certificate
+from lms_domain.shared.pagination import PageRequest
+
+__all__ = [
+    "CertificateExists",
+    "CertificateRenderer",
+    "CertificateRepository",
+    "CertificateSources",
+    "CertificateView",
+    "CredentialsUnitOfWork",
+    "EnrollmentRef",
+    "NumberTaken",
+    "RandomSource",
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -24,3 +40,63 @@ class CertificateRenderer(Protocol):
     async def render(self, view: CertificateView) -> bytes:
         """A PDF document (its bytes). Implementations keep the work off the event loop."""
         ...
+
+
+class RandomSource(Protocol):
+    def randbelow(self, n: int) -> int:
+        """A uniformly random integer in ``[0, n)``."""
+        ...
+
+
+class CertificateExists(Exception):
+    """Raised by ``CertificateRepository.add``: the enrollment has a certificate already."""
+
+
+class NumberTaken(Exception):
+    """Raised by ``CertificateRepository.add``: the certificate number is in use already."""
+
+
+class CertificateRepository(Protocol):
+    async def get(self, certificate_id: UUID) -> Certificate | None: ...
+    async def get_by_enrollment(self, enrollment_id: UUID) -> Certificate | None: ...
+    async def get_by_number(self, certificate_number: str) -> Certificate | None: ...
+    async def add(self, certificate: Certificate) -> None:
+        """Insert; raises ``CertificateExists`` or ``NumberTaken`` (unique constraints decide)."""
+        ...
+
+    async def list_for_student(
+        self, student_id: UUID, *, page: PageRequest
+    ) -> tuple[Sequence[Certificate], int]:
+        """Newest first."""
+        ...
+
+
+@dataclass(frozen=True, slots=True)
+class EnrollmentRef:
+    """An enrollment as certificates see it, with the names printed on the certificate."""
+
+    id: UUID
+    student_id: UUID
+    course_id: UUID
+    course_instructor_id: UUID
+    completed_at: datetime | None
+    course_title: str
+    student_name: str
+
+
+class CertificateSources(Protocol):
+    """A narrow read of learning, catalog and identity."""
+
+    async def enrollment(self, enrollment_id: UUID) -> EnrollmentRef | None: ...
+
+
+class CredentialsUnitOfWork(Protocol):
+    @property
+    def certificates(self) -> CertificateRepository: ...
+    @property
+    def certificate_sources(self) -> CertificateSources: ...
+    async def __aenter__(self) -> Self: ...
+    async def __aexit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None: ...
+    async def commit(self) -> None: ...
