@@ -24,8 +24,6 @@ from lms_adapters.sql.engine import make_engine
 from lms_adapters.sql.tables import courses, enrollments, lessons, users
 from lms_adapters.sql.uow import SqlUnitOfWork
 from lms_adapters.sql.urls import sync_url
-from lms_domain.catalog.entities import ContentType, Course, Lesson
-from lms_domain.learning.entities import Enrollment
 from lms_domain.assessment.entities import (
     AnswerResult,
     Attempt,
@@ -37,6 +35,8 @@ from lms_domain.assessment.entities import (
 )
 from lms_domain.assessment.ports import AttemptOpen
 from lms_domain.assessment.views import QuizAudience
+from lms_domain.catalog.entities import ContentType, Course, Lesson
+from lms_domain.learning.entities import Enrollment
 from lms_domain.shared.pagination import PageRequest
 from tests.conftest import needs_pg
 
