@@ -396,6 +396,17 @@ async def test_starting_an_attempt_by_role(api: Api, cast: Cast) -> None:
     s = await setup(api, cast)
     assert (await start(api, cast.anonymous, s.quiz_id)).status_code == 401
     stranger = api.auth(await api.register())
+    # a published quiz is readable by anyone; the answers only by the owner and admins
+    for who, sees_answers in (
+        (stranger, False),
+        (cast.other, False),
+        (cast.anonymous, False),
+        (cast.admin, True),
+    ):
+        r = await api.client.get(f"{V1}/quizzes/{s.quiz_id}", headers=who)
+        assert r.status_code == 200
+        assert [q["id"] for q in r.json()["questions"]] == s.question_ids
+        assert all(("correct_answer" in q) is sees_answers for q in r.json()["questions"])
     r = await start(api, stranger, s.quiz_id)
     assert (r.status_code, r.json()) == (403, {"detail": "Enroll in the course to take its quizzes"})
     for who in (cast.owner, cast.admin, cast.other):  # not enrolled either
