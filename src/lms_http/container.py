@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import random
+
 from dependency_injector import containers, providers
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
@@ -22,6 +24,7 @@ from lms_adapters.sql.engine import make_engine
 from lms_adapters.sql.idempotency import SqlIdempotencyStore
 from lms_adapters.sql.sessions import SqlSessionStore
 from lms_adapters.sql.uow import SqlUnitOfWork
+from lms_domain.assessment import use_cases as assessment
 from lms_domain.catalog import use_cases as catalog
 from lms_domain.credentials import use_cases as credentials
 from lms_domain.files import use_cases as files
@@ -214,6 +217,20 @@ class Container(containers.DeclarativeContainer):
     )
     my_certificates = providers.Factory(credentials.MyCertificates, uow=uow)
     verify_certificate = providers.Factory(credentials.VerifyCertificate, uow=uow)
+    # assessment
+    shuffle_rng = providers.Singleton(random.SystemRandom)
+    list_quizzes = providers.Factory(assessment.ListQuizzes, uow=uow)
+    create_quiz = providers.Factory(assessment.CreateQuiz, uow=uow, clock=clock, ids=ids)
+    get_quiz = providers.Factory(assessment.GetQuiz, uow=uow)
+    update_quiz = providers.Factory(assessment.UpdateQuiz, uow=uow, clock=clock)
+    delete_quiz = providers.Factory(assessment.DeleteQuiz, uow=uow)
+    publish_quiz = providers.Factory(assessment.PublishQuiz, uow=uow, clock=clock)
+    add_question = providers.Factory(assessment.AddQuestion, uow=uow, clock=clock, ids=ids)
+    update_question = providers.Factory(assessment.UpdateQuestion, uow=uow, clock=clock)
+    delete_question = providers.Factory(assessment.DeleteQuestion, uow=uow, clock=clock)
+    start_attempt = providers.Factory(assessment.StartAttempt, uow=uow, clock=clock, ids=ids, rng=shuffle_rng)
+    get_attempt = providers.Factory(assessment.GetAttempt, uow=uow)
+    submit_attempt = providers.Factory(assessment.SubmitAttempt, uow=uow, clock=clock)
 
 
 USE_CASES: tuple[str, ...] = (
@@ -263,4 +280,17 @@ USE_CASES: tuple[str, ...] = (
     "certificate_download_url",
     "my_certificates",
     "verify_certificate",
+    # assessment
+    "list_quizzes",
+    "create_quiz",
+    "get_quiz",
+    "update_quiz",
+    "delete_quiz",
+    "publish_quiz",
+    "add_question",
+    "update_question",
+    "delete_question",
+    "start_attempt",
+    "get_attempt",
+    "submit_attempt",
 )

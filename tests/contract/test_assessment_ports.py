@@ -1,21 +1,29 @@
-"""Assessment ports (QuizRepository, AttemptRepository, CourseDirectory) against their adapters.
+"""Assessment ports (QuizRepository, AttemptRepository, CourseDirectory) against their adapters:
+the shared memory state, and SQL on SQLite and PostgreSQL (migrated databases).
 
-Only the memory adapters exist so far; an SQL adapter joins by adding a ``world`` parameter that
-seeds the catalog tables the directory reads.
+The ``world`` seeds what assessment reads but does not write (users, courses, lessons,
+enrollments): straight into ``MemoryState``, or with plain inserts through a synchronous engine.
 """
 
 from __future__ import annotations
 
+import asyncio
 import uuid
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from uuid import UUID
 
 import pytest
+from sqlalchemy import create_engine, insert
+from sqlalchemy.ext.asyncio import async_sessionmaker
 
-from lms_adapters.memory.assessment import MemoryAssessmentState, MemoryAssessmentUnitOfWork
+from lms_adapters.memory.uow import MemoryState, MemoryUnitOfWork
+from lms_adapters.sql.engine import make_engine
+from lms_adapters.sql.tables import courses, enrollments, lessons, users
+from lms_adapters.sql.uow import SqlUnitOfWork
+from lms_adapters.sql.urls import sync_url
 from lms_domain.assessment.entities import (
     AnswerResult,
     Attempt,
@@ -27,30 +35,178 @@ from lms_domain.assessment.entities import (
 )
 from lms_domain.assessment.ports import AttemptOpen
 from lms_domain.assessment.views import QuizAudience
+from lms_domain.catalog.entities import ContentType, Course, Lesson
+from lms_domain.learning.entities import Enrollment
 from lms_domain.shared.pagination import PageRequest
+from tests.conftest import needs_pg
 
 NOW = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
 
 
 @dataclass
 class World:
-    """A fresh store: units of work over it, and a way to put in the catalog rows assessment reads."""
+    """A fresh store: units of work over it, and a way to put in the rows assessment only reads."""
 
     new_uow: Callable[[], Any]
+    add_user: Callable[[UUID], None]
     add_course: Callable[[CourseRef], None]
     add_lesson: Callable[[UUID, UUID], None]
     enroll: Callable[[UUID, UUID], None]
+    delete_course: Callable[[UUID], Any]
+    delete_lesson: Callable[[UUID], Any]
+    backend: str = "memory"
+
+    def student(self) -> UUID:
+        student_id = uuid.uuid4()
+        self.add_user(student_id)
+        return student_id
 
 
-@pytest.fixture(params=["memory"])
-def world(request: pytest.FixtureRequest) -> World:
-    state = MemoryAssessmentState()
+def _memory_world() -> World:
+    state = MemoryState()
+
+    def add_course(ref: CourseRef) -> None:
+        state.courses[ref.id] = Course(
+            id=ref.id,
+            instructor_id=ref.instructor_id,
+            title="C",
+            slug=ref.id.hex,
+            is_published=ref.is_published,
+            created_at=NOW,
+            updated_at=NOW,
+        )
+
+    def add_lesson(lesson_id: UUID, course_id: UUID) -> None:
+        order = 1 + sum(1 for v in state.lessons.values() if v.course_id == course_id)
+        state.lessons[lesson_id] = Lesson(
+            id=lesson_id,
+            course_id=course_id,
+            title="L",
+            content_type=ContentType.TEXT,
+            order=order,
+            created_at=NOW,
+            updated_at=NOW,
+        )
+
+    def enroll(student_id: UUID, course_id: UUID) -> None:
+        e = Enrollment(id=uuid.uuid4(), student_id=student_id, course_id=course_id, enrolled_at=NOW)
+        state.enrollments[e.id] = e
+
+    async def delete_course(course_id: UUID) -> None:
+        async with MemoryUnitOfWork(state) as uow:
+            await uow.courses.remove(course_id)
+            await uow.commit()
+
+    async def delete_lesson(lesson_id: UUID) -> None:
+        async with MemoryUnitOfWork(state) as uow:
+            await uow.lessons.remove(lesson_id)
+            await uow.commit()
+
     return World(
-        new_uow=lambda: MemoryAssessmentUnitOfWork(state),
-        add_course=lambda ref: state.courses.__setitem__(ref.id, ref),
-        add_lesson=lambda lesson_id, course_id: state.lessons.__setitem__(lesson_id, course_id),
-        enroll=lambda student_id, course_id: state.enrollments.add((student_id, course_id)),
+        new_uow=lambda: MemoryUnitOfWork(state),
+        add_user=lambda _user_id: None,
+        add_course=add_course,
+        add_lesson=add_lesson,
+        enroll=enroll,
+        delete_course=delete_course,
+        delete_lesson=delete_lesson,
     )
+
+
+@pytest.fixture(params=["memory", "sqlite", pytest.param("postgres", marks=needs_pg)])
+async def world(request: pytest.FixtureRequest) -> AsyncIterator[World]:
+    if request.param == "memory":
+        yield _memory_world()
+        return
+    url = request.getfixturevalue("pg_url" if request.param == "postgres" else "sqlite_url")
+    seeder = create_engine(sync_url(url))
+    engine = make_engine(url)
+    maker = async_sessionmaker(engine, expire_on_commit=False)
+    positions: dict[UUID, int] = {}
+    known: set[UUID] = set()
+
+    def run(statement: Any) -> None:
+        with seeder.begin() as conn:
+            conn.execute(statement)
+
+    def add_user(user_id: UUID) -> None:
+        if user_id in known:
+            return
+        known.add(user_id)
+        run(
+            insert(users).values(
+                id=user_id,
+                email=f"{user_id.hex}@example.com",
+                full_name="U",
+                password_hash="h",
+                role="student",
+                is_active=True,
+                mfa_enabled=False,
+                created_at=NOW,
+                updated_at=NOW,
+            )
+        )
+
+    def add_course(ref: CourseRef) -> None:
+        add_user(ref.instructor_id)
+        run(
+            insert(courses).values(
+                id=ref.id,
+                instructor_id=ref.instructor_id,
+                title="C",
+                slug=ref.id.hex,
+                description="",
+                is_published=ref.is_published,
+                created_at=NOW,
+                updated_at=NOW,
+            )
+        )
+
+    def add_lesson(lesson_id: UUID, course_id: UUID) -> None:
+        positions[course_id] = positions.get(course_id, 0) + 1
+        run(
+            insert(lessons).values(
+                id=lesson_id,
+                course_id=course_id,
+                title="L",
+                content_type="text",
+                duration_minutes=0,
+                is_preview=False,
+                position=positions[course_id],
+                created_at=NOW,
+                updated_at=NOW,
+            )
+        )
+
+    def enroll(student_id: UUID, course_id: UUID) -> None:
+        run(
+            insert(enrollments).values(
+                id=uuid.uuid4(), student_id=student_id, course_id=course_id, enrolled_at=NOW
+            )
+        )
+
+    async def delete_course(course_id: UUID) -> None:
+        async with SqlUnitOfWork(maker) as uow:
+            await uow.courses.remove(course_id)
+            await uow.commit()
+
+    async def delete_lesson(lesson_id: UUID) -> None:
+        async with SqlUnitOfWork(maker) as uow:
+            await uow.lessons.remove(lesson_id)
+            await uow.commit()
+
+    yield World(
+        new_uow=lambda: SqlUnitOfWork(maker),
+        add_user=add_user,
+        add_course=add_course,
+        add_lesson=add_lesson,
+        enroll=enroll,
+        delete_course=delete_course,
+        delete_lesson=delete_lesson,
+        backend=request.param,
+    )
+    await engine.dispose()
+    seeder.dispose()
 
 
 def course(world: World, *, published: bool = True, owner: UUID | None = None) -> CourseRef:
@@ -150,7 +306,7 @@ async def test_updates_and_deletes(world: World) -> None:
 async def test_deleting_a_quiz_removes_its_questions_and_attempts(world: World) -> None:
     c = course(world)
     gone, kept = quiz(c.id), quiz(c.id)
-    student = uuid.uuid4()
+    student = world.student()
     a, b = attempt(gone.id, student), attempt(kept.id, student)
     async with world.new_uow() as uow:
         for q in (gone, kept):
@@ -212,7 +368,7 @@ async def test_list_respects_audience_filters_and_pages(world: World) -> None:
 async def test_attempts_round_trip_and_one_open_per_student_and_quiz(world: World) -> None:
     c = course(world)
     q = quiz(c.id)
-    student = uuid.uuid4()
+    student, classmate = world.student(), world.student()
     first = attempt(q.id, student, [uuid.uuid4(), uuid.uuid4()])
     async with world.new_uow() as uow:
         await uow.quizzes.add(q)
@@ -224,7 +380,7 @@ async def test_attempts_round_trip_and_one_open_per_student_and_quiz(world: Worl
         assert await uow.attempts.get_open(uuid.uuid4(), q.id) is None
         with pytest.raises(AttemptOpen):
             await uow.attempts.add(attempt(q.id, student))
-        await uow.attempts.add(attempt(q.id, uuid.uuid4()))  # the transaction survives the refusal
+        await uow.attempts.add(attempt(q.id, classmate))  # the transaction survives the refusal
         await uow.commit()
     async with world.new_uow() as uow:
         assert await uow.attempts.get(uuid.uuid4()) is None
@@ -233,7 +389,7 @@ async def test_attempts_round_trip_and_one_open_per_student_and_quiz(world: Worl
 async def test_finish_closes_an_open_attempt_once(world: World) -> None:
     c = course(world)
     q = quiz(c.id)
-    student = uuid.uuid4()
+    student = world.student()
     a = attempt(q.id, student)
     async with world.new_uow() as uow:
         await uow.quizzes.add(q)
@@ -263,7 +419,7 @@ async def test_finish_closes_an_open_attempt_once(world: World) -> None:
 async def test_count_submitted_counts_submitted_and_expired_not_open(world: World) -> None:
     c = course(world)
     q, other = quiz(c.id), quiz(c.id)
-    student = uuid.uuid4()
+    student = world.student()
     async with world.new_uow() as uow:
         await uow.quizzes.add(q)
         await uow.quizzes.add(other)
@@ -287,10 +443,11 @@ async def test_count_submitted_counts_submitted_and_expired_not_open(world: Worl
 async def test_leaving_without_commit_rolls_back(world: World) -> None:
     c = course(world)
     q = quiz(c.id)
+    student = world.student()
     async with world.new_uow() as uow:
         await uow.quizzes.add(q)
         await uow.quizzes.add_question(question(q.id))
-        await uow.attempts.add(attempt(q.id, uuid.uuid4()))
+        await uow.attempts.add(attempt(q.id, student))
     async with world.new_uow() as uow:
         assert await uow.quizzes.get(q.id) is None
         assert await uow.quizzes.count_questions(q.id) == 0
@@ -298,7 +455,7 @@ async def test_leaving_without_commit_rolls_back(world: World) -> None:
 
 async def test_course_directory_reads_courses_lessons_and_enrollments(world: World) -> None:
     c = course(world, published=False)
-    lesson_id, student = uuid.uuid4(), uuid.uuid4()
+    lesson_id, student = uuid.uuid4(), world.student()
     world.add_lesson(lesson_id, c.id)
     world.enroll(student, c.id)
     async with world.new_uow() as uow:
@@ -328,3 +485,169 @@ async def test_entities_read_back_are_copies(world: World) -> None:
         again = await uow.quizzes.get(q.id)
         assert again is not None
         assert again.title == "Quiz"
+
+
+async def test_the_open_attempt_index_refuses_a_second_open_attempt_until_the_first_is_finished(
+    world: World,
+) -> None:
+    c = course(world)
+    q = quiz(c.id)
+    student = world.student()
+    first = attempt(q.id, student)
+    async with world.new_uow() as uow:
+        await uow.quizzes.add(q)
+        await uow.attempts.add(first)
+        await uow.commit()
+    async with world.new_uow() as uow:
+        with pytest.raises(AttemptOpen):
+            await uow.attempts.add(attempt(q.id, student))
+    first.submit(answers=[], score=0.0, passed=False, now=NOW)
+    second = attempt(q.id, student)
+    async with world.new_uow() as uow:
+        assert await uow.attempts.finish(first) is True
+        await uow.attempts.add(second)
+        with pytest.raises(AttemptOpen):
+            await uow.attempts.add(attempt(q.id, student))
+        await uow.commit()
+    async with world.new_uow() as uow:
+        assert await uow.attempts.get_open(student, q.id) == second
+        assert await uow.attempts.count_submitted(student, q.id) == 1
+
+
+async def test_two_concurrent_starts_open_one_attempt(world: World) -> None:
+    c = course(world)
+    q = quiz(c.id)
+    student = world.student()
+    async with world.new_uow() as uow:
+        await uow.quizzes.add(q)
+        await uow.commit()
+
+    async def start() -> str:
+        async with world.new_uow() as uow:
+            try:
+                await uow.attempts.add(attempt(q.id, student))
+            except AttemptOpen:
+                return "refused"
+            await uow.commit()
+            return "opened"
+
+    assert sorted(await asyncio.gather(start(), start())) == ["opened", "refused"]
+
+
+async def test_finish_called_by_two_units_of_work_at_once_succeeds_once(world: World) -> None:
+    c = course(world)
+    q = quiz(c.id)
+    student = world.student()
+    a = attempt(q.id, student)
+    async with world.new_uow() as uow:
+        await uow.quizzes.add(q)
+        await uow.attempts.add(a)
+        await uow.commit()
+    # On PostgreSQL both transactions read the open attempt before either updates it; SQLite
+    # serializes writers at BEGIN, so there the second one starts after the first commits.
+    both_read = asyncio.Barrier(2) if world.backend == "postgres" else None
+
+    async def close(score: float) -> bool:
+        async with world.new_uow() as uow:
+            mine = await uow.attempts.get(a.id)
+            assert mine is not None
+            if both_read is not None:
+                await both_read.wait()
+            mine.submit(answers=[], score=score, passed=score >= 50, now=NOW + timedelta(minutes=1))
+            done: bool = await uow.attempts.finish(mine)
+            await uow.commit()
+            return done
+
+    results = await asyncio.gather(close(10.0), close(90.0))
+    assert sorted(results) == [False, True]
+    async with world.new_uow() as uow:
+        stored = await uow.attempts.get(a.id)
+    assert stored is not None
+    assert stored.status is AttemptStatus.SUBMITTED
+    assert stored.score == (10.0 if results[0] else 90.0)
+
+
+async def test_answers_round_trip_exactly(world: World) -> None:
+    c = course(world)
+    q = quiz(c.id)
+    a = attempt(q.id, world.student(), [uuid.uuid4() for _ in range(3)])
+    async with world.new_uow() as uow:
+        await uow.quizzes.add(q)
+        await uow.attempts.add(a)
+        await uow.commit()
+    results = [
+        AnswerResult(question_id=uuid.uuid4(), answer=["z", "a", "a", ""], correct=False, points_earned=0),
+        AnswerResult(
+            question_id=uuid.uuid4(), answer='  Ünïcödé "quoted" \\ 東京 🎓  ', correct=True, points_earned=7
+        ),
+        AnswerResult(question_id=uuid.uuid4(), answer="", correct=False, points_earned=0),
+        AnswerResult(question_id=uuid.uuid4(), answer=[], correct=False, points_earned=0),
+        AnswerResult(question_id=uuid.uuid4(), answer=None, correct=False, points_earned=0),
+        AnswerResult(question_id=uuid.uuid4(), answer="null", correct=True, points_earned=1000),
+    ]
+    a.submit(answers=results, score=66.67, passed=False, now=NOW + timedelta(seconds=1))
+    async with world.new_uow() as uow:
+        assert await uow.attempts.finish(a) is True
+        await uow.commit()
+    async with world.new_uow() as uow:
+        stored = await uow.attempts.get(a.id)
+    assert stored == a
+    assert stored is not None
+    assert [r.answer for r in stored.answers] == [r.answer for r in results]
+    assert stored.question_order == a.question_order
+    assert stored.score == 66.67
+
+
+async def test_question_answers_and_options_round_trip_exactly(world: World) -> None:
+    c = course(world)
+    q = quiz(c.id)
+    odd = Question.create(
+        id=uuid.uuid4(),
+        quiz_id=q.id,
+        question_text="Pick",
+        question_type=QuestionType.MULTIPLE_SELECT,
+        options=["  spaced  ", "Ünï", '"q"', "b", "a"],
+        correct_answer=["b", "  spaced  ", '"q"'],
+        points=1000,
+        order=1,
+    )
+    async with world.new_uow() as uow:
+        await uow.quizzes.add(q)
+        await uow.quizzes.add_question(odd)
+        await uow.commit()
+    async with world.new_uow() as uow:
+        assert await uow.quizzes.get_question(q.id, odd.id) == odd
+
+
+async def test_deleting_a_course_deletes_its_quizzes_questions_and_attempts(world: World) -> None:
+    gone, kept = course(world), course(world)
+    student = world.student()
+    lesson_id = uuid.uuid4()
+    world.add_lesson(lesson_id, kept.id)
+    doomed, survivor = quiz(gone.id), quiz(kept.id, lesson_id=lesson_id)
+    doomed_question, kept_question = question(doomed.id), question(survivor.id)
+    doomed_attempt, kept_attempt = attempt(doomed.id, student), attempt(survivor.id, student)
+    async with world.new_uow() as uow:
+        for q, item, a in (
+            (doomed, doomed_question, doomed_attempt),
+            (survivor, kept_question, kept_attempt),
+        ):
+            await uow.quizzes.add(q)
+            await uow.quizzes.add_question(item)
+            await uow.attempts.add(a)
+        await uow.commit()
+    await world.delete_course(gone.id)
+    async with world.new_uow() as uow:
+        assert await uow.quizzes.get(doomed.id) is None
+        assert await uow.quizzes.get_question(doomed.id, doomed_question.id) is None
+        assert await uow.attempts.get(doomed_attempt.id) is None
+        assert await uow.quizzes.get(survivor.id) == survivor
+        assert await uow.quizzes.get_question(survivor.id, kept_question.id) == kept_question
+        assert await uow.attempts.get(kept_attempt.id) == kept_attempt
+    # deleting a lesson detaches its quizzes and keeps them
+    await world.delete_lesson(lesson_id)
+    async with world.new_uow() as uow:
+        detached = await uow.quizzes.get(survivor.id)
+    assert detached is not None
+    assert detached.lesson_id is None
+    assert replace(detached, lesson_id=lesson_id) == survivor

@@ -1,53 +1,51 @@
-"""Assessment repositories and unit of work over plain dicts, with copy-in/copy-out and rollback.
+"""Assessment repositories over the shared ``MemoryState`` (copy in, copy out).
 
-``MemoryAssessmentState.courses``, ``lessons`` and ``enrollments`` stand in for the catalog and
-enrollments: tests (and embedders) fill them directly.
+The course directory reads the catalog's courses and lessons and the enrollments of the same
+state; ``MemoryUnitOfWork`` exposes these repositories with the rest.
 """
 
 from __future__ import annotations
 
 import copy
 from collections.abc import Sequence
-from dataclasses import dataclass, field
-from types import TracebackType
-from typing import TYPE_CHECKING, Any, Self
+from typing import TYPE_CHECKING
 from uuid import UUID
 
 from lms_domain.assessment.entities import Attempt, AttemptStatus, CourseRef, Question, Quiz
-from lms_domain.assessment.ports import AssessmentUnitOfWork, AttemptOpen
+from lms_domain.assessment.ports import AttemptOpen
 from lms_domain.assessment.views import QuizAudience, QuizDetail, QuizSummary
 from lms_domain.shared.pagination import PageRequest
 
+if TYPE_CHECKING:
+    from lms_adapters.memory.uow import MemoryState
+
 __all__ = [
-    "MemoryAssessmentState",
-    "MemoryAssessmentUnitOfWork",
     "MemoryAttemptRepository",
     "MemoryCourseDirectory",
     "MemoryQuizRepository",
+    "remove_quizzes",
 ]
 
 
-@dataclass
-class MemoryAssessmentState:
-    """What the in-memory database holds for assessment; share one between units of work."""
+def _ref(state: MemoryState, course_id: UUID) -> CourseRef | None:
+    course = state.courses.get(course_id)
+    if course is None:
+        return None
+    return CourseRef(id=course.id, instructor_id=course.instructor_id, is_published=course.is_published)
 
-    courses: dict[UUID, CourseRef] = field(default_factory=dict)
-    lessons: dict[UUID, UUID] = field(default_factory=dict)  # lesson id -> its course id
-    enrollments: set[tuple[UUID, UUID]] = field(default_factory=set)  # (student id, course id)
-    quizzes: dict[UUID, Quiz] = field(default_factory=dict)
-    questions: dict[UUID, Question] = field(default_factory=dict)
-    attempts: dict[UUID, Attempt] = field(default_factory=dict)
 
-    def snapshot(self) -> dict[str, Any]:
-        return {name: copy.deepcopy(value) for name, value in vars(self).items()}
-
-    def restore(self, snapshot: dict[str, Any]) -> None:
-        for name, value in snapshot.items():
-            setattr(self, name, value)
+def remove_quizzes(state: MemoryState, quiz_ids: set[UUID]) -> None:
+    """Delete quizzes with their questions and attempts (as ``ON DELETE CASCADE`` does in SQL)."""
+    for quiz_id in quiz_ids:
+        state.quizzes.pop(quiz_id, None)
+    for question_id in [q.id for q in state.questions.values() if q.quiz_id in quiz_ids]:
+        del state.questions[question_id]
+    for attempt_id in [a.id for a in state.attempts.values() if a.quiz_id in quiz_ids]:
+        del state.attempts[attempt_id]
 
 
 class MemoryQuizRepository:
-    def __init__(self, state: MemoryAssessmentState) -> None:
+    def __init__(self, state: MemoryState) -> None:
         self._state = state
 
     def _questions_of(self, quiz_id: UUID) -> list[Question]:
@@ -75,11 +73,7 @@ class MemoryQuizRepository:
             self._state.quizzes[quiz.id] = copy.deepcopy(quiz)
 
     async def delete(self, quiz_id: UUID) -> None:
-        self._state.quizzes.pop(quiz_id, None)
-        for question_id in [q.id for q in self._state.questions.values() if q.quiz_id == quiz_id]:
-            del self._state.questions[question_id]
-        for attempt_id in [a.id for a in self._state.attempts.values() if a.quiz_id == quiz_id]:
-            del self._state.attempts[attempt_id]
+        remove_quizzes(self._state, {quiz_id})
 
     async def list(
         self,
@@ -92,7 +86,7 @@ class MemoryQuizRepository:
     ) -> tuple[Sequence[QuizSummary], int]:
         found = []
         for quiz in self._state.quizzes.values():
-            course = self._state.courses.get(quiz.course_id)
+            course = _ref(self._state, quiz.course_id)
             if (
                 course is not None
                 and audience.admits(quiz, course)
@@ -130,7 +124,7 @@ class MemoryQuizRepository:
 
 
 class MemoryAttemptRepository:
-    def __init__(self, state: MemoryAssessmentState) -> None:
+    def __init__(self, state: MemoryState) -> None:
         self._state = state
 
     async def get(self, attempt_id: UUID) -> Attempt | None:
@@ -167,56 +161,17 @@ class MemoryAttemptRepository:
 
 
 class MemoryCourseDirectory:
-    def __init__(self, state: MemoryAssessmentState) -> None:
+    def __init__(self, state: MemoryState) -> None:
         self._state = state
 
     async def course(self, course_id: UUID) -> CourseRef | None:
-        return self._state.courses.get(course_id)
+        return _ref(self._state, course_id)
 
     async def lesson_course_id(self, lesson_id: UUID) -> UUID | None:
-        return self._state.lessons.get(lesson_id)
+        lesson = self._state.lessons.get(lesson_id)
+        return None if lesson is None else lesson.course_id
 
     async def is_enrolled(self, student_id: UUID, course_id: UUID) -> bool:
-        return (student_id, course_id) in self._state.enrollments
-
-
-class MemoryAssessmentUnitOfWork:
-    """Changes are made on the shared state and undone unless committed."""
-
-    def __init__(self, state: MemoryAssessmentState) -> None:
-        self.state = state
-        self._snapshot: dict[str, Any] | None = None
-        self.commits = 0
-
-    @property
-    def quizzes(self) -> MemoryQuizRepository:
-        return MemoryQuizRepository(self.state)
-
-    @property
-    def attempts(self) -> MemoryAttemptRepository:
-        return MemoryAttemptRepository(self.state)
-
-    @property
-    def course_directory(self) -> MemoryCourseDirectory:
-        return MemoryCourseDirectory(self.state)
-
-    async def __aenter__(self) -> Self:
-        self._snapshot = self.state.snapshot()
-        return self
-
-    async def __aexit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
-    ) -> None:
-        if self._snapshot is not None:
-            self.state.restore(self._snapshot)
-        self._snapshot = None
-
-    async def commit(self) -> None:
-        self._snapshot = None
-        self.commits += 1
-
-
-if TYPE_CHECKING:  # mypy checks that the fakes satisfy the ports
-
-    def _satisfies_ports(state: MemoryAssessmentState) -> AssessmentUnitOfWork:
-        return MemoryAssessmentUnitOfWork(state)
+        return any(
+            e.student_id == student_id and e.course_id == course_id for e in self._state.enrollments.values()
+        )

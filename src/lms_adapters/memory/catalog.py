@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING
 from uuid import UUID
 
+from lms_adapters.memory.assessment import remove_quizzes
 from lms_adapters.memory.credentials import detach_certificates
 from lms_domain.catalog.entities import Course, Lesson
 from lms_domain.catalog.ports import CourseQuery, CourseSort, LessonOrderTaken, SlugTaken
@@ -25,6 +26,9 @@ def remove_lessons(state: MemoryState, lesson_ids: set[UUID]) -> None:
     for key, done in list(state.lesson_completions.items()):
         if done.lesson_id in lesson_ids:
             del state.lesson_completions[key]
+    for quiz in state.quizzes.values():  # ON DELETE SET NULL
+        if quiz.lesson_id in lesson_ids:
+            quiz.lesson_id = None
 
 
 class MemoryCourseRepository:
@@ -60,6 +64,7 @@ class MemoryCourseRepository:
             if done.enrollment_id in gone:
                 del state.lesson_completions[key]
         detach_certificates(state, course_id=course_id)
+        remove_quizzes(state, {i for i, quiz in state.quizzes.items() if quiz.course_id == course_id})
 
     async def list(self, *, query: CourseQuery, page: PageRequest) -> tuple[Sequence[Course], int]:
         search = query.search.lower() if query.search else None

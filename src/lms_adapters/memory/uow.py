@@ -6,13 +6,19 @@ import copy
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from types import TracebackType
-from typing import Any, Self
+from typing import TYPE_CHECKING, Any, Self
 from uuid import UUID
 
+from lms_adapters.memory.assessment import (
+    MemoryAttemptRepository,
+    MemoryCourseDirectory,
+    MemoryQuizRepository,
+)
 from lms_adapters.memory.catalog import MemoryCourseRepository, MemoryLessonRepository
 from lms_adapters.memory.credentials import MemoryCertificateRepository, MemoryCertificateSources
 from lms_adapters.memory.files import MemoryStoredFileRepository
 from lms_adapters.memory.learning import MemoryCompletionRepository, MemoryEnrollmentRepository
+from lms_domain.assessment.entities import Attempt, Question, Quiz
 from lms_domain.catalog.entities import Course, Lesson
 from lms_domain.credentials.entities import Certificate
 from lms_domain.files.entities import StoredFile
@@ -39,6 +45,10 @@ class MemoryState:
     lesson_completions: dict[tuple[UUID, UUID], LessonCompletion] = field(default_factory=dict)
     # credentials
     certificates: dict[UUID, Certificate] = field(default_factory=dict)
+    # assessment
+    quizzes: dict[UUID, Quiz] = field(default_factory=dict)
+    questions: dict[UUID, Question] = field(default_factory=dict)
+    attempts: dict[UUID, Attempt] = field(default_factory=dict)
 
     def snapshot(self) -> dict[str, Any]:
         return {name: copy.deepcopy(value) for name, value in vars(self).items()}
@@ -127,6 +137,19 @@ class MemoryUnitOfWork:
     def certificate_sources(self) -> MemoryCertificateSources:
         return MemoryCertificateSources(self.state)
 
+    # assessment
+    @property
+    def quizzes(self) -> MemoryQuizRepository:
+        return MemoryQuizRepository(self.state)
+
+    @property
+    def attempts(self) -> MemoryAttemptRepository:
+        return MemoryAttemptRepository(self.state)
+
+    @property
+    def course_directory(self) -> MemoryCourseDirectory:
+        return MemoryCourseDirectory(self.state)
+
     async def __aenter__(self) -> Self:
         self._snapshot = self.state.snapshot()
         return self
@@ -141,3 +164,10 @@ class MemoryUnitOfWork:
     async def commit(self) -> None:
         self._snapshot = None
         self.commits += 1
+
+
+if TYPE_CHECKING:  # mypy checks that the unit of work satisfies the assessment ports
+    from lms_domain.assessment.ports import AssessmentUnitOfWork
+
+    def _satisfies_assessment(state: MemoryState) -> AssessmentUnitOfWork:
+        return MemoryUnitOfWork(state)

@@ -3,20 +3,24 @@
 from __future__ import annotations
 
 from sqlalchemy import (
+    JSON,
     BigInteger,
     Boolean,
     Column,
+    Float,
     ForeignKey,
     Index,
     Integer,
     LargeBinary,
     MetaData,
+    Numeric,
     String,
     Table,
     Text,
     UniqueConstraint,
     Uuid,
     func,
+    text,
 )
 
 from lms_adapters.sql.types import UtcDateTime
@@ -30,6 +34,9 @@ __all__ = [
     "lesson_completions",
     "lessons",
     "metadata",
+    "questions",
+    "quiz_attempts",
+    "quizzes",
     "stored_files",
     "used_totp_steps",
     "users",
@@ -194,4 +201,69 @@ certificates = Table(
     Column("pdf_key", String(128), nullable=False),
     Index("ix_certificates_student_issued", "student_id", "issued_at"),
     Index("ix_certificates_course_id", "course_id"),
+)
+
+# --- assessment (migration 0004) ---------------------------------------------------------------
+# Deleting a course deletes its quizzes, and a quiz its questions and attempts (ON DELETE CASCADE);
+# deleting a lesson only detaches its quizzes (SET NULL). At most one open attempt per student and
+# quiz: a partial unique index, on both databases.
+
+quizzes = Table(
+    "quizzes",
+    metadata,
+    Column("id", Uuid, primary_key=True),
+    Column("course_id", Uuid, ForeignKey("courses.id", ondelete="CASCADE"), nullable=False),
+    Column("lesson_id", Uuid, ForeignKey("lessons.id", ondelete="SET NULL")),
+    Column("title", String(255), nullable=False),
+    Column("description", Text, nullable=False),
+    Column("time_limit_minutes", Integer),
+    Column("passing_score_percentage", Float, nullable=False),
+    Column("shuffle_questions", Boolean, nullable=False),
+    Column("max_attempts", Integer),
+    Column("is_published", Boolean, nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("updated_at", UtcDateTime, nullable=False),
+    Index("ix_quizzes_course_created", "course_id", "created_at"),
+    Index("ix_quizzes_lesson_id", "lesson_id"),
+    Index("ix_quizzes_published_created", "is_published", "created_at"),
+    Index("ix_quizzes_created_at", "created_at"),
+)
+
+questions = Table(
+    "questions",
+    metadata,
+    Column("id", Uuid, primary_key=True),
+    Column("quiz_id", Uuid, ForeignKey("quizzes.id", ondelete="CASCADE"), nullable=False),
+    Column("question_text", Text, nullable=False),
+    Column("question_type", String(32), nullable=False),
+    Column("options", JSON, nullable=False),  # a list of strings
+    Column("correct_answer", JSON, nullable=False),  # a string, or a list of strings
+    Column("points", Integer, nullable=False),
+    Column("position", Integer, nullable=False),  # the API's ``order``; need not be unique
+    Index("ix_questions_quiz_position", "quiz_id", "position"),
+)
+
+quiz_attempts = Table(
+    "quiz_attempts",
+    metadata,
+    Column("id", Uuid, primary_key=True),
+    Column("quiz_id", Uuid, ForeignKey("quizzes.id", ondelete="CASCADE"), nullable=False),
+    Column("student_id", Uuid, ForeignKey("users.id", ondelete="CASCADE"), nullable=False),
+    Column("question_order", JSON, nullable=False),  # question ids as strings
+    Column("answers", JSON, nullable=False),  # [{question_id, answer, correct, points_earned}]
+    Column("score", Numeric(5, 2, asdecimal=False)),
+    Column("passed", Boolean),
+    Column("status", String(16), nullable=False),
+    Column("started_at", UtcDateTime, nullable=False),
+    Column("ended_at", UtcDateTime),
+    Index("ix_quiz_attempts_quiz_status", "quiz_id", "status"),
+    Index("ix_quiz_attempts_student_quiz", "student_id", "quiz_id"),
+    Index(
+        "uq_quiz_attempts_one_open",
+        "student_id",
+        "quiz_id",
+        unique=True,
+        sqlite_where=text("status = 'open'"),
+        postgresql_where=text("status = 'open'"),
+    ),
 )

@@ -3,11 +3,16 @@
 from __future__ import annotations
 
 from types import TracebackType
-from typing import Self
+from typing import TYPE_CHECKING, Self
 
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from lms_adapters.sql.repositories.assessment import (
+    SqlAttemptRepository,
+    SqlCourseDirectory,
+    SqlQuizRepository,
+)
 from lms_adapters.sql.repositories.catalog import SqlCourseRepository, SqlLessonRepository
 from lms_adapters.sql.repositories.credentials import SqlCertificateRepository, SqlCertificateSources
 from lms_adapters.sql.repositories.files import SqlStoredFileRepository
@@ -66,6 +71,19 @@ class SqlUnitOfWork:
     def certificate_sources(self) -> SqlCertificateSources:
         return SqlCertificateSources(self.session)
 
+    # assessment
+    @property
+    def quizzes(self) -> SqlQuizRepository:
+        return SqlQuizRepository(self.session)
+
+    @property
+    def attempts(self) -> SqlAttemptRepository:
+        return SqlAttemptRepository(self.session)
+
+    @property
+    def course_directory(self) -> SqlCourseDirectory:
+        return SqlCourseDirectory(self.session)
+
     async def __aenter__(self) -> Self:
         if self._session is not None:
             raise RuntimeError("the unit of work is already open")
@@ -97,3 +115,10 @@ class SqlUnitOfWork:
 
 def _is_connection_error(exc: BaseException) -> bool:
     return bool(getattr(exc, "connection_invalidated", False)) or isinstance(exc, OperationalError)
+
+
+if TYPE_CHECKING:  # mypy checks that the unit of work satisfies the assessment ports
+    from lms_domain.assessment.ports import AssessmentUnitOfWork
+
+    def _satisfies_assessment(sessionmaker: async_sessionmaker[AsyncSession]) -> AssessmentUnitOfWork:
+        return SqlUnitOfWork(sessionmaker)

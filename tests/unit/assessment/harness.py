@@ -8,11 +8,13 @@ from dataclasses import dataclass, field
 from uuid import UUID
 
 from builders import FixedClock, SequentialIds, actor
-from lms_adapters.memory.assessment import MemoryAssessmentState, MemoryAssessmentUnitOfWork
+from lms_adapters.memory.uow import MemoryState, MemoryUnitOfWork
 from lms_domain.assessment import use_cases as uc
 from lms_domain.assessment.entities import CourseRef, QuestionType
 from lms_domain.assessment.grading import SubmittedAnswer
 from lms_domain.assessment.views import QuizView
+from lms_domain.catalog.entities import ContentType, Course, Lesson
+from lms_domain.learning.entities import Enrollment
 from lms_domain.shared.actors import Actor, Role
 
 
@@ -60,27 +62,48 @@ def answers_for(view: QuizView, by_index: dict[int, object]) -> list[SubmittedAn
 
 @dataclass
 class Assessment:
-    state: MemoryAssessmentState = field(default_factory=MemoryAssessmentState)
+    state: MemoryState = field(default_factory=MemoryState)
     clock: FixedClock = field(default_factory=FixedClock)
     ids: SequentialIds = field(default_factory=SequentialIds)
     rng: random.Random = field(default_factory=lambda: random.Random(1234))
 
-    def uow(self) -> MemoryAssessmentUnitOfWork:
-        return MemoryAssessmentUnitOfWork(self.state)
+    def uow(self) -> MemoryUnitOfWork:
+        return MemoryUnitOfWork(self.state)
 
     # --- the world outside assessment ---------------------------------------------------------
     def course(self, owner: Actor, *, published: bool = True) -> CourseRef:
         ref = CourseRef(id=uuid.uuid4(), instructor_id=owner.user_id, is_published=published)
-        self.state.courses[ref.id] = ref
+        now = self.clock.now()
+        self.state.courses[ref.id] = Course(
+            id=ref.id,
+            instructor_id=ref.instructor_id,
+            title="Course",
+            slug=f"course-{ref.id.hex}",
+            is_published=published,
+            created_at=now,
+            updated_at=now,
+        )
         return ref
 
     def lesson(self, course: CourseRef) -> UUID:
-        lesson_id = uuid.uuid4()
-        self.state.lessons[lesson_id] = course.id
+        lesson_id, now = uuid.uuid4(), self.clock.now()
+        order = 1 + sum(1 for v in self.state.lessons.values() if v.course_id == course.id)
+        self.state.lessons[lesson_id] = Lesson(
+            id=lesson_id,
+            course_id=course.id,
+            title="Lesson",
+            content_type=ContentType.TEXT,
+            order=order,
+            created_at=now,
+            updated_at=now,
+        )
         return lesson_id
 
     def enroll(self, student: Actor, course: CourseRef) -> None:
-        self.state.enrollments.add((student.user_id, course.id))
+        enrollment_id = uuid.uuid4()
+        self.state.enrollments[enrollment_id] = Enrollment(
+            id=enrollment_id, student_id=student.user_id, course_id=course.id, enrolled_at=self.clock.now()
+        )
 
     def enrolled_student(self, course: CourseRef) -> Actor:
         student = actor(Role.STUDENT)

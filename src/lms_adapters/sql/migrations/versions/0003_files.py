@@ -1,7 +1,7 @@
 """files: stored_files
 
 Revision ID: 0003
-Revises: 0001
+Revises: 0002
 Create Date: 2026-11-27 02:40:00.000000
 """
 

@@ -1,0 +1,340 @@
+"""Quizzes, questions and attempts in SQL, and the course directory assessment reads.
+
+One open attempt per student and quiz is the partial unique index ``uq_quiz_attempts_one_open``;
+closing an attempt is ``UPDATE ... WHERE status = 'open'``, so two concurrent closings succeed once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+from uuid import UUID
+
+from sqlalchemy import and_, delete, func, insert, or_, select, true, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from lms_adapters.sql.repositories.catalog import is_unique_violation
+from lms_adapters.sql.tables import courses, enrollments, lessons, questions, quiz_attempts, quizzes
+from lms_domain.assessment.entities import (
+    AnswerResult,
+    Attempt,
+    AttemptStatus,
+    CourseRef,
+    Question,
+    QuestionType,
+    Quiz,
+)
+from lms_domain.assessment.ports import AttemptOpen
+from lms_domain.assessment.views import QuizAudience, QuizDetail, QuizSummary
+from lms_domain.shared.pagination import PageRequest
+
+__all__ = ["SqlAttemptRepository", "SqlCourseDirectory", "SqlQuizRepository"]
+
+_OPEN = AttemptStatus.OPEN.value
+
+
+def _quiz_row(quiz: Quiz) -> dict[str, Any]:
+    return {
+        "id": quiz.id,
+        "course_id": quiz.course_id,
+        "lesson_id": quiz.lesson_id,
+        "title": quiz.title,
+        "description": quiz.description,
+        "time_limit_minutes": quiz.time_limit_minutes,
+        "passing_score_percentage": quiz.passing_score_percentage,
+        "shuffle_questions": quiz.shuffle_questions,
+        "max_attempts": quiz.max_attempts,
+        "is_published": quiz.is_published,
+        "created_at": quiz.created_at,
+        "updated_at": quiz.updated_at,
+    }
+
+
+def _quiz(row: Any) -> Quiz:
+    m = row._mapping
+    return Quiz(
+        id=m["id"],
+        course_id=m["course_id"],
+        lesson_id=m["lesson_id"],
+        title=m["title"],
+        description=m["description"],
+        time_limit_minutes=m["time_limit_minutes"],
+        passing_score_percentage=m["passing_score_percentage"],
+        shuffle_questions=m["shuffle_questions"],
+        max_attempts=m["max_attempts"],
+        is_published=m["is_published"],
+        created_at=m["created_at"],
+        updated_at=m["updated_at"],
+    )
+
+
+def _question_row(question: Question) -> dict[str, Any]:
+    return {
+        "id": question.id,
+        "quiz_id": question.quiz_id,
+        "question_text": question.question_text,
+        "question_type": question.question_type.value,
+        "options": list(question.options),
+        "correct_answer": question.correct_answer,
+        "points": question.points,
+        "position": question.order,
+    }
+
+
+def _question(row: Any) -> Question:
+    answer = row.correct_answer
+    return Question(
+        id=row.id,
+        quiz_id=row.quiz_id,
+        question_text=row.question_text,
+        question_type=QuestionType(row.question_type),
+        options=list(row.options),
+        correct_answer=list(answer) if isinstance(answer, list) else str(answer),
+        points=row.points,
+        order=row.position,
+    )
+
+
+def _answers_json(answers: Sequence[AnswerResult]) -> list[dict[str, Any]]:
+    return [
+        {
+            "question_id": str(a.question_id),
+            "answer": a.answer,
+            "correct": a.correct,
+            "points_earned": a.points_earned,
+        }
+        for a in answers
+    ]
+
+
+def _attempt_row(attempt: Attempt) -> dict[str, Any]:
+    return {
+        "id": attempt.id,
+        "quiz_id": attempt.quiz_id,
+        "student_id": attempt.student_id,
+        "question_order": [str(i) for i in attempt.question_order],
+        "answers": _answers_json(attempt.answers),
+        "score": attempt.score,
+        "passed": attempt.passed,
+        "status": attempt.status.value,
+        "started_at": attempt.started_at,
+        "ended_at": attempt.ended_at,
+    }
+
+
+def _attempt(row: Any) -> Attempt:
+    return Attempt(
+        id=row.id,
+        quiz_id=row.quiz_id,
+        student_id=row.student_id,
+        started_at=row.started_at,
+        ended_at=row.ended_at,
+        question_order=[UUID(i) for i in row.question_order],
+        answers=[
+            AnswerResult(
+                question_id=UUID(a["question_id"]),
+                answer=a["answer"],
+                correct=a["correct"],
+                points_earned=a["points_earned"],
+            )
+            for a in row.answers
+        ],
+        score=None if row.score is None else float(row.score),
+        passed=row.passed,
+        status=AttemptStatus(row.status),
+    )
+
+
+def _question_count(quiz_id: Any) -> Any:
+    return select(func.count()).select_from(questions).where(questions.c.quiz_id == quiz_id).scalar_subquery()
+
+
+def _admitted(audience: QuizAudience) -> Any:
+    """The SQL form of ``QuizAudience.admits`` over ``quizzes`` joined to ``courses``."""
+    if audience.sees_everything:
+        return true()
+    public = and_(quizzes.c.is_published.is_(True), courses.c.is_published.is_(True))
+    if audience.course_owner_id is None:
+        return public
+    return or_(public, courses.c.instructor_id == audience.course_owner_id)
+
+
+class SqlQuizRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self._s = session
+
+    async def get(self, quiz_id: UUID) -> Quiz | None:
+        row = (await self._s.execute(select(quizzes).where(quizzes.c.id == quiz_id))).first()
+        return _quiz(row) if row else None
+
+    async def get_with_questions(self, quiz_id: UUID) -> QuizDetail | None:
+        quiz = await self.get(quiz_id)
+        if quiz is None:
+            return None
+        rows = await self._s.execute(
+            select(questions)
+            .where(questions.c.quiz_id == quiz_id)
+            .order_by(questions.c.position, questions.c.id)
+        )
+        return QuizDetail(quiz=quiz, questions=tuple(_question(r) for r in rows))
+
+    async def add(self, quiz: Quiz) -> None:
+        await self._s.execute(insert(quizzes).values(**_quiz_row(quiz)))
+
+    async def update(self, quiz: Quiz) -> None:
+        values = _quiz_row(quiz)
+        del values["id"], values["course_id"], values["created_at"]
+        await self._s.execute(update(quizzes).where(quizzes.c.id == quiz.id).values(**values))
+
+    async def delete(self, quiz_id: UUID) -> None:
+        """Questions and attempts go with it (ON DELETE CASCADE)."""
+        await self._s.execute(delete(quizzes).where(quizzes.c.id == quiz_id))
+
+    async def list(
+        self,
+        *,
+        page: PageRequest,
+        audience: QuizAudience,
+        course_id: UUID | None = None,
+        lesson_id: UUID | None = None,
+        published_only: bool = False,
+    ) -> tuple[Sequence[QuizSummary], int]:
+        """Two statements whatever the page size: a count, and the page with its question counts."""
+        conditions = [_admitted(audience)]
+        if course_id is not None:
+            conditions.append(quizzes.c.course_id == course_id)
+        if lesson_id is not None:
+            conditions.append(quizzes.c.lesson_id == lesson_id)
+        if published_only:
+            conditions.append(quizzes.c.is_published.is_(True))
+        joined = quizzes.join(courses, courses.c.id == quizzes.c.course_id)
+        total = (
+            await self._s.execute(select(func.count()).select_from(joined).where(*conditions))
+        ).scalar_one()
+        rows = await self._s.execute(
+            select(*quizzes.c, _question_count(quizzes.c.id).label("question_count"))
+            .select_from(joined)
+            .where(*conditions)
+            .order_by(quizzes.c.created_at, quizzes.c.id)
+            .limit(page.page_size)
+            .offset(page.offset)
+        )
+        return [QuizSummary(quiz=_quiz(r), question_count=r.question_count) for r in rows], total
+
+    async def get_question(self, quiz_id: UUID, question_id: UUID) -> Question | None:
+        row = (
+            await self._s.execute(
+                select(questions).where(questions.c.id == question_id, questions.c.quiz_id == quiz_id)
+            )
+        ).first()
+        return _question(row) if row else None
+
+    async def add_question(self, question: Question) -> None:
+        await self._s.execute(insert(questions).values(**_question_row(question)))
+
+    async def update_question(self, question: Question) -> None:
+        values = _question_row(question)
+        del values["id"], values["quiz_id"]
+        await self._s.execute(update(questions).where(questions.c.id == question.id).values(**values))
+
+    async def delete_question(self, question_id: UUID) -> None:
+        await self._s.execute(delete(questions).where(questions.c.id == question_id))
+
+    async def count_questions(self, quiz_id: UUID) -> int:
+        count: int = (await self._s.execute(select(_question_count(quiz_id)))).scalar_one()
+        return count
+
+    async def max_question_order(self, quiz_id: UUID) -> int:
+        found = await self._s.execute(
+            select(func.coalesce(func.max(questions.c.position), 0)).where(questions.c.quiz_id == quiz_id)
+        )
+        return int(found.scalar_one())
+
+
+class SqlAttemptRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self._s = session
+
+    async def get(self, attempt_id: UUID) -> Attempt | None:
+        row = (await self._s.execute(select(quiz_attempts).where(quiz_attempts.c.id == attempt_id))).first()
+        return _attempt(row) if row else None
+
+    async def get_open(self, student_id: UUID, quiz_id: UUID) -> Attempt | None:
+        row = (
+            await self._s.execute(
+                select(quiz_attempts).where(
+                    quiz_attempts.c.student_id == student_id,
+                    quiz_attempts.c.quiz_id == quiz_id,
+                    quiz_attempts.c.status == _OPEN,
+                )
+            )
+        ).first()
+        return _attempt(row) if row else None
+
+    async def add(self, attempt: Attempt) -> None:
+        try:
+            async with self._s.begin_nested():  # a SAVEPOINT: the transaction survives the refusal
+                await self._s.execute(insert(quiz_attempts).values(**_attempt_row(attempt)))
+        except IntegrityError as e:
+            if is_unique_violation(e):
+                raise AttemptOpen(str(attempt.quiz_id)) from e
+            raise
+
+    async def count_submitted(self, student_id: UUID, quiz_id: UUID) -> int:
+        found = await self._s.execute(
+            select(func.count())
+            .select_from(quiz_attempts)
+            .where(
+                quiz_attempts.c.student_id == student_id,
+                quiz_attempts.c.quiz_id == quiz_id,
+                quiz_attempts.c.status != _OPEN,
+            )
+        )
+        return int(found.scalar_one())
+
+    async def finish(self, attempt: Attempt) -> bool:
+        result = await self._s.execute(
+            update(quiz_attempts)
+            .where(quiz_attempts.c.id == attempt.id, quiz_attempts.c.status == _OPEN)
+            .values(
+                status=attempt.status.value,
+                ended_at=attempt.ended_at,
+                answers=_answers_json(attempt.answers),
+                score=attempt.score,
+                passed=attempt.passed,
+            )
+        )
+        return bool(getattr(result, "rowcount", 0) == 1)
+
+
+class SqlCourseDirectory:
+    """Reads the catalog's courses and lessons and the enrollments."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self._s = session
+
+    async def course(self, course_id: UUID) -> CourseRef | None:
+        row = (
+            await self._s.execute(
+                select(courses.c.id, courses.c.instructor_id, courses.c.is_published).where(
+                    courses.c.id == course_id
+                )
+            )
+        ).first()
+        if row is None:
+            return None
+        return CourseRef(id=row.id, instructor_id=row.instructor_id, is_published=row.is_published)
+
+    async def lesson_course_id(self, lesson_id: UUID) -> UUID | None:
+        found = await self._s.execute(select(lessons.c.course_id).where(lessons.c.id == lesson_id))
+        value: UUID | None = found.scalar_one_or_none()
+        return value
+
+    async def is_enrolled(self, student_id: UUID, course_id: UUID) -> bool:
+        found = await self._s.execute(
+            select(enrollments.c.id).where(
+                enrollments.c.student_id == student_id, enrollments.c.course_id == course_id
+            )
+        )
+        return found.first() is not None
