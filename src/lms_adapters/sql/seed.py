@@ -37,6 +37,7 @@ __all__ = [
     "DEMO_PASSWORD",
     "SCALES",
     "SECTIONS",
+    "SEED_END",
     "Scale",
     "SeedReport",
     "Section",
@@ -46,6 +47,7 @@ __all__ = [
 
 DEMO_PASSWORD = "demo-lms-2024!"  # printed at the end of the seed; every seeded user has it
 ANCHOR = datetime(2026, 1, 1, tzinfo=UTC)  # seeded timestamps lie in the year before it
+SEED_END = ANCHOR + timedelta(days=31)  # every seeded timestamp is earlier; later rows are not the seed's
 
 
 @dataclass(frozen=True, slots=True)
