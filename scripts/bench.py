@@ -94,7 +94,7 @@ ENDPOINTS = [
              target="write"),
     Endpoint("complete lesson", "/api/v1/enrollments/$2/lessons/$3/complete", "POST", "{}", data="complete",
              token=1, target="write"),
-    Endpoint("login", "/api/v1/auth/login", "POST", '{"email": "$1", "password": "%s"}' % DEMO_PASSWORD,
+    Endpoint("login", "/api/v1/auth/login", "POST", '{"email": "$1", "password": "' + DEMO_PASSWORD + '"}',
              data="logins"),
     # Analytics (measured when the API has them).
     Endpoint("analytics student", "/api/v1/analytics/student", data="students", token=1,
@@ -155,7 +155,7 @@ def lms_env(port: int) -> dict[str, str]:
 
 def seed() -> None:
     log(f"seeding scale {SCALE} into {DATABASE_URL} (skipped when already there)")
-    subprocess.run([str(LMS), "seed-demo", "--scale", SCALE], env=lms_env(0), check=True, cwd=ROOT)
+    subprocess.run([str(LMS), "seed-demo", "--scale", SCALE], env=lms_env(8000), check=True, cwd=ROOT)  # noqa: S603
 
 
 def cleanup() -> None:
@@ -171,7 +171,7 @@ def cleanup() -> None:
 def table_counts() -> dict[str, int]:
     names = ["users", "courses", "lessons", "enrollments", "lesson_completions"]
     with psycopg.connect(conninfo(DATABASE_URL)) as conn:
-        return {n: conn.execute(f"SELECT count(*) FROM {n}").fetchone()[0] for n in names}  # type: ignore[index]
+        return {n: conn.execute(f"SELECT count(*) FROM {n}").fetchone()[0] for n in names}  # noqa: S608  # type: ignore[index]
 
 
 def free_port() -> int:
@@ -245,7 +245,9 @@ def rss_mb(pid: int) -> dict[str, float]:
 
 def login_all(base: str, emails: list[str]) -> list[str]:
     def one(email: str) -> str:
-        r = httpx.post(f"{base}/api/v1/auth/login", json={"email": email, "password": DEMO_PASSWORD}, timeout=30)
+        r = httpx.post(
+            f"{base}/api/v1/auth/login", json={"email": email, "password": DEMO_PASSWORD}, timeout=30
+        )
         r.raise_for_status()
         return str(r.json()["access_token"])
 
@@ -254,18 +256,20 @@ def login_all(base: str, emails: list[str]) -> list[str]:
 
 
 def prepare_data(base: str, workdir: Path) -> dict[str, Path]:
-    rng = random.Random(42)
+    rng = random.Random(42)  # noqa: S311
     with psycopg.connect(conninfo(DATABASE_URL)) as conn:
         students = conn.execute(
             "SELECT id::text, email FROM users WHERE role = 'student' ORDER BY id LIMIT %s", (STUDENTS,)
         ).fetchall()
         published = [
-            r[0] for r in conn.execute("SELECT id::text FROM courses WHERE is_published ORDER BY id").fetchall()
+            r[0]
+            for r in conn.execute("SELECT id::text FROM courses WHERE is_published ORDER BY id").fetchall()
         ]
         enrolled = {
             (r[0], r[1])
             for r in conn.execute(
-                "SELECT student_id::text, course_id::text FROM enrollments WHERE student_id = ANY(%s::uuid[])",
+                "SELECT student_id::text, course_id::text FROM enrollments"
+                " WHERE student_id = ANY(%s::uuid[])",
                 ([s[0] for s in students],),
             ).fetchall()
         }
@@ -328,7 +332,9 @@ class Run:
 
 
 def start_wrk(base: str, endpoint: Endpoint, files: dict[str, Path], duration: int) -> Run:
-    env = dict(os.environ, BENCH_METHOD=endpoint.method, BENCH_PATH=endpoint.path, BENCH_TOKEN=str(endpoint.token))
+    env = dict(
+        os.environ, BENCH_METHOD=endpoint.method, BENCH_PATH=endpoint.path, BENCH_TOKEN=str(endpoint.token)
+    )
     threads = min(THREADS, endpoint.connections)
     env["BENCH_THREADS"] = str(threads)
     if endpoint.body is not None:
@@ -337,7 +343,10 @@ def start_wrk(base: str, endpoint: Endpoint, files: dict[str, Path], duration: i
         env["BENCH_DATA"] = str(files[endpoint.data])
     command = ["wrk", f"-t{threads}", f"-c{endpoint.connections}", f"-d{duration}s", "--timeout", "10s",
                "-s", str(LUA), base]  # fmt: skip
-    return Run(endpoint, subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True))  # noqa: S603
+    return Run(
+        endpoint,
+        subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True),  # noqa: S603
+    )
 
 
 def finish_wrk(run: Run) -> dict[str, Any]:
@@ -377,7 +386,8 @@ def profile(pid: int, name: str, duration: int) -> subprocess.Popen[bytes] | Non
     pids = process_tree(pid)
     worker = pids[-1]  # with one worker the server is the worker
     return subprocess.Popen(  # noqa: S603
-        [spy, "record", "-p", str(worker), "-d", str(duration), "-r", "200", "-o", str(target), "--nonblocking"],
+        [spy, "record", "-p", str(worker), "-d", str(duration), "-r", "200", "-o", str(target),
+         "--nonblocking"],
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
     )  # fmt: skip
 

@@ -91,7 +91,9 @@ def text_table(run: dict[str, Any]) -> str:
     lines.insert(1, "  ".join("-" * w for w in widths))
     for name, why in run.get("skipped", {}).items():
         lines.append(f"{name}: not measured ({why})")
-    return f"scale {run['scale']} ({run['rows']['enrollments']:,} enrollments), {run['date']}\n" + "\n".join(lines)
+    return f"scale {run['scale']} ({run['rows']['enrollments']:,} enrollments), {run['date']}\n" + "\n".join(
+        lines
+    )
 
 
 def growth_table(document: dict[str, Any]) -> str:

@@ -71,7 +71,10 @@ def seed_demo(settings: Settings, scale_name: str, *, progress: bool = True) -> 
     started = time.monotonic()
     # One hash for every seeded user: hashing 100,000 passwords would take hours.
     password_hash = PasswordHasher(
-        time_cost=settings.argon2_time_cost, memory_cost=settings.argon2_memory_kib, parallelism=1, type=Type.ID
+        time_cost=settings.argon2_time_cost,
+        memory_cost=settings.argon2_memory_kib,
+        parallelism=1,
+        type=Type.ID,
     ).hash(DEMO_PASSWORD)
     report = seed(settings.database_url, SCALES[scale_name], password_hash, progress=progress)
     for note in report.skipped:

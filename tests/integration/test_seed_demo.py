@@ -53,11 +53,11 @@ def test_small_seed_is_consistent(settings: Settings) -> None:
     engine = create_engine(sync_url(settings.database_url))
     try:
         with engine.connect() as conn:
-            roles = dict(
-                conn.execute(select(t.users.c.role, func.count()).group_by(t.users.c.role)).all()
-            )
+            roles = dict(conn.execute(select(t.users.c.role, func.count()).group_by(t.users.c.role)).all())
             done = conn.execute(
-                select(func.count()).select_from(t.enrollments).where(t.enrollments.c.completed_at.is_not(None))
+                select(func.count())
+                .select_from(t.enrollments)
+                .where(t.enrollments.c.completed_at.is_not(None))
             ).scalar_one()
             full = conn.execute(
                 select(func.count()).select_from(

@@ -39,8 +39,8 @@ __all__ = [
     "SECTIONS",
     "SEED_END",
     "Scale",
-    "SeedReport",
     "Section",
+    "SeedReport",
     "seed",
     "seed_uuid",
 ]
@@ -91,17 +91,20 @@ def seed_uuid(kind: str, index: int) -> uuid.UUID:
     return uuid.UUID(int=value, version=4)
 
 
-FIRST = (
-    "Olivia Liam Emma Noah Amelia Oliver Ava Elijah Sophia Lucas Mia Levi Isabella Mateo Luna Ezra Aiko "
-    "Hiro Yuki Chen Wei Priya Arjun Fatima Omar Lea Jonas Sofia Marco Ines Pedro Zoe Kai Nia Amara Tariq "
-    "Elena Ivan Olga Mikko Aino Sven Freya Lars Chloe Hugo Camille Louis Anya Dmitri"
-).split()
-LAST = (
-    "Smith Johnson Garcia Brown Miller Davis Martinez Lopez Wilson Anderson Thomas Moore Martin Lee "
-    "Perez Thompson White Harris Clark Lewis Walker Young Allen King Wright Scott Nguyen Hill Green Adams "
-    "Nakamura Tanaka Kim Park Singh Patel Khan Ali Muller Schmidt Rossi Bianchi Dubois Moreau Silva Santos "
-    "Kowalski Novak Virtanen Hansen"
-).split()
+FIRST = [
+    "Olivia", "Liam", "Emma", "Noah", "Amelia", "Oliver", "Ava", "Elijah", "Sophia", "Lucas", "Mia",
+    "Levi", "Isabella", "Mateo", "Luna", "Ezra", "Aiko", "Hiro", "Yuki", "Chen", "Wei", "Priya",
+    "Arjun", "Fatima", "Omar", "Lea", "Jonas", "Sofia", "Marco", "Ines", "Pedro", "Zoe", "Kai", "Nia",
+    "Amara", "Tariq", "Elena", "Ivan", "Olga", "Mikko", "Aino", "Sven", "Freya", "Lars", "Chloe",
+    "Hugo", "Camille", "Louis", "Anya", "Dmitri"
+]  # fmt: skip
+LAST = [
+    "Smith", "Johnson", "Garcia", "Brown", "Miller", "Davis", "Martinez", "Lopez", "Wilson", "Anderson",
+    "Thomas", "Moore", "Martin", "Lee", "Perez", "Thompson", "White", "Harris", "Clark", "Lewis",
+    "Walker", "Young", "Allen", "King", "Wright", "Scott", "Nguyen", "Hill", "Green", "Adams",
+    "Nakamura", "Tanaka", "Kim", "Park", "Singh", "Patel", "Khan", "Ali", "Muller", "Schmidt", "Rossi",
+    "Bianchi", "Dubois", "Moreau", "Silva", "Santos", "Kowalski", "Novak", "Virtanen", "Hansen"
+]  # fmt: skip
 CATEGORIES = (
     "programming", "data-science", "design", "business", "marketing", "languages", "music",
     "photography", "mathematics", "personal-development",
@@ -138,7 +141,7 @@ def _slug(text: str) -> str:
 
 
 def _users(scale: Scale, password_hash: str) -> Iterator[dict[str, Any]]:
-    rng = random.Random(1)
+    rng = random.Random(1)  # noqa: S311 (made-up names, not secrets)
     index = 0
     for email, role, name in DEMO_LOGINS:
         at = ANCHOR - timedelta(days=400)
@@ -191,7 +194,7 @@ def _lesson_minutes(course: int, position: int) -> int:
 
 
 def _courses(scale: Scale) -> Iterator[dict[str, Any]]:
-    rng = random.Random(2)
+    rng = random.Random(2)  # noqa: S311
     for i in range(scale.courses):
         category = CATEGORIES[i % len(CATEGORIES)]
         level = LEVELS[(i // len(CATEGORIES)) % len(LEVELS)]
@@ -359,7 +362,8 @@ class Progress:
         bar = "#" * int(share * 30)
         rate = self.done / max(now - self.started, 1e-6)
         self.stream.write(
-            f"\r{self.label:<20} [{bar:<30}] {share * 100:5.1f}% {self.done:>10,}/{self.total:,} {rate:,.0f}/s"
+            f"\r{self.label:<20} [{bar:<30}] {share * 100:5.1f}% "
+            f"{self.done:>10,}/{self.total:,} {rate:,.0f}/s"
         )
         self.stream.flush()
 
