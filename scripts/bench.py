@@ -405,6 +405,7 @@ def main() -> None:
         raise SystemExit("wrk is not installed (make bench installs it with apt-get when run as root)")
     (ROOT / "var" / "bench").mkdir(parents=True, exist_ok=True)
     started = time.monotonic()
+    load_before = Path("/proc/loadavg").read_text().split()[:3]
     ensure_database()
     seed()
     cleanup()
@@ -455,6 +456,8 @@ def main() -> None:
             "cpu": cpu_model(),
             "python": platform.python_version(),
             "postgresql": server_version(),
+            "load_average_before": load_before,
+            "load_average_after": Path("/proc/loadavg").read_text().split()[:3],
         },
         "setup": {
             "workers": WORKERS,
