@@ -8,7 +8,7 @@ endif
 export UV_PROJECT_ENVIRONMENT ?= .venv
 
 .PHONY: run test lint install unit contract integration migrate fmt clean check-compose certificate-sample \
-	seed-demo bench bench-report
+	seed-demo bench bench-report bench-explain
 
 # uv is installed for this user when missing (needs only Python and the package index).
 .venv/.synced: pyproject.toml uv.lock
@@ -74,3 +74,8 @@ bench: install
 # Tables and chart again from the committed bench/results.json (no load).
 bench-report: install
 	$(UV) run --frozen python scripts/bench_report.py bench/results.json docs/benchmarks.png
+
+# EXPLAIN ANALYZE of the read endpoints' statements on the benchmark database.
+bench-explain: install
+	$(UV) run --frozen python scripts/bench_explain.py $${LMS_BENCH_DATABASE_URL:-postgresql://postgres@127.0.0.1:5432/lms_bench} \
+		> bench/explain-$${BENCH_SCALE:-large}.md

@@ -256,11 +256,12 @@ def _enrollment_plan(scale: Scale) -> Iterator[tuple[int, int, int, int]]:
     published = _published_courses(scale)
     lessons = scale.lessons_per_course
     n_students = scale.students + 1  # with the demo student
+    step = 7 if (lessons + 1) % 7 else 5  # coprime with lessons + 1: every amount of progress occurs
     done_total = 0
     for j in range(scale.enrollments):
         student, k = j % n_students, j // n_students
         course = published[(student * 7919 + k * 1009) % len(published)]
-        done = (j * 7) % (lessons + 1)
+        done = (j * step) % (lessons + 1)
         remaining_after = scale.enrollments - j - 1
         left = scale.completions - done_total
         done = max(min(done, left), left - remaining_after * lessons)
