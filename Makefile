@@ -7,7 +7,8 @@ UV := $(PYTHON) -m uv
 endif
 export UV_PROJECT_ENVIRONMENT ?= .venv
 
-.PHONY: run test lint install unit contract integration migrate fmt clean check-compose certificate-sample
+.PHONY: run test lint install unit contract integration migrate fmt clean check-compose certificate-sample \
+	seed-demo bench bench-report bench-explain
 
 # uv is installed for this user when missing (needs only Python and the package index).
 .venv/.synced: pyproject.toml uv.lock
@@ -55,3 +56,26 @@ clean:
 # A sample certificate PDF (names in several scripts) and docs/certificate.png of its first page.
 certificate-sample: install
 	$(UV) run --frozen python scripts/certificate_sample.py var/certificate-sample.pdf docs/certificate.png
+
+# --- demo data and the benchmark -----------------------------------------------------------------
+# A demo data set with known logins (idempotent): `make seed-demo` then `make run`, open /docs.
+seed-demo: install
+	$(UV) run --frozen lms seed-demo --scale small
+
+# Seed (or reuse) a PostgreSQL database, serve it, load it with wrk, write bench/results.json,
+# then the tables and docs/benchmarks.png. BENCH_SCALE=small|large (default large),
+# LMS_BENCH_DATABASE_URL, LMS_BENCH_REDIS_URL, LMS_WORKERS, BENCH_DURATION: see scripts/bench.py.
+bench: install
+	@command -v wrk >/dev/null || { [ "$$(id -u)" = 0 ] && apt-get install -y wrk >/dev/null; } \
+		|| { echo "wrk is missing: install it (apt-get install wrk)"; exit 1; }
+	$(UV) run --frozen python scripts/bench.py
+	$(UV) run --frozen python scripts/bench_report.py bench/results.json docs/benchmarks.png
+
+# Tables and chart again from the committed bench/results.json (no load).
+bench-report: install
+	$(UV) run --frozen python scripts/bench_report.py bench/results.json docs/benchmarks.png
+
+# EXPLAIN ANALYZE of the read endpoints' statements on the benchmark database.
+bench-explain: install
+	$(UV) run --frozen python scripts/bench_explain.py $${LMS_BENCH_DATABASE_URL:-postgresql://postgres@127.0.0.1:5432/lms_bench} \
+		> bench/explain-$${BENCH_SCALE:-large}.md

@@ -11,9 +11,6 @@ from __future__ import annotations
 import asyncio
 from pathlib import Path
 
-from fpdf import FPDF
-from fpdf.enums import Align, XPos, YPos
-
 from lms_domain.credentials.ports import CertificateView
 
 __all__ = ["FONTS_DIR", "Fpdf2CertificateRenderer"]
@@ -33,6 +30,11 @@ class Fpdf2CertificateRenderer:
         return await asyncio.to_thread(self.render_sync, view)
 
     def render_sync(self, view: CertificateView) -> bytes:
+        # fpdf2 (with fontTools, Pillow and, when installed, numpy) costs 40-90 MB of memory:
+        # imported on the first certificate, not in every worker at start.
+        from fpdf import FPDF
+        from fpdf.enums import Align, XPos, YPos
+
         pdf = FPDF(orientation="landscape", unit="mm", format="A4")
         pdf.set_title(f"Certificate {view.certificate_number}")
         pdf.set_author(self._issuer)

@@ -1,0 +1,499 @@
+"""The benchmark behind ``make bench``: seed, serve, load with wrk, record.
+
+Steps: create (or reuse) the PostgreSQL database ``LMS_BENCH_DATABASE_URL``, seed it with
+``lms seed-demo --scale $BENCH_SCALE`` (a no-op when already seeded), start ``lms serve`` on
+PostgreSQL + Redis with ``LMS_WORKERS`` workers and the rate limits raised out of the way, log
+in a few hundred seeded users, then run wrk (a separate process on loopback) against each
+endpoint in ``ENDPOINTS`` and write ``bench/results.json`` plus a table on stdout.
+Rows written by the run (enrollments, completions, sessions) are removed at the end, so every
+run measures the same data set.
+
+Environment: BENCH_SCALE (small|large, default large), LMS_BENCH_DATABASE_URL,
+LMS_BENCH_REDIS_URL, LMS_WORKERS (default 1), BENCH_DURATION (seconds per endpoint, default 12),
+BENCH_CONNECTIONS (default 32), BENCH_THREADS (wrk threads, default 2), BENCH_ONLY (comma
+separated endpoint names), BENCH_PROFILE (an endpoint name: py-spy records the server during
+that run into bench/profiles/).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import random
+import secrets
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import httpx
+import psycopg
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "scripts"))
+
+from bench_report import markdown_table, text_table  # noqa: E402
+
+from lms_adapters.sql.seed import DEMO_PASSWORD, SEED_END  # noqa: E402
+
+SCALE = os.environ.get("BENCH_SCALE", "large")
+DEFAULT_DB = "postgresql://postgres@127.0.0.1:5432/lms_bench" + ("" if SCALE == "large" else f"_{SCALE}")
+DATABASE_URL = os.environ.get("LMS_BENCH_DATABASE_URL") or DEFAULT_DB
+REDIS_URL = os.environ.get("LMS_BENCH_REDIS_URL") or "redis://127.0.0.1:6379/8"
+WORKERS = int(os.environ.get("LMS_WORKERS") or 1)
+DURATION = int(os.environ.get("BENCH_DURATION") or 12)
+CONNECTIONS = int(os.environ.get("BENCH_CONNECTIONS") or 32)
+THREADS = int(os.environ.get("BENCH_THREADS") or 2)
+ONLY = {n for n in (os.environ.get("BENCH_ONLY") or "").split(",") if n}
+PROFILE = os.environ.get("BENCH_PROFILE") or ""
+RESULTS = ROOT / "bench" / "results.json"
+LUA = ROOT / "bench" / "wrk" / "bench.lua"
+LMS = ROOT / ".venv" / "bin" / "lms"
+STUDENTS = 400  # logged-in students whose tokens rotate
+ENROLL_PER_STUDENT = 120  # fresh (student, course) pairs for POST /enrollments
+
+
+@dataclass(frozen=True)
+class Endpoint:
+    """One measured endpoint. ``data`` names a prepared rows file; ``requires`` an OpenAPI path."""
+
+    name: str
+    path: str
+    method: str = "GET"
+    body: str | None = None
+    data: str | None = None
+    token: int = 0
+    requires: str | None = None
+    target: str = ""
+    connections: int = CONNECTIONS
+
+
+# The measured endpoints, in order. Later areas add theirs here: an entry whose ``requires``
+# path is missing from /openapi.json is skipped with a note.
+ENDPOINTS = [
+    Endpoint("health", "/api/v1/health"),
+    Endpoint("list courses p1", "/api/v1/courses?page=1", target="list"),
+    Endpoint("list courses p200", "/api/v1/courses?page=200", target="list"),
+    Endpoint("list courses filtered p1", "/api/v1/courses?category=programming&difficulty_level=beginner",
+             target="list"),
+    Endpoint("list courses filtered p10",
+             "/api/v1/courses?category=programming&difficulty_level=beginner&page=10", target="list"),
+    Endpoint("get course", "/api/v1/courses/$1", data="courses", target="get"),
+    Endpoint("users/me", "/api/v1/users/me", data="students", token=1, target="get"),
+    Endpoint("my-courses", "/api/v1/enrollments/my-courses", data="students", token=1, target="write"),
+    Endpoint("enroll", "/api/v1/enrollments", "POST", '{"course_id": "$2"}', data="enroll", token=1,
+             target="write"),
+    Endpoint("complete lesson", "/api/v1/enrollments/$2/lessons/$3/complete", "POST", "{}", data="complete",
+             token=1, target="write"),
+    Endpoint("login", "/api/v1/auth/login", "POST", '{"email": "$1", "password": "' + DEMO_PASSWORD + '"}',
+             data="logins"),
+    # Analytics (measured when the API has them).
+    Endpoint("analytics student", "/api/v1/analytics/student", data="students", token=1,
+             requires="/api/v1/analytics/student", target="analytics"),
+    Endpoint("analytics instructor", "/api/v1/analytics/instructor", data="instructors", token=1,
+             requires="/api/v1/analytics/instructor", target="analytics"),
+    Endpoint("analytics course", "/api/v1/analytics/courses/$2/analytics", data="instructors", token=1,
+             requires="/api/v1/analytics/courses/{course_id}/analytics", target="analytics"),
+    Endpoint("analytics system", "/api/v1/analytics/system", data="admin", token=1,
+             requires="/api/v1/analytics/system", target="analytics-system"),
+]  # fmt: skip
+
+# Measured while "login" saturates the CPU: a second wrk with two connections.
+HEALTH_UNDER_LOGIN = Endpoint("health during logins", "/api/v1/health", connections=2)
+
+# Not measured yet, with the reason shown in the results.
+PENDING = {
+    "quiz start + submit": "needs the quiz tables and a quiz seed section (not in this schema yet)",
+}
+
+
+def log(message: str) -> None:
+    print(f"[bench {datetime.now(UTC):%H:%M:%S}] {message}", file=sys.stderr, flush=True)
+
+
+def conninfo(url: str) -> str:
+    return url.replace("postgresql+psycopg://", "postgresql://")
+
+
+def ensure_database() -> None:
+    info = psycopg.conninfo.conninfo_to_dict(conninfo(DATABASE_URL))
+    name = info["dbname"]
+    admin = psycopg.conninfo.make_conninfo(conninfo(DATABASE_URL), dbname="postgres")
+    with psycopg.connect(admin, autocommit=True) as conn:
+        if conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,)).fetchone() is None:
+            log(f"creating database {name}")
+            conn.execute(f'CREATE DATABASE "{name}"')
+
+
+def lms_env(port: int) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("LMS_")}
+    env.update(
+        LMS_DATABASE_URL=DATABASE_URL,
+        LMS_REDIS_URL=REDIS_URL,
+        LMS_HOST="127.0.0.1",
+        LMS_PORT=str(port),
+        LMS_WORKERS=str(WORKERS),
+        LMS_SECRET_KEY="bench-" + secrets.token_urlsafe(32),
+        LMS_RATE_LIMIT_AUTH="100000000/minute",
+        LMS_RATE_LIMIT_DEFAULT="100000000/minute",
+        LMS_ACCESS_TOKEN_MINUTES="240",
+        LMS_LOG_LEVEL="WARNING",
+        LMS_VAR_DIR=str(ROOT / "var" / "bench"),
+        LMS_STORAGE_DIR=str(ROOT / "var" / "bench" / "files"),
+    )
+    return env
+
+
+def seed() -> None:
+    log(f"seeding scale {SCALE} into {DATABASE_URL} (skipped when already there)")
+    subprocess.run([str(LMS), "seed-demo", "--scale", SCALE], env=lms_env(8000), check=True, cwd=ROOT)  # noqa: S603
+
+
+def cleanup() -> None:
+    """Remove what a run wrote: the seed's own rows all lie before SEED_END."""
+    with psycopg.connect(conninfo(DATABASE_URL), autocommit=True) as conn:
+        conn.execute("DELETE FROM lesson_completions WHERE completed_at >= %s", (SEED_END,))
+        conn.execute("DELETE FROM enrollments WHERE enrolled_at >= %s", (SEED_END,))
+        conn.execute("UPDATE enrollments SET completed_at = NULL WHERE completed_at >= %s", (SEED_END,))
+        conn.execute("DELETE FROM auth_sessions")
+        conn.execute("UPDATE users SET last_login_at = NULL WHERE last_login_at IS NOT NULL")
+
+
+def table_counts() -> dict[str, int]:
+    names = ["users", "courses", "lessons", "enrollments", "lesson_completions"]
+    with psycopg.connect(conninfo(DATABASE_URL)) as conn:
+        return {n: conn.execute(f"SELECT count(*) FROM {n}").fetchone()[0] for n in names}  # noqa: S608  # type: ignore[index]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def start_server(port: int) -> subprocess.Popen[bytes]:
+    log(f"starting lms serve on 127.0.0.1:{port} with {WORKERS} worker(s)")
+    out = open(ROOT / "var" / "bench" / "server.log", "wb")  # noqa: SIM115
+    server = subprocess.Popen(  # noqa: S603
+        [str(LMS), "serve"], env=lms_env(port), cwd=ROOT, stdout=out, stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )  # fmt: skip
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if server.poll() is not None:
+            raise SystemExit(f"server exited: see {ROOT / 'var' / 'bench' / 'server.log'}")
+        try:
+            if httpx.get(f"http://127.0.0.1:{port}/api/v1/health", timeout=1).status_code == 200:
+                return server
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.2)
+    raise SystemExit("server did not answer /api/v1/health within 60 s")
+
+
+def stop_server(server: subprocess.Popen[bytes]) -> None:
+    os.killpg(server.pid, signal.SIGTERM)
+    try:
+        server.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        os.killpg(server.pid, signal.SIGKILL)
+        server.wait()
+
+
+def process_tree(pid: int) -> list[int]:
+    children: dict[int, list[int]] = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                stat = (entry / "stat").read_text()
+            except OSError:
+                continue
+            parent = int(stat.rsplit(")", 1)[1].split()[1])
+            children.setdefault(parent, []).append(int(entry.name))
+    tree, todo = [], [pid]
+    while todo:
+        current = todo.pop()
+        tree.append(current)
+        todo.extend(children.get(current, []))
+    return tree
+
+
+def rss_mb(pid: int) -> dict[str, float]:
+    """VmRSS of the server and each of its workers, in MB."""
+    sizes = {}
+    for p in process_tree(pid):
+        try:
+            for line in Path(f"/proc/{p}/status").read_text().splitlines():
+                if line.startswith("VmRSS:"):
+                    sizes[str(p)] = round(int(line.split()[1]) / 1024, 1)
+        except OSError:
+            continue
+    return sizes
+
+
+# --- test data ---------------------------------------------------------------------------------
+
+
+def login_all(base: str, emails: list[str]) -> list[str]:
+    def one(email: str) -> str:
+        r = httpx.post(
+            f"{base}/api/v1/auth/login", json={"email": email, "password": DEMO_PASSWORD}, timeout=30
+        )
+        r.raise_for_status()
+        return str(r.json()["access_token"])
+
+    with ThreadPoolExecutor(4) as pool:
+        return list(pool.map(one, emails))
+
+
+def prepare_data(base: str, workdir: Path) -> dict[str, Path]:
+    rng = random.Random(42)  # noqa: S311
+    with psycopg.connect(conninfo(DATABASE_URL)) as conn:
+        students = conn.execute(
+            "SELECT id::text, email FROM users WHERE role = 'student' ORDER BY id LIMIT %s", (STUDENTS,)
+        ).fetchall()
+        published = [
+            r[0]
+            for r in conn.execute("SELECT id::text FROM courses WHERE is_published ORDER BY id").fetchall()
+        ]
+        enrolled = {
+            (r[0], r[1])
+            for r in conn.execute(
+                "SELECT student_id::text, course_id::text FROM enrollments"
+                " WHERE student_id = ANY(%s::uuid[])",
+                ([s[0] for s in students],),
+            ).fetchall()
+        }
+        todo = conn.execute(
+            """SELECT e.student_id::text, e.id::text, l.id::text FROM enrollments e
+               JOIN lessons l ON l.course_id = e.course_id
+               WHERE e.student_id = ANY(%s::uuid[]) AND NOT EXISTS (
+                 SELECT 1 FROM lesson_completions c WHERE c.enrollment_id = e.id AND c.lesson_id = l.id)""",
+            ([s[0] for s in students],),
+        ).fetchall()
+        instructors = conn.execute(
+            """SELECT u.email, min(c.id::text) FROM users u JOIN courses c ON c.instructor_id = u.id
+               WHERE u.role = 'instructor' GROUP BY u.email ORDER BY u.email LIMIT 50"""
+        ).fetchall()
+        logins = [
+            r[0]
+            for r in conn.execute(
+                "SELECT email FROM users WHERE role = 'student' ORDER BY email LIMIT 5000"
+            ).fetchall()
+        ]
+    log(f"logging in {len(students)} students, {len(instructors)} instructors and the admin")
+    tokens = dict(zip([s[0] for s in students], login_all(base, [s[1] for s in students]), strict=True))
+    instructor_tokens = login_all(base, [i[0] for i in instructors])
+    admin_token = login_all(base, ["admin@demo.lms"])[0]
+
+    enroll = []
+    for student_id, token in tokens.items():
+        picks = [c for c in rng.sample(published, min(len(published), ENROLL_PER_STUDENT * 2))
+                 if (student_id, c) not in enrolled][:ENROLL_PER_STUDENT]  # fmt: skip
+        enroll.extend((token, c) for c in picks)
+    rng.shuffle(enroll)
+    complete = [(tokens[s], e, lesson) for s, e, lesson in todo]
+    rng.shuffle(complete)
+    rows: dict[str, list[tuple[str, ...]]] = {
+        "courses": [(c,) for c in rng.sample(published, min(2000, len(published)))],
+        "students": [(t,) for t in tokens.values()],
+        "enroll": enroll,
+        "complete": complete,
+        "logins": [(e,) for e in logins],
+        "instructors": [(t, i[1]) for t, i in zip(instructor_tokens, instructors, strict=True)],
+        "admin": [(admin_token,)],
+    }
+    files = {}
+    for name, data in rows.items():
+        path = workdir / f"{name}.tsv"
+        path.write_text("".join("\t".join(r) + "\n" for r in data))
+        files[name] = path
+    log(f"prepared {len(enroll):,} enrollments and {len(complete):,} lesson completions to make")
+    return files
+
+
+# --- running wrk ------------------------------------------------------------------------------------
+
+
+@dataclass
+class Run:
+    endpoint: Endpoint
+    process: subprocess.Popen[str]
+    started: float = field(default_factory=time.monotonic)
+
+
+def start_wrk(base: str, endpoint: Endpoint, files: dict[str, Path], duration: int) -> Run:
+    env = dict(
+        os.environ, BENCH_METHOD=endpoint.method, BENCH_PATH=endpoint.path, BENCH_TOKEN=str(endpoint.token)
+    )
+    threads = min(THREADS, endpoint.connections)
+    env["BENCH_THREADS"] = str(threads)
+    if endpoint.body is not None:
+        env["BENCH_BODY"] = endpoint.body
+    if endpoint.data:
+        env["BENCH_DATA"] = str(files[endpoint.data])
+    command = ["wrk", f"-t{threads}", f"-c{endpoint.connections}", f"-d{duration}s", "--timeout", "10s",
+               "-s", str(LUA), base]  # fmt: skip
+    return Run(
+        endpoint,
+        subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True),  # noqa: S603
+    )
+
+
+def finish_wrk(run: Run) -> dict[str, Any]:
+    out, err = run.process.communicate()
+    line = next((x for x in reversed(out.splitlines()) if x.startswith("{")), None)
+    if run.process.returncode != 0 or line is None:
+        raise SystemExit(f"wrk failed for {run.endpoint.name}: {err or out}")
+    raw = json.loads(line)
+    seconds = raw["duration_us"] / 1e6
+    errors = sum(raw["errors"].values())
+    lat = raw["latency_us"]
+    return {
+        "name": run.endpoint.name,
+        "method": run.endpoint.method,
+        "path": run.endpoint.path,
+        "target": run.endpoint.target,
+        "connections": run.endpoint.connections,
+        "requests": raw["requests"],
+        "seconds": round(seconds, 2),
+        "rps": round(raw["requests"] / seconds, 1),
+        "p50_ms": round(lat["p50"] / 1000, 2),
+        "p95_ms": round(lat["p95"] / 1000, 2),
+        "p99_ms": round(lat["p99"] / 1000, 2),
+        "max_ms": round(lat["max"] / 1000, 2),
+        "errors": errors,
+        "error_detail": raw["errors"],
+    }
+
+
+def profile(pid: int, name: str, duration: int) -> subprocess.Popen[bytes] | None:
+    spy = shutil.which("py-spy") or str(ROOT / ".venv" / "bin" / "py-spy")
+    if not Path(spy).exists():
+        log("py-spy not installed: no profile")
+        return None
+    target = ROOT / "bench" / "profiles" / f"{name.replace(' ', '-').replace('/', '-')}-{SCALE}.svg"
+    target.parent.mkdir(parents=True, exist_ok=True)
+    pids = process_tree(pid)
+    worker = pids[-1]  # with one worker the server is the worker
+    return subprocess.Popen(  # noqa: S603
+        [spy, "record", "-p", str(worker), "-d", str(duration), "-r", "200", "-o", str(target),
+         "--nonblocking"],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+
+
+def openapi_paths(base: str) -> set[str]:
+    for candidate in ("/docs/openapi.json", "/openapi.json", "/schema/openapi.json"):
+        r = httpx.get(base + candidate, timeout=10)
+        if r.status_code == 200:
+            return set(r.json().get("paths", {}))
+    raise SystemExit("no OpenAPI document found")
+
+
+def main() -> None:
+    if shutil.which("wrk") is None:
+        raise SystemExit("wrk is not installed (make bench installs it with apt-get when run as root)")
+    (ROOT / "var" / "bench").mkdir(parents=True, exist_ok=True)
+    started = time.monotonic()
+    load_before = Path("/proc/loadavg").read_text().split()[:3]
+    ensure_database()
+    seed()
+    cleanup()
+    counts = table_counts()
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    server = start_server(port)
+    results: list[dict[str, Any]] = []
+    skipped: dict[str, str] = dict(PENDING)
+    try:
+        paths = openapi_paths(base)
+        with tempfile.TemporaryDirectory(prefix="lms-bench-") as tmp:
+            files = prepare_data(base, Path(tmp))
+            log("warming up")
+            for warm in ENDPOINTS[:7]:
+                finish_wrk(start_wrk(base, warm, files, 2))
+            for endpoint in ENDPOINTS:
+                if ONLY and endpoint.name not in ONLY:
+                    continue
+                if endpoint.requires and endpoint.requires not in paths:
+                    skipped[endpoint.name] = f"{endpoint.requires} is not in /openapi.json"
+                    continue
+                if endpoint.method == "POST" and endpoint.name != "login" and endpoint.data:
+                    fresh = sum(1 for _ in files[endpoint.data].open())
+                    if fresh < 5_000:  # each request needs a row of its own, or it repeats (409)
+                        skipped[endpoint.name] = f"only {fresh} fresh rows in this data set"
+                        continue
+                log(f"{endpoint.name}: {DURATION} s, {endpoint.connections} connections")
+                spy = profile(server.pid, endpoint.name, DURATION) if endpoint.name == PROFILE else None
+                run = start_wrk(base, endpoint, files, DURATION)
+                side = None
+                if endpoint.name == "login":
+                    time.sleep(1)  # logins first saturate the CPU, then health is measured beside them
+                    side = start_wrk(base, HEALTH_UNDER_LOGIN, files, DURATION - 2)
+                result = finish_wrk(run)
+                result["rss_mb"] = rss_mb(server.pid)
+                results.append(result)
+                if side is not None:
+                    beside = finish_wrk(side)
+                    beside["rss_mb"] = result["rss_mb"]
+                    results.append(beside)
+                if spy is not None:
+                    spy.wait()
+    finally:
+        stop_server(server)
+        cleanup()
+    document = json.loads(RESULTS.read_text()) if RESULTS.exists() else {}
+    document.setdefault("runs", {})[SCALE] = {
+        "scale": SCALE,
+        "date": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "machine": {
+            "cpus": os.cpu_count(),
+            "cpu": cpu_model(),
+            "python": platform.python_version(),
+            "postgresql": server_version(),
+            "load_average_before": load_before,
+            "load_average_after": Path("/proc/loadavg").read_text().split()[:3],
+        },
+        "setup": {
+            "workers": WORKERS,
+            "connections": CONNECTIONS,
+            "wrk_threads": THREADS,
+            "seconds_per_endpoint": DURATION,
+            "load_generator": "wrk on the same machine, loopback",
+        },
+        "rows": counts,
+        "endpoints": results,
+        "skipped": skipped,
+        "bench_seconds": round(time.monotonic() - started, 1),
+    }
+    RESULTS.write_text(json.dumps(document, indent=2) + "\n")
+    print(text_table(document["runs"][SCALE]))
+    print()
+    print(markdown_table(document["runs"][SCALE]))
+    log(f"wrote {RESULTS.relative_to(ROOT)} in {time.monotonic() - started:.0f} s")
+
+
+def cpu_model() -> str:
+    for line in Path("/proc/cpuinfo").read_text().splitlines():
+        if line.startswith("model name"):
+            return line.split(":", 1)[1].strip()
+    return platform.processor()
+
+
+def server_version() -> str:
+    with psycopg.connect(conninfo(DATABASE_URL)) as conn:
+        return str(conn.execute("SHOW server_version").fetchone()[0])  # type: ignore[index]
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,189 @@
+"""Tables and the chart from ``bench/results.json``, and the issue's targets checked against it.
+
+Usage: python scripts/bench_report.py [results.json] [chart.png]   (prints the Markdown tables,
+draws the chart; ``make bench`` runs it after the benchmark)
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+
+# The issue's targets (2 cores, wrk beside the server, 32 connections, 1 worker).
+TARGETS: dict[str, dict[str, float]] = {
+    "list": {"rps": 2000, "p99_ms": 50},
+    "get": {"rps": 2500},
+    "write": {"rps": 800},
+    "analytics": {"p95_ms": 100},
+    "analytics-system": {"p95_ms": 250},
+    "health-beside-login": {"p99_ms": 50},
+}
+RSS_LIMIT_MB = 150
+
+
+def target_of(row: dict[str, Any]) -> dict[str, float]:
+    if row["name"] == "health during logins":
+        return TARGETS["health-beside-login"]
+    return TARGETS.get(row.get("target") or "", {})
+
+
+def verdict(row: dict[str, Any], *, memory: bool = True) -> tuple[bool, str]:
+    """(met?, the target in words). Every endpoint must also answer without errors within the RSS limit."""
+    goals = target_of(row)
+    misses, words = [], []
+    for key, limit in goals.items():
+        if key == "rps":
+            words.append(f">= {limit:,.0f} req/s")
+            if row["rps"] < limit:
+                misses.append(key)
+        else:
+            words.append(f"{key.split('_')[0]} <= {limit:.0f} ms")
+            if row[key] > limit:
+                misses.append(key)
+    words.append("0 errors")
+    if row["errors"]:
+        misses.append("errors")
+    worst_rss = max(row.get("rss_mb", {}).values(), default=0)
+    if memory and worst_rss > RSS_LIMIT_MB:
+        misses.append("rss")
+    return not misses, ", ".join(words)
+
+
+def rows_of(run: dict[str, Any]) -> list[list[str]]:
+    out = []
+    for row in run["endpoints"]:
+        met, goal = verdict(row)
+        rss = max(row.get("rss_mb", {}).values(), default=0)
+        out.append(
+            [
+                row["name"],
+                f"{row['rps']:,.0f}",
+                f"{row['p50_ms']:.1f}",
+                f"{row['p99_ms']:.1f}",
+                str(row["errors"]),
+                f"{rss:.0f}",
+                goal,
+                "yes" if met else "**no**",
+            ]
+        )
+    return out
+
+
+HEADER = ["endpoint", "req/s", "p50 ms", "p99 ms", "errors", "RSS MB", "target", "met"]
+
+
+def markdown_table(run: dict[str, Any]) -> str:
+    lines = ["| " + " | ".join(HEADER) + " |", "|" + "|".join("---" for _ in HEADER) + "|"]
+    lines += ["| " + " | ".join(r) + " |" for r in rows_of(run)]
+    for name, why in run.get("skipped", {}).items():
+        lines.append(f"| {name} | – | – | – | – | – | not measured: {why} | – |")
+    return "\n".join(lines)
+
+
+def text_table(run: dict[str, Any]) -> str:
+    rows = [HEADER, *[[c.replace("**", "") for c in r] for r in rows_of(run)]]
+    widths = [max(len(r[i]) for r in rows) for i in range(len(HEADER))]
+    lines = ["  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)) for r in rows]
+    lines.insert(1, "  ".join("-" * w for w in widths))
+    for name, why in run.get("skipped", {}).items():
+        lines.append(f"{name}: not measured ({why})")
+    return f"scale {run['scale']} ({run['rows']['enrollments']:,} enrollments), {run['date']}\n" + "\n".join(
+        lines
+    )
+
+
+def growth_table(document: dict[str, Any]) -> str:
+    """The same endpoints on the small and the large data set."""
+    runs = document.get("runs", {})
+    if "small" not in runs or "large" not in runs:
+        return "(run the benchmark with BENCH_SCALE=small and BENCH_SCALE=large to compare)"
+    small = {r["name"]: r for r in runs["small"]["endpoints"]}
+    lines = [
+        "| endpoint | p50 small ms | p50 large ms | p99 small ms | p99 large ms | p50 ratio | within 2x |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for row in runs["large"]["endpoints"]:
+        base = small.get(row["name"])
+        if base is None:
+            continue
+        ratio = row["p50_ms"] / max(base["p50_ms"], 0.001)
+        lines.append(
+            f"| {row['name']} | {base['p50_ms']:.1f} | {row['p50_ms']:.1f} | {base['p99_ms']:.1f} | "
+            f"{row['p99_ms']:.1f} | {ratio:.2f} | {'yes' if ratio <= 2 else '**no**'} |"
+        )
+    return "\n".join(lines)
+
+
+def draw(document: dict[str, Any], target: Path) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    runs = document["runs"]
+    run = runs.get("large") or next(iter(runs.values()))
+    rows = run["endpoints"]
+    names = [r["name"] for r in rows]
+    colours = [
+        "#9e9e9e" if not target_of(r) else "#2e7d32" if verdict(r, memory=False)[0] else "#c62828"
+        for r in rows
+    ]
+    worst_rss = max((max(r.get("rss_mb", {}).values(), default=0) for r in rows), default=0)
+    load = " ".join(run["machine"].get("load_average_before", []))
+    fig, (left, right) = plt.subplots(1, 2, figsize=(13, 0.45 * len(rows) + 2.2), sharey=True)
+    y = list(range(len(rows)))[::-1]
+    left.barh(y, [r["rps"] for r in rows], color=colours)
+    for yi, r in zip(y, rows, strict=True):
+        left.text(r["rps"], yi, f" {r['rps']:,.0f}", va="center", fontsize=8)
+        goal = target_of(r).get("rps")
+        if goal:
+            left.plot([goal, goal], [yi - 0.4, yi + 0.4], color="black", linewidth=1.5)
+    left.set_yticks(y, names)
+    left.set_xlabel("requests per second (black tick: target)")
+    left.set_title("Throughput")
+    left.set_xlim(0, max(r["rps"] for r in rows) * 1.2)
+    right.barh(y, [r["p99_ms"] for r in rows], color=colours, alpha=0.85, label="p99")
+    right.barh(y, [r["p50_ms"] for r in rows], color="#555555", height=0.35, label="p50")
+    for yi, r in zip(y, rows, strict=True):
+        right.text(r["p99_ms"], yi, f" {r['p99_ms']:.0f}", va="center", fontsize=8)
+        goal = target_of(r).get("p99_ms") or target_of(r).get("p95_ms")
+        if goal:
+            right.plot([goal, goal], [yi - 0.4, yi + 0.4], color="black", linewidth=1.5)
+    right.set_xscale("log")
+    right.set_xlabel("latency, ms (log scale; bar p99, grey p50)")
+    right.set_title("Latency")
+    right.legend(loc="lower right", fontsize=8)
+    setup = run["setup"]
+    fig.suptitle(
+        f"LMS API on {run['machine']['cpus']} CPUs, {setup['workers']} worker, {setup['connections']} "
+        f"connections, {run['rows']['enrollments']:,} enrollments ({run['scale']} data set) — "
+        f"green: target met, red: missed, grey: no target\nserver RSS after the runs: {worst_rss:.0f} MB "
+        f"(target <= {RSS_LIMIT_MB} MB); host load average {load}"
+        " (shared host, see docs/benchmarks.md)",
+        fontsize=10,
+    )
+    fig.tight_layout()
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(target, dpi=110)
+
+
+def main() -> None:
+    source = Path(sys.argv[1]) if len(sys.argv) > 1 else ROOT / "bench" / "results.json"
+    chart = Path(sys.argv[2]) if len(sys.argv) > 2 else ROOT / "docs" / "benchmarks.png"
+    document = json.loads(source.read_text())
+    for run in document["runs"].values():
+        print(f"### {run['scale']} data set ({run['date']})\n")
+        print(markdown_table(run))
+        print()
+    print("### small vs large\n")
+    print(growth_table(document))
+    draw(document, chart)
+    print(f"\n(chart: {chart})", file=sys.stderr)
+
+
+if __name__ == "__main__":
+    main()
