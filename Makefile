@@ -38,8 +38,8 @@ integration: install
 	$(UV) run --frozen pytest tests/integration
 
 lint: install check-compose
-	$(UV) run --frozen ruff check src tests
-	$(UV) run --frozen ruff format --check src tests
+	$(UV) run --frozen ruff check src tests scripts
+	$(UV) run --frozen ruff format --check src tests scripts
 	$(UV) run --frozen mypy
 	$(UV) run --frozen lint-imports
 
@@ -47,8 +47,8 @@ check-compose: install
 	$(UV) run --frozen check-jsonschema --builtin-schema vendor.compose-spec compose.yaml
 
 fmt: install
-	$(UV) run --frozen ruff format src tests
-	$(UV) run --frozen ruff check --fix src tests
+	$(UV) run --frozen ruff format src tests scripts
+	$(UV) run --frozen ruff check --fix src tests scripts
 
 clean:
 	rm -rf .venv .pytest_cache .mypy_cache .ruff_cache

@@ -34,7 +34,9 @@ async def main(url: str) -> None:
     recording = False
 
     @event.listens_for(engine.sync_engine, "before_cursor_execute")
-    def _record(_conn: Any, _cursor: Any, statement: str, parameters: Any, _context: Any, _many: bool) -> None:
+    def _record(
+        _conn: Any, _cursor: Any, statement: str, parameters: Any, _context: Any, _many: bool
+    ) -> None:
         if recording and statement.lstrip().upper().startswith("SELECT"):
             recorded.append((statement, parameters))
 
