@@ -99,7 +99,9 @@ def _enrollment(student_id: UUID, course_id: UUID, *, completed: bool = False) -
 
 
 def _done(enrollment_id: UUID, lesson_id: UUID) -> LessonCompletion:
-    return LessonCompletion(id=uuid.uuid4(), enrollment_id=enrollment_id, lesson_id=lesson_id, completed_at=NOW)
+    return LessonCompletion(
+        id=uuid.uuid4(), enrollment_id=enrollment_id, lesson_id=lesson_id, completed_at=NOW
+    )
 
 
 @dataclass
