@@ -19,6 +19,7 @@ from litestar.openapi.spec import Components, SecurityScheme
 from lms_domain.shared.errors import InvalidField
 from lms_http.auth import provide_actor, provide_admin, provide_optional_actor, provide_staff
 from lms_http.container import USE_CASES, Container
+from lms_http.controllers.analytics import AnalyticsController
 from lms_http.controllers.assessment import AttemptController, QuizController
 from lms_http.controllers.auth import AuthController
 from lms_http.controllers.catalog import CourseController, LessonController
@@ -98,6 +99,8 @@ def create_app(settings: Settings, container: Container | None = None) -> Litest
             # assessment
             QuizController,
             AttemptController,
+            # analytics
+            AnalyticsController,
         ],
         dependencies=dependencies,
     )

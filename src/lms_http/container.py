@@ -20,10 +20,12 @@ from lms_adapters.redis.client import make_redis
 from lms_adapters.redis.counters import RedisLoginThrottle, RedisRateLimiter
 from lms_adapters.redis.idempotency import RedisIdempotencyStore
 from lms_adapters.redis.sessions import RedisSessionStore
+from lms_adapters.sql.analytics import SqlAnalyticsQueries
 from lms_adapters.sql.engine import make_engine
 from lms_adapters.sql.idempotency import SqlIdempotencyStore
 from lms_adapters.sql.sessions import SqlSessionStore
 from lms_adapters.sql.uow import SqlUnitOfWork
+from lms_domain.analytics import use_cases as analytics
 from lms_domain.assessment import use_cases as assessment
 from lms_domain.catalog import use_cases as catalog
 from lms_domain.credentials import use_cases as credentials
@@ -232,6 +234,15 @@ class Container(containers.DeclarativeContainer):
     get_attempt = providers.Factory(assessment.GetAttempt, uow=uow)
     submit_attempt = providers.Factory(assessment.SubmitAttempt, uow=uow, clock=clock)
 
+    # analytics: a read model over many tables, with its own port (one read transaction per call)
+    analytics_queries = providers.Factory(SqlAnalyticsQueries, sessionmaker=sessionmaker)
+    get_student_analytics = providers.Factory(analytics.GetStudentAnalytics, queries=analytics_queries)
+    get_instructor_analytics = providers.Factory(analytics.GetInstructorAnalytics, queries=analytics_queries)
+    get_course_analytics = providers.Factory(analytics.GetCourseAnalytics, queries=analytics_queries)
+    get_system_analytics = providers.Factory(
+        analytics.GetSystemAnalytics, queries=analytics_queries, clock=clock
+    )
+
 
 USE_CASES: tuple[str, ...] = (
     "register",
@@ -293,4 +304,9 @@ USE_CASES: tuple[str, ...] = (
     "start_attempt",
     "get_attempt",
     "submit_attempt",
+    # analytics
+    "get_student_analytics",
+    "get_instructor_analytics",
+    "get_course_analytics",
+    "get_system_analytics",
 )

@@ -1,0 +1,344 @@
+"""Analytics in SQL: every figure is an aggregate (COUNT, SUM with GROUP BY, filtered joins,
+scalar subqueries), and each report costs a fixed number of statements whatever the data size.
+
+Scores are ``NUMERIC(5,2)``: they are summed as whole hundredths (``ROUND(score * 100)``), so the
+sum is exact on both databases (SQLite keeps the scores as floating point) and the domain rounds
+the mean once. Closed attempts are the submitted and the expired ones; open ones never count.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from types import TracebackType
+from typing import TYPE_CHECKING, Any, Self
+from uuid import UUID
+
+from sqlalchemy import Integer, and_, case, cast, distinct, func, or_, select, text
+from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from lms_adapters.sql.tables import (
+    certificates,
+    courses,
+    enrollments,
+    lesson_completions,
+    lessons,
+    quiz_attempts,
+    quizzes,
+    users,
+)
+from lms_domain.analytics.views import (
+    CourseAnalytics,
+    InstructorAnalytics,
+    InstructorCourseRow,
+    LessonRow,
+    QuizRow,
+    StudentAnalytics,
+    SystemAnalytics,
+)
+from lms_domain.shared.errors import Unavailable
+
+__all__ = ["SqlAnalyticsQueries"]
+
+_CLOSED = quiz_attempts.c.status != "open"
+_HUNDREDTHS = cast(func.round(quiz_attempts.c.score * 100), Integer)
+
+
+def _sum(expression: Any) -> Any:
+    return func.coalesce(func.sum(expression), 0)
+
+
+def _count_if(condition: Any) -> Any:
+    return _sum(case((condition, 1), else_=0))
+
+
+def _scalar(statement: Any) -> Any:
+    return statement.scalar_subquery()
+
+
+class SqlAnalyticsQueries:
+    """One read-only transaction per ``async with`` (REPEATABLE READ on PostgreSQL, so every
+    figure of a report comes from one snapshot; SQLite's transaction is one snapshot already)."""
+
+    def __init__(self, sessionmaker: async_sessionmaker[AsyncSession]) -> None:
+        self._sessionmaker = sessionmaker
+        self._session: AsyncSession | None = None
+
+    @property
+    def _s(self) -> AsyncSession:
+        if self._session is None:
+            raise RuntimeError("the analytics read is not open")
+        return self._session
+
+    async def __aenter__(self) -> Self:
+        session = self._sessionmaker()
+        try:
+            await session.begin()
+            if session.bind is not None and session.bind.dialect.name == "postgresql":
+                await session.execute(text("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY"))
+        except (OperationalError, OSError) as e:
+            await session.close()
+            raise Unavailable("The database is not available") from e
+        self._session = session
+        return self
+
+    async def __aexit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        session, self._session = self._session, None
+        if session is None:
+            return
+        try:
+            await session.rollback()
+        finally:
+            await session.close()
+        if isinstance(exc, OperationalError) or (isinstance(exc, DBAPIError) and exc.connection_invalidated):
+            raise Unavailable("The database is not available") from exc
+
+    async def course_owner(self, course_id: UUID) -> UUID | None:
+        owner: UUID | None = await self._s.scalar(
+            select(courses.c.instructor_id).where(courses.c.id == course_id)
+        )
+        return owner
+
+    async def user_exists(self, user_id: UUID) -> bool:
+        return (await self._s.scalar(select(users.c.id).where(users.c.id == user_id))) is not None
+
+    async def student(self, user_id: UUID) -> StudentAnalytics:
+        """Three statements: enrollments, completed lessons with their minutes, closed attempts."""
+        mine = enrollments.c.student_id == user_id
+        enrolled = (
+            await self._s.execute(select(func.count(), func.count(enrollments.c.completed_at)).where(mine))
+        ).one()
+        done = (
+            await self._s.execute(
+                select(func.count(), _sum(lessons.c.duration_minutes))
+                .select_from(
+                    enrollments.join(
+                        lesson_completions, lesson_completions.c.enrollment_id == enrollments.c.id
+                    ).join(lessons, lessons.c.id == lesson_completions.c.lesson_id)
+                )
+                .where(mine)
+            )
+        ).one()
+        attempts = (
+            await self._s.execute(
+                select(func.count(), func.count(distinct(quiz_attempts.c.quiz_id)), _sum(_HUNDREDTHS)).where(
+                    quiz_attempts.c.student_id == user_id, _CLOSED
+                )
+            )
+        ).one()
+        return StudentAnalytics.build(
+            courses_enrolled=enrolled[0],
+            courses_completed=enrolled[1],
+            total_lessons_completed=done[0],
+            learning_time_minutes=int(done[1]),
+            attempts=attempts[0],
+            quizzes_taken=attempts[1],
+            score_hundredths=int(attempts[2]),
+        )
+
+    async def instructor(self, instructor_id: UUID) -> InstructorAnalytics:
+        """Three statements: the totals, one row per own course, and the closed attempts."""
+        own = select(courses.c.id).where(courses.c.instructor_id == instructor_id)
+        in_own = enrollments.c.course_id.in_(own)
+        totals = (
+            await self._s.execute(
+                select(
+                    _scalar(
+                        select(func.count())
+                        .select_from(courses)
+                        .where(courses.c.instructor_id == instructor_id)
+                    ),
+                    _scalar(
+                        select(func.count())
+                        .select_from(courses)
+                        .where(courses.c.instructor_id == instructor_id, courses.c.is_published.is_(True))
+                    ),
+                    _scalar(select(func.count()).where(in_own)),
+                    _scalar(select(func.count(enrollments.c.completed_at)).where(in_own)),
+                    _scalar(select(func.count(distinct(enrollments.c.student_id))).where(in_own)),
+                )
+            )
+        ).one()
+        attempts = (
+            await self._s.execute(
+                select(func.count(), _sum(_HUNDREDTHS))
+                .select_from(quiz_attempts.join(quizzes, quizzes.c.id == quiz_attempts.c.quiz_id))
+                .where(quizzes.c.course_id.in_(own), _CLOSED)
+            )
+        ).one()
+        rows = await self._course_rows(instructor_id)
+        return InstructorAnalytics.build(
+            instructor_id=instructor_id,
+            total_courses=totals[0],
+            published_courses=totals[1],
+            total_enrollments=totals[2],
+            total_completions=totals[3],
+            total_students=totals[4],
+            attempts=attempts[0],
+            score_hundredths=int(attempts[1]),
+            courses=rows,
+        )
+
+    async def _course_rows(self, instructor_id: UUID) -> list[InstructorCourseRow]:
+        """One statement: the own courses left-joined to per-course GROUP BY aggregates."""
+        own = select(courses.c.id).where(courses.c.instructor_id == instructor_id)
+        per_enrollments = (
+            select(
+                enrollments.c.course_id.label("course_id"),
+                func.count().label("enrollments"),
+                func.count(enrollments.c.completed_at).label("completions"),
+            )
+            .where(enrollments.c.course_id.in_(own))
+            .group_by(enrollments.c.course_id)
+            .subquery("per_enrollments")
+        )
+        per_lessons = (
+            select(lessons.c.course_id.label("course_id"), func.count().label("lessons"))
+            .where(lessons.c.course_id.in_(own))
+            .group_by(lessons.c.course_id)
+            .subquery("per_lessons")
+        )
+        per_completions = (
+            select(enrollments.c.course_id.label("course_id"), func.count().label("completed"))
+            .select_from(
+                enrollments.join(lesson_completions, lesson_completions.c.enrollment_id == enrollments.c.id)
+            )
+            .where(enrollments.c.course_id.in_(own))
+            .group_by(enrollments.c.course_id)
+            .subquery("per_completions")
+        )
+        result = await self._s.execute(
+            select(
+                courses.c.id,
+                courses.c.title,
+                func.coalesce(per_enrollments.c.enrollments, 0),
+                func.coalesce(per_enrollments.c.completions, 0),
+                func.coalesce(per_lessons.c.lessons, 0),
+                func.coalesce(per_completions.c.completed, 0),
+            )
+            .select_from(
+                courses.outerjoin(per_enrollments, per_enrollments.c.course_id == courses.c.id)
+                .outerjoin(per_lessons, per_lessons.c.course_id == courses.c.id)
+                .outerjoin(per_completions, per_completions.c.course_id == courses.c.id)
+            )
+            .where(courses.c.instructor_id == instructor_id)
+            .order_by(courses.c.created_at, courses.c.id)
+        )
+        return [
+            InstructorCourseRow.build(
+                course_id=r[0],
+                title=r[1],
+                enrollments=r[2],
+                completions=r[3],
+                lessons=r[4],
+                completed_lessons=r[5],
+            )
+            for r in result
+        ]
+
+    async def course(self, course_id: UUID) -> CourseAnalytics | None:
+        """Three statements: the course's counts, its lessons, its quizzes (each with GROUP BY)."""
+        in_course = enrollments.c.course_id == course_id
+        counts = (
+            await self._s.execute(
+                select(
+                    courses.c.id,
+                    _scalar(select(func.count()).where(in_course)),
+                    _scalar(select(func.count(enrollments.c.completed_at)).where(in_course)),
+                    _scalar(
+                        select(func.count()).select_from(lessons).where(lessons.c.course_id == course_id)
+                    ),
+                    _scalar(
+                        select(func.count())
+                        .select_from(
+                            enrollments.join(
+                                lesson_completions, lesson_completions.c.enrollment_id == enrollments.c.id
+                            )
+                        )
+                        .where(in_course)
+                    ),
+                ).where(courses.c.id == course_id)
+            )
+        ).one_or_none()
+        if counts is None:
+            return None
+        lesson_rows = await self._s.execute(
+            select(lessons.c.id, lessons.c.title, func.count(lesson_completions.c.id))
+            .select_from(
+                lessons.outerjoin(lesson_completions, lesson_completions.c.lesson_id == lessons.c.id)
+            )
+            .where(lessons.c.course_id == course_id)
+            .group_by(lessons.c.id, lessons.c.title, lessons.c.position)
+            .order_by(lessons.c.position)
+        )
+        quiz_rows = await self._s.execute(
+            select(
+                quizzes.c.id,
+                quizzes.c.title,
+                func.count(quiz_attempts.c.id),
+                _sum(_HUNDREDTHS),
+                _count_if(quiz_attempts.c.passed.is_(True)),
+            )
+            .select_from(
+                quizzes.outerjoin(quiz_attempts, and_(quiz_attempts.c.quiz_id == quizzes.c.id, _CLOSED))
+            )
+            .where(quizzes.c.course_id == course_id)
+            .group_by(quizzes.c.id, quizzes.c.title, quizzes.c.created_at)
+            .order_by(quizzes.c.created_at, quizzes.c.id)
+        )
+        return CourseAnalytics.build(
+            course_id=counts[0],
+            enrollments=counts[1],
+            completions=counts[2],
+            lesson_count=counts[3],
+            completed_lessons=counts[4],
+            lessons=[LessonRow(lesson_id=r[0], title=r[1], completions=r[2]) for r in lesson_rows],
+            quizzes=[
+                QuizRow.build(
+                    quiz_id=r[0], title=r[1], attempts=r[2], score_hundredths=int(r[3]), passed=int(r[4])
+                )
+                for r in quiz_rows
+            ],
+        )
+
+    async def system(self, *, active_since: datetime) -> SystemAnalytics:
+        """Two statements: the counts as scalar subqueries, and users grouped by role."""
+
+        def count(table: Any, *where: Any) -> Any:
+            return _scalar(select(func.count()).select_from(table).where(*where))
+
+        counts = (
+            await self._s.execute(
+                select(
+                    count(users),
+                    count(
+                        users, or_(users.c.created_at >= active_since, users.c.last_login_at >= active_since)
+                    ),
+                    count(courses),
+                    count(courses, courses.c.is_published.is_(True)),
+                    count(enrollments),
+                    count(certificates),
+                    count(quiz_attempts, _CLOSED),
+                )
+            )
+        ).one()
+        by_role = await self._s.execute(select(users.c.role, func.count()).group_by(users.c.role))
+        return SystemAnalytics.build(
+            total_users=counts[0],
+            users_by_role={str(role): int(n) for role, n in by_role.all()},
+            active_users_30d=counts[1],
+            total_courses=counts[2],
+            published_courses=counts[3],
+            total_enrollments=counts[4],
+            total_certificates=counts[5],
+            total_quiz_attempts=counts[6],
+        )
+
+
+if TYPE_CHECKING:  # mypy checks that the adapter satisfies the port
+    from lms_domain.analytics.ports import AnalyticsQueries
+
+    def _satisfies(maker: async_sessionmaker[AsyncSession]) -> AnalyticsQueries:
+        return SqlAnalyticsQueries(maker)
