@@ -29,7 +29,8 @@ from lms_http.errors import exception_handlers
 from lms_http.idempotency import make_idempotency_middleware
 from lms_http.middleware import find_bad_value, make_rate_limit_middleware, make_security_middleware
 from lms_http.observability import make_access_log_middleware, metrics_config, metrics_route, track_pool
-from lms_http.openapi import fix_openapi
+from lms_http.openapi import document_security, fix_openapi
+from lms_http.options import make_options_middleware
 from lms_http.settings import Settings
 
 __all__ = ["create_app"]
@@ -101,6 +102,7 @@ def create_app(settings: Settings, container: Container | None = None) -> Litest
 
     async def on_startup(app: Litestar) -> None:
         fix_openapi(app.openapi_schema)
+        document_security(app, app.openapi_schema)
         track_pool(container.engine())
         if settings.admin_email and settings.admin_password:
             await container.ensure_admin()(email=settings.admin_email, password=settings.admin_password)
@@ -129,6 +131,7 @@ def create_app(settings: Settings, container: Container | None = None) -> Litest
         before_request=_guard_input,
         middleware=[
             make_access_log_middleware(),
+            make_options_middleware(),
             make_security_middleware(settings),
             metrics_config().middleware,
             make_rate_limit_middleware(settings, container.rate_limiter, container.token_codec),
