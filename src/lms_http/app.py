@@ -32,10 +32,13 @@ from lms_http.observability import make_access_log_middleware, metrics_config, m
 from lms_http.openapi import document_security, fix_openapi
 from lms_http.options import make_options_middleware
 from lms_http.settings import Settings
+from lms_http.strict_body import check_body_types
 
 __all__ = ["create_app"]
 
 MAX_JSON_BODY = 1024 * 1024
+# bodies the JSON guard leaves alone (uploads); every other body is checked as JSON
+_FORM_TYPES = ("multipart/form-data", "application/x-www-form-urlencoded")
 log = logging.getLogger("lms")
 
 
@@ -49,7 +52,9 @@ async def _guard_input(request: Request[Any, Any, Any]) -> None:
         raise InvalidField("query", "Text must not contain NUL characters")
     if request.method not in ("POST", "PUT", "PATCH"):
         return
-    if not request.headers.get("content-type", "").startswith("application/json"):
+    content_type = request.headers.get("content-type", "")
+    takes_body = "data" in request.route_handler.parsed_fn_signature.parameters
+    if content_type.startswith(_FORM_TYPES) or not (takes_body or content_type.startswith("application/json")):
         return
     body = await request.body()
     if not body:
@@ -58,9 +63,12 @@ async def _guard_input(request: Request[Any, Any, Any]) -> None:
         value = msgspec.json.decode(body)
     except msgspec.DecodeError as e:
         raise SerializationException(str(e)) from e
+    except RecursionError:  # e.g. 10000 nested lists: refused before any handler decodes it
+        raise InvalidField("", "JSON is nested too deeply") from None
     if bad := find_bad_value(value):
         where, message = bad
         raise InvalidField(".".join(str(p) for p in where), message)
+    check_body_types(request, body)
 
 
 def create_app(settings: Settings, container: Container | None = None) -> Litestar:
