@@ -86,9 +86,7 @@ def fresh_database(tmp: Path) -> Iterator[tuple[str, str | None]]:
         yield f"{head}/{fuzz_name}", redis_url
     finally:
         with psycopg.connect(base, autocommit=True) as conn:
-            conn.execute(
-                sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(fuzz_name))
-            )
+            conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(fuzz_name)))
 
 
 def server_env(database_url: str, redis_url: str | None, port: int, tmp: Path) -> dict[str, str]:
@@ -117,7 +115,7 @@ def server_env(database_url: str, redis_url: str | None, port: int, tmp: Path) -
 
 
 def lms(*args: str, env: dict[str, str]) -> None:
-    subprocess.run([sys.executable, "-m", "lms_http.cli", *args], env=env, cwd=ROOT, check=True)
+    subprocess.run([sys.executable, "-m", "lms_http.cli", *args], env=env, cwd=ROOT, check=True)  # noqa: S603
 
 
 def wait_until_up(base: str, process: subprocess.Popen[bytes], timeout: float = 60.0) -> None:
@@ -176,7 +174,7 @@ def run_schemathesis(base: str, role: str, args: argparse.Namespace, tmp: Path) 
     for operation in EXCLUDED_OPERATIONS:
         command += ["--exclude-path-regex", operation]
     print(f"\n===== schemathesis as {role} =====", flush=True)
-    return subprocess.run(command, env=env, cwd=ROOT, check=False).returncode
+    return subprocess.run(command, env=env, cwd=ROOT, check=False).returncode  # noqa: S603
 
 
 def main() -> int:
@@ -199,7 +197,9 @@ def main() -> int:
             env = server_env(database_url, redis_url, port, tmp)
             lms("migrate", env=env)
             for role in ROLES:
-                lms("create-user", f"{role}@fuzz.example.com", "--role", role, "--password", PASSWORD, env=env)
+                lms(
+                    "create-user", f"{role}@fuzz.example.com", "--role", role, "--password", PASSWORD, env=env
+                )
             log_path = args.server_log or args.report_dir / "server.log"
             with log_path.open("wb") as log:
                 server = subprocess.Popen(

@@ -54,7 +54,9 @@ async def _guard_input(request: Request[Any, Any, Any]) -> None:
         return
     content_type = request.headers.get("content-type", "")
     takes_body = "data" in request.route_handler.parsed_fn_signature.parameters
-    if content_type.startswith(_FORM_TYPES) or not (takes_body or content_type.startswith("application/json")):
+    if content_type.startswith(_FORM_TYPES) or not (
+        takes_body or content_type.startswith("application/json")
+    ):
         return
     body = await request.body()
     if not body:

@@ -56,7 +56,12 @@ class World:
     file: dict[str, Any]
 
     async def refused(
-        self, method: str, url: str, status: int | tuple[int, ...], headers: dict[str, str] | None = None, **kw: Any
+        self,
+        method: str,
+        url: str,
+        status: int | tuple[int, ...],
+        headers: dict[str, str] | None = None,
+        **kw: Any,
     ) -> httpx.Response:
         """Send one request; it must answer ``status`` and change nothing in the database."""
         before = snapshot(self.settings)
@@ -106,11 +111,15 @@ async def test_body_over_one_mebibyte_is_413(world: World) -> None:
     big = {"title": "Big", "description": "x" * (1024 * 1024 + 1)}
     r = await world.refused("POST", f"{V1}/courses", 413, headers=world.owner, json=big)
     assert r.json() == {"detail": "Request body is too large"}
-    await world.refused("PATCH", f"{V1}/users/me", 413, headers=world.student, json={"full_name": "y" * 2**21})
+    await world.refused(
+        "PATCH", f"{V1}/users/me", 413, headers=world.student, json={"full_name": "y" * 2**21}
+    )
 
 
 @pytest.mark.parametrize("content_type", ["application/json", "text/plain", None])
-async def test_deeply_nested_json_is_422_not_a_recursion_error(world: World, content_type: str | None) -> None:
+async def test_deeply_nested_json_is_422_not_a_recursion_error(
+    world: World, content_type: str | None
+) -> None:
     headers = {**world.student, **({"content-type": content_type} if content_type else {})}
     for body in (b"[" * 10_000 + b"]" * 10_000, b'{"course_id": ' + b"[" * 10_000 + b"]" * 10_000 + b"}"):
         r = await world.refused("POST", f"{V1}/enrollments", 422, headers=headers, content=body)
@@ -173,14 +182,22 @@ async def test_page_out_of_range_is_422(world: World, page: str) -> None:
 @pytest.mark.parametrize("value", [-1, 2**31, 2**63, 2**64 + 1, 10**30, -(10**30), 1.5, "10", True])
 async def test_negative_huge_or_mistyped_integers_are_422(world: World, value: Any) -> None:
     r = await world.refused(
-        "POST", f"{V1}/courses", 422, headers=world.owner, json={"title": "T", "estimated_duration_minutes": value}
+        "POST",
+        f"{V1}/courses",
+        422,
+        headers=world.owner,
+        json={"title": "T", "estimated_duration_minutes": value},
     )
     assert loc(r) == [["body", "estimated_duration_minutes"]]
     url = f"{V1}/courses/{world.published['id']}/lessons"
     body = {"title": "L", "content_type": "text", "duration_minutes": value}
     await world.refused("POST", url, 422, headers=world.owner, json=body)
     await world.refused(
-        "PATCH", f"{V1}/lessons/{world.lesson['id']}", 422, headers=world.owner, json={"duration_minutes": value}
+        "PATCH",
+        f"{V1}/lessons/{world.lesson['id']}",
+        422,
+        headers=world.owner,
+        json={"duration_minutes": value},
     )
 
 
@@ -194,7 +211,9 @@ async def test_negative_huge_or_mistyped_integers_are_422(world: World, value: A
         ("PATCH", "/users/me", "full_name", 256),
     ],
 )
-async def test_overlong_strings_are_422(world: World, method: str, path: str, field: str, length: int) -> None:
+async def test_overlong_strings_are_422(
+    world: World, method: str, path: str, field: str, length: int
+) -> None:
     body: dict[str, Any] = {"title": "T"} if path == "/courses" else {}
     body[field] = ("https://example.com/" if field.endswith("url") else "") + "x" * length
     headers = world.owner if path == "/courses" else world.student
@@ -215,7 +234,11 @@ async def test_unknown_enum_values_are_422(world: World) -> None:
     url = f"{V1}/courses/{world.published['id']}/lessons"
     await world.refused("POST", url, 422, headers=world.owner, json={"title": "L", "content_type": "audio"})
     await world.refused(
-        "PATCH", f"{V1}/lessons/{world.lesson['id']}", 422, headers=world.owner, json={"content_type": "VIDEO"}
+        "PATCH",
+        f"{V1}/lessons/{world.lesson['id']}",
+        422,
+        headers=world.owner,
+        json={"content_type": "VIDEO"},
     )
     for query in ("difficulty_level=expert", "sort=popularity", "sort=-title"):
         await world.refused("GET", f"{V1}/courses?{query}", 422)
@@ -316,7 +339,9 @@ async def test_a_student_gets_403_on_every_instructor_and_admin_endpoint(world: 
         assert set(r.json()) == {"detail"}
     # the instructor (not admin) is refused the admin endpoints the same way
     await world.refused("GET", f"{V1}/users", 403, headers=world.owner)
-    await world.refused("PATCH", f"{V1}/users/{world.student_id}", 403, headers=world.owner, json={"role": "admin"})
+    await world.refused(
+        "PATCH", f"{V1}/users/{world.student_id}", 403, headers=world.owner, json={"role": "admin"}
+    )
 
 
 # -- fields nobody may set -----------------------------------------------------------------------------
@@ -338,10 +363,16 @@ async def test_role_and_flags_in_bodies_are_ignored(world: World) -> None:
     assert me["id"] != someone
 
     r = await api.client.patch(
-        f"{V1}/users/me", json={"full_name": "Still Student", "role": "admin", "is_active": False}, headers=climber
+        f"{V1}/users/me",
+        json={"full_name": "Still Student", "role": "admin", "is_active": False},
+        headers=climber,
     )
     assert r.status_code == 200, r.text
-    assert (r.json()["role"], r.json()["is_active"], r.json()["full_name"]) == ("student", True, "Still Student")
+    assert (r.json()["role"], r.json()["is_active"], r.json()["full_name"]) == (
+        "student",
+        True,
+        "Still Student",
+    )
 
     other = (await api.client.get(f"{V1}/users/me", headers=world.other)).json()["id"]
     r = await api.client.post(
@@ -359,7 +390,9 @@ async def test_role_and_flags_in_bodies_are_ignored(world: World) -> None:
     assert course["id"] != someone and not course["created_at"].startswith("2000")
 
     r = await api.client.patch(
-        f"{V1}/courses/{course['id']}", json={"is_published": True, "instructor_id": other}, headers=world.owner
+        f"{V1}/courses/{course['id']}",
+        json={"is_published": True, "instructor_id": other},
+        headers=world.owner,
     )
     assert r.status_code == 200, r.text
     assert (r.json()["is_published"], r.json()["instructor_id"]) == (False, owner_id)
@@ -446,3 +479,19 @@ async def test_sql_metacharacters_in_q_and_category_match_literally(world: World
 async def test_sql_metacharacters_in_sort_are_422(world: World, sort: str) -> None:
     r = await world.refused("GET", f"{V1}/courses", 422, params={"sort": sort})
     assert loc(r) == [["query", "sort"]]
+
+
+@pytest.mark.parametrize("value", [2**63, -(2**63) - 1, 10**40])
+async def test_integers_beyond_64_bits_are_422_anywhere_in_a_body(world: World, value: int) -> None:
+    """A safety net for every endpoint, bounded field or not: no such number reaches SQL."""
+    body = {"title": "T", "unknown_field": [{"deep": value}]}
+    r = await world.refused("POST", f"{V1}/courses", 422, headers=world.owner, json=body)
+    assert r.json() == {
+        "detail": [
+            {
+                "loc": ["body", "unknown_field", 0, "deep"],
+                "msg": "Number is out of range",
+                "type": "value_error",
+            }
+        ]
+    }
