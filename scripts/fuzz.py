@@ -181,7 +181,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
     parser.add_argument("--max-examples", type=int, default=int(os.environ.get("FUZZ_MAX_EXAMPLES", "30")))
     parser.add_argument("--seed", type=int, default=int(os.environ.get("FUZZ_SEED", "20261127")))
-    parser.add_argument("--max-time", type=int, default=int(os.environ.get("FUZZ_MAX_TIME", "150")))
+    parser.add_argument("--max-time", type=int, default=int(os.environ.get("FUZZ_MAX_TIME", "120")))
     parser.add_argument("--role", action="append", choices=ROLES, help="only these roles (repeatable)")
     parser.add_argument("--report-dir", type=Path, default=ROOT / "var" / "fuzz")
     parser.add_argument("--server-log", type=Path, default=None)

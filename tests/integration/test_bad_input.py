@@ -407,8 +407,9 @@ async def test_role_and_flags_in_bodies_are_ignored(world: World) -> None:
     )  # fmt: skip
     assert r.status_code == 201, r.text
     enrollment = r.json()
-    assert (enrollment["progress_percentage"], enrollment["completed_at"]) == (0, None)
-    assert enrollment["student_id"] == me["id"]
+    assert (enrollment["completed_at"], enrollment["student_id"]) == (None, me["id"])
+    r = await api.client.get(f"{V1}/enrollments/{enrollment['id']}", headers=climber)
+    assert r.json()["progress_percentage"] == 0
 
 
 # -- X-Forwarded-For -------------------------------------------------------------------------------------
@@ -495,3 +496,17 @@ async def test_integers_beyond_64_bits_are_422_anywhere_in_a_body(world: World, 
             }
         ]
     }
+
+
+@pytest.mark.parametrize(
+    "url",
+    ["https://a b.com", "https://x\x0f.com", "https://\u00e9t\u00e9.fr", "https:///path", "javascript:1"],
+)
+async def test_urls_that_are_not_http_uris_are_422(world: World, url: str) -> None:
+    body = {"title": "L", "content_type": "video", "video_url": url}
+    r = await world.refused(
+        "POST", f"{V1}/courses/{world.published['id']}/lessons", 422, headers=world.owner, json=body
+    )
+    assert loc(r) == [["body", "video_url"]]
+    body = {"title": "C", "thumbnail_url": url}
+    await world.refused("POST", f"{V1}/courses", 422, headers=world.owner, json=body)

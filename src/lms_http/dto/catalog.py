@@ -40,8 +40,15 @@ T = TypeVar("T")
 Title = Annotated[str, Meta(min_length=1, max_length=TITLE_MAX)]
 Description = Annotated[str, Meta(max_length=DESCRIPTION_MAX)]
 Category = Annotated[str, Meta(max_length=CATEGORY_MAX)]
+# an http(s) URI (RFC 3986 characters only: no spaces, control characters or raw non-ASCII)
+_URI_CHARS = r"A-Za-z0-9\-._~:/?#\[\]@!$&'()*+,;=%"
 Url = Annotated[
-    str, Meta(max_length=URL_MAX, pattern=r"^[Hh][Tt][Tt][Pp][Ss]?://[^\s/]", description="An http(s) URL")
+    str,
+    Meta(
+        max_length=URL_MAX,
+        pattern=rf"^[Hh][Tt][Tt][Pp][Ss]?://[{_URI_CHARS.replace('/', '')}][{_URI_CHARS}]*$",
+        description="An http(s) URL",
+    ),
 ]
 Minutes = Annotated[int, Meta(ge=0, le=DURATION_MAX)]
 Content = Annotated[str, Meta(max_length=CONTENT_MAX)]
