@@ -67,13 +67,12 @@ def fresh_database(tmp: Path) -> Iterator[tuple[str, str | None]]:
         return
     import psycopg
     from psycopg import sql
+    from sqlalchemy.engine import make_url
 
-    from lms_adapters.sql.urls import sync_url
-
-    base = sync_url(pg).replace("postgresql+psycopg://", "postgresql://")
-    head, _, name = base.rpartition("/")
-    name = name.split("?")[0]
-    fuzz_name = f"{name}_fuzz"[:63]
+    url = make_url(pg).set(drivername="postgresql")
+    fuzz_name = f"{url.database}_fuzz"[:63]
+    base = url.render_as_string(hide_password=False)
+    fuzz_url = url.set(database=fuzz_name).render_as_string(hide_password=False)
     with psycopg.connect(base, autocommit=True) as conn:
         conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(fuzz_name)))
         conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(fuzz_name)))
@@ -83,7 +82,7 @@ def fresh_database(tmp: Path) -> Iterator[tuple[str, str | None]]:
         with Redis.from_url(redis_url) as client:
             client.flushdb()
     try:
-        yield f"{head}/{fuzz_name}", redis_url
+        yield fuzz_url, redis_url
     finally:
         with psycopg.connect(base, autocommit=True) as conn:
             conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(fuzz_name)))
