@@ -25,8 +25,16 @@ def _validation_response() -> OpenAPIResponse:
     )
 
 
+def _too_large_response() -> OpenAPIResponse:
+    return OpenAPIResponse(
+        description="Payload too large",
+        content={"application/json": OpenAPIMediaType(schema=Reference(ref="#/components/schemas/ErrorOut"))},
+    )
+
+
 def fix_openapi(schema: OpenAPI) -> None:
-    """Replace Litestar's generic 400 validation response by our 422 (once, in place)."""
+    """Replace Litestar's generic 400 validation response by our 422, and document 413 wherever a
+    body is taken (once, in place)."""
     for item in (schema.paths or {}).values():
         for method in _METHODS:
             operation = getattr(item, method, None)
@@ -35,6 +43,8 @@ def fix_openapi(schema: OpenAPI) -> None:
             generic = operation.responses.get("400")
             if isinstance(generic, OpenAPIResponse) and "Bad request syntax" in (generic.description or ""):
                 del operation.responses["400"]
+            if operation.request_body is not None and "413" not in operation.responses:
+                operation.responses["413"] = _too_large_response()  # any body over the size limit
             takes_input = operation.request_body is not None or bool(operation.parameters)
             if takes_input and "422" not in operation.responses:
                 operation.responses["422"] = _validation_response()

@@ -60,3 +60,17 @@ async def test_options_lists_every_method_of_the_path(client: AsyncTestClient[Li
         wrong = await client.put(path, headers=tokens)
         assert wrong.status_code == 405
         assert sorted(m.strip() for m in wrong.headers["allow"].split(",")) == methods.split(", ")
+
+
+async def test_every_operation_with_a_body_documents_413(client: AsyncTestClient[Litestar]) -> None:
+    schema = (await client.get("/openapi.json")).json()
+    assert "ErrorOut" in schema["components"]["schemas"]
+    with_body = [
+        (path, method, operation)
+        for path, item in schema["paths"].items()
+        for method, operation in item.items()
+        if "requestBody" in operation
+    ]
+    assert len(with_body) > 10
+    for path, method, operation in with_body:
+        assert "413" in operation["responses"], (path, method)
