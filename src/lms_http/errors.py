@@ -105,8 +105,7 @@ def validation_response(items: list[dict[str, Any]]) -> Response[Any]:
 
 def _domain(_: Request[Any, Any, Any], exc: DomainError) -> Response[Any]:
     if isinstance(exc, InvalidField):
-        pieces = exc.field.split(".") if exc.field else []
-        location: list[str | int] = ["body", *(int(p) if p.isdigit() else p for p in pieces)]
+        location: list[str | int] = ["body", *exc.field.split(".")] if exc.field else ["body"]
         return validation_response([{"loc": location, "msg": exc.message, "type": exc.kind}])
     status = next((code for cls, code in _STATUS.items() if isinstance(exc, cls)), 400)
     headers = {"Retry-After": str(exc.retry_after)} if isinstance(exc, RateLimited) else None

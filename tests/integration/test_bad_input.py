@@ -437,7 +437,10 @@ async def _logins(app: Litestar, peer: str, forwarded: list[str]) -> list[int]:
                 headers={"X-Forwarded-For": hop},
             )
             codes.append(r.status_code)
-    await app.state.container.engine().dispose()
+    container = app.state.container
+    if container.settings().redis_url:
+        await container.redis().aclose()
+    await container.engine().dispose()
     return codes
 
 
@@ -510,3 +513,13 @@ async def test_urls_that_are_not_http_uris_are_422(world: World, url: str) -> No
     assert loc(r) == [["body", "video_url"]]
     body = {"title": "C", "thumbnail_url": url}
     await world.refused("POST", f"{V1}/courses", 422, headers=world.owner, json=body)
+
+
+async def test_error_locations_keep_odd_keys_exactly(world: World) -> None:
+    body = {"title": "T", "a.b": {"\u00b2": ["ok", "bad\x00"]}}
+    r = await world.refused("POST", f"{V1}/courses", 422, headers=world.owner, json=body)
+    assert loc(r) == [["body", "a.b", "\u00b2", 1]]
+    r = await world.refused(
+        "POST", f"{V1}/auth/mfa/verify", 422, headers=world.student, json={"\u00b3": 1e999}
+    )
+    assert loc(r) == [["body", "\u00b3"]]
