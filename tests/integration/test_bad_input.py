@@ -519,8 +519,6 @@ async def test_error_locations_keep_odd_keys_exactly(world: World) -> None:
     body = {"title": "T", "a.b": {"\u00b2": ["ok", "bad\x00"]}}
     r = await world.refused("POST", f"{V1}/courses", 422, headers=world.owner, json=body)
     assert loc(r) == [["body", "a.b", "\u00b2", 1]]
-    raw = '{"\u00b3": 1e999, "code": "123456"}'.encode()
-    r = await world.refused(
-        "POST", f"{V1}/auth/mfa/verify", 422, headers={**world.student, **JSON}, content=raw
-    )
+    body = {"\u00b3": "\x00", "code": "123456"}
+    r = await world.refused("POST", f"{V1}/auth/mfa/verify", 422, headers=world.student, json=body)
     assert loc(r) == [["body", "\u00b3"]]
