@@ -186,6 +186,7 @@ def main() -> int:
     parser.add_argument("--report-dir", type=Path, default=ROOT / "var" / "fuzz")
     parser.add_argument("--server-log", type=Path, default=None)
     args = parser.parse_args()
+    args.report_dir = args.report_dir.resolve()
     args.report_dir.mkdir(parents=True, exist_ok=True)
     roles = [r for r in ROLES if not args.role or r in args.role]
 
