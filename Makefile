@@ -8,7 +8,7 @@ endif
 export UV_PROJECT_ENVIRONMENT ?= .venv
 
 .PHONY: run test lint install unit contract integration migrate fmt clean check-compose certificate-sample \
-	seed-demo bench bench-report bench-explain
+	seed-demo bench bench-report bench-explain fuzz
 
 # uv is installed for this user when missing (needs only Python and the package index).
 .venv/.synced: pyproject.toml uv.lock
@@ -36,6 +36,11 @@ contract: install
 
 integration: install
 	$(UV) run --frozen pytest tests/integration
+
+# Property-based fuzzing of the live server against its own /openapi.json (schemathesis), once per
+# role; PostgreSQL + Redis when LMS_TEST_DATABASE_URL / LMS_TEST_REDIS_URL are set, else SQLite.
+fuzz: install
+	$(UV) run --frozen python scripts/fuzz.py
 
 lint: install check-compose
 	$(UV) run --frozen ruff check src tests scripts

@@ -6,7 +6,7 @@ import logging
 from typing import Any
 
 import msgspec
-from litestar import Litestar, Request, Router, get
+from litestar import Litestar, Request, Response, Router, get
 from litestar.config.cors import CORSConfig
 from litestar.datastructures import State
 from litestar.di import Provide
@@ -16,7 +16,6 @@ from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import SwaggerRenderPlugin
 from litestar.openapi.spec import Components, SecurityScheme
 
-from lms_domain.shared.errors import InvalidField
 from lms_http.auth import provide_actor, provide_admin, provide_optional_actor, provide_staff
 from lms_http.container import USE_CASES, Container
 from lms_http.controllers.analytics import AnalyticsController
@@ -28,16 +27,20 @@ from lms_http.controllers.files import FileBlobController, FileController
 from lms_http.controllers.health import HealthController
 from lms_http.controllers.learning import EnrollmentController
 from lms_http.controllers.users import UserController
-from lms_http.errors import exception_handlers
+from lms_http.errors import exception_handlers, validation_response
 from lms_http.idempotency import make_idempotency_middleware
 from lms_http.middleware import find_bad_value, make_rate_limit_middleware, make_security_middleware
 from lms_http.observability import make_access_log_middleware, metrics_config, metrics_route, track_pool
-from lms_http.openapi import fix_openapi
+from lms_http.openapi import document_security, fix_openapi
+from lms_http.options import make_options_middleware
 from lms_http.settings import Settings
+from lms_http.strict_body import check_body_types
 
 __all__ = ["create_app"]
 
 MAX_JSON_BODY = 1024 * 1024
+# bodies the JSON guard leaves alone (uploads); every other body is checked as JSON
+_FORM_TYPES = ("multipart/form-data", "application/x-www-form-urlencoded")
 log = logging.getLogger("lms")
 
 
@@ -45,24 +48,39 @@ def _provider(factory: Any) -> Provide:
     return Provide(lambda: factory(), sync_to_thread=False)
 
 
-async def _guard_input(request: Request[Any, Any, Any]) -> None:
-    """422 for NUL characters anywhere, and for NaN or infinite numbers in JSON bodies."""
-    if b"%00" in request.scope.get("query_string", b"") or "\x00" in request.scope["path"]:
-        raise InvalidField("query", "Text must not contain NUL characters")
+def _refuse(loc: list[str | int], message: str) -> Response[Any]:
+    return validation_response([{"loc": loc, "msg": message, "type": "value_error"}])
+
+
+async def _guard_input(request: Request[Any, Any, Any]) -> Response[Any] | None:
+    """422 for NUL characters anywhere, for NaN, infinite or beyond-64-bit numbers in JSON bodies,
+    for JSON nested too deeply, and for bodies that are not exactly of the handler's type."""
+    if b"%00" in request.scope.get("query_string", b""):
+        return _refuse(["query"], "Text must not contain NUL characters")
+    if "\x00" in request.scope["path"]:
+        return _refuse(["path"], "Text must not contain NUL characters")
     if request.method not in ("POST", "PUT", "PATCH"):
-        return
-    if not request.headers.get("content-type", "").startswith("application/json"):
-        return
+        return None
+    content_type = request.headers.get("content-type", "")
+    takes_body = "data" in request.route_handler.parsed_fn_signature.parameters
+    if content_type.startswith(_FORM_TYPES) or not (
+        takes_body or content_type.startswith("application/json")
+    ):
+        return None
     body = await request.body()
     if not body:
-        return
+        return None
     try:
         value = msgspec.json.decode(body)
     except msgspec.DecodeError as e:
         raise SerializationException(str(e)) from e
+    except RecursionError:  # e.g. 10000 nested lists: refused before any handler decodes it
+        return _refuse(["body"], "JSON is nested too deeply")
     if bad := find_bad_value(value):
         where, message = bad
-        raise InvalidField(".".join(str(p) for p in where), message)
+        return _refuse(["body", *where], message)
+    check_body_types(request, body)
+    return None
 
 
 def create_app(settings: Settings, container: Container | None = None) -> Litestar:
@@ -111,6 +129,7 @@ def create_app(settings: Settings, container: Container | None = None) -> Litest
 
     async def on_startup(app: Litestar) -> None:
         fix_openapi(app.openapi_schema)
+        document_security(app, app.openapi_schema)
         track_pool(container.engine())
         if settings.admin_email and settings.admin_password:
             await container.ensure_admin()(email=settings.admin_email, password=settings.admin_password)
@@ -139,6 +158,7 @@ def create_app(settings: Settings, container: Container | None = None) -> Litest
         before_request=_guard_input,
         middleware=[
             make_access_log_middleware(),
+            make_options_middleware(),
             make_security_middleware(settings),
             metrics_config().middleware,
             make_rate_limit_middleware(settings, container.rate_limiter, container.token_codec),

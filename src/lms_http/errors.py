@@ -129,6 +129,9 @@ def _validation(_: Request[Any, Any, Any], exc: ValidationException) -> Response
     for err in exc.extra if isinstance(exc.extra, list) else []:
         message = str(err.get("message", "Invalid value"))
         key = err.get("key")
+        if key == "data" and message == "'data'":  # no body at all where one is required
+            items.append({"loc": ["body"], "msg": "Request body is required", "type": "missing"})
+            continue
         if m := _MISSING.search(message):
             key = f"{key}.{m.group(1)}" if key and key != "data" else m.group(1)
             items.append({"loc": _loc(key, err.get("source")), "msg": "Field required", "type": "missing"})

@@ -165,8 +165,12 @@ def caller_key(scope: Scope, settings: Settings, codec: Callable[[], TokenCodec]
     return f"ip:{client_ip(scope, settings)}"
 
 
+_INT64_MIN, _INT64_MAX = -(2**63), 2**63 - 1
+
+
 def find_bad_value(value: Any, path: tuple[str | int, ...] = ()) -> tuple[tuple[str | int, ...], str] | None:
-    """The first NUL character or non-finite number in a decoded JSON value, with its path."""
+    """The first NUL character, non-finite number or integer beyond 64 bits in a decoded JSON value,
+    with its path."""
     stack: list[tuple[Any, tuple[str | int, ...]]] = [(value, path)]
     while stack:
         item, where = stack.pop()
@@ -176,6 +180,9 @@ def find_bad_value(value: Any, path: tuple[str | int, ...] = ()) -> tuple[tuple[
         elif isinstance(item, float):
             if not math.isfinite(item):
                 return where, "Numbers must be finite"
+        elif isinstance(item, int) and not isinstance(item, bool):
+            if not _INT64_MIN <= item <= _INT64_MAX:  # no column holds it: 422, never a SQL overflow
+                return where, "Number is out of range"
         elif isinstance(item, dict):
             for k, v in item.items():
                 if isinstance(k, str) and "\x00" in k:

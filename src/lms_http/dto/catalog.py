@@ -40,9 +40,20 @@ T = TypeVar("T")
 Title = Annotated[str, Meta(min_length=1, max_length=TITLE_MAX)]
 Description = Annotated[str, Meta(max_length=DESCRIPTION_MAX)]
 Category = Annotated[str, Meta(max_length=CATEGORY_MAX)]
-Url = Annotated[
-    str, Meta(max_length=URL_MAX, pattern=r"^[Hh][Tt][Tt][Pp][Ss]?://[^\s/]", description="An http(s) URL")
-]
+# an http(s) URI by RFC 3986's grammar: ASCII only, no spaces or control characters, one host
+_PCT = "%[0-9A-Fa-f]{2}"
+_SUB = "A-Za-z0-9\\-._~!$&'()*+,;="  # unreserved and sub-delims
+_PCHAR = f"(?:[{_SUB}:@]|{_PCT})"
+_URI = (
+    "^[Hh][Tt][Tt][Pp][Ss]?://"
+    f"(?:(?:[{_SUB}:]|{_PCT})*@)?"  # userinfo
+    f"(?:\\[[0-9A-Fa-f:.]+\\]|(?:[{_SUB}]|{_PCT})+)"  # host: [IPv6] or a name
+    "(?::[0-9]{0,5})?"  # port
+    f"(?:/{_PCHAR}*)*"  # path
+    f"(?:\\?(?:{_PCHAR}|[/?])*)?"  # query
+    f"(?:#(?:{_PCHAR}|[/?])*)?$"  # fragment
+)
+Url = Annotated[str, Meta(max_length=URL_MAX, pattern=_URI, description="An http(s) URL")]
 Minutes = Annotated[int, Meta(ge=0, le=DURATION_MAX)]
 Content = Annotated[str, Meta(max_length=CONTENT_MAX)]
 
