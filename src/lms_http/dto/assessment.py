@@ -19,6 +19,7 @@ from lms_domain.assessment.entities import QuestionType
 from lms_domain.assessment.grading import SubmittedAnswer
 from lms_domain.assessment.views import AttemptView, QuestionView, QuizSummary, QuizView
 from lms_domain.shared.pagination import Page
+from lms_http.dto.pages import PageOut, page_fields
 
 __all__ = [
     "AnswerIn",
@@ -225,21 +226,14 @@ class QuizDetailOut(QuizOut, kw_only=True):
         )
 
 
-class QuizPage(msgspec.Struct, kw_only=True):
+class QuizPage(PageOut, kw_only=True):
     items: list[QuizOut]
-    total: int
-    page: int
-    page_size: int
-    pages: int
 
     @classmethod
     def of(cls, page: Page[QuizSummary]) -> QuizPage:
         return cls(
             items=[QuizOut.of(s.quiz, s.question_count) for s in page.items],
-            total=page.total,
-            page=page.page,
-            page_size=page.page_size,
-            pages=page.pages,
+            **page_fields(page),
         )
 
 

@@ -20,6 +20,7 @@ from lms_domain.catalog.values import (
     URL_MAX,
 )
 from lms_domain.shared.pagination import Page
+from lms_http.dto.pages import PageOut, page_fields
 
 __all__ = [
     "CourseCreate",
@@ -156,21 +157,14 @@ class CourseDetailOut(CourseOut, kw_only=True):
         )
 
 
-class CoursePage(msgspec.Struct, kw_only=True):
+class CoursePage(PageOut, kw_only=True):
     items: list[CourseOut]
-    total: int
-    page: int
-    page_size: int
-    pages: int
 
     @classmethod
     def of(cls, page: Page[Course]) -> CoursePage:
         return cls(
             items=[CourseOut.of(c) for c in page.items],
-            total=page.total,
-            page=page.page,
-            page_size=page.page_size,
-            pages=page.pages,
+            **page_fields(page),
         )
 
 
@@ -246,21 +240,14 @@ class LessonOut(msgspec.Struct, kw_only=True):
         )
 
 
-class LessonPage(msgspec.Struct, kw_only=True):
+class LessonPage(PageOut, kw_only=True):
     items: list[LessonOut]
-    total: int
-    page: int
-    page_size: int
-    pages: int
 
     @classmethod
     def of(cls, page: Page[Lesson]) -> LessonPage:
         return cls(
             items=[LessonOut.of(v) for v in page.items],
-            total=page.total,
-            page=page.page,
-            page_size=page.page_size,
-            pages=page.pages,
+            **page_fields(page),
         )
 
 

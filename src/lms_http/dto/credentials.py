@@ -10,6 +10,7 @@ import msgspec
 
 from lms_domain.credentials.entities import Certificate
 from lms_domain.shared.pagination import Page
+from lms_http.dto.pages import PageOut, page_fields
 
 __all__ = ["CertificateOut", "CertificatePage", "GenerateCertificateIn", "VerificationOut"]
 
@@ -42,21 +43,14 @@ class CertificateOut(msgspec.Struct, kw_only=True):
         )
 
 
-class CertificatePage(msgspec.Struct, kw_only=True):
+class CertificatePage(PageOut, kw_only=True):
     items: list[CertificateOut]
-    total: int
-    page: int
-    page_size: int
-    pages: int
 
     @classmethod
     def of(cls, page: Page[Certificate]) -> CertificatePage:
         return cls(
             items=[CertificateOut.of(c) for c in page.items],
-            total=page.total,
-            page=page.page,
-            page_size=page.page_size,
-            pages=page.pages,
+            **page_fields(page),
         )
 
 

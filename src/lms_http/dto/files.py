@@ -9,6 +9,7 @@ import msgspec
 
 from lms_domain.files.entities import StoredFile
 from lms_domain.shared.pagination import Page
+from lms_http.dto.pages import PageOut, page_fields
 
 __all__ = ["FileOut", "FilePage"]
 
@@ -33,19 +34,12 @@ class FileOut(msgspec.Struct, kw_only=True):
         )
 
 
-class FilePage(msgspec.Struct, kw_only=True):
+class FilePage(PageOut, kw_only=True):
     items: list[FileOut]
-    total: int
-    page: int
-    page_size: int
-    pages: int
 
     @classmethod
     def of(cls, page: Page[StoredFile]) -> FilePage:
         return cls(
             items=[FileOut.of(f) for f in page.items],
-            total=page.total,
-            page=page.page,
-            page_size=page.page_size,
-            pages=page.pages,
+            **page_fields(page),
         )

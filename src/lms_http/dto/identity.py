@@ -13,6 +13,7 @@ from lms_domain.identity.entities import User
 from lms_domain.identity.use_cases import MfaSetup, TokenPair
 from lms_domain.shared.actors import Role
 from lms_domain.shared.pagination import Page
+from lms_http.dto.pages import PageOut, page_fields
 
 __all__ = [
     "AdminUserUpdate",
@@ -112,21 +113,14 @@ class UserOut(msgspec.Struct, kw_only=True):
         )
 
 
-class UserPage(msgspec.Struct, kw_only=True):
+class UserPage(PageOut, kw_only=True):
     items: list[UserOut]
-    total: int
-    page: int
-    page_size: int
-    pages: int
 
     @classmethod
     def of(cls, page: Page[User]) -> UserPage:
         return cls(
             items=[UserOut.of(u) for u in page.items],
-            total=page.total,
-            page=page.page,
-            page_size=page.page_size,
-            pages=page.pages,
+            **page_fields(page),
         )
 
 

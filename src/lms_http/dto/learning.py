@@ -11,6 +11,7 @@ from lms_domain.catalog.entities import Course, DifficultyLevel
 from lms_domain.learning.entities import Enrollment, EnrollmentSummary, LessonCompletion
 from lms_domain.learning.use_cases import EnrollmentProgress
 from lms_domain.shared.pagination import Page
+from lms_http.dto.pages import PageOut, page_fields
 
 __all__ = [
     "CompletionOut",
@@ -109,21 +110,14 @@ class MyCourseOut(msgspec.Struct, kw_only=True):
         )
 
 
-class MyCoursePage(msgspec.Struct, kw_only=True):
+class MyCoursePage(PageOut, kw_only=True):
     items: list[MyCourseOut]
-    total: int
-    page: int
-    page_size: int
-    pages: int
 
     @classmethod
     def of(cls, page: Page[EnrollmentSummary]) -> MyCoursePage:
         return cls(
             items=[MyCourseOut.of(r) for r in page.items],
-            total=page.total,
-            page=page.page,
-            page_size=page.page_size,
-            pages=page.pages,
+            **page_fields(page),
         )
 
 
