@@ -6,7 +6,7 @@ import uuid
 
 import pytest
 
-from lms_domain.learning.ports import AlreadyCompleted, AlreadyEnrolled
+from lms_domain.learning.ports import AlreadyCompleted, AlreadyEnrolled, ReferenceGone
 from lms_domain.shared.pagination import PageRequest
 from tests.contract.catalog_data import at, completion, course, enrollment, lesson
 from tests.contract.conftest import UowFactory
@@ -100,3 +100,25 @@ async def test_list_for_student_pages_newest_first_with_counts(new_uow: UowFacto
     assert rows[0].enrollment == enrollments[2]
     assert rows[0].course == courses[2]
     assert rows[0].progress_percentage == 67
+
+
+async def test_adding_against_a_deleted_course_or_lesson_raises_reference_gone(new_uow: UowFactory) -> None:
+    """What a concurrent deletion looks like to a use case that read the row first."""
+    owner, learner = await owner_in(new_uow), await owner_in(new_uow)
+    kept = course(owner, "Kept")
+    first = lesson(kept.id, 1)
+    active = enrollment(learner, kept.id)
+    async with new_uow() as uow:
+        await uow.courses.add(kept)
+        await uow.lessons.add(first)
+        await uow.enrollments.add(active)
+        await uow.commit()
+    async with new_uow() as uow:
+        with pytest.raises(ReferenceGone):
+            await uow.enrollments.add(enrollment(learner, uuid.uuid4()))
+        with pytest.raises(ReferenceGone):
+            await uow.completions.add(completion(active.id, uuid.uuid4()))
+        await uow.completions.add(completion(active.id, first.id))  # the transaction is still usable
+        await uow.commit()
+    async with new_uow() as uow:
+        assert await uow.completions.get(active.id, first.id) is not None

@@ -333,6 +333,10 @@ async def test_a_student_gets_403_on_every_instructor_and_admin_endpoint(world: 
         ("GET", "/users?role=admin", {}),
         ("PATCH", f"/users/{world.student_id}", {"json": {"role": "admin"}}),
         ("PATCH", f"/users/{world.student_id}", {"json": {"is_active": False}}),
+        ("POST", "/quizzes", {"json": {"course_id": p, "title": "Sneaky quiz"}}),
+        ("GET", "/analytics/instructor", {}),
+        ("GET", f"/analytics/courses/{p}/analytics", {}),
+        ("GET", "/analytics/system", {}),
     ]
     for method, path, kw in cases:
         r = await world.refused(method, f"{V1}{path}", 403, headers=world.student, **kw)

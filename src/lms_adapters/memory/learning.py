@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 from uuid import UUID
 
 from lms_domain.learning.entities import Enrollment, EnrollmentSummary, LessonCompletion
-from lms_domain.learning.ports import AlreadyCompleted, AlreadyEnrolled
+from lms_domain.learning.ports import AlreadyCompleted, AlreadyEnrolled, ReferenceGone
 from lms_domain.shared.pagination import PageRequest
 
 if TYPE_CHECKING:
@@ -43,7 +43,7 @@ class MemoryEnrollmentRepository:
 
     async def add(self, enrollment: Enrollment) -> None:
         if enrollment.course_id not in self._state.courses:
-            raise LookupError("no such course")  # a foreign key in SQL
+            raise ReferenceGone("no such course")  # a foreign key in SQL
         if await self.is_enrolled(student_id=enrollment.student_id, course_id=enrollment.course_id):
             raise AlreadyEnrolled(enrollment.course_id)
         self._state.enrollments[enrollment.id] = copy.deepcopy(enrollment)
@@ -88,7 +88,7 @@ class MemoryCompletionRepository:
             completion.enrollment_id not in self._state.enrollments
             or completion.lesson_id not in self._state.lessons
         ):
-            raise LookupError("no such enrollment or lesson")  # foreign keys in SQL
+            raise ReferenceGone("no such enrollment or lesson")  # foreign keys in SQL
         self._state.lesson_completions[key] = copy.deepcopy(completion)
 
     async def get(self, enrollment_id: UUID, lesson_id: UUID) -> LessonCompletion | None:

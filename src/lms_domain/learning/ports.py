@@ -18,6 +18,7 @@ __all__ = [
     "CompletionRepository",
     "EnrollmentRepository",
     "LearningUnitOfWork",
+    "ReferenceGone",
 ]
 
 
@@ -27,6 +28,11 @@ class AlreadyEnrolled(Exception):
 
 class AlreadyCompleted(Exception):
     """Raised by ``CompletionRepository.add``: the lesson is completed already (a unique constraint)."""
+
+
+class ReferenceGone(Exception):
+    """Raised by ``add``: the course, lesson or enrollment it refers to no longer exists (a foreign
+    key), e.g. deleted by a concurrent request after the use case read it."""
 
 
 class EnrollmentRepository(Protocol):

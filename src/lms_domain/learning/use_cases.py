@@ -12,7 +12,7 @@ from lms_domain.learning.entities import (
     LessonCompletion,
     progress_percentage,
 )
-from lms_domain.learning.ports import AlreadyCompleted, AlreadyEnrolled, LearningUnitOfWork
+from lms_domain.learning.ports import AlreadyCompleted, AlreadyEnrolled, LearningUnitOfWork, ReferenceGone
 from lms_domain.shared.actors import Actor
 from lms_domain.shared.errors import Conflict, Forbidden, NotFound
 from lms_domain.shared.pagination import Page, PageRequest
@@ -53,6 +53,8 @@ class Enroll:
                 await uow.enrollments.add(enrollment)
             except AlreadyEnrolled:
                 raise Conflict("Already enrolled in this course") from None
+            except ReferenceGone:  # the course was deleted meanwhile
+                raise NotFound("Course not found") from None
             await uow.commit()
         return enrollment
 
@@ -114,6 +116,8 @@ class CompleteLesson:
             )
             try:
                 await uow.completions.add(completion)
+            except ReferenceGone:  # the lesson or enrollment was deleted meanwhile
+                raise NotFound("Lesson not found") from None
             except AlreadyCompleted:
                 existing = await uow.completions.get(enrollment_id, lesson_id)
                 assert existing is not None

@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from lms_adapters.sql.repositories.catalog import course_from_row, is_unique_violation
 from lms_adapters.sql.tables import courses, enrollments, lesson_completions, lessons
 from lms_domain.learning.entities import Enrollment, EnrollmentSummary, LessonCompletion
-from lms_domain.learning.ports import AlreadyCompleted, AlreadyEnrolled
+from lms_domain.learning.ports import AlreadyCompleted, AlreadyEnrolled, ReferenceGone
 from lms_domain.shared.pagination import PageRequest
 
 __all__ = ["SqlCompletionRepository", "SqlEnrollmentRepository"]
@@ -83,7 +83,7 @@ class SqlEnrollmentRepository:
         except IntegrityError as e:
             if is_unique_violation(e):
                 raise AlreadyEnrolled(enrollment.course_id) from e
-            raise
+            raise ReferenceGone(str(enrollment.course_id)) from e
 
     async def mark_completed(self, enrollment_id: UUID, at: datetime) -> datetime:
         await self._s.execute(
@@ -146,7 +146,7 @@ class SqlCompletionRepository:
         except IntegrityError as e:
             if is_unique_violation(e):
                 raise AlreadyCompleted(completion.lesson_id) from e
-            raise
+            raise ReferenceGone(str(completion.lesson_id)) from e
 
     async def get(self, enrollment_id: UUID, lesson_id: UUID) -> LessonCompletion | None:
         row = (
