@@ -18,6 +18,10 @@ from lms_adapters.sql.urls import sync_url
 
 PG_URL = os.environ.get("LMS_TEST_DATABASE_URL")
 REDIS_URL = os.environ.get("LMS_TEST_REDIS_URL")
+# An S3-protocol server of your own (e.g. MinIO from compose.yaml); without it the tests start moto's.
+S3_ENDPOINT = os.environ.get("LMS_TEST_S3_ENDPOINT")
+S3_ACCESS_KEY = os.environ.get("LMS_TEST_S3_ACCESS_KEY", "testing")
+S3_SECRET_KEY = os.environ.get("LMS_TEST_S3_SECRET_KEY", "testing")
 
 needs_pg = pytest.mark.skipif(
     not PG_URL, reason="LMS_TEST_DATABASE_URL is not set (no PostgreSQL to test on)"
@@ -106,7 +110,10 @@ def wait_for_http(url: str, process: subprocess.Popen[bytes], timeout: float = 6
 
 @pytest.fixture(scope="session")
 def s3_endpoint() -> Iterator[str]:
-    """``host:port`` of a moto S3 server started for this test session."""
+    """``host:port`` of the S3-protocol server: ``LMS_TEST_S3_ENDPOINT``, or moto started for this session."""
+    if S3_ENDPOINT:
+        yield S3_ENDPOINT
+        return
     port = free_port()
     process = subprocess.Popen(
         [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],

@@ -18,6 +18,7 @@ from lms_adapters.memory.files import MemoryBlobStorage
 from lms_adapters.minio.blobs import MinioBlobStorage, make_minio
 from lms_domain.files.ports import BlobNotFound, SignedBlob
 from lms_domain.shared.errors import Forbidden, TooLarge
+from tests.conftest import S3_ACCESS_KEY, S3_SECRET_KEY
 
 SECRET = "contract-secret-" + "k" * 32
 
@@ -29,7 +30,7 @@ def store(request: pytest.FixtureRequest, tmp_path: Path) -> Any:
     if request.param == "local":
         return LocalBlobStorage(tmp_path / "blobs", SECRET)
     endpoint = request.getfixturevalue("s3_endpoint")
-    client = make_minio(endpoint, "testing", "testing", secure=False, region="us-east-1")
+    client = make_minio(endpoint, S3_ACCESS_KEY, S3_SECRET_KEY, secure=False, region="us-east-1")
     return MinioBlobStorage(client, f"contract-{uuid.uuid4().hex[:12]}")
 
 
@@ -123,7 +124,8 @@ async def test_reading_a_missing_key_raises(store: Any) -> None:
 
 async def test_presigned_s3_url_serves_the_exact_bytes_over_http(s3_endpoint: str) -> None:
     store = MinioBlobStorage(
-        make_minio(s3_endpoint, "testing", "testing", secure=False, region="us-east-1"), "presign-test"
+        make_minio(s3_endpoint, S3_ACCESS_KEY, S3_SECRET_KEY, secure=False, region="us-east-1"),
+        "presign-test",
     )
     data = os.urandom(200_000)
     await store.put("doc.pdf", chunks_of(data), content_type="application/pdf", max_bytes=10**6)

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import httpx
 
-from tests.conftest import needs_pg, needs_redis
+from tests.conftest import S3_ACCESS_KEY, S3_SECRET_KEY, needs_pg, needs_redis
 from tests.servers import serve
 
 PASSWORD = "Correct7Horse"
@@ -29,8 +29,8 @@ def test_two_instances_behave_as_one_service(
         "LMS_SECRET_KEY": "instances-" + "s" * 40,
         "LMS_STORAGE_BACKEND": "minio",
         "LMS_MINIO_ENDPOINT": s3_endpoint,
-        "LMS_MINIO_ACCESS_KEY": "testing",
-        "LMS_MINIO_SECRET_KEY": "testing",
+        "LMS_MINIO_ACCESS_KEY": S3_ACCESS_KEY,
+        "LMS_MINIO_SECRET_KEY": S3_SECRET_KEY,
         "LMS_MINIO_BUCKET": f"instances-{uuid.uuid4().hex[:8]}",
         "LMS_MINIO_SECURE": "false",
         # a day-long window, so the test never straddles a reset

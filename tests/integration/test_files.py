@@ -24,7 +24,7 @@ from litestar.testing import AsyncTestClient
 
 from lms_adapters.local.blobs import LocalBlobStorage
 from lms_http.settings import Settings
-from tests.conftest import free_port, wait_for_http
+from tests.conftest import S3_ACCESS_KEY, S3_SECRET_KEY, free_port, wait_for_http
 from tests.integration.conftest import Api
 
 PDF = (
@@ -356,15 +356,15 @@ async def test_s3_backend_round_trip(
     app = make_app(
         storage_backend="minio",
         minio_endpoint=s3_endpoint,
-        minio_access_key="testing",
-        minio_secret_key="testing",
+        minio_access_key=S3_ACCESS_KEY,
+        minio_secret_key=S3_SECRET_KEY,
         minio_bucket=bucket,
         minio_secure=False,
         max_upload_bytes=6 * 1024 * 1024,
     )
     from lms_adapters.minio.blobs import make_minio
 
-    s3 = make_minio(s3_endpoint, "testing", "testing", secure=False, region="us-east-1")
+    s3 = make_minio(s3_endpoint, S3_ACCESS_KEY, S3_SECRET_KEY, secure=False, region="us-east-1")
     async with AsyncTestClient(app=app) as client:
         api = Api(client, settings)
         me = await api.register()
