@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+from typing import Any
 
 from dependency_injector import containers, providers
 from sqlalchemy.ext.asyncio import async_sessionmaker
@@ -41,6 +42,12 @@ def _state_backend(settings: Settings) -> str:
     return "redis" if settings.redis_url else "local"
 
 
+def _read_unit_of_work(uow: providers.Provider[Any], read_sessionmaker: providers.Provider[Any]) -> Any:
+    if uow.overridden:
+        return uow()
+    return SqlUnitOfWork(read_sessionmaker())
+
+
 class Container(containers.DeclarativeContainer):
     settings = providers.Dependency(instance_of=Settings)
     state_backend = providers.Callable(_state_backend, settings)
@@ -51,9 +58,10 @@ class Container(containers.DeclarativeContainer):
     engine = providers.Singleton(make_engine, settings.provided.database_url)
     sessionmaker = providers.Singleton(async_sessionmaker, engine, expire_on_commit=False)
     uow = providers.Factory(SqlUnitOfWork, sessionmaker=sessionmaker)
-    # Use cases that only read get a unit of work without BEGIN/ROLLBACK on PostgreSQL.
+    # Use cases that only read get a unit of work without BEGIN/ROLLBACK on PostgreSQL; when an
+    # embedder overrides ``uow`` (other adapters), the readers follow it.
     read_sessionmaker = providers.Singleton(make_read_sessionmaker, engine)
-    read_uow = providers.Factory(SqlUnitOfWork, sessionmaker=read_sessionmaker)
+    read_uow = providers.Callable(_read_unit_of_work, uow.provider, read_sessionmaker.provider)
 
     redis = providers.Singleton(make_redis, settings.provided.redis_url)
     local_rate_limiter = providers.Singleton(InProcessRateLimiter)
