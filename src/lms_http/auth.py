@@ -7,11 +7,22 @@ from typing import Any
 from litestar import Request
 from litestar.di import NamedDependency
 
-from lms_domain.identity.use_cases import Authenticate
+from lms_domain.identity.entities import User
+from lms_domain.identity.use_cases import AuthenticateCaller
 from lms_domain.shared.actors import Actor
 from lms_domain.shared.errors import Forbidden, Unauthorized
 
-__all__ = ["bearer_token", "provide_actor", "provide_admin", "provide_optional_actor", "provide_staff"]
+__all__ = [
+    "bearer_token",
+    "caller_user",
+    "provide_actor",
+    "provide_admin",
+    "provide_optional_actor",
+    "provide_staff",
+]
+
+
+_CALLER = "lms_caller"
 
 
 def bearer_token(request: Request[Any, Any, Any]) -> str | None:
@@ -25,22 +36,29 @@ def bearer_token(request: Request[Any, Any, Any]) -> str | None:
 
 
 async def provide_actor(
-    request: Request[Any, Any, Any], authenticate: NamedDependency[Authenticate]
+    request: Request[Any, Any, Any], authenticate_caller: NamedDependency[AuthenticateCaller]
 ) -> Actor:
     token = bearer_token(request)
     if token is None:
         raise Unauthorized("Not authenticated")
-    actor = await authenticate(token=token)
-    request.scope["state"]["user_id"] = str(actor.user_id)
-    return actor
+    caller = await authenticate_caller(token=token)
+    request.scope["state"]["user_id"] = str(caller.actor.user_id)
+    request.scope["state"][_CALLER] = caller.user
+    return caller.actor
 
 
 async def provide_optional_actor(
-    request: Request[Any, Any, Any], authenticate: NamedDependency[Authenticate]
+    request: Request[Any, Any, Any], authenticate_caller: NamedDependency[AuthenticateCaller]
 ) -> Actor | None:
     if request.headers.get("authorization") is None:
         return None
-    return await provide_actor(request, authenticate)
+    return await provide_actor(request, authenticate_caller)
+
+
+def caller_user(request: Request[Any, Any, Any]) -> User | None:
+    """The caller's user record as authentication loaded it in this request, if it did."""
+    user = request.scope["state"].get(_CALLER)
+    return user if isinstance(user, User) else None
 
 
 async def provide_staff(actor: NamedDependency[Actor]) -> Actor:

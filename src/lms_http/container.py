@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+from typing import Any
 
 from dependency_injector import containers, providers
 from sqlalchemy.ext.asyncio import async_sessionmaker
@@ -21,7 +22,7 @@ from lms_adapters.redis.counters import RedisLoginThrottle, RedisRateLimiter
 from lms_adapters.redis.idempotency import RedisIdempotencyStore
 from lms_adapters.redis.sessions import RedisSessionStore
 from lms_adapters.sql.analytics import SqlAnalyticsQueries
-from lms_adapters.sql.engine import make_engine
+from lms_adapters.sql.engine import make_engine, make_read_sessionmaker
 from lms_adapters.sql.idempotency import SqlIdempotencyStore
 from lms_adapters.sql.sessions import SqlSessionStore
 from lms_adapters.sql.uow import SqlUnitOfWork
@@ -41,6 +42,12 @@ def _state_backend(settings: Settings) -> str:
     return "redis" if settings.redis_url else "local"
 
 
+def _read_unit_of_work(uow: providers.Provider[Any], read_sessionmaker: providers.Provider[Any]) -> Any:
+    if uow.overridden:
+        return uow()
+    return SqlUnitOfWork(read_sessionmaker())
+
+
 class Container(containers.DeclarativeContainer):
     settings = providers.Dependency(instance_of=Settings)
     state_backend = providers.Callable(_state_backend, settings)
@@ -51,6 +58,10 @@ class Container(containers.DeclarativeContainer):
     engine = providers.Singleton(make_engine, settings.provided.database_url)
     sessionmaker = providers.Singleton(async_sessionmaker, engine, expire_on_commit=False)
     uow = providers.Factory(SqlUnitOfWork, sessionmaker=sessionmaker)
+    # Use cases that only read get a unit of work without BEGIN/ROLLBACK on PostgreSQL; when an
+    # embedder overrides ``uow`` (other adapters), the readers follow it.
+    read_sessionmaker = providers.Singleton(make_read_sessionmaker, engine)
+    read_uow = providers.Callable(_read_unit_of_work, uow.provider, read_sessionmaker.provider)
 
     redis = providers.Singleton(make_redis, settings.provided.redis_url)
     local_rate_limiter = providers.Singleton(InProcessRateLimiter)
@@ -136,9 +147,14 @@ class Container(containers.DeclarativeContainer):
         ids=ids,
         policy=auth_policy,
     )
-    authenticate = providers.Factory(identity.Authenticate, uow=uow, codec=token_codec, sessions=sessions)
+    authenticate = providers.Factory(
+        identity.Authenticate, uow=read_uow, codec=token_codec, sessions=sessions
+    )
+    authenticate_caller = providers.Factory(
+        identity.AuthenticateCaller, uow=read_uow, codec=token_codec, sessions=sessions
+    )
     logout = providers.Factory(identity.Logout, sessions=sessions)
-    get_user = providers.Factory(identity.GetUser, uow=uow)
+    get_user = providers.Factory(identity.GetUser, uow=read_uow)
     update_profile = providers.Factory(identity.UpdateProfile, uow=uow, clock=clock)
     change_password = providers.Factory(
         identity.ChangePassword, uow=uow, hasher=hasher, sessions=sessions, clock=clock
@@ -146,7 +162,7 @@ class Container(containers.DeclarativeContainer):
     enable_mfa = providers.Factory(identity.EnableMfa, uow=uow, totp=totp, clock=clock)
     verify_mfa = providers.Factory(identity.VerifyMfa, uow=uow, totp=totp, sessions=sessions, clock=clock)
     disable_mfa = providers.Factory(identity.DisableMfa, uow=uow, totp=totp, sessions=sessions, clock=clock)
-    list_users = providers.Factory(identity.ListUsers, uow=uow)
+    list_users = providers.Factory(identity.ListUsers, uow=read_uow)
     admin_update_user = providers.Factory(identity.AdminUpdateUser, uow=uow, sessions=sessions, clock=clock)
     create_user = providers.Factory(identity.CreateUser, uow=uow, hasher=hasher, clock=clock, ids=ids)
     ensure_admin = providers.Factory(identity.EnsureAdmin, uow=uow, create_user=create_user, clock=clock)
@@ -179,23 +195,23 @@ class Container(containers.DeclarativeContainer):
     open_signed_blob = providers.Factory(files.OpenSignedBlob, server=local_blobs)
     certificate_renderer = providers.Singleton(Fpdf2CertificateRenderer)
     # catalog
-    list_courses = providers.Factory(catalog.ListCourses, uow=uow)
+    list_courses = providers.Factory(catalog.ListCourses, uow=read_uow)
     create_course = providers.Factory(catalog.CreateCourse, uow=uow, clock=clock, ids=ids)
-    get_course = providers.Factory(catalog.GetCourse, uow=uow)
+    get_course = providers.Factory(catalog.GetCourse, uow=read_uow)
     update_course = providers.Factory(catalog.UpdateCourse, uow=uow, clock=clock)
     publish_course = providers.Factory(catalog.PublishCourse, uow=uow, clock=clock)
     delete_course = providers.Factory(catalog.DeleteCourse, uow=uow)
-    list_lessons = providers.Factory(catalog.ListLessons, uow=uow)
+    list_lessons = providers.Factory(catalog.ListLessons, uow=read_uow)
     create_lesson = providers.Factory(catalog.CreateLesson, uow=uow, clock=clock, ids=ids)
-    get_lesson = providers.Factory(catalog.GetLesson, uow=uow)
+    get_lesson = providers.Factory(catalog.GetLesson, uow=read_uow)
     update_lesson = providers.Factory(catalog.UpdateLesson, uow=uow, clock=clock)
     delete_lesson = providers.Factory(catalog.DeleteLesson, uow=uow)
     reorder_lessons = providers.Factory(catalog.ReorderLessons, uow=uow)
 
     # learning
     enroll = providers.Factory(learning.Enroll, uow=uow, clock=clock, ids=ids)
-    list_my_enrollments = providers.Factory(learning.ListMyEnrollments, uow=uow)
-    get_enrollment = providers.Factory(learning.GetEnrollment, uow=uow)
+    list_my_enrollments = providers.Factory(learning.ListMyEnrollments, uow=read_uow)
+    get_enrollment = providers.Factory(learning.GetEnrollment, uow=read_uow)
     complete_lesson = providers.Factory(learning.CompleteLesson, uow=uow, clock=clock, ids=ids)
 
     # credentials
@@ -250,6 +266,7 @@ USE_CASES: tuple[str, ...] = (
     "mfa_login",
     "refresh_tokens",
     "authenticate",
+    "authenticate_caller",
     "logout",
     "get_user",
     "update_profile",

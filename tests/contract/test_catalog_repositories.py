@@ -116,6 +116,10 @@ async def test_list_visibility_filters_search_sort_and_pages(new_uow: UowFactory
     assert await titles(include_unpublished=True, search="_") == (["delta draft"], 1)
     page = PageRequest(page=2, page_size=3)
     assert await titles(page, include_unpublished=True, sort=CourseSort.TITLE) == (["Gamma"], 4)
+    # the total rides on the page's rows; a page past the end and an empty list still count right
+    assert await titles(PageRequest(page=3, page_size=3), include_unpublished=True) == ([], 4)
+    assert await titles(PageRequest(page=2, page_size=3), category="none") == ([], 0)
+    assert await titles(category="none") == ([], 0)
 
 
 async def test_remove_cascades_to_lessons_enrollments_and_completions(new_uow: UowFactory) -> None:
@@ -162,6 +166,8 @@ async def test_lessons_round_trip_in_order_with_pages(new_uow: UowFactory) -> No
         assert ([v.order for v in items], total) == ([1, 2, 3], 3)
         items, total = await uow.lessons.list_for_course(c.id, page=PageRequest(page=2, page_size=2))
         assert ([v.title for v in items], total) == (["L3"], 3)
+        items, total = await uow.lessons.list_for_course(c.id, page=PageRequest(page=3, page_size=2))
+        assert (items, total) == ([], 3)
         assert await uow.lessons.next_order(c.id) == 4
         assert await uow.lessons.list_for_course(uuid.uuid4()) == ([], 0)
 

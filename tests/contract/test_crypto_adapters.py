@@ -107,3 +107,27 @@ def test_totp_accepts_current_and_adjacent_steps_only() -> None:
     assert service.matching_step(secret, "12345", now) is None
     assert service.matching_step(secret, "abcdef", now) is None
     assert "issuer=LMS%20Backend" in service.provisioning_uri(secret, "ann@example.com")
+
+
+def test_a_remembered_token_is_still_refused_for_the_wrong_kind_or_once_expired(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    c = claims(minutes=1)
+    token = codec.encode(c)
+    assert codec.decode(token, TokenKind.ACCESS) == c
+    assert codec.decode(token, TokenKind.ACCESS) == c  # the remembered verification
+    with pytest.raises(Unauthorized):
+        codec.decode(token, TokenKind.REFRESH)
+    later = c.expires_at.timestamp() + 1
+    monkeypatch.setattr("lms_adapters.local.tokens.time.time", lambda: later)
+    with pytest.raises(Unauthorized):
+        codec.decode(token, TokenKind.ACCESS)
+
+
+def test_remembered_tokens_are_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("lms_adapters.local.tokens._VERIFIED_MAX", 3)
+    small = JwtTokenCodec(SECRET)
+    tokens = [small.encode(claims()) for _ in range(5)]
+    for token in tokens:
+        small.decode(token, TokenKind.ACCESS)
+    assert [t for t, _kind in small._verified] == tokens[-3:]

@@ -90,7 +90,12 @@ async def test_list_for_student_pages_newest_first_with_counts(new_uow: UowFacto
         await uow.commit()
     async with new_uow() as uow:
         rows, total = await uow.enrollments.list_for_student(learner, page=PageRequest(page_size=2))
-        rest, _ = await uow.enrollments.list_for_student(learner, page=PageRequest(page=2, page_size=2))
+        rest, rest_total = await uow.enrollments.list_for_student(
+            learner, page=PageRequest(page=2, page_size=2)
+        )
+        past = await uow.enrollments.list_for_student(learner, page=PageRequest(page=3, page_size=2))
+        nobody = await uow.enrollments.list_for_student(uuid.uuid4(), page=PageRequest())
+    assert (rest_total, past, nobody) == (3, ([], 3), ([], 0))
     assert total == 3
     assert [(r.course.title, r.completed_lessons, r.total_lessons) for r in [*rows, *rest]] == [
         ("C2", 2, 3),

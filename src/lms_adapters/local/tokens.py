@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from datetime import UTC, datetime
 from uuid import UUID
 
@@ -14,6 +15,9 @@ __all__ = ["JwtTokenCodec"]
 
 _ALGORITHM = "HS256"
 _INVALID = "Could not validate credentials"
+# Verified tokens remembered per process: a request decodes its token twice (rate limit, then
+# authentication) and a client sends the same token for many requests. Bounded; oldest out first.
+_VERIFIED_MAX = 4096
 
 
 class JwtTokenCodec:
@@ -21,6 +25,7 @@ class JwtTokenCodec:
         if len(secret) < 32:
             raise ValueError("the signing secret must have at least 32 characters")
         self._secret, self._issuer = secret, issuer
+        self._verified: dict[tuple[str, TokenKind], TokenClaims] = {}
 
     def encode(self, claims: TokenClaims) -> str:
         payload = {
@@ -35,6 +40,21 @@ class JwtTokenCodec:
         return jwt.encode(payload, self._secret, algorithm=_ALGORITHM)
 
     def decode(self, token: str, kind: TokenKind) -> TokenClaims:
+        """The signature is checked once per token; the expiry on every call, as PyJWT does."""
+        key = (token, kind)
+        known = self._verified.get(key)
+        if known is not None:
+            if known.expires_at.timestamp() <= time.time():
+                self._verified.pop(key, None)
+                raise Unauthorized(_INVALID)
+            return known
+        claims = self._verify(token, kind)
+        if len(self._verified) >= _VERIFIED_MAX:
+            self._verified.pop(next(iter(self._verified)), None)
+        self._verified[key] = claims
+        return claims
+
+    def _verify(self, token: str, kind: TokenKind) -> TokenClaims:
         try:
             payload = jwt.decode(
                 token,

@@ -29,6 +29,8 @@ __all__ = [
     "AdminUpdateUser",
     "AuthPolicy",
     "Authenticate",
+    "AuthenticateCaller",
+    "Caller",
     "ChangePassword",
     "CreateUser",
     "DisableMfa",
@@ -286,13 +288,21 @@ class RefreshTokens:
         return self._tokens._pair(user.id, claims.session_id, new_refresh)
 
 
-class Authenticate:
+@dataclass(frozen=True, slots=True)
+class Caller:
+    """The acting user and the user record it was built from (loaded once per request)."""
+
+    actor: Actor
+    user: User
+
+
+class AuthenticateCaller:
     """Turns an access token into the acting user; 401 for anything not currently valid."""
 
     def __init__(self, uow: IdentityUnitOfWork, codec: TokenCodec, sessions: SessionStore) -> None:
         self._uow, self._codec, self._sessions = uow, codec, sessions
 
-    async def __call__(self, *, token: str) -> Actor:
+    async def __call__(self, *, token: str) -> Caller:
         claims = self._codec.decode(token, TokenKind.ACCESS)
         if not await self._sessions.is_active(claims.session_id):
             raise Unauthorized(INVALID_TOKEN)
@@ -300,7 +310,17 @@ class Authenticate:
             user = await uow.users.get(claims.subject)
         if user is None or not user.is_active:
             raise Unauthorized(INVALID_TOKEN)
-        return Actor(user_id=user.id, role=user.role, session_id=claims.session_id)
+        return Caller(Actor(user_id=user.id, role=user.role, session_id=claims.session_id), user)
+
+
+class Authenticate:
+    """``AuthenticateCaller`` for callers that need only the actor."""
+
+    def __init__(self, uow: IdentityUnitOfWork, codec: TokenCodec, sessions: SessionStore) -> None:
+        self._caller = AuthenticateCaller(uow, codec, sessions)
+
+    async def __call__(self, *, token: str) -> Actor:
+        return (await self._caller(token=token)).actor
 
 
 class Logout:
@@ -316,10 +336,15 @@ class GetUser:
     def __init__(self, uow: IdentityUnitOfWork) -> None:
         self._uow = uow
 
-    async def __call__(self, *, actor: Actor, user_id: UUID | None = None) -> User:
+    async def __call__(
+        self, *, actor: Actor, user_id: UUID | None = None, caller: User | None = None
+    ) -> User:
+        """``caller``: the actor's own record when this request already loaded it (no second read)."""
         target = user_id or actor.user_id
         if target != actor.user_id and not actor.is_admin:
             raise NotFound("User not found")
+        if caller is not None and caller.id == target == actor.user_id:
+            return caller
         async with self._uow as uow:
             user = await uow.users.get(target)
         if user is None:

@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 from uuid import UUID
 
-from litestar import Controller, get, patch, post
+from litestar import Controller, Request, get, patch, post
 from litestar.di import NamedDependency
 from litestar.params import FromPath, JSONBody, QueryParameter
 
 from lms_domain.identity import use_cases as uc
 from lms_domain.shared.actors import Actor, Role
+from lms_http.auth import caller_user
 from lms_http.dto.identity import AdminUserUpdate, PasswordChangeIn, ProfileUpdate, UserOut, UserPage
 from lms_http.errors import errors
 from lms_http.params import PageNumber, PageSize, page_request
@@ -24,9 +25,14 @@ class UserController(Controller):
     path, tags = "/users", ["users"]
 
     @get("/me", responses=errors(401, 429, 503))
-    async def me(self, actor: NamedDependency[Actor], get_user: NamedDependency[uc.GetUser]) -> UserOut:
+    async def me(
+        self,
+        request: Request[Any, Any, Any],
+        actor: NamedDependency[Actor],
+        get_user: NamedDependency[uc.GetUser],
+    ) -> UserOut:
         """The signed-in user's profile."""
-        return UserOut.of(await get_user(actor=actor))
+        return UserOut.of(await get_user(actor=actor, caller=caller_user(request)))
 
     @patch("/me", responses=errors(401, 422, 429, 503))
     async def update_me(

@@ -10,6 +10,7 @@ from sqlalchemy import case, delete, func, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from lms_adapters.sql.paging import page_with_total
 from lms_adapters.sql.repositories.identity import escape_like
 from lms_adapters.sql.tables import courses, lessons
 from lms_domain.catalog.entities import ContentType, Course, DifficultyLevel, Lesson
@@ -166,15 +167,11 @@ class SqlCourseRepository:
                     func.lower(courses.c.description).like(pattern, escape="\\"),
                 )
             )
-        total = (
-            await self._s.execute(select(func.count()).select_from(courses).where(*conditions))
-        ).scalar_one()
-        rows = await self._s.execute(
-            select(courses)
-            .where(*conditions)
-            .order_by(*_SORTS[query.sort])
-            .limit(page.page_size)
-            .offset(page.offset)
+        rows, total = await page_with_total(
+            self._s,
+            select(courses).where(*conditions).order_by(*_SORTS[query.sort]),
+            select(func.count()).select_from(courses).where(*conditions),
+            page,
         )
         return [course_from_row(r) for r in rows], total
 
@@ -194,12 +191,12 @@ class SqlLessonRepository:
         if page is None:
             found = [_lesson(r) for r in await self._s.execute(statement)]
             return found, len(found)
-        total = (
-            await self._s.execute(
-                select(func.count()).select_from(lessons).where(lessons.c.course_id == course_id)
-            )
-        ).scalar_one()
-        rows = await self._s.execute(statement.limit(page.page_size).offset(page.offset))
+        rows, total = await page_with_total(
+            self._s,
+            statement,
+            select(func.count()).select_from(lessons).where(lessons.c.course_id == course_id),
+            page,
+        )
         return [_lesson(r) for r in rows], total
 
     async def next_order(self, course_id: UUID) -> int:

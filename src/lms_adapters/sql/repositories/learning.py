@@ -11,6 +11,7 @@ from sqlalchemy import func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from lms_adapters.sql.paging import page_with_total
 from lms_adapters.sql.repositories.catalog import course_from_row, is_unique_violation
 from lms_adapters.sql.tables import courses, enrollments, lesson_completions, lessons
 from lms_domain.learning.entities import Enrollment, EnrollmentSummary, LessonCompletion
@@ -99,12 +100,11 @@ class SqlEnrollmentRepository:
     async def list_for_student(
         self, student_id: UUID, *, page: PageRequest
     ) -> tuple[Sequence[EnrollmentSummary], int]:
-        """Two statements whatever the page size: a count, and the page with its counts as subqueries."""
+        """One statement whatever the page size: the page with its counts and the total as subqueries
+        (a second, the count alone, only for a page past the end)."""
         mine = enrollments.c.student_id == student_id
-        total = (
-            await self._s.execute(select(func.count()).select_from(enrollments).where(mine))
-        ).scalar_one()
-        rows = await self._s.execute(
+        rows, total = await page_with_total(
+            self._s,
             select(
                 *(c.label("e_" + c.name) for c in enrollments.c),
                 *(c.label("c_" + c.name) for c in courses.c),
@@ -113,9 +113,9 @@ class SqlEnrollmentRepository:
             )
             .join_from(enrollments, courses, courses.c.id == enrollments.c.course_id)
             .where(mine)
-            .order_by(enrollments.c.enrolled_at.desc(), enrollments.c.id.desc())
-            .limit(page.page_size)
-            .offset(page.offset)
+            .order_by(enrollments.c.enrolled_at.desc(), enrollments.c.id.desc()),
+            select(func.count()).select_from(enrollments).where(mine),
+            page,
         )
         return [
             EnrollmentSummary(
