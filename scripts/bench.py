@@ -75,6 +75,7 @@ class Endpoint:
     requires: str | None = None
     target: str = ""
     connections: int = CONNECTIONS
+    flow: str = ""  # "quiz": start + submit pairs (see bench/wrk/bench.lua)
 
 
 # The measured endpoints, in order. Later areas add theirs here: an entry whose ``requires``
@@ -94,6 +95,8 @@ ENDPOINTS = [
              target="write"),
     Endpoint("complete lesson", "/api/v1/enrollments/$2/lessons/$3/complete", "POST", "{}", data="complete",
              token=1, target="write"),
+    Endpoint("quiz start + submit", "/api/v1/quizzes/{quiz_id}/attempts", "POST", data="quiz", flow="quiz",
+             requires="/api/v1/attempts/{attempt_id}/submit", target="quiz"),
     Endpoint("login", "/api/v1/auth/login", "POST", '{"email": "$1", "password": "' + DEMO_PASSWORD + '"}',
              data="logins"),
     # Analytics (measured when the API has them).
@@ -111,9 +114,7 @@ ENDPOINTS = [
 HEALTH_UNDER_LOGIN = Endpoint("health during logins", "/api/v1/health", connections=2)
 
 # Not measured yet, with the reason shown in the results.
-PENDING = {
-    "quiz start + submit": "needs a quiz seed section and a start + submit driver (not written yet)",
-}
+PENDING: dict[str, str] = {}
 
 
 def log(message: str) -> None:
@@ -164,12 +165,14 @@ def cleanup() -> None:
         conn.execute("DELETE FROM lesson_completions WHERE completed_at >= %s", (SEED_END,))
         conn.execute("DELETE FROM enrollments WHERE enrolled_at >= %s", (SEED_END,))
         conn.execute("UPDATE enrollments SET completed_at = NULL WHERE completed_at >= %s", (SEED_END,))
+        conn.execute("DELETE FROM quiz_attempts WHERE started_at >= %s", (SEED_END,))
         conn.execute("DELETE FROM auth_sessions")
         conn.execute("UPDATE users SET last_login_at = NULL WHERE last_login_at IS NOT NULL")
 
 
 def table_counts() -> dict[str, int]:
-    names = ["users", "courses", "lessons", "enrollments", "lesson_completions"]
+    names = ["users", "courses", "lessons", "enrollments", "lesson_completions", "quizzes", "questions",
+             "quiz_attempts"]  # fmt: skip
     with psycopg.connect(conninfo(DATABASE_URL)) as conn:
         return {n: conn.execute(f"SELECT count(*) FROM {n}").fetchone()[0] for n in names}  # noqa: S608  # type: ignore[index]
 
@@ -280,6 +283,18 @@ def prepare_data(base: str, workdir: Path) -> dict[str, Path]:
                  SELECT 1 FROM lesson_completions c WHERE c.enrollment_id = e.id AND c.lesson_id = l.id)""",
             ([s[0] for s in students],),
         ).fetchall()
+        # Quizzes the students may start again and again: published, unlimited attempts, in an
+        # enrolled course; the submit body answers every question (correctly).
+        quiz_rows = conn.execute(
+            """SELECT e.student_id::text, q.id::text,
+                      json_build_object('answers', json_agg(json_build_object(
+                        'question_id', qu.id, 'answer', qu.correct_answer) ORDER BY qu.position))::text
+               FROM enrollments e JOIN quizzes q ON q.course_id = e.course_id
+               JOIN questions qu ON qu.quiz_id = q.id
+               WHERE e.student_id = ANY(%s::uuid[]) AND q.is_published AND q.max_attempts IS NULL
+               GROUP BY e.student_id, q.id""",
+            ([s[0] for s in students],),
+        ).fetchall()
         instructors = conn.execute(
             """SELECT u.email, min(c.id::text) FROM users u JOIN courses c ON c.instructor_id = u.id
                WHERE u.role = 'instructor' GROUP BY u.email ORDER BY u.email LIMIT 50"""
@@ -311,7 +326,9 @@ def prepare_data(base: str, workdir: Path) -> dict[str, Path]:
         "logins": [(e,) for e in logins],
         "instructors": [(t, i[1]) for t, i in zip(instructor_tokens, instructors, strict=True)],
         "admin": [(admin_token,)],
+        "quiz": [(tokens[s], q, s, body) for s, q, body in quiz_rows],
     }
+    rng.shuffle(rows["quiz"])
     files = {}
     for name, data in rows.items():
         path = workdir / f"{name}.tsv"
@@ -339,6 +356,8 @@ def start_wrk(base: str, endpoint: Endpoint, files: dict[str, Path], duration: i
     env["BENCH_THREADS"] = str(threads)
     if endpoint.body is not None:
         env["BENCH_BODY"] = endpoint.body
+    if endpoint.flow:
+        env["BENCH_FLOW"] = endpoint.flow
     if endpoint.data:
         env["BENCH_DATA"] = str(files[endpoint.data])
     command = ["wrk", f"-t{threads}", f"-c{endpoint.connections}", f"-d{duration}s", "--timeout", "10s",
@@ -373,7 +392,9 @@ def finish_wrk(run: Run) -> dict[str, Any]:
         "max_ms": round(lat["max"] / 1000, 2),
         "errors": errors,
         "error_detail": raw["errors"],
-    }
+        **({"pairs": raw["submitted"], "pairs_per_s": round(raw["submitted"] / seconds, 1)}
+           if run.endpoint.flow else {}),
+    }  # fmt: skip
 
 
 def profile(pid: int, name: str, duration: int) -> subprocess.Popen[bytes] | None:
@@ -428,7 +449,12 @@ def main() -> None:
                 if endpoint.requires and endpoint.requires not in paths:
                     skipped[endpoint.name] = f"{endpoint.requires} is not in /openapi.json"
                     continue
-                if endpoint.method == "POST" and endpoint.name != "login" and endpoint.data:
+                if (
+                    endpoint.method == "POST"
+                    and endpoint.name != "login"
+                    and endpoint.data
+                    and not endpoint.flow
+                ):
                     fresh = sum(1 for _ in files[endpoint.data].open())
                     if fresh < 5_000:  # each request needs a row of its own, or it repeats (409)
                         skipped[endpoint.name] = f"only {fresh} fresh rows in this data set"

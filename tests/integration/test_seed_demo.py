@@ -10,7 +10,7 @@ from litestar.testing import AsyncTestClient
 from sqlalchemy import create_engine, func, select
 
 from lms_adapters.sql import tables as t
-from lms_adapters.sql.seed import DEMO_PASSWORD, SCALES, seed_uuid
+from lms_adapters.sql.seed import DEMO_PASSWORD, SCALES, _enrollment_plan, quizzes_per_course, seed_uuid
 from lms_adapters.sql.urls import sync_url
 from lms_http.cli import seed_demo
 from lms_http.settings import Settings
@@ -22,6 +22,9 @@ EXPECTED = {
     "lessons": SMALL.courses * SMALL.lessons_per_course,
     "enrollments": SMALL.enrollments,
     "lesson_completions": SMALL.completions,
+    "quizzes": SMALL.quizzes,
+    "questions": SMALL.quizzes * SMALL.questions_per_quiz,
+    "quiz_attempts": SMALL.attempts,
 }
 
 
@@ -46,6 +49,7 @@ def test_small_seed_counts_and_idempotence(settings: Settings, capsys: pytest.Ca
     again = capsys.readouterr().out
     assert counts(settings.database_url) == EXPECTED
     assert "skipped lesson completions: already seeded" in again
+    assert "skipped quiz attempts: already seeded" in again
 
 
 def test_small_seed_is_consistent(settings: Settings) -> None:
@@ -97,6 +101,23 @@ async def test_printed_logins_work_through_the_api(settings: Settings, make_app)
         assert courses.json()["total"] == sum(1 for i in range(SMALL.courses) if i % 10 != 9)
         course = await client.get(f"/api/v1/courses/{seed_uuid('course', 0)}")
         assert course.status_code == 200 and len(course.json()["lessons"]) == SMALL.lessons_per_course
+        # The demo student took a quiz of their first course; the course's other quiz is open to them.
+        stats = await client.get("/api/v1/analytics/student", headers=student)
+        assert stats.status_code == 200 and stats.json()["quizzes_taken"] >= 1
+        course_index = next(c for _, s, c, _ in _enrollment_plan(SMALL) if s == 0)
+        quiz_id = seed_uuid("quiz", course_index * quizzes_per_course(SMALL) + 1)
+        started = await client.post(f"/api/v1/quizzes/{quiz_id}/attempts", headers=student)
+        assert started.status_code == 201, started.text
+        answers = [
+            {"question_id": q["id"], "answer": [q["options"][0]] if q["question_type"] == "multiple_select"
+             else (q["options"] or ["photosynthesis"])[0]}
+            for q in started.json()["questions"]
+        ]  # fmt: skip
+        submitted = await client.post(
+            f"/api/v1/attempts/{started.json()['id']}/submit", json={"answers": answers}, headers=student
+        )
+        assert submitted.status_code == 200, submitted.text
+        assert submitted.json()["status"] == "submitted" and submitted.json()["score"] is not None
         wrong = await client.post(
             "/api/v1/auth/login", json={"email": "student@demo.lms", "password": DEMO_PASSWORD + "x"}
         )

@@ -15,6 +15,7 @@ questions, attempts) appends its own sections, each with a ``present`` check (fo
 from __future__ import annotations
 
 import io
+import json
 import random
 import re
 import sys
@@ -25,13 +26,14 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, Table, create_engine, func, inspect, select
+from sqlalchemy import JSON, Connection, Table, create_engine, func, inspect, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from lms_adapters.sql import tables as t
 from lms_adapters.sql.engine import prepare_sqlite
 from lms_adapters.sql.urls import sync_url
+from lms_domain.assessment.grading import passes, score_percentage
 
 __all__ = [
     "DEMO_PASSWORD",
@@ -66,7 +68,7 @@ class Scale:
 
 SCALES = {
     "small": Scale("small", instructors=3, students=40, courses=12, lessons_per_course=6, enrollments=120,
-                   completions=300),
+                   completions=300, quizzes=24, questions_per_quiz=5, attempts=50),
     "large": Scale("large", instructors=1_000, students=99_000, courses=10_000, lessons_per_course=10,
                    enrollments=1_000_000, completions=5_000_000, quizzes=20_000, questions_per_quiz=10,
                    attempts=500_000),
@@ -300,6 +302,123 @@ def _completions(scale: Scale) -> Iterator[dict[str, Any]]:
             n += 1
 
 
+# Quizzes: ``quizzes_per_course`` per course (every course gets the same share), each placed
+# after a lesson of its course and published with its course. Attempt ``a`` is made by the
+# student of enrollment ``2a`` (distinct (student, course) pairs, so distinct (student, quiz)
+# pairs), on one of that course's quizzes, submitted and graded from the known answers.
+
+QUESTION_TYPES = ("multiple_choice", "true_false", "multiple_select", "short_answer")
+PASSING_SCORE = 60.0
+CHOICES = ("A first option", "A second option", "A third option", "A fourth option")
+
+
+def quizzes_per_course(scale: Scale) -> int:
+    return scale.quizzes // scale.courses if scale.courses else 0
+
+
+def quiz_max_attempts(q: int) -> int | None:
+    """One quiz in four caps attempts at 3; the others are unlimited (the benchmark takes those)."""
+    return 3 if q % 4 == 3 else None
+
+
+def _quizzes(scale: Scale) -> Iterator[dict[str, Any]]:
+    per = quizzes_per_course(scale)
+    for q in range(scale.courses * per):
+        course, k = divmod(q, per)
+        position = (k + 1) * scale.lessons_per_course // (per + 1) or 1
+        at = ANCHOR - timedelta(days=370) + timedelta(seconds=q * 30_000_000 // max(1, scale.quizzes))
+        yield {
+            "id": seed_uuid("quiz", q),
+            "course_id": seed_uuid("course", course),
+            "lesson_id": seed_uuid("lesson", course * scale.lessons_per_course + position - 1),
+            "title": f"Check your understanding {k + 1}",
+            "description": f"{scale.questions_per_quiz} questions on lessons up to {position}.",
+            "time_limit_minutes": 30 if q % 2 else None,
+            "passing_score_percentage": PASSING_SCORE,
+            "shuffle_questions": q % 3 == 0,
+            "max_attempts": quiz_max_attempts(q),
+            "is_published": _is_published(course),
+            "created_at": at,
+            "updated_at": at,
+        }
+
+
+def question_spec(q: int, p: int) -> tuple[str, list[str], str | list[str], int]:
+    """(type, options, correct answer, points) of question ``p`` (0-based) of quiz ``q``."""
+    kind = QUESTION_TYPES[(q + p) % len(QUESTION_TYPES)]
+    points = 1 + (q + 2 * p) % 3
+    if kind == "multiple_choice":
+        return kind, list(CHOICES), CHOICES[(q + p) % 4], points
+    if kind == "true_false":
+        return kind, ["true", "false"], "true" if (q + p) % 2 else "false", points
+    if kind == "multiple_select":
+        return kind, list(CHOICES), [CHOICES[0], CHOICES[2 + (q + p) % 2]], points
+    return kind, [], "photosynthesis", points
+
+
+def _questions(scale: Scale) -> Iterator[dict[str, Any]]:
+    for q in range(scale.courses * quizzes_per_course(scale)):
+        for p in range(scale.questions_per_quiz):
+            kind, options, answer, points = question_spec(q, p)
+            yield {
+                "id": seed_uuid("question", q * scale.questions_per_quiz + p),
+                "quiz_id": seed_uuid("quiz", q),
+                "question_text": f"Question {p + 1}: which answer fits best?",
+                "question_type": kind,
+                "options": options,
+                "correct_answer": answer,
+                "points": points,
+                "position": p + 1,
+            }
+
+
+def _attempts(scale: Scale) -> Iterator[dict[str, Any]]:
+    per = quizzes_per_course(scale)
+    n_questions = scale.questions_per_quiz
+    if per == 0 or n_questions == 0:
+        return
+    assert scale.attempts * 2 <= scale.enrollments, "attempts are made on every other enrollment"
+    plan = _enrollment_plan(scale)
+    for a in range(scale.attempts):
+        j, student, course, _done = next(plan)
+        if j % 2:  # every other enrollment takes a quiz
+            j, student, course, _done = next(plan)
+        q = course * per + a % per
+        wrong = (a * 7 + student) % (n_questions + 1)  # 0..n wrong answers
+        answers, earned, total = [], 0, 0
+        for p in range(n_questions):
+            kind, _options, correct, points = question_spec(q, p)
+            answer: str | list[str] = correct
+            if p < wrong:  # a wrong answer of the question's kind
+                answer = {"multiple_choice": CHOICES[((q + p) % 4 + 1) % 4], "true_false": "maybe",
+                          "multiple_select": [CHOICES[1]], "short_answer": "a guess"}[kind]  # fmt: skip
+                if kind == "true_false":
+                    answer = "false" if correct == "true" else "true"
+            right = answer == correct
+            total += points
+            earned += points if right else 0
+            answers.append({
+                "question_id": str(seed_uuid("question", q * n_questions + p)),
+                "answer": answer,
+                "correct": right,
+                "points_earned": points if right else 0,
+            })  # fmt: skip
+        score = score_percentage(earned, total)
+        started = _enrollment_time(j, scale) + timedelta(days=3, minutes=a % 50)
+        yield {
+            "id": seed_uuid("attempt", a),
+            "quiz_id": seed_uuid("quiz", q),
+            "student_id": seed_uuid("user", student_index(scale, student)),
+            "question_order": [str(seed_uuid("question", q * n_questions + p)) for p in range(n_questions)],
+            "answers": answers,
+            "score": score,
+            "passed": passes(score, PASSING_SCORE),
+            "status": "submitted",
+            "started_at": started,
+            "ended_at": started + timedelta(minutes=4 + a % 20),
+        }
+
+
 # --- sections ---------------------------------------------------------------------------------
 
 
@@ -333,8 +452,14 @@ SECTIONS: list[Section] = [
             lambda s, _pw: _enrollments(s), kind="enrollment"),
     Section("lesson completions", lambda _c: t.lesson_completions, lambda s: s.completions,
             lambda s, _pw: _completions(s), kind="completion"),
-    # Quizzes, questions and attempts append their sections here, guarded by
-    # present=_has_tables("quizzes", "questions", "quiz_attempts").
+    Section("quizzes", lambda _c: t.quizzes, lambda s: s.courses * quizzes_per_course(s),
+            lambda s, _pw: _quizzes(s), _has_tables("quizzes"), kind="quiz"),
+    Section("questions", lambda _c: t.questions,
+            lambda s: s.courses * quizzes_per_course(s) * s.questions_per_quiz,
+            lambda s, _pw: _questions(s), _has_tables("questions"), kind="question"),
+    Section("quiz attempts", lambda _c: t.quiz_attempts,
+            lambda s: s.attempts if quizzes_per_course(s) and s.questions_per_quiz else 0,
+            lambda s, _pw: _attempts(s), _has_tables("quiz_attempts"), kind="attempt"),
 ]  # fmt: skip
 
 
@@ -413,6 +538,7 @@ def _copy_text(value: Any) -> str:
 
 def _write_postgres(conn: Connection, table: Table, rows: Iterable[dict[str, Any]], bar: Progress) -> int:
     columns = [c.name for c in table.columns]
+    as_json = {c.name for c in table.columns if isinstance(c.type, JSON)}
     raw = conn.connection.driver_connection
     assert raw is not None
     written = 0
@@ -420,7 +546,9 @@ def _write_postgres(conn: Connection, table: Table, rows: Iterable[dict[str, Any
         for batch in _batches(rows, 20_000):
             buffer = io.StringIO()
             for row in batch:
-                buffer.write("\t".join(_copy_text(row[c]) for c in columns))
+                buffer.write(
+                    "\t".join(_copy_text(json.dumps(row[c]) if c in as_json else row[c]) for c in columns)
+                )
                 buffer.write("\n")
             copy.write(buffer.getvalue())
             written += len(batch)
