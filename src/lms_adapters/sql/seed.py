@@ -321,6 +321,16 @@ def quiz_max_attempts(q: int) -> int | None:
     return 3 if q % 4 == 3 else None
 
 
+def _wrong_answer(kind: str, correct: str | list[str], n: int) -> str | list[str]:
+    if kind == "multiple_choice":
+        return CHOICES[(n % 4 + 1) % 4]
+    if kind == "true_false":
+        return "false" if correct == "true" else "true"
+    if kind == "multiple_select":
+        return [CHOICES[1]]
+    return "a guess"
+
+
 def _quizzes(scale: Scale) -> Iterator[dict[str, Any]]:
     per = quizzes_per_course(scale)
     for q in range(scale.courses * per):
@@ -390,10 +400,7 @@ def _attempts(scale: Scale) -> Iterator[dict[str, Any]]:
             kind, _options, correct, points = question_spec(q, p)
             answer: str | list[str] = correct
             if p < wrong:  # a wrong answer of the question's kind
-                answer = {"multiple_choice": CHOICES[((q + p) % 4 + 1) % 4], "true_false": "maybe",
-                          "multiple_select": [CHOICES[1]], "short_answer": "a guess"}[kind]  # fmt: skip
-                if kind == "true_false":
-                    answer = "false" if correct == "true" else "true"
+                answer = _wrong_answer(kind, correct, q + p)
             right = answer == correct
             total += points
             earned += points if right else 0
