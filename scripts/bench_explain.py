@@ -12,11 +12,12 @@ from __future__ import annotations
 import asyncio
 import os
 import sys
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import event
-from sqlalchemy.ext.asyncio import async_sessionmaker
 
+from lms_adapters.sql.analytics import SqlAnalyticsQueries
 from lms_adapters.sql.engine import make_engine
 from lms_adapters.sql.seed import seed_uuid
 from lms_adapters.sql.uow import SqlUnitOfWork
@@ -25,11 +26,11 @@ from lms_domain.catalog.ports import CourseQuery
 from lms_domain.shared.pagination import PageRequest
 
 DEMO_STUDENT = seed_uuid("user", 2)
+DEMO_INSTRUCTOR = seed_uuid("user", 1)
 
 
 async def main(url: str) -> None:
     engine = make_engine(url)
-    sessions = async_sessionmaker(engine, expire_on_commit=False)
     recorded: list[tuple[str, Any]] = []
     recording = False
 
@@ -56,16 +57,23 @@ async def main(url: str) -> None:
             DEMO_STUDENT, page=PageRequest(1, 20)
         ),
     }
+    reports = {
+        "analytics student": lambda a: a.student(DEMO_STUDENT),
+        "analytics instructor": lambda a: a.instructor(DEMO_INSTRUCTOR),
+        "analytics course": lambda a: a.course(seed_uuid("course", 0)),
+        "analytics system": lambda a: a.system(active_since=datetime.now(UTC) - timedelta(days=30)),
+    }
     try:
-        for title, call in cases.items():
+        for title, call in [*cases.items(), *reports.items()]:
             recorded.clear()
-            async with SqlUnitOfWork(sessions) as uow:
+            unit = SqlAnalyticsQueries(engine) if title.startswith("analytics") else SqlUnitOfWork(engine)
+            async with unit as uow:
                 recording = True
                 await call(uow)
                 recording = False
                 explained = []
                 for statement, parameters in list(recorded):
-                    conn = await uow.session.connection()
+                    conn = uow.connection if isinstance(uow, SqlUnitOfWork) else uow._s
                     rows = await conn.exec_driver_sql(
                         "EXPLAIN (ANALYZE, BUFFERS, COSTS OFF, SUMMARY ON) " + statement, parameters
                     )

@@ -6,7 +6,6 @@ import random
 from typing import Any
 
 from dependency_injector import containers, providers
-from sqlalchemy.ext.asyncio import async_sessionmaker
 
 from lms_adapters.local.blobs import LocalBlobStorage
 from lms_adapters.local.counters import InProcessLoginThrottle, InProcessRateLimiter
@@ -22,7 +21,7 @@ from lms_adapters.redis.counters import RedisLoginThrottle, RedisRateLimiter
 from lms_adapters.redis.idempotency import RedisIdempotencyStore
 from lms_adapters.redis.sessions import RedisSessionStore
 from lms_adapters.sql.analytics import SqlAnalyticsQueries
-from lms_adapters.sql.engine import make_engine, make_read_sessionmaker
+from lms_adapters.sql.engine import make_engine, make_read_engine
 from lms_adapters.sql.idempotency import SqlIdempotencyStore
 from lms_adapters.sql.sessions import SqlSessionStore
 from lms_adapters.sql.uow import SqlUnitOfWork
@@ -33,6 +32,7 @@ from lms_domain.credentials import use_cases as credentials
 from lms_domain.files import use_cases as files
 from lms_domain.identity import use_cases as identity
 from lms_domain.learning import use_cases as learning
+from lms_domain.shared.coalesce import FreshRun
 from lms_http.settings import Settings
 
 __all__ = ["Container"]
@@ -42,10 +42,10 @@ def _state_backend(settings: Settings) -> str:
     return "redis" if settings.redis_url else "local"
 
 
-def _read_unit_of_work(uow: providers.Provider[Any], read_sessionmaker: providers.Provider[Any]) -> Any:
+def _read_unit_of_work(uow: providers.Provider[Any], read_engine: providers.Provider[Any]) -> Any:
     if uow.overridden:
         return uow()
-    return SqlUnitOfWork(read_sessionmaker())
+    return SqlUnitOfWork(read_engine())
 
 
 class Container(containers.DeclarativeContainer):
@@ -55,13 +55,14 @@ class Container(containers.DeclarativeContainer):
     clock = providers.Singleton(SystemClock)
     ids = providers.Singleton(UuidGenerator)
 
-    engine = providers.Singleton(make_engine, settings.provided.database_url)
-    sessionmaker = providers.Singleton(async_sessionmaker, engine, expire_on_commit=False)
-    uow = providers.Factory(SqlUnitOfWork, sessionmaker=sessionmaker)
+    engine = providers.Singleton(
+        make_engine, settings.provided.database_url, pool_size=settings.provided.db_pool_size
+    )
+    uow = providers.Factory(SqlUnitOfWork, engine=engine)
     # Use cases that only read get a unit of work without BEGIN/ROLLBACK on PostgreSQL; when an
     # embedder overrides ``uow`` (other adapters), the readers follow it.
-    read_sessionmaker = providers.Singleton(make_read_sessionmaker, engine)
-    read_uow = providers.Callable(_read_unit_of_work, uow.provider, read_sessionmaker.provider)
+    read_engine = providers.Singleton(make_read_engine, engine)
+    read_uow = providers.Callable(_read_unit_of_work, uow.provider, read_engine.provider)
 
     redis = providers.Singleton(make_redis, settings.provided.redis_url)
     local_rate_limiter = providers.Singleton(InProcessRateLimiter)
@@ -251,12 +252,13 @@ class Container(containers.DeclarativeContainer):
     submit_attempt = providers.Factory(assessment.SubmitAttempt, uow=uow, clock=clock)
 
     # analytics: a read model over many tables, with its own port (one read transaction per call)
-    analytics_queries = providers.Factory(SqlAnalyticsQueries, sessionmaker=sessionmaker)
+    analytics_queries = providers.Factory(SqlAnalyticsQueries, engine=engine)
     get_student_analytics = providers.Factory(analytics.GetStudentAnalytics, queries=analytics_queries)
     get_instructor_analytics = providers.Factory(analytics.GetInstructorAnalytics, queries=analytics_queries)
     get_course_analytics = providers.Factory(analytics.GetCourseAnalytics, queries=analytics_queries)
+    system_reports: providers.Singleton[FreshRun[Any]] = providers.Singleton(FreshRun)
     get_system_analytics = providers.Factory(
-        analytics.GetSystemAnalytics, queries=analytics_queries, clock=clock
+        analytics.GetSystemAnalytics, queries=analytics_queries, clock=clock, shared=system_reports
     )
 
 

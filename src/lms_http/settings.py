@@ -40,6 +40,7 @@ class Settings:
     workers: int = 1
     database_url: str = "sqlite:///var/lms.db"
     redis_url: str | None = None
+    db_pool_size: int = 40
     secret_key: str = field(default="", repr=False)
     admin_email: str | None = None
     admin_password: str | None = field(default=None, repr=False)
@@ -218,6 +219,7 @@ def load_settings(environ: dict[str, str] | None = None, *, env_file: Path | Non
         workers=workers,
         database_url=database_url,
         redis_url=redis,
+        db_pool_size=parse("DB_POOL_SIZE", integer(1, 500), 40),
         secret_key=parse("SECRET_KEY", secret, None) or _secret_from_file(var_dir),
         admin_email=admin_email,
         admin_password=admin_password,

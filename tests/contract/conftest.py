@@ -6,7 +6,6 @@ from collections.abc import AsyncIterator, Callable
 from typing import Any
 
 import pytest
-from sqlalchemy.ext.asyncio import async_sessionmaker
 
 from lms_adapters.local.counters import InProcessLoginThrottle, InProcessRateLimiter
 from lms_adapters.memory.sessions import MemorySessionStore
@@ -34,7 +33,7 @@ async def new_uow(request: pytest.FixtureRequest) -> AsyncIterator[UowFactory]:
         yield lambda: MemoryUnitOfWork(state)
         return
     engine = make_engine(_url(request, request.param))
-    maker = async_sessionmaker(engine, expire_on_commit=False)
+    maker = engine
     yield lambda: SqlUnitOfWork(maker)
     await engine.dispose()
 

@@ -8,7 +8,6 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
-from sqlalchemy.ext.asyncio import async_sessionmaker
 
 from lms_adapters.memory.analytics import MemoryAnalyticsQueries
 from lms_adapters.memory.uow import MemoryState, MemoryUnitOfWork
@@ -34,7 +33,7 @@ async def store(request: pytest.FixtureRequest) -> AsyncIterator[Store]:
         yield Store(lambda: MemoryUnitOfWork(state), lambda: MemoryAnalyticsQueries(state))
         return
     engine = make_engine(request.getfixturevalue("pg_url" if request.param == "postgres" else "sqlite_url"))
-    maker = async_sessionmaker(engine, expire_on_commit=False)
+    maker = engine
     yield Store(lambda: SqlUnitOfWork(maker), lambda: SqlAnalyticsQueries(maker))
     await engine.dispose()
 

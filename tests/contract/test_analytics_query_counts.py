@@ -6,7 +6,6 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 
 import pytest
-from sqlalchemy.ext.asyncio import async_sessionmaker
 
 from lms_adapters.sql.analytics import SqlAnalyticsQueries
 from lms_adapters.sql.engine import make_engine
@@ -28,7 +27,7 @@ async def sql(
     request: pytest.FixtureRequest,
 ) -> AsyncIterator[tuple[Callable[[], SqlUnitOfWork], Callable[[], SqlAnalyticsQueries], Counter]]:
     engine = make_engine(request.getfixturevalue("pg_url" if request.param == "postgres" else "sqlite_url"))
-    maker = async_sessionmaker(engine, expire_on_commit=False)
+    maker = engine
     yield (lambda: SqlUnitOfWork(maker)), (lambda: SqlAnalyticsQueries(maker)), Counter(engine)
     await engine.dispose()
 

@@ -17,7 +17,6 @@ from uuid import UUID
 
 import pytest
 from sqlalchemy import create_engine, insert
-from sqlalchemy.ext.asyncio import async_sessionmaker
 
 from lms_adapters.memory.uow import MemoryState, MemoryUnitOfWork
 from lms_adapters.sql.engine import make_engine
@@ -121,7 +120,7 @@ async def world(request: pytest.FixtureRequest) -> AsyncIterator[World]:
     url = request.getfixturevalue("pg_url" if request.param == "postgres" else "sqlite_url")
     seeder = create_engine(sync_url(url))
     engine = make_engine(url)
-    maker = async_sessionmaker(engine, expire_on_commit=False)
+    maker = engine
     positions: dict[UUID, int] = {}
     known: set[UUID] = set()
 

@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 from sqlalchemy import event
-from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from builders import FixedClock, SequentialIds, actor
 from lms_adapters.sql.engine import make_engine
@@ -43,7 +43,7 @@ class Counter:
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=needs_pg)])
 async def sql(request: pytest.FixtureRequest) -> AsyncIterator[tuple[Callable[[], SqlUnitOfWork], Counter]]:
     engine = make_engine(request.getfixturevalue("pg_url" if request.param == "postgres" else "sqlite_url"))
-    maker = async_sessionmaker(engine, expire_on_commit=False)
+    maker = engine
     yield (lambda: SqlUnitOfWork(maker)), Counter(engine)
     await engine.dispose()
 

@@ -1,6 +1,6 @@
 """Units of work for use cases that only read: no transaction round trips on PostgreSQL.
 
-``make_read_sessionmaker`` runs PostgreSQL sessions in autocommit: each statement is its own
+``make_read_engine`` runs PostgreSQL sessions in autocommit: each statement is its own
 transaction (its start is the statement's start), while the ordinary unit of work opens one
 transaction with ``BEGIN`` first. SQLite keeps its transactions. Connections that went back to
 the pool a moment ago are not pinged; older ones are.
@@ -12,10 +12,9 @@ from typing import Any
 
 import pytest
 from sqlalchemy import event, text
-from sqlalchemy.ext.asyncio import async_sessionmaker
 
 from lms_adapters.sql import engine as engine_module
-from lms_adapters.sql.engine import make_engine, make_read_sessionmaker
+from lms_adapters.sql.engine import make_engine, make_read_engine
 from lms_adapters.sql.uow import SqlUnitOfWork
 from tests.conftest import needs_pg
 
@@ -26,10 +25,10 @@ _SAME_START = text("SELECT xact_start = query_start FROM pg_stat_activity WHERE 
 async def test_reads_run_without_a_transaction_and_writes_with_one(pg_url: str) -> None:
     engine = make_engine(pg_url)
     try:
-        async with SqlUnitOfWork(make_read_sessionmaker(engine)) as uow:
-            assert (await uow.session.execute(_SAME_START)).scalar_one() is True
-        async with SqlUnitOfWork(async_sessionmaker(engine, expire_on_commit=False)) as uow:
-            assert (await uow.session.execute(_SAME_START)).scalar_one() is False
+        async with SqlUnitOfWork(make_read_engine(engine)) as uow:
+            assert (await uow.connection.execute(_SAME_START)).scalar_one() is True
+        async with SqlUnitOfWork(engine) as uow:
+            assert (await uow.connection.execute(_SAME_START)).scalar_one() is False
     finally:
         await engine.dispose()
 
@@ -38,9 +37,9 @@ async def test_reads_run_without_a_transaction_and_writes_with_one(pg_url: str) 
 async def test_a_read_unit_of_work_sees_committed_rows(backend: str, request: pytest.FixtureRequest) -> None:
     engine = make_engine(request.getfixturevalue("pg_url" if backend == "postgres" else "sqlite_url"))
     try:
-        async with SqlUnitOfWork(make_read_sessionmaker(engine)) as uow:
+        async with SqlUnitOfWork(make_read_engine(engine)) as uow:
             assert await uow.users.get_by_email("nobody@example.com") is None
-            assert (await uow.session.execute(text("SELECT count(*) FROM users"))).scalar_one() == 0
+            assert (await uow.connection.execute(text("SELECT count(*) FROM users"))).scalar_one() == 0
     finally:
         await engine.dispose()
 

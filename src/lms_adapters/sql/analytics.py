@@ -15,7 +15,7 @@ from uuid import UUID
 
 from sqlalchemy import Integer, and_, case, cast, distinct, func, or_, select, text
 from sqlalchemy.exc import DBAPIError, OperationalError
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from lms_adapters.sql.tables import (
     certificates,
@@ -60,38 +60,42 @@ class SqlAnalyticsQueries:
     """One read-only transaction per ``async with`` (REPEATABLE READ on PostgreSQL, so every
     figure of a report comes from one snapshot; SQLite's transaction is one snapshot already)."""
 
-    def __init__(self, sessionmaker: async_sessionmaker[AsyncSession]) -> None:
-        self._sessionmaker = sessionmaker
-        self._session: AsyncSession | None = None
+    def __init__(self, engine: AsyncEngine) -> None:
+        self._engine = engine
+        self._connection: AsyncConnection | None = None
 
     @property
-    def _s(self) -> AsyncSession:
-        if self._session is None:
+    def _s(self) -> AsyncConnection:
+        if self._connection is None:
             raise RuntimeError("the analytics read is not open")
-        return self._session
+        return self._connection
 
     async def __aenter__(self) -> Self:
-        session = self._sessionmaker()
         try:
-            await session.begin()
-            if session.bind is not None and session.bind.dialect.name == "postgresql":
-                await session.execute(text("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY"))
+            connection = await self._engine.connect().start()
         except (OperationalError, OSError) as e:
-            await session.close()
             raise Unavailable("The database is not available") from e
-        self._session = session
+        try:
+            await connection.begin()
+            if connection.dialect.name == "postgresql":
+                await connection.execute(text("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY"))
+        except (OperationalError, OSError) as e:
+            await connection.close()
+            raise Unavailable("The database is not available") from e
+        self._connection = connection
         return self
 
     async def __aexit__(
         self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
     ) -> None:
-        session, self._session = self._session, None
-        if session is None:
+        connection, self._connection = self._connection, None
+        if connection is None:
             return
         try:
-            await session.rollback()
+            if connection.in_transaction():
+                await connection.rollback()
         finally:
-            await session.close()
+            await connection.close()
         if isinstance(exc, OperationalError) or (isinstance(exc, DBAPIError) and exc.connection_invalidated):
             raise Unavailable("The database is not available") from exc
 
@@ -340,5 +344,5 @@ class SqlAnalyticsQueries:
 if TYPE_CHECKING:  # mypy checks that the adapter satisfies the port
     from lms_domain.analytics.ports import AnalyticsQueries
 
-    def _satisfies(maker: async_sessionmaker[AsyncSession]) -> AnalyticsQueries:
-        return SqlAnalyticsQueries(maker)
+    def _satisfies(engine: AsyncEngine) -> AnalyticsQueries:
+        return SqlAnalyticsQueries(engine)

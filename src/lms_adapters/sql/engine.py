@@ -7,11 +7,11 @@ from typing import Any
 
 from sqlalchemy import event, exc
 from sqlalchemy.engine import Engine
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
+from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 from lms_adapters.sql.urls import async_url
 
-__all__ = ["make_engine", "make_read_sessionmaker", "prepare_sqlite"]
+__all__ = ["make_engine", "make_read_engine", "prepare_sqlite"]
 
 # A pooled connection idle longer than this is pinged before use (see ``_ping_when_idle``).
 IDLE_PING_SECONDS = 2.0
@@ -39,9 +39,15 @@ def prepare_sqlite(engine: Engine) -> None:
         conn.exec_driver_sql("BEGIN IMMEDIATE")
 
 
-def make_engine(url: str, *, pool_size: int = 20, echo: bool = False) -> AsyncEngine:
-    """At most 30 connections per process. 20 stay open: with fewer, 32 concurrent requests kept
-    opening and closing overflow connections (7-8 % of the server's time, docs/benchmarks.md)."""
+def make_engine(url: str, *, pool_size: int = 40, echo: bool = False) -> AsyncEngine:
+    """``pool_size`` connections stay open, 10 more may open under a burst (and close after it).
+
+    Keep the pool at least as large as the requests a worker serves at once: a request holds one
+    connection at a time, and a connection opened and closed per request costs PostgreSQL a new
+    backend process each time (with 20 kept open, 32 concurrent clients spent a tenth of the
+    machine on that). ``LMS_DB_POOL_SIZE`` sets it; workers x (pool + 10) must stay below the
+    server's ``max_connections``.
+    """
     target = async_url(url)
     if target.get_backend_name() == "sqlite":
         engine = create_async_engine(
@@ -92,14 +98,14 @@ def _ping_when_idle(engine: Engine) -> None:
             raise exc.DisconnectionError("connection failed the idle ping")
 
 
-def make_read_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
-    """Sessions for use cases that only read.
+def make_read_engine(engine: AsyncEngine) -> AsyncEngine:
+    """The engine (same pool) for use cases that only read.
 
-    On PostgreSQL their connections run in autocommit: no ``BEGIN`` and no ``ROLLBACK`` round
+    On PostgreSQL its connections run in autocommit: no ``BEGIN`` and no ``ROLLBACK`` round
     trip. Under READ COMMITTED (the default) every statement already reads its own snapshot, so a
     transaction around a few SELECTs adds no consistency, only two round trips. SQLite keeps its
     transactions (its reads are local calls, and the write lock rules stay as they are).
     """
     if engine.dialect.name == "postgresql":
-        engine = engine.execution_options(isolation_level="AUTOCOMMIT")
-    return async_sessionmaker(engine, expire_on_commit=False)
+        return engine.execution_options(isolation_level="AUTOCOMMIT")
+    return engine

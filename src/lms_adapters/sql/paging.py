@@ -7,7 +7,7 @@ from typing import Any
 
 from sqlalchemy import Select
 from sqlalchemy.engine import Row
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from lms_domain.shared.pagination import PageRequest
 
@@ -17,7 +17,7 @@ TOTAL = "page_total_"
 
 
 async def page_with_total(
-    session: AsyncSession, statement: Select[Any], count: Select[Any], page: PageRequest
+    connection: AsyncConnection, statement: Select[Any], count: Select[Any], page: PageRequest
 ) -> tuple[Sequence[Row[Any]], int]:
     """``statement``'s page with ``count`` riding along as an uncorrelated scalar subquery.
 
@@ -27,7 +27,7 @@ async def page_with_total(
     first page means a total of zero.
     """
     rows = (
-        await session.execute(
+        await connection.execute(
             statement.add_columns(count.scalar_subquery().label(TOTAL))
             .limit(page.page_size)
             .offset(page.offset)
@@ -37,4 +37,4 @@ async def page_with_total(
         return rows, int(rows[0]._mapping[TOTAL])
     if page.offset == 0:
         return rows, 0
-    return rows, int((await session.execute(count)).scalar_one())
+    return rows, int((await connection.execute(count)).scalar_one())

@@ -68,6 +68,7 @@ users = Table(
     Column("last_login_at", UtcDateTime),
     Index("ix_users_role_created", "role", "created_at"),
     Index("ix_users_created_at", "created_at"),
+    Index("ix_users_last_login_at", "last_login_at"),  # active users: created or signed in lately
 )
 
 auth_sessions = Table(

@@ -1,4 +1,4 @@
-"""The unit of work: one session, one transaction, every repository."""
+"""The unit of work: one connection, one transaction, every repository."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from types import TracebackType
 from typing import TYPE_CHECKING, Self
 
 from sqlalchemy.exc import DBAPIError, OperationalError
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from lms_adapters.sql.repositories.assessment import (
     SqlAttemptRepository,
@@ -24,93 +24,102 @@ __all__ = ["SqlUnitOfWork"]
 
 
 class SqlUnitOfWork:
-    """Leaving without ``commit()`` rolls back. Repositories are created per entry."""
+    """Leaving without ``commit()`` rolls back. Repositories are created per entry.
 
-    def __init__(self, sessionmaker: async_sessionmaker[AsyncSession]) -> None:
-        self._sessionmaker = sessionmaker
-        self._session: AsyncSession | None = None
+    The repositories speak SQLAlchemy Core on the unit's ``AsyncConnection``: no ORM session sits
+    between them and the driver (the tables are Core tables; a session would only add bookkeeping).
+    """
+
+    def __init__(self, engine: AsyncEngine) -> None:
+        self._engine = engine
+        self._connection: AsyncConnection | None = None
 
     @property
-    def session(self) -> AsyncSession:
-        if self._session is None:
+    def connection(self) -> AsyncConnection:
+        """The open unit's connection."""
+        if self._connection is None:
             raise RuntimeError("the unit of work is not open")
-        return self._session
+        return self._connection
 
     @property
     def users(self) -> SqlUserRepository:
-        return SqlUserRepository(self.session)
+        return SqlUserRepository(self.connection)
 
     # files
     @property
     def files(self) -> SqlStoredFileRepository:
-        return SqlStoredFileRepository(self.session)
+        return SqlStoredFileRepository(self.connection)
 
     # catalog and learning
     @property
     def courses(self) -> SqlCourseRepository:
-        return SqlCourseRepository(self.session)
+        return SqlCourseRepository(self.connection)
 
     @property
     def lessons(self) -> SqlLessonRepository:
-        return SqlLessonRepository(self.session)
+        return SqlLessonRepository(self.connection)
 
     @property
     def enrollments(self) -> SqlEnrollmentRepository:
-        return SqlEnrollmentRepository(self.session)
+        return SqlEnrollmentRepository(self.connection)
 
     @property
     def completions(self) -> SqlCompletionRepository:
-        return SqlCompletionRepository(self.session)
+        return SqlCompletionRepository(self.connection)
 
     # credentials
     @property
     def certificates(self) -> SqlCertificateRepository:
-        return SqlCertificateRepository(self.session)
+        return SqlCertificateRepository(self.connection)
 
     @property
     def certificate_sources(self) -> SqlCertificateSources:
-        return SqlCertificateSources(self.session)
+        return SqlCertificateSources(self.connection)
 
     # assessment
     @property
     def quizzes(self) -> SqlQuizRepository:
-        return SqlQuizRepository(self.session)
+        return SqlQuizRepository(self.connection)
 
     @property
     def attempts(self) -> SqlAttemptRepository:
-        return SqlAttemptRepository(self.session)
+        return SqlAttemptRepository(self.connection)
 
     @property
     def course_directory(self) -> SqlCourseDirectory:
-        return SqlCourseDirectory(self.session)
+        return SqlCourseDirectory(self.connection)
 
     async def __aenter__(self) -> Self:
-        if self._session is not None:
+        if self._connection is not None:
             raise RuntimeError("the unit of work is already open")
-        self._session = self._sessionmaker()
         try:
-            await self._session.begin()
+            connection = await self._engine.connect().start()
         except (OperationalError, OSError) as e:
-            await self._session.close()
-            self._session = None
             raise Unavailable("The database is not available") from e
+        try:
+            await connection.begin()
+        except (OperationalError, OSError) as e:
+            await connection.close()
+            raise Unavailable("The database is not available") from e
+        self._connection = connection
         return self
 
     async def __aexit__(
         self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
     ) -> None:
-        session, self._session = self._session, None
-        if session is None:
+        connection, self._connection = self._connection, None
+        if connection is None:
             return
         try:
-            await session.rollback()
+            if connection.in_transaction():
+                await connection.rollback()
         finally:
-            await session.close()
+            await connection.close()
         if isinstance(exc, OperationalError | DBAPIError) and _is_connection_error(exc):
             raise Unavailable("The database is not available") from exc
 
     async def commit(self) -> None:
-        await self.session.commit()
+        await self.connection.commit()
 
 
 def _is_connection_error(exc: BaseException) -> bool:
@@ -120,5 +129,5 @@ def _is_connection_error(exc: BaseException) -> bool:
 if TYPE_CHECKING:  # mypy checks that the unit of work satisfies the assessment ports
     from lms_domain.assessment.ports import AssessmentUnitOfWork
 
-    def _satisfies_assessment(sessionmaker: async_sessionmaker[AsyncSession]) -> AssessmentUnitOfWork:
-        return SqlUnitOfWork(sessionmaker)
+    def _satisfies_assessment(engine: AsyncEngine) -> AssessmentUnitOfWork:
+        return SqlUnitOfWork(engine)

@@ -12,7 +12,7 @@ from uuid import UUID
 
 from sqlalchemy import and_, delete, func, insert, or_, select, true, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from lms_adapters.sql.repositories.catalog import is_unique_violation
 from lms_adapters.sql.tables import courses, enrollments, lessons, questions, quiz_attempts, quizzes
@@ -161,8 +161,8 @@ def _admitted(audience: QuizAudience) -> Any:
 
 
 class SqlQuizRepository:
-    def __init__(self, session: AsyncSession) -> None:
-        self._s = session
+    def __init__(self, connection: AsyncConnection) -> None:
+        self._s = connection
 
     async def get(self, quiz_id: UUID) -> Quiz | None:
         row = (await self._s.execute(select(quizzes).where(quizzes.c.id == quiz_id))).first()
@@ -253,8 +253,8 @@ class SqlQuizRepository:
 
 
 class SqlAttemptRepository:
-    def __init__(self, session: AsyncSession) -> None:
-        self._s = session
+    def __init__(self, connection: AsyncConnection) -> None:
+        self._s = connection
 
     async def get(self, attempt_id: UUID) -> Attempt | None:
         row = (await self._s.execute(select(quiz_attempts).where(quiz_attempts.c.id == attempt_id))).first()
@@ -311,8 +311,8 @@ class SqlAttemptRepository:
 class SqlCourseDirectory:
     """Reads the catalog's courses and lessons and the enrollments."""
 
-    def __init__(self, session: AsyncSession) -> None:
-        self._s = session
+    def __init__(self, connection: AsyncConnection) -> None:
+        self._s = connection
 
     async def course(self, course_id: UUID) -> CourseRef | None:
         row = (

@@ -8,7 +8,7 @@ from uuid import UUID
 
 from sqlalchemy import case, delete, func, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from lms_adapters.sql.paging import page_with_total
 from lms_adapters.sql.repositories.identity import escape_like
@@ -111,8 +111,8 @@ _SORTS = {
 
 
 class SqlCourseRepository:
-    def __init__(self, session: AsyncSession) -> None:
-        self._s = session
+    def __init__(self, connection: AsyncConnection) -> None:
+        self._s = connection
 
     async def get(self, course_id: UUID, *, for_update: bool = False) -> Course | None:
         statement = select(courses).where(courses.c.id == course_id)
@@ -177,8 +177,8 @@ class SqlCourseRepository:
 
 
 class SqlLessonRepository:
-    def __init__(self, session: AsyncSession) -> None:
-        self._s = session
+    def __init__(self, connection: AsyncConnection) -> None:
+        self._s = connection
 
     async def get(self, lesson_id: UUID) -> Lesson | None:
         row = (await self._s.execute(select(lessons).where(lessons.c.id == lesson_id))).first()

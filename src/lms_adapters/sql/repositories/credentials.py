@@ -8,7 +8,7 @@ from uuid import UUID
 
 from sqlalchemy import func, insert, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from lms_adapters.sql.repositories.catalog import is_unique_violation
 from lms_adapters.sql.tables import certificates, courses, enrollments, users
@@ -57,8 +57,8 @@ def _violated_column(error: IntegrityError) -> str:
 
 
 class SqlCertificateRepository:
-    def __init__(self, session: AsyncSession) -> None:
-        self._s = session
+    def __init__(self, connection: AsyncConnection) -> None:
+        self._s = connection
 
     async def _one(self, *where: Any) -> Certificate | None:
         row = (await self._s.execute(select(certificates).where(*where))).first()
@@ -102,8 +102,8 @@ class SqlCertificateRepository:
 
 
 class SqlCertificateSources:
-    def __init__(self, session: AsyncSession) -> None:
-        self._s = session
+    def __init__(self, connection: AsyncConnection) -> None:
+        self._s = connection
 
     async def enrollment(self, enrollment_id: UUID) -> EnrollmentRef | None:
         """One statement: the enrollment with its course and student."""

@@ -7,7 +7,7 @@ from typing import Any
 from uuid import UUID
 
 from sqlalchemy import delete, func, insert, select
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from lms_adapters.sql.tables import stored_files
 from lms_domain.files.entities import StoredFile
@@ -41,8 +41,8 @@ def _stored_file(row: Any) -> StoredFile:
 
 
 class SqlStoredFileRepository:
-    def __init__(self, session: AsyncSession) -> None:
-        self._s = session
+    def __init__(self, connection: AsyncConnection) -> None:
+        self._s = connection
 
     async def get(self, file_id: UUID) -> StoredFile | None:
         row = (await self._s.execute(select(stored_files).where(stored_files.c.id == file_id))).first()

@@ -8,7 +8,7 @@ from uuid import UUID
 
 from sqlalchemy import func, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from lms_adapters.sql.tables import users
 from lms_domain.identity.entities import User
@@ -56,8 +56,8 @@ def _user(row: Any) -> User:
 
 
 class SqlUserRepository:
-    def __init__(self, session: AsyncSession) -> None:
-        self._s = session
+    def __init__(self, connection: AsyncConnection) -> None:
+        self._s = connection
 
     async def get(self, user_id: UUID) -> User | None:
         row = (await self._s.execute(select(users).where(users.c.id == user_id))).first()

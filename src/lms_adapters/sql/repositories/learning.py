@@ -9,7 +9,7 @@ from uuid import UUID
 
 from sqlalchemy import func, insert, select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from lms_adapters.sql.paging import page_with_total
 from lms_adapters.sql.repositories.catalog import course_from_row, is_unique_violation
@@ -62,8 +62,8 @@ def _completed_count(enrollment_id: Any) -> Any:
 
 
 class SqlEnrollmentRepository:
-    def __init__(self, session: AsyncSession) -> None:
-        self._s = session
+    def __init__(self, connection: AsyncConnection) -> None:
+        self._s = connection
 
     async def get(self, enrollment_id: UUID) -> Enrollment | None:
         row = (await self._s.execute(select(enrollments).where(enrollments.c.id == enrollment_id))).first()
@@ -129,8 +129,8 @@ class SqlEnrollmentRepository:
 
 
 class SqlCompletionRepository:
-    def __init__(self, session: AsyncSession) -> None:
-        self._s = session
+    def __init__(self, connection: AsyncConnection) -> None:
+        self._s = connection
 
     async def add(self, completion: LessonCompletion) -> None:
         try:
