@@ -33,8 +33,7 @@ async def new_uow(request: pytest.FixtureRequest) -> AsyncIterator[UowFactory]:
         yield lambda: MemoryUnitOfWork(state)
         return
     engine = make_engine(_url(request, request.param))
-    maker = engine
-    yield lambda: SqlUnitOfWork(maker)
+    yield lambda: SqlUnitOfWork(engine)
     await engine.dispose()
 
 

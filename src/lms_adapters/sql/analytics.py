@@ -204,13 +204,13 @@ class SqlAnalyticsQueries:
             .group_by(lessons.c.course_id)
             .subquery("per_lessons")
         )
+        # Completed lessons per course, found through the course's lessons (an index probe per
+        # lesson) rather than its enrollments (one per enrollment, ten times as many).
         per_completions = (
-            select(enrollments.c.course_id.label("course_id"), func.count().label("completed"))
-            .select_from(
-                enrollments.join(lesson_completions, lesson_completions.c.enrollment_id == enrollments.c.id)
-            )
-            .where(enrollments.c.course_id.in_(own))
-            .group_by(enrollments.c.course_id)
+            select(lessons.c.course_id.label("course_id"), func.count().label("completed"))
+            .select_from(lessons.join(lesson_completions, lesson_completions.c.lesson_id == lessons.c.id))
+            .where(lessons.c.course_id.in_(own))
+            .group_by(lessons.c.course_id)
             .subquery("per_completions")
         )
         result = await self._s.execute(
