@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import logging
 from typing import Any
 
@@ -33,6 +34,7 @@ from lms_http.middleware import find_bad_value, make_rate_limit_middleware, make
 from lms_http.observability import make_access_log_middleware, metrics_config, metrics_route, track_pool
 from lms_http.openapi import document_security, fix_openapi
 from lms_http.options import make_options_middleware
+from lms_http.public_cache import make_public_cache_middleware
 from lms_http.settings import Settings
 from lms_http.strict_body import check_body_types
 
@@ -133,6 +135,11 @@ def create_app(settings: Settings, container: Container | None = None) -> Litest
         track_pool(container.engine())
         if settings.admin_email and settings.admin_password:
             await container.ensure_admin()(email=settings.admin_email, password=settings.admin_password)
+        # Everything built so far (modules, routes, the schema) lives as long as the process:
+        # move it out of the collector's reach, so full collections under load stay short
+        # (without this, they put 50-100 ms pauses into the p99 of every endpoint).
+        gc.collect()
+        gc.freeze()
 
     async def on_shutdown(_: Litestar) -> None:
         if settings.redis_url:
@@ -163,6 +170,7 @@ def create_app(settings: Settings, container: Container | None = None) -> Litest
             metrics_config().middleware,
             make_rate_limit_middleware(settings, container.rate_limiter, container.token_codec),
             make_idempotency_middleware(settings, container.idempotency_store, container.token_codec),
+            make_public_cache_middleware(container.stamps),
         ],
         cors_config=CORSConfig(
             allow_origins=list(settings.cors_origins),

@@ -11,6 +11,7 @@ from lms_adapters.local.blobs import LocalBlobStorage
 from lms_adapters.local.counters import InProcessLoginThrottle, InProcessRateLimiter
 from lms_adapters.local.passwords import Argon2PasswordHasher
 from lms_adapters.local.randomness import SystemRandomSource
+from lms_adapters.local.stamps import InProcessStamps
 from lms_adapters.local.system import SystemClock, UuidGenerator
 from lms_adapters.local.tokens import JwtTokenCodec
 from lms_adapters.local.totp import PyotpTotpService
@@ -20,6 +21,7 @@ from lms_adapters.redis.client import make_redis
 from lms_adapters.redis.counters import RedisLoginThrottle, RedisRateLimiter
 from lms_adapters.redis.idempotency import RedisIdempotencyStore
 from lms_adapters.redis.sessions import RedisSessionStore
+from lms_adapters.redis.stamps import RedisStamps
 from lms_adapters.sql.analytics import SqlAnalyticsQueries
 from lms_adapters.sql.engine import make_engine, make_read_engine
 from lms_adapters.sql.idempotency import SqlIdempotencyStore
@@ -81,6 +83,12 @@ class Container(containers.DeclarativeContainer):
         state_backend,
         redis=providers.Singleton(RedisRateLimiter, redis, fallback=local_rate_limiter),
         local=local_rate_limiter,
+    )
+
+    stamps = providers.Selector(
+        state_backend,
+        redis=providers.Singleton(RedisStamps, redis),
+        local=providers.Singleton(InProcessStamps),
     )
 
     idempotency_store = providers.Selector(

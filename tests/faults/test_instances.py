@@ -87,6 +87,15 @@ def test_two_instances_behave_as_one_service(
         assert course.status_code == 201, course.text
         course_id = course.json()["id"]
         assert httpx.post(f"{b.url}/api/v1/courses/{course_id}/publish", headers=admin).status_code == 200
+
+        # the public catalog: B keeps its anonymous answer until a write on A has answered
+        assert [httpx.get(f"{b.url}/api/v1/courses/{course_id}").headers["x-cache"] for _ in range(2)] == [
+            "miss",
+            "hit",
+        ]
+        renamed = httpx.patch(f"{a.url}/api/v1/courses/{course_id}", headers=admin, json={"title": "Renamed"})
+        assert renamed.status_code == 200, renamed.text
+        assert httpx.get(f"{b.url}/api/v1/courses/{course_id}").json()["title"] == "Renamed"
         with concurrent.futures.ThreadPoolExecutor(6) as pool:
             results = list(
                 pool.map(

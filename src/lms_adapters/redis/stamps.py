@@ -1,0 +1,39 @@
+"""Version stamps shared by every worker and instance: a random token per name, replaced on change.
+
+A token, not a counter: after Redis restarts empty, counting again could reach a number an old
+cache entry carries and pass it off as fresh; a new random token never does. ``current`` answers
+``None`` when Redis does not answer, and callers then skip whatever the stamp guards.
+"""
+
+from __future__ import annotations
+
+import secrets
+
+from redis.asyncio import Redis
+
+from lms_adapters.redis.client import REDIS_DOWN
+
+__all__ = ["RedisStamps"]
+
+
+class RedisStamps:
+    def __init__(self, redis: Redis, prefix: str = "lms") -> None:
+        self._r, self._p = redis, prefix
+
+    async def current(self, name: str) -> str | None:
+        key = f"{self._p}:stamp:{name}"
+        try:
+            stamp = await self._r.get(key)
+            if stamp is None:  # first use, or Redis lost it: start a new one (another may win)
+                await self._r.set(key, secrets.token_hex(8), nx=True)
+                stamp = await self._r.get(key)
+        except REDIS_DOWN:
+            return None
+        return None if stamp is None else str(stamp)
+
+    async def renew(self, name: str) -> bool:
+        try:
+            await self._r.set(f"{self._p}:stamp:{name}", secrets.token_hex(8))
+        except REDIS_DOWN:
+            return False
+        return True
