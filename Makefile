@@ -73,6 +73,7 @@ seed-demo: install
 bench: install
 	@command -v wrk >/dev/null || { [ "$$(id -u)" = 0 ] && apt-get install -y wrk >/dev/null; } \
 		|| { echo "wrk is missing: install it (apt-get install wrk)"; exit 1; }
+	UV_PROJECT_ENVIRONMENT=var/bench/venv $(UV) sync --frozen --no-dev --quiet
 	$(UV) run --frozen python scripts/bench.py
 	$(UV) run --frozen python scripts/bench_report.py bench/results.json docs/benchmarks.png
 

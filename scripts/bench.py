@@ -8,6 +8,8 @@ endpoint in ``ENDPOINTS`` and write ``bench/results.json`` plus a table on stdou
 Rows written by the run (enrollments, completions, sessions) are removed at the end, so every
 run measures the same data set.
 
+The server runs from var/bench/venv (runtime dependencies only) when it exists.
+
 Environment: BENCH_SCALE (small|large, default large), LMS_BENCH_DATABASE_URL,
 LMS_BENCH_REDIS_URL, LMS_WORKERS (default 1), BENCH_DURATION (seconds per endpoint, default 12),
 BENCH_CONNECTIONS (default 32), BENCH_THREADS (wrk threads, default 2), BENCH_ONLY (comma
@@ -57,7 +59,11 @@ ONLY = {n for n in (os.environ.get("BENCH_ONLY") or "").split(",") if n}
 PROFILE = os.environ.get("BENCH_PROFILE") or ""
 RESULTS = ROOT / "bench" / "results.json"
 LUA = ROOT / "bench" / "wrk" / "bench.lua"
-LMS = ROOT / ".venv" / "bin" / "lms"
+# The server runs from an environment with the runtime dependencies only (``make bench`` builds
+# var/bench/venv with ``uv sync --no-dev``), as in production: the development tools would add
+# modules to its memory that a deployment does not load.
+RUNTIME_LMS = ROOT / "var" / "bench" / "venv" / "bin" / "lms"
+LMS = RUNTIME_LMS if RUNTIME_LMS.exists() else ROOT / ".venv" / "bin" / "lms"
 STUDENTS = 400  # logged-in students whose tokens rotate
 ENROLL_PER_STUDENT = 120  # fresh (student, course) pairs for POST /enrollments
 
@@ -496,6 +502,7 @@ def main() -> None:
             "wrk_threads": THREADS,
             "seconds_per_endpoint": DURATION,
             "load_generator": "wrk on the same machine, loopback",
+            "server_environment": "runtime dependencies only" if LMS == RUNTIME_LMS else "development venv",
         },
         "rows": counts,
         "endpoints": results,
