@@ -389,9 +389,10 @@ class StartAttempt:
                     raise Conflict("An attempt of this quiz is already open")
                 stale.expire(now)
                 await uow.attempts.finish(stale)
-            finished = await uow.attempts.count_submitted(actor.user_id, quiz_id)
-            if quiz.max_attempts is not None and finished >= quiz.max_attempts:
-                raise Conflict("No attempts left for this quiz")
+            if quiz.max_attempts is not None:  # unlimited quizzes need no count
+                finished = await uow.attempts.count_submitted(actor.user_id, quiz_id)
+                if finished >= quiz.max_attempts:
+                    raise Conflict("No attempts left for this quiz")
             order = draw_question_order(
                 [q.id for q in detail.questions], shuffle=quiz.shuffle_questions, rng=self._rng
             )

@@ -7,13 +7,14 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from lms_adapters.sql.guarded_insert import insert_unless_duplicate
 from lms_adapters.sql.paging import page_with_total
-from lms_adapters.sql.repositories.catalog import course_from_row, is_unique_violation
-from lms_adapters.sql.tables import courses, enrollments, lesson_completions, lessons
+from lms_adapters.sql.repositories.catalog import course_from_row
+from lms_adapters.sql.tables import courses, enrollments, lesson_completions, lessons, users
 from lms_domain.learning.entities import Enrollment, EnrollmentSummary, LessonCompletion
 from lms_domain.learning.ports import AlreadyCompleted, AlreadyEnrolled, ReferenceGone
 from lms_domain.shared.pagination import PageRequest
@@ -78,13 +79,25 @@ class SqlEnrollmentRepository:
         return found.first() is not None
 
     async def add(self, enrollment: Enrollment) -> None:
+        """One statement; a duplicate or a vanished course or student leaves the transaction usable."""
         try:
-            async with self._s.begin_nested():  # a SAVEPOINT: the transaction survives a duplicate
-                await self._s.execute(insert(enrollments).values(**_enrollment_row(enrollment)))
-        except IntegrityError as e:
-            if is_unique_violation(e):
-                raise AlreadyEnrolled(enrollment.course_id) from e
+            added = await insert_unless_duplicate(
+                self._s,
+                enrollments,
+                _enrollment_row(enrollment),
+                unique=["student_id", "course_id"],
+                parents=[(courses, enrollment.course_id), (users, enrollment.student_id)],
+            )
+        except IntegrityError as e:  # a parent deleted between the check and the insert
             raise ReferenceGone(str(enrollment.course_id)) from e
+        if added:
+            return
+        duplicate = select(enrollments.c.id).where(
+            enrollments.c.student_id == enrollment.student_id, enrollments.c.course_id == enrollment.course_id
+        )
+        if (await self._s.execute(duplicate)).first() is not None:
+            raise AlreadyEnrolled(enrollment.course_id)
+        raise ReferenceGone(str(enrollment.course_id))
 
     async def mark_completed(self, enrollment_id: UUID, at: datetime) -> datetime:
         await self._s.execute(
@@ -133,20 +146,28 @@ class SqlCompletionRepository:
         self._s = connection
 
     async def add(self, completion: LessonCompletion) -> None:
+        """One statement; a duplicate or a vanished lesson or enrollment leaves the transaction usable."""
+        row = {
+            "id": completion.id,
+            "enrollment_id": completion.enrollment_id,
+            "lesson_id": completion.lesson_id,
+            "completed_at": completion.completed_at,
+        }
         try:
-            async with self._s.begin_nested():
-                await self._s.execute(
-                    insert(lesson_completions).values(
-                        id=completion.id,
-                        enrollment_id=completion.enrollment_id,
-                        lesson_id=completion.lesson_id,
-                        completed_at=completion.completed_at,
-                    )
-                )
-        except IntegrityError as e:
-            if is_unique_violation(e):
-                raise AlreadyCompleted(completion.lesson_id) from e
+            added = await insert_unless_duplicate(
+                self._s,
+                lesson_completions,
+                row,
+                unique=["enrollment_id", "lesson_id"],
+                parents=[(enrollments, completion.enrollment_id), (lessons, completion.lesson_id)],
+            )
+        except IntegrityError as e:  # a parent deleted between the check and the insert
             raise ReferenceGone(str(completion.lesson_id)) from e
+        if added:
+            return
+        if await self.get(completion.enrollment_id, completion.lesson_id) is not None:
+            raise AlreadyCompleted(completion.lesson_id)
+        raise ReferenceGone(str(completion.lesson_id))
 
     async def get(self, enrollment_id: UUID, lesson_id: UUID) -> LessonCompletion | None:
         row = (
