@@ -65,6 +65,9 @@ LUA = ROOT / "bench" / "wrk" / "bench.lua"
 RUNTIME_LMS = ROOT / "var" / "bench" / "venv" / "bin" / "lms"
 LMS = RUNTIME_LMS if RUNTIME_LMS.exists() else ROOT / ".venv" / "bin" / "lms"
 STUDENTS = 400  # logged-in students whose tokens rotate
+# RSS is read this long after an endpoint's run: "after the run", not while the logins wrk left
+# queued are still hashing (each holds 19 MiB for argon2id until it is done).
+SETTLE_SECONDS = 1.5
 ENROLL_PER_STUDENT = 120  # fresh (student, course) pairs for POST /enrollments
 
 
@@ -473,10 +476,12 @@ def main() -> None:
                     time.sleep(1)  # logins first saturate the CPU, then health is measured beside them
                     side = start_wrk(base, HEALTH_UNDER_LOGIN, files, DURATION - 2)
                 result = finish_wrk(run)
+                if side is not None:
+                    beside = finish_wrk(side)
+                time.sleep(SETTLE_SECONDS)  # requests still queued when wrk stops finish first
                 result["rss_mb"] = rss_mb(server.pid)
                 results.append(result)
                 if side is not None:
-                    beside = finish_wrk(side)
                     beside["rss_mb"] = result["rss_mb"]
                     results.append(beside)
                 if spy is not None:
