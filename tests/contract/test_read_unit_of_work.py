@@ -87,3 +87,34 @@ async def test_a_connection_that_fails_its_ping_is_replaced(
         assert len(connects) == 2
     finally:
         await engine.dispose()
+
+
+@needs_pg
+async def test_analytics_run_single_statements_alone_and_several_in_one_snapshot(pg_url: str) -> None:
+    from lms_adapters.sql.analytics import SqlAnalyticsQueries
+
+    engine = make_engine(pg_url)
+    count = text("SELECT count(*) FROM users")
+    try:
+        reads = SqlAnalyticsQueries(engine)
+        async with reads:
+            assert (await reads._s.execute(_SAME_START)).scalar_one() is True  # no transaction around it
+            await reads._snapshot()
+            setting = text(
+                "SELECT current_setting('transaction_isolation'), current_setting('transaction_read_only')"
+            )
+            assert tuple((await reads._s.execute(setting)).one()) == ("repeatable read", "on")
+            before = (await reads._s.execute(count)).scalar_one()
+            async with engine.begin() as other:  # a user committed meanwhile is not in the snapshot
+                await other.execute(
+                    text(
+                        "INSERT INTO users (id, email, full_name, password_hash, role, is_active,"
+                        " mfa_enabled, created_at, updated_at) VALUES (gen_random_uuid(),"
+                        " 'snap@example.com', 'Snap', 'x', 'student', true, false, now(), now())"
+                    )
+                )
+            assert (await reads._s.execute(count)).scalar_one() == before
+        async with engine.connect() as conn:  # the snapshot ended with the report
+            assert (await conn.execute(count)).scalar_one() == before + 1
+    finally:
+        await engine.dispose()

@@ -13,7 +13,7 @@ from types import TracebackType
 from typing import TYPE_CHECKING, Any, Self
 from uuid import UUID
 
-from sqlalchemy import Integer, and_, case, cast, distinct, func, or_, select, text
+from sqlalchemy import Integer, and_, case, cast, distinct, func, or_, select, true
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
@@ -57,12 +57,19 @@ def _scalar(statement: Any) -> Any:
 
 
 class SqlAnalyticsQueries:
-    """One read-only transaction per ``async with`` (REPEATABLE READ on PostgreSQL, so every
-    figure of a report comes from one snapshot; SQLite's transaction is one snapshot already)."""
+    """Every report reads one snapshot.
+
+    A report of one statement is one snapshot by itself and runs alone (autocommit on PostgreSQL:
+    no ``BEGIN``, no ``ROLLBACK``). A report of several statements first opens a read-only
+    REPEATABLE READ transaction on PostgreSQL (``_snapshot``), so all of its figures come from the
+    same moment. SQLite's transaction, opened on entry, is one snapshot already.
+    """
 
     def __init__(self, engine: AsyncEngine) -> None:
         self._engine = engine
         self._connection: AsyncConnection | None = None
+        self._postgres = engine.dialect.name == "postgresql"
+        self._in_snapshot = False
 
     @property
     def _s(self) -> AsyncConnection:
@@ -76,14 +83,21 @@ class SqlAnalyticsQueries:
         except (OperationalError, OSError) as e:
             raise Unavailable("The database is not available") from e
         try:
-            await connection.begin()
-            if connection.dialect.name == "postgresql":
-                await connection.execute(text("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY"))
+            if self._postgres:
+                await connection.execution_options(isolation_level="AUTOCOMMIT")
+            else:
+                await connection.begin()
         except (OperationalError, OSError) as e:
             await connection.close()
             raise Unavailable("The database is not available") from e
-        self._connection = connection
+        self._connection, self._in_snapshot = connection, False
         return self
+
+    async def _snapshot(self) -> None:
+        """Make the following statements read one snapshot (PostgreSQL; SQLite already does)."""
+        if self._postgres and not self._in_snapshot:
+            await self._s.exec_driver_sql("BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+            self._in_snapshot = True
 
     async def __aexit__(
         self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
@@ -92,9 +106,15 @@ class SqlAnalyticsQueries:
         if connection is None:
             return
         try:
-            if connection.in_transaction():
+            if self._in_snapshot:
+                await connection.exec_driver_sql("ROLLBACK")
+            elif connection.in_transaction():
                 await connection.rollback()
+        except (OperationalError, DBAPIError):
+            await connection.invalidate()  # the transaction's state is unknown: never reuse it
+            raise
         finally:
+            self._in_snapshot = False
             await connection.close()
         if isinstance(exc, OperationalError) or (isinstance(exc, DBAPIError) and exc.connection_invalidated):
             raise Unavailable("The database is not available") from exc
@@ -109,41 +129,53 @@ class SqlAnalyticsQueries:
         return (await self._s.scalar(select(users.c.id).where(users.c.id == user_id))) is not None
 
     async def student(self, user_id: UUID) -> StudentAnalytics:
-        """Three statements: enrollments, completed lessons with their minutes, closed attempts."""
+        """One statement: enrollments, completed lessons with their minutes, and closed attempts,
+        each an aggregate subquery of one row, joined side by side."""
         mine = enrollments.c.student_id == user_id
         enrolled = (
-            await self._s.execute(select(func.count(), func.count(enrollments.c.completed_at)).where(mine))
-        ).one()
-        done = (
-            await self._s.execute(
-                select(func.count(), _sum(lessons.c.duration_minutes))
-                .select_from(
-                    enrollments.join(
-                        lesson_completions, lesson_completions.c.enrollment_id == enrollments.c.id
-                    ).join(lessons, lessons.c.id == lesson_completions.c.lesson_id)
-                )
-                .where(mine)
+            select(func.count().label("n"), func.count(enrollments.c.completed_at).label("done"))
+            .where(mine)
+            .subquery("enrolled")
+        )
+        completed = (
+            select(func.count().label("n"), _sum(lessons.c.duration_minutes).label("minutes"))
+            .select_from(
+                enrollments.join(
+                    lesson_completions, lesson_completions.c.enrollment_id == enrollments.c.id
+                ).join(lessons, lessons.c.id == lesson_completions.c.lesson_id)
             )
-        ).one()
-        attempts = (
+            .where(mine)
+            .subquery("completed")
+        )
+        attempted = (
+            select(
+                func.count().label("n"),
+                func.count(distinct(quiz_attempts.c.quiz_id)).label("quizzes"),
+                _sum(_HUNDREDTHS).label("hundredths"),
+            )
+            .where(quiz_attempts.c.student_id == user_id, _CLOSED)
+            .subquery("attempted")
+        )
+        row = (
             await self._s.execute(
-                select(func.count(), func.count(distinct(quiz_attempts.c.quiz_id)), _sum(_HUNDREDTHS)).where(
-                    quiz_attempts.c.student_id == user_id, _CLOSED
+                select(enrolled, completed, attempted).select_from(
+                    enrolled.join(completed, true()).join(attempted, true())
                 )
             )
         ).one()
         return StudentAnalytics.build(
-            courses_enrolled=enrolled[0],
-            courses_completed=enrolled[1],
-            total_lessons_completed=done[0],
-            learning_time_minutes=int(done[1]),
-            attempts=attempts[0],
-            quizzes_taken=attempts[1],
-            score_hundredths=int(attempts[2]),
+            courses_enrolled=row[0],
+            courses_completed=row[1],
+            total_lessons_completed=row[2],
+            learning_time_minutes=int(row[3]),
+            attempts=row[4],
+            quizzes_taken=row[5],
+            score_hundredths=int(row[6]),
         )
 
     async def instructor(self, instructor_id: UUID) -> InstructorAnalytics:
         """Three statements: the totals, one row per own course, and the closed attempts."""
+        await self._snapshot()
         own = select(courses.c.id).where(courses.c.instructor_id == instructor_id)
         in_own = enrollments.c.course_id.in_(own)
         totals = (
@@ -244,6 +276,7 @@ class SqlAnalyticsQueries:
 
     async def course(self, course_id: UUID) -> CourseAnalytics | None:
         """Three statements: the course's counts, its lessons, its quizzes (each with GROUP BY)."""
+        await self._snapshot()
         in_course = enrollments.c.course_id == course_id
         counts = (
             await self._s.execute(
@@ -309,6 +342,7 @@ class SqlAnalyticsQueries:
 
     async def system(self, *, active_since: datetime) -> SystemAnalytics:
         """Two statements: the counts as scalar subqueries, and users grouped by role."""
+        await self._snapshot()
 
         def count(table: Any, *where: Any) -> Any:
             return _scalar(select(func.count()).select_from(table).where(*where))
