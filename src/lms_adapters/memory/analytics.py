@@ -46,10 +46,6 @@ class MemoryAnalyticsQueries:
     ) -> None:
         return None
 
-    async def course_owner(self, course_id: UUID) -> UUID | None:
-        course = self._state.courses.get(course_id)
-        return course.instructor_id if course else None
-
     async def user_exists(self, user_id: UUID) -> bool:
         return user_id in self._state.users
 
@@ -131,6 +127,7 @@ class MemoryAnalyticsQueries:
         enrolled = {e.id for e in s.enrollments.values() if e.course_id == course_id}
         return CourseAnalytics.build(
             course_id=course_id,
+            instructor_id=s.courses[course_id].instructor_id,
             enrollments=row.enrollments,
             completions=row.completions,
             completed_lessons=self._completed_lessons(enrolled),

@@ -13,10 +13,25 @@ from types import TracebackType
 from typing import TYPE_CHECKING, Any, Self
 from uuid import UUID
 
-from sqlalchemy import Integer, and_, case, cast, distinct, func, or_, select, true
+from sqlalchemy import (
+    Integer,
+    String,
+    and_,
+    case,
+    cast,
+    distinct,
+    func,
+    literal,
+    null,
+    or_,
+    select,
+    true,
+    union_all,
+)
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
+from lms_adapters.sql.prebuilt import built_once
 from lms_adapters.sql.tables import (
     certificates,
     courses,
@@ -54,6 +69,187 @@ def _count_if(condition: Any) -> Any:
 
 def _scalar(statement: Any) -> Any:
     return statement.scalar_subquery()
+
+
+def _student(user_id: Any) -> Any:
+    mine = enrollments.c.student_id == user_id
+    enrolled = (
+        select(func.count().label("n"), func.count(enrollments.c.completed_at).label("done"))
+        .where(mine)
+        .subquery("enrolled")
+    )
+    completed = (
+        select(func.count().label("n"), _sum(lessons.c.duration_minutes).label("minutes"))
+        .select_from(
+            enrollments.join(lesson_completions, lesson_completions.c.enrollment_id == enrollments.c.id).join(
+                lessons, lessons.c.id == lesson_completions.c.lesson_id
+            )
+        )
+        .where(mine)
+        .subquery("completed")
+    )
+    attempted = (
+        select(
+            func.count().label("n"),
+            func.count(distinct(quiz_attempts.c.quiz_id)).label("quizzes"),
+            _sum(_HUNDREDTHS).label("hundredths"),
+        )
+        .where(quiz_attempts.c.student_id == user_id, _CLOSED)
+        .subquery("attempted")
+    )
+    return select(enrolled, completed, attempted).select_from(
+        enrolled.join(completed, true()).join(attempted, true())
+    )
+
+
+def _instructor_totals(instructor_id: Any) -> Any:
+    own = select(courses.c.id).where(courses.c.instructor_id == instructor_id)
+    in_own = enrollments.c.course_id.in_(own)
+    closed = (
+        select(func.count())
+        .select_from(quiz_attempts.join(quizzes, quizzes.c.id == quiz_attempts.c.quiz_id))
+        .where(quizzes.c.course_id.in_(own), _CLOSED)
+    )
+    return select(
+        _scalar(select(func.count()).select_from(courses).where(courses.c.instructor_id == instructor_id)),
+        _scalar(
+            select(func.count())
+            .select_from(courses)
+            .where(courses.c.instructor_id == instructor_id, courses.c.is_published.is_(True))
+        ),
+        _scalar(select(func.count()).where(in_own)),
+        _scalar(select(func.count(enrollments.c.completed_at)).where(in_own)),
+        _scalar(select(func.count(distinct(enrollments.c.student_id))).where(in_own)),
+        _scalar(closed.with_only_columns(func.count())),
+        _scalar(closed.with_only_columns(_sum(_HUNDREDTHS))),
+    )
+
+
+def _instructor_courses(instructor_id: Any) -> Any:
+    own = select(courses.c.id).where(courses.c.instructor_id == instructor_id)
+    per_enrollments = (
+        select(
+            enrollments.c.course_id.label("course_id"),
+            func.count().label("enrollments"),
+            func.count(enrollments.c.completed_at).label("completions"),
+        )
+        .where(enrollments.c.course_id.in_(own))
+        .group_by(enrollments.c.course_id)
+        .subquery("per_enrollments")
+    )
+    per_lessons = (
+        select(lessons.c.course_id.label("course_id"), func.count().label("lessons"))
+        .where(lessons.c.course_id.in_(own))
+        .group_by(lessons.c.course_id)
+        .subquery("per_lessons")
+    )
+    # Completed lessons per course, found through the course's lessons (an index probe per
+    # lesson) rather than its enrollments (one per enrollment, ten times as many).
+    per_completions = (
+        select(lessons.c.course_id.label("course_id"), func.count().label("completed"))
+        .select_from(lessons.join(lesson_completions, lesson_completions.c.lesson_id == lessons.c.id))
+        .where(lessons.c.course_id.in_(own))
+        .group_by(lessons.c.course_id)
+        .subquery("per_completions")
+    )
+    return (
+        select(
+            courses.c.id,
+            courses.c.title,
+            func.coalesce(per_enrollments.c.enrollments, 0),
+            func.coalesce(per_enrollments.c.completions, 0),
+            func.coalesce(per_lessons.c.lessons, 0),
+            func.coalesce(per_completions.c.completed, 0),
+        )
+        .select_from(
+            courses.outerjoin(per_enrollments, per_enrollments.c.course_id == courses.c.id)
+            .outerjoin(per_lessons, per_lessons.c.course_id == courses.c.id)
+            .outerjoin(per_completions, per_completions.c.course_id == courses.c.id)
+        )
+        .where(courses.c.instructor_id == instructor_id)
+        .order_by(courses.c.created_at, courses.c.id)
+    )
+
+
+def _course(course_id: Any) -> Any:
+    in_course = enrollments.c.course_id == course_id
+    no_text, no_number = cast(null(), String), cast(null(), Integer)
+    head = select(
+        literal(0).label("part"),
+        literal(0).label("place"),
+        courses.c.id.label("id"),
+        no_text.label("title"),
+        courses.c.instructor_id.label("owner"),
+        _scalar(select(func.count()).where(in_course)).label("a"),
+        _scalar(select(func.count(enrollments.c.completed_at)).where(in_course)).label("b"),
+        _scalar(select(func.count()).select_from(lessons).where(lessons.c.course_id == course_id)).label("c"),
+        _scalar(  # through the course's lessons: a probe per lesson, not per enrollment
+            select(func.count())
+            .select_from(lessons.join(lesson_completions, lesson_completions.c.lesson_id == lessons.c.id))
+            .where(lessons.c.course_id == course_id)
+        ).label("d"),
+    ).where(courses.c.id == course_id)
+    lesson_part = (
+        select(
+            literal(1),
+            func.row_number().over(order_by=lessons.c.position),
+            lessons.c.id,
+            lessons.c.title,
+            lessons.c.course_id,
+            func.count(lesson_completions.c.id),
+            no_number,
+            no_number,
+            no_number,
+        )
+        .select_from(lessons.outerjoin(lesson_completions, lesson_completions.c.lesson_id == lessons.c.id))
+        .where(lessons.c.course_id == course_id)
+        .group_by(lessons.c.id, lessons.c.title, lessons.c.position)
+    )
+    quiz_part = (
+        select(
+            literal(2),
+            func.row_number().over(order_by=(quizzes.c.created_at, quizzes.c.id)),
+            quizzes.c.id,
+            quizzes.c.title,
+            quizzes.c.course_id,
+            func.count(quiz_attempts.c.id),
+            _sum(_HUNDREDTHS),
+            _count_if(quiz_attempts.c.passed.is_(True)),
+            no_number,
+        )
+        .select_from(quizzes.outerjoin(quiz_attempts, and_(quiz_attempts.c.quiz_id == quizzes.c.id, _CLOSED)))
+        .where(quizzes.c.course_id == course_id)
+        .group_by(quizzes.c.id, quizzes.c.title, quizzes.c.created_at)
+    )
+    report = union_all(head, lesson_part, quiz_part).subquery("report")
+    return select(report).order_by(report.c.part, report.c.place)
+
+
+def _system_counts(active_since: Any) -> Any:
+    def count(table: Any, *where: Any) -> Any:
+        return _scalar(select(func.count()).select_from(table).where(*where))
+
+    return select(
+        count(users),
+        count(users, or_(users.c.created_at >= active_since, users.c.last_login_at >= active_since)),
+        count(courses),
+        count(courses, courses.c.is_published.is_(True)),
+        count(enrollments),
+        count(certificates),
+        count(quiz_attempts, _CLOSED),
+    )
+
+
+def _users_by_role() -> Any:
+    return select(users.c.role, func.count()).group_by(users.c.role)
+
+
+_STUDENT = built_once(_student)
+_INSTRUCTOR_TOTALS = built_once(_instructor_totals)
+_INSTRUCTOR_COURSES = built_once(_instructor_courses)
+_COURSE = built_once(_course)
+_SYSTEM_COUNTS = built_once(_system_counts)
+_USERS_BY_ROLE = built_once(_users_by_role)
 
 
 class SqlAnalyticsQueries:
@@ -119,50 +315,13 @@ class SqlAnalyticsQueries:
         if isinstance(exc, OperationalError) or (isinstance(exc, DBAPIError) and exc.connection_invalidated):
             raise Unavailable("The database is not available") from exc
 
-    async def course_owner(self, course_id: UUID) -> UUID | None:
-        owner: UUID | None = await self._s.scalar(
-            select(courses.c.instructor_id).where(courses.c.id == course_id)
-        )
-        return owner
-
     async def user_exists(self, user_id: UUID) -> bool:
         return (await self._s.scalar(select(users.c.id).where(users.c.id == user_id))) is not None
 
     async def student(self, user_id: UUID) -> StudentAnalytics:
         """One statement: enrollments, completed lessons with their minutes, and closed attempts,
         each an aggregate subquery of one row, joined side by side."""
-        mine = enrollments.c.student_id == user_id
-        enrolled = (
-            select(func.count().label("n"), func.count(enrollments.c.completed_at).label("done"))
-            .where(mine)
-            .subquery("enrolled")
-        )
-        completed = (
-            select(func.count().label("n"), _sum(lessons.c.duration_minutes).label("minutes"))
-            .select_from(
-                enrollments.join(
-                    lesson_completions, lesson_completions.c.enrollment_id == enrollments.c.id
-                ).join(lessons, lessons.c.id == lesson_completions.c.lesson_id)
-            )
-            .where(mine)
-            .subquery("completed")
-        )
-        attempted = (
-            select(
-                func.count().label("n"),
-                func.count(distinct(quiz_attempts.c.quiz_id)).label("quizzes"),
-                _sum(_HUNDREDTHS).label("hundredths"),
-            )
-            .where(quiz_attempts.c.student_id == user_id, _CLOSED)
-            .subquery("attempted")
-        )
-        row = (
-            await self._s.execute(
-                select(enrolled, completed, attempted).select_from(
-                    enrolled.join(completed, true()).join(attempted, true())
-                )
-            )
-        ).one()
+        row = (await self._s.execute(_STUDENT(), {"user_id": user_id})).one()
         return StudentAnalytics.build(
             courses_enrolled=row[0],
             courses_completed=row[1],
@@ -174,36 +333,11 @@ class SqlAnalyticsQueries:
         )
 
     async def instructor(self, instructor_id: UUID) -> InstructorAnalytics:
-        """Three statements: the totals, one row per own course, and the closed attempts."""
+        """Two statements in one snapshot: the totals with the closed attempts on the own quizzes
+        (scalar subqueries), and one row per own course."""
         await self._snapshot()
-        own = select(courses.c.id).where(courses.c.instructor_id == instructor_id)
-        in_own = enrollments.c.course_id.in_(own)
-        totals = (
-            await self._s.execute(
-                select(
-                    _scalar(
-                        select(func.count())
-                        .select_from(courses)
-                        .where(courses.c.instructor_id == instructor_id)
-                    ),
-                    _scalar(
-                        select(func.count())
-                        .select_from(courses)
-                        .where(courses.c.instructor_id == instructor_id, courses.c.is_published.is_(True))
-                    ),
-                    _scalar(select(func.count()).where(in_own)),
-                    _scalar(select(func.count(enrollments.c.completed_at)).where(in_own)),
-                    _scalar(select(func.count(distinct(enrollments.c.student_id))).where(in_own)),
-                )
-            )
-        ).one()
-        attempts = (
-            await self._s.execute(
-                select(func.count(), _sum(_HUNDREDTHS))
-                .select_from(quiz_attempts.join(quizzes, quizzes.c.id == quiz_attempts.c.quiz_id))
-                .where(quizzes.c.course_id.in_(own), _CLOSED)
-            )
-        ).one()
+        totals = (await self._s.execute(_INSTRUCTOR_TOTALS(), {"instructor_id": instructor_id})).one()
+        attempts = totals[5:]
         rows = await self._course_rows(instructor_id)
         return InstructorAnalytics.build(
             instructor_id=instructor_id,
@@ -219,49 +353,7 @@ class SqlAnalyticsQueries:
 
     async def _course_rows(self, instructor_id: UUID) -> list[InstructorCourseRow]:
         """One statement: the own courses left-joined to per-course GROUP BY aggregates."""
-        own = select(courses.c.id).where(courses.c.instructor_id == instructor_id)
-        per_enrollments = (
-            select(
-                enrollments.c.course_id.label("course_id"),
-                func.count().label("enrollments"),
-                func.count(enrollments.c.completed_at).label("completions"),
-            )
-            .where(enrollments.c.course_id.in_(own))
-            .group_by(enrollments.c.course_id)
-            .subquery("per_enrollments")
-        )
-        per_lessons = (
-            select(lessons.c.course_id.label("course_id"), func.count().label("lessons"))
-            .where(lessons.c.course_id.in_(own))
-            .group_by(lessons.c.course_id)
-            .subquery("per_lessons")
-        )
-        # Completed lessons per course, found through the course's lessons (an index probe per
-        # lesson) rather than its enrollments (one per enrollment, ten times as many).
-        per_completions = (
-            select(lessons.c.course_id.label("course_id"), func.count().label("completed"))
-            .select_from(lessons.join(lesson_completions, lesson_completions.c.lesson_id == lessons.c.id))
-            .where(lessons.c.course_id.in_(own))
-            .group_by(lessons.c.course_id)
-            .subquery("per_completions")
-        )
-        result = await self._s.execute(
-            select(
-                courses.c.id,
-                courses.c.title,
-                func.coalesce(per_enrollments.c.enrollments, 0),
-                func.coalesce(per_enrollments.c.completions, 0),
-                func.coalesce(per_lessons.c.lessons, 0),
-                func.coalesce(per_completions.c.completed, 0),
-            )
-            .select_from(
-                courses.outerjoin(per_enrollments, per_enrollments.c.course_id == courses.c.id)
-                .outerjoin(per_lessons, per_lessons.c.course_id == courses.c.id)
-                .outerjoin(per_completions, per_completions.c.course_id == courses.c.id)
-            )
-            .where(courses.c.instructor_id == instructor_id)
-            .order_by(courses.c.created_at, courses.c.id)
-        )
+        result = await self._s.execute(_INSTRUCTOR_COURSES(), {"instructor_id": instructor_id})
         return [
             InstructorCourseRow.build(
                 course_id=r[0],
@@ -275,94 +367,35 @@ class SqlAnalyticsQueries:
         ]
 
     async def course(self, course_id: UUID) -> CourseAnalytics | None:
-        """Three statements: the course's counts, its lessons, its quizzes (each with GROUP BY)."""
-        await self._snapshot()
-        in_course = enrollments.c.course_id == course_id
-        counts = (
-            await self._s.execute(
-                select(
-                    courses.c.id,
-                    _scalar(select(func.count()).where(in_course)),
-                    _scalar(select(func.count(enrollments.c.completed_at)).where(in_course)),
-                    _scalar(
-                        select(func.count()).select_from(lessons).where(lessons.c.course_id == course_id)
-                    ),
-                    _scalar(
-                        select(func.count())
-                        .select_from(
-                            enrollments.join(
-                                lesson_completions, lesson_completions.c.enrollment_id == enrollments.c.id
-                            )
-                        )
-                        .where(in_course)
-                    ),
-                ).where(courses.c.id == course_id)
-            )
-        ).one_or_none()
-        if counts is None:
+        """One statement, so one snapshot: the course's counts, its lessons and its quizzes (each
+        with GROUP BY) as the three parts of a UNION ALL, told apart by a ``part`` column and put in
+        order by a ``place`` numbered within each part."""
+        rows = (await self._s.execute(_COURSE(), {"course_id": course_id})).all()
+        if not rows or rows[0].part != 0:  # the course is gone
             return None
-        lesson_rows = await self._s.execute(
-            select(lessons.c.id, lessons.c.title, func.count(lesson_completions.c.id))
-            .select_from(
-                lessons.outerjoin(lesson_completions, lesson_completions.c.lesson_id == lessons.c.id)
-            )
-            .where(lessons.c.course_id == course_id)
-            .group_by(lessons.c.id, lessons.c.title, lessons.c.position)
-            .order_by(lessons.c.position)
-        )
-        quiz_rows = await self._s.execute(
-            select(
-                quizzes.c.id,
-                quizzes.c.title,
-                func.count(quiz_attempts.c.id),
-                _sum(_HUNDREDTHS),
-                _count_if(quiz_attempts.c.passed.is_(True)),
-            )
-            .select_from(
-                quizzes.outerjoin(quiz_attempts, and_(quiz_attempts.c.quiz_id == quizzes.c.id, _CLOSED))
-            )
-            .where(quizzes.c.course_id == course_id)
-            .group_by(quizzes.c.id, quizzes.c.title, quizzes.c.created_at)
-            .order_by(quizzes.c.created_at, quizzes.c.id)
-        )
+        counts = rows[0]
         return CourseAnalytics.build(
-            course_id=counts[0],
-            enrollments=counts[1],
-            completions=counts[2],
-            lesson_count=counts[3],
-            completed_lessons=counts[4],
-            lessons=[LessonRow(lesson_id=r[0], title=r[1], completions=r[2]) for r in lesson_rows],
+            course_id=counts.id,
+            instructor_id=counts.owner,
+            enrollments=counts.a,
+            completions=counts.b,
+            lesson_count=counts.c,
+            completed_lessons=counts.d,
+            lessons=[LessonRow(lesson_id=r.id, title=r.title, completions=r.a) for r in rows if r.part == 1],
             quizzes=[
                 QuizRow.build(
-                    quiz_id=r[0], title=r[1], attempts=r[2], score_hundredths=int(r[3]), passed=int(r[4])
+                    quiz_id=r.id, title=r.title, attempts=r.a, score_hundredths=int(r.b), passed=int(r.c)
                 )
-                for r in quiz_rows
+                for r in rows
+                if r.part == 2
             ],
         )
 
     async def system(self, *, active_since: datetime) -> SystemAnalytics:
         """Two statements: the counts as scalar subqueries, and users grouped by role."""
         await self._snapshot()
-
-        def count(table: Any, *where: Any) -> Any:
-            return _scalar(select(func.count()).select_from(table).where(*where))
-
-        counts = (
-            await self._s.execute(
-                select(
-                    count(users),
-                    count(
-                        users, or_(users.c.created_at >= active_since, users.c.last_login_at >= active_since)
-                    ),
-                    count(courses),
-                    count(courses, courses.c.is_published.is_(True)),
-                    count(enrollments),
-                    count(certificates),
-                    count(quiz_attempts, _CLOSED),
-                )
-            )
-        ).one()
-        by_role = await self._s.execute(select(users.c.role, func.count()).group_by(users.c.role))
+        counts = (await self._s.execute(_SYSTEM_COUNTS(), {"active_since": active_since})).one()
+        by_role = await self._s.execute(_USERS_BY_ROLE())
         return SystemAnalytics.build(
             total_users=counts[0],
             users_by_role={str(role): int(n) for role, n in by_role.all()},

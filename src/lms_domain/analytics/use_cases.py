@@ -65,15 +65,12 @@ class GetCourseAnalytics:
 
     async def __call__(self, *, actor: Actor, course_id: UUID) -> CourseAnalytics:
         async with self._queries as q:
-            owner = await q.course_owner(course_id)
-            if owner is None:
-                raise NotFound("Course not found")
-            if not actor.owns_or_admin(owner):
-                raise Forbidden("Only the course owner or an admin can read its analytics")
-            report = await q.course(course_id)
-            if report is None:  # pragma: no cover - the read is one snapshot
-                raise NotFound("Course not found")
-            return report
+            report = await q.course(course_id)  # one statement; the owner comes with it
+        if report is None:
+            raise NotFound("Course not found")
+        if not actor.owns_or_admin(report.instructor_id):
+            raise Forbidden("Only the course owner or an admin can read its analytics")
+        return report
 
 
 class GetSystemAnalytics:

@@ -191,6 +191,7 @@ class QuizRow:
 @dataclass(frozen=True, slots=True)
 class CourseAnalytics:
     course_id: UUID
+    instructor_id: UUID  # the owner, for the use case's check (not part of the report's answer)
     enrollments: int
     completions: int
     completion_rate: float | None
@@ -203,6 +204,7 @@ class CourseAnalytics:
         cls,
         *,
         course_id: UUID,
+        instructor_id: UUID,
         enrollments: int,
         completions: int,
         completed_lessons: int,
@@ -212,6 +214,7 @@ class CourseAnalytics:
     ) -> CourseAnalytics:
         return cls(
             course_id=course_id,
+            instructor_id=instructor_id,
             enrollments=enrollments,
             completions=completions,
             completion_rate=rate(completions, enrollments),
