@@ -12,10 +12,11 @@ treat it as the parent being gone, as they would have a moment later.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from sqlalchemy import Table, exists, literal, select
+from sqlalchemy import Table, bindparam, exists, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -35,15 +36,25 @@ async def insert_unless_duplicate(
 
     ``parents`` are (table, id) pairs that must exist (``table.c.id == id``).
     """
-    columns = list(row)
-    values = select(*(literal(row[c], type_=table.c[c].type) for c in columns)).where(
-        *(exists().where(parent.c.id == parent_id) for parent, parent_id in parents)
+    statement = _statement(
+        connection.dialect.name, table, tuple(row), tuple(unique), tuple(parent for parent, _ in parents)
     )
-    dialect_insert = pg_insert if connection.dialect.name == "postgresql" else sqlite_insert
-    statement = (
+    values = {**row, **{f"parent_{n}": parent_id for n, (_, parent_id) in enumerate(parents)}}
+    return (await connection.execute(statement, values)).first() is not None
+
+
+@functools.cache
+def _statement(
+    dialect: str, table: Table, columns: tuple[str, ...], unique: tuple[str, ...], parents: tuple[Table, ...]
+) -> Any:
+    """Built once per shape, with bind parameters: the values change, the statement does not."""
+    values = select(*(bindparam(c, type_=table.c[c].type) for c in columns)).where(
+        *(exists().where(parent.c.id == bindparam(f"parent_{n}")) for n, parent in enumerate(parents))
+    )
+    dialect_insert = pg_insert if dialect == "postgresql" else sqlite_insert
+    return (
         dialect_insert(table)
-        .from_select(columns, values)
+        .from_select(list(columns), values)
         .on_conflict_do_nothing(index_elements=list(unique))
         .returning(table.c.id)
     )
-    return (await connection.execute(statement)).first() is not None

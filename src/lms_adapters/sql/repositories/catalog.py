@@ -11,6 +11,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from lms_adapters.sql.paging import page_with_total
+from lms_adapters.sql.prebuilt import built_once
 from lms_adapters.sql.repositories.identity import escape_like
 from lms_adapters.sql.tables import courses, lessons
 from lms_domain.catalog.entities import ContentType, Course, DifficultyLevel, Lesson
@@ -23,6 +24,13 @@ __all__ = [
     "course_from_row",
     "is_unique_violation",
 ]
+
+
+_COURSE_BY_ID = built_once(lambda course_id: select(courses).where(courses.c.id == course_id))
+_COURSE_FOR_UPDATE = built_once(
+    lambda course_id: select(courses).where(courses.c.id == course_id).with_for_update()
+)
+_LESSON_BY_ID = built_once(lambda lesson_id: select(lessons).where(lessons.c.id == lesson_id))
 
 
 def is_unique_violation(error: IntegrityError) -> bool:
@@ -115,10 +123,9 @@ class SqlCourseRepository:
         self._s = connection
 
     async def get(self, course_id: UUID, *, for_update: bool = False) -> Course | None:
-        statement = select(courses).where(courses.c.id == course_id)
-        if for_update:  # PostgreSQL locks the row; SQLite's BEGIN IMMEDIATE already serialises writers
-            statement = statement.with_for_update()
-        row = (await self._s.execute(statement)).first()
+        # FOR UPDATE: PostgreSQL locks the row; SQLite's BEGIN IMMEDIATE already serialises writers
+        statement = _COURSE_FOR_UPDATE() if for_update else _COURSE_BY_ID()
+        row = (await self._s.execute(statement, {"course_id": course_id})).first()
         return course_from_row(row) if row else None
 
     async def taken_slugs(self, base: str) -> set[str]:
@@ -181,7 +188,7 @@ class SqlLessonRepository:
         self._s = connection
 
     async def get(self, lesson_id: UUID) -> Lesson | None:
-        row = (await self._s.execute(select(lessons).where(lessons.c.id == lesson_id))).first()
+        row = (await self._s.execute(_LESSON_BY_ID(), {"lesson_id": lesson_id})).first()
         return _lesson(row) if row else None
 
     async def list_for_course(

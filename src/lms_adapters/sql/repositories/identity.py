@@ -10,11 +10,14 @@ from sqlalchemy import func, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from lms_adapters.sql.prebuilt import built_once
 from lms_adapters.sql.tables import users
 from lms_domain.identity.entities import User
 from lms_domain.identity.ports import EmailTaken
 from lms_domain.shared.actors import Role
 from lms_domain.shared.pagination import PageRequest
+
+_USER_BY_ID = built_once(lambda user_id: select(users).where(users.c.id == user_id))
 
 __all__ = ["SqlUserRepository", "escape_like"]
 
@@ -60,7 +63,7 @@ class SqlUserRepository:
         self._s = connection
 
     async def get(self, user_id: UUID) -> User | None:
-        row = (await self._s.execute(select(users).where(users.c.id == user_id))).first()
+        row = (await self._s.execute(_USER_BY_ID(), {"user_id": user_id})).first()
         return _user(row) if row else None
 
     async def get_by_email(self, email: str) -> User | None:

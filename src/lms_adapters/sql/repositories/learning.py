@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from lms_adapters.sql.guarded_insert import insert_unless_duplicate
 from lms_adapters.sql.paging import page_with_total
+from lms_adapters.sql.prebuilt import built_once
 from lms_adapters.sql.repositories.catalog import course_from_row
 from lms_adapters.sql.tables import courses, enrollments, lesson_completions, lessons, users
 from lms_domain.learning.entities import Enrollment, EnrollmentSummary, LessonCompletion
@@ -62,12 +63,30 @@ def _completed_count(enrollment_id: Any) -> Any:
     )
 
 
+_ENROLLMENT_BY_ID = built_once(
+    lambda enrollment_id: select(enrollments).where(enrollments.c.id == enrollment_id)
+)
+_COMPLETION = built_once(
+    lambda enrollment_id, lesson_id: select(lesson_completions).where(
+        lesson_completions.c.enrollment_id == enrollment_id, lesson_completions.c.lesson_id == lesson_id
+    )
+)
+
+
+def _progress_counts(enrollment_id: Any) -> Any:
+    course_of = select(enrollments.c.course_id).where(enrollments.c.id == enrollment_id).scalar_subquery()
+    return select(_completed_count(enrollment_id).label("done"), _lesson_count(course_of).label("total"))
+
+
+_PROGRESS_COUNTS = built_once(_progress_counts)
+
+
 class SqlEnrollmentRepository:
     def __init__(self, connection: AsyncConnection) -> None:
         self._s = connection
 
     async def get(self, enrollment_id: UUID) -> Enrollment | None:
-        row = (await self._s.execute(select(enrollments).where(enrollments.c.id == enrollment_id))).first()
+        row = (await self._s.execute(_ENROLLMENT_BY_ID(), {"enrollment_id": enrollment_id})).first()
         return _enrollment(row) if row else None
 
     async def is_enrolled(self, *, student_id: UUID, course_id: UUID) -> bool:
@@ -171,12 +190,7 @@ class SqlCompletionRepository:
 
     async def get(self, enrollment_id: UUID, lesson_id: UUID) -> LessonCompletion | None:
         row = (
-            await self._s.execute(
-                select(lesson_completions).where(
-                    lesson_completions.c.enrollment_id == enrollment_id,
-                    lesson_completions.c.lesson_id == lesson_id,
-                )
-            )
+            await self._s.execute(_COMPLETION(), {"enrollment_id": enrollment_id, "lesson_id": lesson_id})
         ).first()
         return _completion(row) if row else None
 
@@ -190,10 +204,5 @@ class SqlCompletionRepository:
         return list(rows.scalars())
 
     async def counts(self, enrollment_id: UUID) -> tuple[int, int]:
-        course_of = select(enrollments.c.course_id).where(enrollments.c.id == enrollment_id).scalar_subquery()
-        row = (
-            await self._s.execute(
-                select(_completed_count(enrollment_id).label("done"), _lesson_count(course_of).label("total"))
-            )
-        ).one()
+        row = (await self._s.execute(_PROGRESS_COUNTS(), {"enrollment_id": enrollment_id})).one()
         return int(row.done), int(row.total)
