@@ -12,7 +12,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from lms_adapters.sql.guarded_insert import insert_unless_duplicate
-from lms_adapters.sql.paging import page_with_total
+from lms_adapters.sql.paging import page_of, paged
 from lms_adapters.sql.prebuilt import built_once
 from lms_adapters.sql.repositories.catalog import course_from_row
 from lms_adapters.sql.tables import courses, enrollments, lesson_completions, lessons, users
@@ -81,6 +81,27 @@ def _progress_counts(enrollment_id: Any) -> Any:
 _PROGRESS_COUNTS = built_once(_progress_counts)
 
 
+def _my_enrollments(student_id: Any) -> tuple[Any, Any]:
+    """A student's enrollments with their courses and progress counts, newest first, paged."""
+    mine = enrollments.c.student_id == student_id
+    statement = (
+        select(
+            *(c.label("e_" + c.name) for c in enrollments.c),
+            *(c.label("c_" + c.name) for c in courses.c),
+            _completed_count(enrollments.c.id).label("completed_lessons"),
+            _lesson_count(enrollments.c.course_id).label("total_lessons"),
+        )
+        .join_from(enrollments, courses, courses.c.id == enrollments.c.course_id)
+        .where(mine)
+        .order_by(enrollments.c.enrolled_at.desc(), enrollments.c.id.desc())
+    )
+    count = select(func.count()).select_from(enrollments).where(mine)
+    return paged(statement, count), count
+
+
+_MY_ENROLLMENTS = built_once(_my_enrollments)
+
+
 class SqlEnrollmentRepository:
     def __init__(self, connection: AsyncConnection) -> None:
         self._s = connection
@@ -134,21 +155,8 @@ class SqlEnrollmentRepository:
     ) -> tuple[Sequence[EnrollmentSummary], int]:
         """One statement whatever the page size: the page with its counts and the total as subqueries
         (a second, the count alone, only for a page past the end)."""
-        mine = enrollments.c.student_id == student_id
-        rows, total = await page_with_total(
-            self._s,
-            select(
-                *(c.label("e_" + c.name) for c in enrollments.c),
-                *(c.label("c_" + c.name) for c in courses.c),
-                _completed_count(enrollments.c.id).label("completed_lessons"),
-                _lesson_count(enrollments.c.course_id).label("total_lessons"),
-            )
-            .join_from(enrollments, courses, courses.c.id == enrollments.c.course_id)
-            .where(mine)
-            .order_by(enrollments.c.enrolled_at.desc(), enrollments.c.id.desc()),
-            select(func.count()).select_from(enrollments).where(mine),
-            page,
-        )
+        statement, count = _MY_ENROLLMENTS()
+        rows, total = await page_of(self._s, statement, count, {"student_id": student_id}, page)
         return [
             EnrollmentSummary(
                 enrollment=_enrollment(r, "e_"),
