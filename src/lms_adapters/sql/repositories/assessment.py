@@ -10,10 +10,11 @@ from collections.abc import Sequence
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import and_, delete, func, insert, or_, select, true, update
+from sqlalchemy import and_, bindparam, delete, func, insert, or_, select, true, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from lms_adapters.sql.prebuilt import built_once
 from lms_adapters.sql.repositories.catalog import is_unique_violation
 from lms_adapters.sql.tables import courses, enrollments, lessons, questions, quiz_attempts, quizzes
 from lms_domain.assessment.entities import (
@@ -160,23 +161,59 @@ def _admitted(audience: QuizAudience) -> Any:
     return or_(public, courses.c.instructor_id == audience.course_owner_id)
 
 
+_QUIZ_BY_ID = built_once(lambda quiz_id: select(quizzes).where(quizzes.c.id == quiz_id))
+_QUESTIONS_OF_QUIZ = built_once(
+    lambda quiz_id: (
+        select(questions).where(questions.c.quiz_id == quiz_id).order_by(questions.c.position, questions.c.id)
+    )
+)
+_ATTEMPT_BY_ID = built_once(lambda attempt_id: select(quiz_attempts).where(quiz_attempts.c.id == attempt_id))
+_OPEN_ATTEMPT = built_once(
+    lambda student_id, quiz_id: select(quiz_attempts).where(
+        quiz_attempts.c.student_id == student_id,
+        quiz_attempts.c.quiz_id == quiz_id,
+        quiz_attempts.c.status == _OPEN,
+    )
+)
+_INSERT_ATTEMPT = insert(quiz_attempts)
+_FINISH_ATTEMPT = built_once(
+    lambda attempt_id: (
+        update(quiz_attempts)
+        .where(quiz_attempts.c.id == attempt_id, quiz_attempts.c.status == _OPEN)
+        .values(
+            status=bindparam("new_status", type_=quiz_attempts.c.status.type),
+            ended_at=bindparam("new_ended_at", type_=quiz_attempts.c.ended_at.type),
+            answers=bindparam("new_answers", type_=quiz_attempts.c.answers.type),
+            score=bindparam("new_score", type_=quiz_attempts.c.score.type),
+            passed=bindparam("new_passed", type_=quiz_attempts.c.passed.type),
+        )
+    )
+)
+_COURSE_REF = built_once(
+    lambda course_id: select(courses.c.id, courses.c.instructor_id, courses.c.is_published).where(
+        courses.c.id == course_id
+    )
+)
+_ENROLLED = built_once(
+    lambda student_id, course_id: select(enrollments.c.id).where(
+        enrollments.c.student_id == student_id, enrollments.c.course_id == course_id
+    )
+)
+
+
 class SqlQuizRepository:
     def __init__(self, connection: AsyncConnection) -> None:
         self._s = connection
 
     async def get(self, quiz_id: UUID) -> Quiz | None:
-        row = (await self._s.execute(select(quizzes).where(quizzes.c.id == quiz_id))).first()
+        row = (await self._s.execute(_QUIZ_BY_ID(), {"quiz_id": quiz_id})).first()
         return _quiz(row) if row else None
 
     async def get_with_questions(self, quiz_id: UUID) -> QuizDetail | None:
         quiz = await self.get(quiz_id)
         if quiz is None:
             return None
-        rows = await self._s.execute(
-            select(questions)
-            .where(questions.c.quiz_id == quiz_id)
-            .order_by(questions.c.position, questions.c.id)
-        )
+        rows = await self._s.execute(_QUESTIONS_OF_QUIZ(), {"quiz_id": quiz_id})
         return QuizDetail(quiz=quiz, questions=tuple(_question(r) for r in rows))
 
     async def add(self, quiz: Quiz) -> None:
@@ -257,25 +294,17 @@ class SqlAttemptRepository:
         self._s = connection
 
     async def get(self, attempt_id: UUID) -> Attempt | None:
-        row = (await self._s.execute(select(quiz_attempts).where(quiz_attempts.c.id == attempt_id))).first()
+        row = (await self._s.execute(_ATTEMPT_BY_ID(), {"attempt_id": attempt_id})).first()
         return _attempt(row) if row else None
 
     async def get_open(self, student_id: UUID, quiz_id: UUID) -> Attempt | None:
-        row = (
-            await self._s.execute(
-                select(quiz_attempts).where(
-                    quiz_attempts.c.student_id == student_id,
-                    quiz_attempts.c.quiz_id == quiz_id,
-                    quiz_attempts.c.status == _OPEN,
-                )
-            )
-        ).first()
+        row = (await self._s.execute(_OPEN_ATTEMPT(), {"student_id": student_id, "quiz_id": quiz_id})).first()
         return _attempt(row) if row else None
 
     async def add(self, attempt: Attempt) -> None:
         try:
             async with self._s.begin_nested():  # a SAVEPOINT: the transaction survives the refusal
-                await self._s.execute(insert(quiz_attempts).values(**_attempt_row(attempt)))
+                await self._s.execute(_INSERT_ATTEMPT, _attempt_row(attempt))
         except IntegrityError as e:
             if is_unique_violation(e):
                 raise AttemptOpen(str(attempt.quiz_id)) from e
@@ -295,15 +324,15 @@ class SqlAttemptRepository:
 
     async def finish(self, attempt: Attempt) -> bool:
         result = await self._s.execute(
-            update(quiz_attempts)
-            .where(quiz_attempts.c.id == attempt.id, quiz_attempts.c.status == _OPEN)
-            .values(
-                status=attempt.status.value,
-                ended_at=attempt.ended_at,
-                answers=_answers_json(attempt.answers),
-                score=attempt.score,
-                passed=attempt.passed,
-            )
+            _FINISH_ATTEMPT(),
+            {
+                "attempt_id": attempt.id,
+                "new_status": attempt.status.value,
+                "new_ended_at": attempt.ended_at,
+                "new_answers": _answers_json(attempt.answers),
+                "new_score": attempt.score,
+                "new_passed": attempt.passed,
+            },
         )
         return bool(getattr(result, "rowcount", 0) == 1)
 
@@ -315,13 +344,7 @@ class SqlCourseDirectory:
         self._s = connection
 
     async def course(self, course_id: UUID) -> CourseRef | None:
-        row = (
-            await self._s.execute(
-                select(courses.c.id, courses.c.instructor_id, courses.c.is_published).where(
-                    courses.c.id == course_id
-                )
-            )
-        ).first()
+        row = (await self._s.execute(_COURSE_REF(), {"course_id": course_id})).first()
         if row is None:
             return None
         return CourseRef(id=row.id, instructor_id=row.instructor_id, is_published=row.is_published)
@@ -332,9 +355,5 @@ class SqlCourseDirectory:
         return value
 
     async def is_enrolled(self, student_id: UUID, course_id: UUID) -> bool:
-        found = await self._s.execute(
-            select(enrollments.c.id).where(
-                enrollments.c.student_id == student_id, enrollments.c.course_id == course_id
-            )
-        )
+        found = await self._s.execute(_ENROLLED(), {"student_id": student_id, "course_id": course_id})
         return found.first() is not None
