@@ -71,6 +71,12 @@ def _scalar(statement: Any) -> Any:
     return statement.scalar_subquery()
 
 
+def _counts(row: Any) -> dict[str, int]:
+    """A row of counts labelled as the view's ``build`` names them (sums may come back as
+    ``Decimal`` on PostgreSQL, so every value is made an ``int``)."""
+    return {name: int(value) for name, value in row._mapping.items()}
+
+
 def _student(user_id: Any) -> Any:
     mine = enrollments.c.student_id == user_id
     enrolled = (
@@ -97,9 +103,15 @@ def _student(user_id: Any) -> Any:
         .where(quiz_attempts.c.student_id == user_id, _CLOSED)
         .subquery("attempted")
     )
-    return select(enrolled, completed, attempted).select_from(
-        enrolled.join(completed, true()).join(attempted, true())
-    )
+    return select(
+        enrolled.c.n.label("courses_enrolled"),
+        enrolled.c.done.label("courses_completed"),
+        completed.c.n.label("total_lessons_completed"),
+        completed.c.minutes.label("learning_time_minutes"),
+        attempted.c.n.label("attempts"),
+        attempted.c.quizzes.label("quizzes_taken"),
+        attempted.c.hundredths.label("score_hundredths"),
+    ).select_from(enrolled.join(completed, true()).join(attempted, true()))
 
 
 def _instructor_totals(instructor_id: Any) -> Any:
@@ -111,17 +123,19 @@ def _instructor_totals(instructor_id: Any) -> Any:
         .where(quizzes.c.course_id.in_(own), _CLOSED)
     )
     return select(
-        _scalar(select(func.count()).select_from(courses).where(courses.c.instructor_id == instructor_id)),
+        _scalar(
+            select(func.count()).select_from(courses).where(courses.c.instructor_id == instructor_id)
+        ).label("total_courses"),
         _scalar(
             select(func.count())
             .select_from(courses)
             .where(courses.c.instructor_id == instructor_id, courses.c.is_published.is_(True))
-        ),
-        _scalar(select(func.count()).where(in_own)),
-        _scalar(select(func.count(enrollments.c.completed_at)).where(in_own)),
-        _scalar(select(func.count(distinct(enrollments.c.student_id))).where(in_own)),
-        _scalar(closed.with_only_columns(func.count())),
-        _scalar(closed.with_only_columns(_sum(_HUNDREDTHS))),
+        ).label("published_courses"),
+        _scalar(select(func.count()).where(in_own)).label("total_enrollments"),
+        _scalar(select(func.count(enrollments.c.completed_at)).where(in_own)).label("total_completions"),
+        _scalar(select(func.count(distinct(enrollments.c.student_id))).where(in_own)).label("total_students"),
+        _scalar(closed.with_only_columns(func.count())).label("attempts"),
+        _scalar(closed.with_only_columns(_sum(_HUNDREDTHS))).label("score_hundredths"),
     )
 
 
@@ -154,12 +168,12 @@ def _instructor_courses(instructor_id: Any) -> Any:
     )
     return (
         select(
-            courses.c.id,
+            courses.c.id.label("course_id"),
             courses.c.title,
-            func.coalesce(per_enrollments.c.enrollments, 0),
-            func.coalesce(per_enrollments.c.completions, 0),
-            func.coalesce(per_lessons.c.lessons, 0),
-            func.coalesce(per_completions.c.completed, 0),
+            func.coalesce(per_enrollments.c.enrollments, 0).label("enrollments"),
+            func.coalesce(per_enrollments.c.completions, 0).label("completions"),
+            func.coalesce(per_lessons.c.lessons, 0).label("lessons"),
+            func.coalesce(per_completions.c.completed, 0).label("completed_lessons"),
         )
         .select_from(
             courses.outerjoin(per_enrollments, per_enrollments.c.course_id == courses.c.id)
@@ -230,13 +244,15 @@ def _system_counts(active_since: Any) -> Any:
         return _scalar(select(func.count()).select_from(table).where(*where))
 
     return select(
-        count(users),
-        count(users, or_(users.c.created_at >= active_since, users.c.last_login_at >= active_since)),
-        count(courses),
-        count(courses, courses.c.is_published.is_(True)),
-        count(enrollments),
-        count(certificates),
-        count(quiz_attempts, _CLOSED),
+        count(users).label("total_users"),
+        count(users, or_(users.c.created_at >= active_since, users.c.last_login_at >= active_since)).label(
+            "active_users_30d"
+        ),
+        count(courses).label("total_courses"),
+        count(courses, courses.c.is_published.is_(True)).label("published_courses"),
+        count(enrollments).label("total_enrollments"),
+        count(certificates).label("total_certificates"),
+        count(quiz_attempts, _CLOSED).label("total_quiz_attempts"),
     )
 
 
@@ -322,49 +338,20 @@ class SqlAnalyticsQueries:
         """One statement: enrollments, completed lessons with their minutes, and closed attempts,
         each an aggregate subquery of one row, joined side by side."""
         row = (await self._s.execute(_STUDENT(), {"user_id": user_id})).one()
-        return StudentAnalytics.build(
-            courses_enrolled=row[0],
-            courses_completed=row[1],
-            total_lessons_completed=row[2],
-            learning_time_minutes=int(row[3]),
-            attempts=row[4],
-            quizzes_taken=row[5],
-            score_hundredths=int(row[6]),
-        )
+        return StudentAnalytics.build(**_counts(row))
 
     async def instructor(self, instructor_id: UUID) -> InstructorAnalytics:
         """Two statements in one snapshot: the totals with the closed attempts on the own quizzes
         (scalar subqueries), and one row per own course."""
         await self._snapshot()
         totals = (await self._s.execute(_INSTRUCTOR_TOTALS(), {"instructor_id": instructor_id})).one()
-        attempts = totals[5:]
         rows = await self._course_rows(instructor_id)
-        return InstructorAnalytics.build(
-            instructor_id=instructor_id,
-            total_courses=totals[0],
-            published_courses=totals[1],
-            total_enrollments=totals[2],
-            total_completions=totals[3],
-            total_students=totals[4],
-            attempts=attempts[0],
-            score_hundredths=int(attempts[1]),
-            courses=rows,
-        )
+        return InstructorAnalytics.build(instructor_id=instructor_id, courses=rows, **_counts(totals))
 
     async def _course_rows(self, instructor_id: UUID) -> list[InstructorCourseRow]:
         """One statement: the own courses left-joined to per-course GROUP BY aggregates."""
         result = await self._s.execute(_INSTRUCTOR_COURSES(), {"instructor_id": instructor_id})
-        return [
-            InstructorCourseRow.build(
-                course_id=r[0],
-                title=r[1],
-                enrollments=r[2],
-                completions=r[3],
-                lessons=r[4],
-                completed_lessons=r[5],
-            )
-            for r in result
-        ]
+        return [InstructorCourseRow.build(**r._mapping) for r in result]
 
     async def course(self, course_id: UUID) -> CourseAnalytics | None:
         """One statement, so one snapshot: the course's counts, its lessons and its quizzes (each
@@ -397,14 +384,7 @@ class SqlAnalyticsQueries:
         counts = (await self._s.execute(_SYSTEM_COUNTS(), {"active_since": active_since})).one()
         by_role = await self._s.execute(_USERS_BY_ROLE())
         return SystemAnalytics.build(
-            total_users=counts[0],
-            users_by_role={str(role): int(n) for role, n in by_role.all()},
-            active_users_30d=counts[1],
-            total_courses=counts[2],
-            published_courses=counts[3],
-            total_enrollments=counts[4],
-            total_certificates=counts[5],
-            total_quiz_attempts=counts[6],
+            users_by_role={str(role): int(n) for role, n in by_role.all()}, **_counts(counts)
         )
 
 
