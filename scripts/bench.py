@@ -122,9 +122,6 @@ ENDPOINTS = [
 # Measured while "login" saturates the CPU: a second wrk with two connections.
 HEALTH_UNDER_LOGIN = Endpoint("health during logins", "/api/v1/health", connections=2)
 
-# Not measured yet, with the reason shown in the results.
-PENDING: dict[str, str] = {}
-
 
 def log(message: str) -> None:
     print(f"[bench {datetime.now(UTC):%H:%M:%S}] {message}", file=sys.stderr, flush=True)
@@ -447,7 +444,7 @@ def main() -> None:
     base = f"http://127.0.0.1:{port}"
     server = start_server(port)
     results: list[dict[str, Any]] = []
-    skipped: dict[str, str] = dict(PENDING)
+    skipped: dict[str, str] = {}
     try:
         paths = openapi_paths(base)
         with tempfile.TemporaryDirectory(prefix="lms-bench-") as tmp:
