@@ -16,7 +16,8 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from lms_adapters.sql.prebuilt import built_once
 from lms_adapters.sql.repositories.catalog import is_unique_violation
-from lms_adapters.sql.tables import courses, enrollments, lessons, questions, quiz_attempts, quizzes
+from lms_adapters.sql.repositories.learning import SqlEnrollmentRepository
+from lms_adapters.sql.tables import courses, lessons, questions, quiz_attempts, quizzes
 from lms_domain.assessment.entities import (
     AnswerResult,
     Attempt,
@@ -194,11 +195,6 @@ _COURSE_REF = built_once(
         courses.c.id == course_id
     )
 )
-_ENROLLED = built_once(
-    lambda student_id, course_id: select(enrollments.c.id).where(
-        enrollments.c.student_id == student_id, enrollments.c.course_id == course_id
-    )
-)
 
 
 class SqlQuizRepository:
@@ -355,5 +351,4 @@ class SqlCourseDirectory:
         return value
 
     async def is_enrolled(self, student_id: UUID, course_id: UUID) -> bool:
-        found = await self._s.execute(_ENROLLED(), {"student_id": student_id, "course_id": course_id})
-        return found.first() is not None
+        return await SqlEnrollmentRepository(self._s).is_enrolled(student_id=student_id, course_id=course_id)

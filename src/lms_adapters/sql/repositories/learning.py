@@ -63,6 +63,11 @@ def _completed_count(enrollment_id: Any) -> Any:
     )
 
 
+_ENROLLED = built_once(
+    lambda student_id, course_id: select(enrollments.c.id).where(
+        enrollments.c.student_id == student_id, enrollments.c.course_id == course_id
+    )
+)
 _ENROLLMENT_BY_ID = built_once(
     lambda enrollment_id: select(enrollments).where(enrollments.c.id == enrollment_id)
 )
@@ -111,11 +116,7 @@ class SqlEnrollmentRepository:
         return _enrollment(row) if row else None
 
     async def is_enrolled(self, *, student_id: UUID, course_id: UUID) -> bool:
-        found = await self._s.execute(
-            select(enrollments.c.id).where(
-                enrollments.c.student_id == student_id, enrollments.c.course_id == course_id
-            )
-        )
+        found = await self._s.execute(_ENROLLED(), {"student_id": student_id, "course_id": course_id})
         return found.first() is not None
 
     async def add(self, enrollment: Enrollment) -> None:
