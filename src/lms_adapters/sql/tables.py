@@ -66,6 +66,8 @@ users = Table(
     Column("created_at", UtcDateTime, nullable=False),
     Column("updated_at", UtcDateTime, nullable=False),
     Column("last_login_at", UtcDateTime),
+    # goes up with a password change or a deactivation: sessions opened before it end (0008)
+    Column("credentials_version", Integer, nullable=False, server_default="0"),
     Index("ix_users_role_created", "role", "created_at"),
     Index("ix_users_created_at", "created_at"),
     Index("ix_users_last_login_at", "last_login_at"),  # active users: created or signed in lately
@@ -79,6 +81,7 @@ auth_sessions = Table(
     Column("refresh_id", Uuid, nullable=False),
     Column("revoked", Boolean, nullable=False),
     Column("expires_at", UtcDateTime, nullable=False, index=True),
+    Column("credentials_version", Integer, nullable=False, server_default="0"),
 )
 
 used_totp_steps = Table(
