@@ -214,7 +214,7 @@ class Container(containers.DeclarativeContainer):
     create_lesson = providers.Factory(catalog.CreateLesson, uow=uow, clock=clock, ids=ids)
     get_lesson = providers.Factory(catalog.GetLesson, uow=read_uow)
     update_lesson = providers.Factory(catalog.UpdateLesson, uow=uow, clock=clock)
-    delete_lesson = providers.Factory(catalog.DeleteLesson, uow=uow)
+    delete_lesson = providers.Factory(catalog.DeleteLesson, uow=uow, clock=clock)
     reorder_lessons = providers.Factory(catalog.ReorderLessons, uow=uow)
 
     # learning

@@ -53,8 +53,8 @@ class MemoryQuizRepository:
         found.sort(key=lambda q: (q.order, q.id))
         return found
 
-    async def get(self, quiz_id: UUID) -> Quiz | None:
-        quiz = self._state.quizzes.get(quiz_id)
+    async def get(self, quiz_id: UUID, *, for_update: bool = False) -> Quiz | None:
+        quiz = self._state.quizzes.get(quiz_id)  # the unit of work holds the whole state
         return copy.deepcopy(quiz) if quiz else None
 
     async def get_with_questions(self, quiz_id: UUID) -> QuizDetail | None:

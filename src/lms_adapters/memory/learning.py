@@ -32,9 +32,19 @@ class MemoryEnrollmentRepository:
     def __init__(self, state: MemoryState) -> None:
         self._state = state
 
-    async def get(self, enrollment_id: UUID) -> Enrollment | None:
-        enrollment = self._state.enrollments.get(enrollment_id)
+    async def get(self, enrollment_id: UUID, *, for_update: bool = False) -> Enrollment | None:
+        enrollment = self._state.enrollments.get(enrollment_id)  # the unit of work holds the state
         return copy.deepcopy(enrollment) if enrollment else None
+
+    async def lock_for_course(self, course_id: UUID) -> None:
+        """Nothing to do: a memory unit of work holds the whole state."""
+
+    async def complete_finished(self, course_id: UUID, at: datetime) -> None:
+        for enrollment in self._state.enrollments.values():
+            if enrollment.course_id == course_id and enrollment.completed_at is None:
+                done, total = _counts(self._state, enrollment)
+                if total > 0 and done >= total:
+                    enrollment.completed_at = at
 
     async def is_enrolled(self, *, student_id: UUID, course_id: UUID) -> bool:
         return any(

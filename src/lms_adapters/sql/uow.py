@@ -115,11 +115,24 @@ class SqlUnitOfWork:
                 await connection.rollback()
         finally:
             await connection.close()
+        if isinstance(exc, DBAPIError) and _sqlstate(exc) in _COLLISIONS:
+            # PostgreSQL chose this transaction to end a deadlock (or a serialization failure): it
+            # was rolled back whole, so the answer is a 503 that means "nothing was done"
+            raise Unavailable(
+                "The change collided with a concurrent change and was not made; try again"
+            ) from exc
         if isinstance(exc, OperationalError | DBAPIError) and _is_connection_error(exc):
             raise Unavailable("The database is not available") from exc
 
     async def commit(self) -> None:
         await self.connection.commit()
+
+
+_COLLISIONS = frozenset({"40P01", "40001"})  # deadlock detected, serialization failure
+
+
+def _sqlstate(exc: DBAPIError) -> str | None:
+    return getattr(exc.orig, "sqlstate", None)
 
 
 def _is_connection_error(exc: BaseException) -> bool:

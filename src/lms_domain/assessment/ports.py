@@ -26,13 +26,21 @@ class AttemptOpen(Exception):
 
 
 class QuizRepository(Protocol):
-    async def get(self, quiz_id: UUID) -> Quiz | None: ...
+    async def get(self, quiz_id: UUID, *, for_update: bool = False) -> Quiz | None:
+        """``for_update`` locks the row until the unit of work ends. The quiz is the root of its
+        questions: every write of the quiz or its questions takes this lock first, and reads what
+        it changes after it."""
+        ...
+
     async def get_with_questions(self, quiz_id: UUID) -> QuizDetail | None:
         """The quiz and its questions ordered by (``order``, ``id``)."""
         ...
 
     async def add(self, quiz: Quiz) -> None: ...
-    async def update(self, quiz: Quiz) -> None: ...
+    async def update(self, quiz: Quiz) -> None:
+        """Write the whole row: only for a quiz read with ``for_update=True`` in this unit."""
+        ...
+
     async def delete(self, quiz_id: UUID) -> None:
         """Remove the quiz with its questions and attempts."""
         ...

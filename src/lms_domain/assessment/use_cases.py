@@ -131,8 +131,10 @@ async def _course(uow: AssessmentUnitOfWork, course_id: UUID) -> CourseRef:
     return course
 
 
-async def _quiz_and_course(uow: AssessmentUnitOfWork, quiz_id: UUID) -> tuple[Quiz, CourseRef]:
-    quiz = await uow.quizzes.get(quiz_id)
+async def _quiz_and_course(
+    uow: AssessmentUnitOfWork, quiz_id: UUID, *, for_update: bool = False
+) -> tuple[Quiz, CourseRef]:
+    quiz = await uow.quizzes.get(quiz_id, for_update=for_update)
     course = None if quiz is None else await uow.course_directory.course(quiz.course_id)
     if quiz is None or course is None:
         raise NotFound(QUIZ_NOT_FOUND)
@@ -140,7 +142,8 @@ async def _quiz_and_course(uow: AssessmentUnitOfWork, quiz_id: UUID) -> tuple[Qu
 
 
 async def _editable_quiz(uow: AssessmentUnitOfWork, actor: Actor, quiz_id: UUID) -> tuple[Quiz, CourseRef]:
-    quiz, course = await _quiz_and_course(uow, quiz_id)
+    """The quiz, locked for the unit of work (the root of its questions), if the actor may edit it."""
+    quiz, course = await _quiz_and_course(uow, quiz_id, for_update=True)
     authorize_quiz_edit(actor, course, quiz)
     return quiz, course
 

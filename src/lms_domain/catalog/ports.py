@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from enum import StrEnum
 from types import TracebackType
 from typing import Protocol, Self
@@ -14,10 +15,10 @@ from lms_domain.shared.pagination import PageRequest
 
 __all__ = [
     "CatalogUnitOfWork",
+    "CourseEnrollments",
     "CourseQuery",
     "CourseRepository",
     "CourseSort",
-    "EnrollmentLookup",
     "LessonOrderTaken",
     "LessonRepository",
     "SlugTaken",
@@ -58,7 +59,9 @@ class CourseQuery:
 
 class CourseRepository(Protocol):
     async def get(self, course_id: UUID, *, for_update: bool = False) -> Course | None:
-        """``for_update`` locks the row until the transaction ends (serialises lesson writes)."""
+        """``for_update`` locks the row until the unit of work ends. The course is the root of its
+        lessons: every write of the course or its lessons takes this lock first, and reads what it
+        changes after it."""
         ...
 
     async def taken_slugs(self, base: str) -> set[str]:
@@ -69,7 +72,10 @@ class CourseRepository(Protocol):
         """Insert; raises ``SlugTaken`` (a unique constraint decides)."""
         ...
 
-    async def update(self, course: Course) -> None: ...
+    async def update(self, course: Course) -> None:
+        """Write the whole row: only for a course read with ``for_update=True`` in this unit."""
+        ...
+
     async def remove(self, course_id: UUID) -> None:
         """Delete the course with its lessons, enrollments and progress."""
         ...
@@ -106,8 +112,20 @@ class LessonRepository(Protocol):
         ...
 
 
-class EnrollmentLookup(Protocol):
+class CourseEnrollments(Protocol):
+    """What the catalog asks of a course's enrollments."""
+
     async def is_enrolled(self, *, student_id: UUID, course_id: UUID) -> bool: ...
+    async def lock_for_course(self, course_id: UUID) -> None:
+        """Lock the course's enrollments until the unit of work ends: taken after the course and
+        before its lessons change, so a lesson completion in flight finishes first (and one that
+        comes later sees the change)."""
+        ...
+
+    async def complete_finished(self, course_id: UUID, at: datetime) -> None:
+        """Set ``completed_at`` (to ``at``) on the course's open enrollments whose every lesson is
+        now completed, when the course has lessons: counted by the store."""
+        ...
 
 
 class CatalogUnitOfWork(Protocol):
@@ -116,7 +134,7 @@ class CatalogUnitOfWork(Protocol):
     @property
     def lessons(self) -> LessonRepository: ...
     @property
-    def enrollments(self) -> EnrollmentLookup: ...
+    def enrollments(self) -> CourseEnrollments: ...
     async def __aenter__(self) -> Self: ...
     async def __aexit__(
         self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None

@@ -292,6 +292,7 @@ class DeleteCourse:
     async def __call__(self, *, actor: Actor, course_id: UUID) -> None:
         async with self._uow as uow:
             await _managed_course(uow, actor, course_id)
+            await uow.enrollments.lock_for_course(course_id)  # the lock order: course, enrollments, lessons
             await uow.courses.remove(course_id)
             await uow.commit()
 
@@ -356,13 +357,17 @@ class CreateLesson:
 
 
 async def _managed_lesson(uow: CatalogUnitOfWork, actor: Actor, lesson_id: UUID) -> Lesson:
-    lesson = await uow.lessons.get(lesson_id)
-    if lesson is None:
+    """The lesson as it is once its course is locked (every lesson write takes that lock first)."""
+    found = await uow.lessons.get(lesson_id)
+    if found is None:
         raise NotFound("Lesson not found")
-    course = await uow.courses.get(lesson.course_id, for_update=True)
+    course = await uow.courses.get(found.course_id, for_update=True)
     if course is None or not course.is_visible_to(actor):
         raise NotFound("Lesson not found")
     course.ensure_manageable(actor)
+    lesson = await uow.lessons.get(lesson_id)  # read again under the lock: no older copy is written back
+    if lesson is None or lesson.course_id != course.id:
+        raise NotFound("Lesson not found")
     return lesson
 
 
@@ -389,17 +394,24 @@ class UpdateLesson:
 
 
 class DeleteLesson:
-    """Delete a lesson (its completions go with it) and close the gap in the order."""
+    """Delete a lesson (its completions go with it) and close the gap in the order.
 
-    def __init__(self, uow: CatalogUnitOfWork) -> None:
-        self._uow = uow
+    A student who had completed every other lesson has now completed the course: their enrollment
+    is completed in the same transaction, as completing that last lesson would have done.
+    """
+
+    def __init__(self, uow: CatalogUnitOfWork, clock: Clock) -> None:
+        self._uow, self._clock = uow, clock
 
     async def __call__(self, *, actor: Actor, lesson_id: UUID) -> None:
         async with self._uow as uow:
             lesson = await _managed_lesson(uow, actor, lesson_id)
+            # completions in flight finish before the lesson goes; later ones count without it
+            await uow.enrollments.lock_for_course(lesson.course_id)
             await uow.lessons.remove(lesson_id)
             rest, _ = await uow.lessons.list_for_course(lesson.course_id)
             await uow.lessons.set_order(lesson.course_id, [r.id for r in rest])
+            await uow.enrollments.complete_finished(lesson.course_id, self._clock.now())
             await uow.commit()
 
 

@@ -36,7 +36,11 @@ class ReferenceGone(Exception):
 
 
 class EnrollmentRepository(Protocol):
-    async def get(self, enrollment_id: UUID) -> Enrollment | None: ...
+    async def get(self, enrollment_id: UUID, *, for_update: bool = False) -> Enrollment | None:
+        """``for_update`` locks the row until the unit of work ends: the enrollment is the root of
+        its completions, so completing lessons of one enrollment at once runs one after another."""
+        ...
+
     async def is_enrolled(self, *, student_id: UUID, course_id: UUID) -> bool: ...
     async def add(self, enrollment: Enrollment) -> None:
         """Insert; raises ``AlreadyEnrolled``."""

@@ -69,8 +69,10 @@ class ListMyEnrollments:
         return Page.of(items, total, page)
 
 
-async def _visible_enrollment(uow: LearningUnitOfWork, actor: Actor, enrollment_id: UUID) -> Enrollment:
-    enrollment = await uow.enrollments.get(enrollment_id)
+async def _visible_enrollment(
+    uow: LearningUnitOfWork, actor: Actor, enrollment_id: UUID, *, for_update: bool = False
+) -> Enrollment:
+    enrollment = await uow.enrollments.get(enrollment_id, for_update=for_update)
     if enrollment is None:
         raise NotFound("Enrollment not found")
     course = await uow.courses.get(enrollment.course_id)
@@ -96,7 +98,9 @@ class GetEnrollment:
 class CompleteLesson:
     """Mark a lesson of the enrollment's course complete (idempotent: the first time stays).
 
-    When every lesson of the course is then complete, the enrollment is completed too.
+    When every lesson of the course is then complete, the enrollment is completed too. The
+    enrollment is locked first, so completions of one enrollment run one after another and the
+    last of them counts every lesson the others completed.
     """
 
     def __init__(self, uow: LearningUnitOfWork, clock: Clock, ids: IdGenerator) -> None:
@@ -105,7 +109,7 @@ class CompleteLesson:
     async def __call__(self, *, actor: Actor, enrollment_id: UUID, lesson_id: UUID) -> LessonCompletion:
         now = self._clock.now()
         async with self._uow as uow:
-            enrollment = await _visible_enrollment(uow, actor, enrollment_id)
+            enrollment = await _visible_enrollment(uow, actor, enrollment_id, for_update=True)
             if enrollment.student_id != actor.user_id:
                 raise Forbidden("Only the enrolled student can complete lessons")
             lesson = await uow.lessons.get(lesson_id)

@@ -64,7 +64,7 @@ class Catalog:
 
     @property
     def delete_lesson(self) -> cat.DeleteLesson:
-        return cat.DeleteLesson(self.uow())
+        return cat.DeleteLesson(self.uow(), self.clock)
 
     @property
     def reorder_lessons(self) -> cat.ReorderLessons:

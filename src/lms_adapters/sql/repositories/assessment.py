@@ -163,6 +163,9 @@ def _admitted(audience: QuizAudience) -> Any:
 
 
 _QUIZ_BY_ID = built_once(lambda quiz_id: select(quizzes).where(quizzes.c.id == quiz_id))
+_QUIZ_FOR_UPDATE = built_once(
+    lambda quiz_id: select(quizzes).where(quizzes.c.id == quiz_id).with_for_update(key_share=True)
+)
 _QUESTIONS_OF_QUIZ = built_once(
     lambda quiz_id: (
         select(questions).where(questions.c.quiz_id == quiz_id).order_by(questions.c.position, questions.c.id)
@@ -201,8 +204,10 @@ class SqlQuizRepository:
     def __init__(self, connection: AsyncConnection) -> None:
         self._s = connection
 
-    async def get(self, quiz_id: UUID) -> Quiz | None:
-        row = (await self._s.execute(_QUIZ_BY_ID(), {"quiz_id": quiz_id})).first()
+    async def get(self, quiz_id: UUID, *, for_update: bool = False) -> Quiz | None:
+        # FOR NO KEY UPDATE: PostgreSQL locks the row; SQLite's BEGIN IMMEDIATE already holds the file
+        statement = _QUIZ_FOR_UPDATE() if for_update else _QUIZ_BY_ID()
+        row = (await self._s.execute(statement, {"quiz_id": quiz_id})).first()
         return _quiz(row) if row else None
 
     async def get_with_questions(self, quiz_id: UUID) -> QuizDetail | None:

@@ -27,8 +27,10 @@ __all__ = [
 
 
 _COURSE_BY_ID = built_once(lambda course_id: select(courses).where(courses.c.id == course_id))
+# FOR NO KEY UPDATE: writers of the course and its lessons queue; rows that merely refer to it
+# (a new enrollment, a quiz) go on
 _COURSE_FOR_UPDATE = built_once(
-    lambda course_id: select(courses).where(courses.c.id == course_id).with_for_update()
+    lambda course_id: select(courses).where(courses.c.id == course_id).with_for_update(key_share=True)
 )
 _LESSON_BY_ID = built_once(lambda lesson_id: select(lessons).where(lessons.c.id == lesson_id))
 
@@ -123,7 +125,7 @@ class SqlCourseRepository:
         self._s = connection
 
     async def get(self, course_id: UUID, *, for_update: bool = False) -> Course | None:
-        # FOR UPDATE: PostgreSQL locks the row; SQLite's BEGIN IMMEDIATE already serialises writers
+        # PostgreSQL locks the row; SQLite's BEGIN IMMEDIATE already serialises writers
         statement = _COURSE_FOR_UPDATE() if for_update else _COURSE_BY_ID()
         row = (await self._s.execute(statement, {"course_id": course_id})).first()
         return course_from_row(row) if row else None

@@ -71,6 +71,35 @@ _ENROLLED = built_once(
 _ENROLLMENT_BY_ID = built_once(
     lambda enrollment_id: select(enrollments).where(enrollments.c.id == enrollment_id)
 )
+# FOR NO KEY UPDATE: the enrollment is the root of its completions (see ``CompleteLesson``)
+_ENROLLMENT_FOR_UPDATE = built_once(
+    lambda enrollment_id: (
+        select(enrollments).where(enrollments.c.id == enrollment_id).with_for_update(key_share=True)
+    )
+)
+_LOCK_COURSE_ENROLLMENTS = built_once(
+    lambda course_id: (
+        select(enrollments.c.id).where(enrollments.c.course_id == course_id).with_for_update(key_share=True)
+    )
+)
+
+
+def _complete_finished(of_course: Any, at: Any) -> Any:
+    # (a bind parameter of an UPDATE may not share a column's name: ``of_course``, not ``course_id``)
+    total = _lesson_count(of_course)
+    return (
+        update(enrollments)
+        .where(
+            enrollments.c.course_id == of_course,
+            enrollments.c.completed_at.is_(None),
+            total > 0,
+            _completed_count(enrollments.c.id) >= total,
+        )
+        .values(completed_at=at)
+    )
+
+
+_COMPLETE_FINISHED = built_once(_complete_finished)
 _COMPLETION = built_once(
     lambda enrollment_id, lesson_id: select(lesson_completions).where(
         lesson_completions.c.enrollment_id == enrollment_id, lesson_completions.c.lesson_id == lesson_id
@@ -111,9 +140,16 @@ class SqlEnrollmentRepository:
     def __init__(self, connection: AsyncConnection) -> None:
         self._s = connection
 
-    async def get(self, enrollment_id: UUID) -> Enrollment | None:
-        row = (await self._s.execute(_ENROLLMENT_BY_ID(), {"enrollment_id": enrollment_id})).first()
+    async def get(self, enrollment_id: UUID, *, for_update: bool = False) -> Enrollment | None:
+        statement = _ENROLLMENT_FOR_UPDATE() if for_update else _ENROLLMENT_BY_ID()
+        row = (await self._s.execute(statement, {"enrollment_id": enrollment_id})).first()
         return _enrollment(row) if row else None
+
+    async def lock_for_course(self, course_id: UUID) -> None:
+        await self._s.execute(_LOCK_COURSE_ENROLLMENTS(), {"course_id": course_id})
+
+    async def complete_finished(self, course_id: UUID, at: datetime) -> None:
+        await self._s.execute(_COMPLETE_FINISHED(), {"of_course": course_id, "at": at})
 
     async def is_enrolled(self, *, student_id: UUID, course_id: UUID) -> bool:
         found = await self._s.execute(_ENROLLED(), {"student_id": student_id, "course_id": course_id})
