@@ -14,16 +14,35 @@ def later() -> datetime:
     return datetime.now(UTC) + timedelta(days=7)
 
 
-async def opened(store: Any, user_id: uuid.UUID | None = None) -> tuple[uuid.UUID, uuid.UUID, uuid.UUID]:
+async def opened(
+    store: Any, user_id: uuid.UUID | None = None, version: int = 0
+) -> tuple[uuid.UUID, uuid.UUID, uuid.UUID]:
     sid, rid, uid = uuid.uuid4(), uuid.uuid4(), user_id or uuid.uuid4()
-    await store.open(session_id=sid, user_id=uid, refresh_id=rid, expires_at=later())
+    await store.open(
+        session_id=sid, user_id=uid, refresh_id=rid, expires_at=later(), credentials_version=version
+    )
     return sid, rid, uid
 
 
-async def test_open_session_is_active_unknown_is_not(session_store: Any) -> None:
-    sid, _, _ = await opened(session_store)
-    assert await session_store.is_active(sid)
-    assert not await session_store.is_active(uuid.uuid4())
+async def is_active(store: Any, session_id: uuid.UUID) -> bool:
+    return await store.live_version(session_id) is not None
+
+
+async def test_open_session_is_live_with_its_version_unknown_is_not(session_store: Any) -> None:
+    sid, _, _ = await opened(session_store, version=3)
+    assert await session_store.live_version(sid) == 3
+    assert await session_store.live_version(uuid.uuid4()) is None
+
+
+async def test_carry_over_moves_a_live_session_only(session_store: Any) -> None:
+    kept, _, uid = await opened(session_store, version=1)
+    ended, _, _ = await opened(session_store, uid, version=1)
+    await session_store.revoke(ended)
+    await session_store.carry_over(kept, 2)
+    await session_store.carry_over(ended, 2)
+    await session_store.carry_over(uuid.uuid4(), 2)  # unknown: nothing happens, nothing is created
+    assert await session_store.live_version(kept) == 2
+    assert await session_store.live_version(ended) is None
 
 
 async def test_rotation_then_reuse_revokes(session_store: Any) -> None:
@@ -41,7 +60,7 @@ async def test_rotation_then_reuse_revokes(session_store: Any) -> None:
         )
         is RotateOutcome.REUSED
     )
-    assert not await session_store.is_active(sid)
+    assert not await is_active(session_store, sid)
     assert (
         await session_store.rotate(
             session_id=sid, presented_refresh_id=new, new_refresh_id=uuid.uuid4(), expires_at=later()
@@ -69,13 +88,13 @@ async def test_revoke_one_and_revoke_user_keeping_one(session_store: Any) -> Non
     c, _, _ = await opened(session_store, uid)
     other, _, _ = await opened(session_store)
     await session_store.revoke(a)
-    assert not await session_store.is_active(a)
+    assert not await is_active(session_store, a)
     await session_store.revoke_user(uid, keep=b)
-    assert await session_store.is_active(b)
-    assert not await session_store.is_active(c)
-    assert await session_store.is_active(other)
+    assert await is_active(session_store, b)
+    assert not await is_active(session_store, c)
+    assert await is_active(session_store, other)
     await session_store.revoke_user(uid)
-    assert not await session_store.is_active(b)
+    assert not await is_active(session_store, b)
 
 
 async def test_revoking_an_unknown_session_is_harmless(session_store: Any) -> None:

@@ -3,30 +3,64 @@
 from __future__ import annotations
 
 import time
+import uuid
 from collections.abc import Callable
 
-__all__ = ["InProcessLoginThrottle", "InProcessRateLimiter"]
+__all__ = ["RESERVATION_SECONDS", "InProcessLoginThrottle", "InProcessRateLimiter"]
+
+# A reservation outlives any sign-in by far; it only matters for a task that never ended its own.
+RESERVATION_SECONDS = 60
 
 
 class InProcessLoginThrottle:
+    """The lockout rule in this process: each call runs to its end without awaiting, so reserving
+    a try is atomic for the single worker of the embedded default."""
+
     def __init__(self, monotonic: Callable[[], float] = time.monotonic) -> None:
         self._now = monotonic
         self._failures: dict[str, tuple[int, float]] = {}
         self._locked_until: dict[str, float] = {}
+        self._tries: dict[str, dict[str, float]] = {}
 
-    async def is_locked(self, key: str) -> bool:
+    def _locked(self, key: str, now: float) -> bool:
         until = self._locked_until.get(key)
         if until is None:
             return False
-        if until <= self._now():
+        if until <= now:
             del self._locked_until[key]
             return False
         return True
 
-    async def record_failure(self, key: str, *, threshold: int, lock_seconds: int) -> bool:
-        now = self._now()
+    def _failed(self, key: str, now: float) -> int:
         count, expires = self._failures.get(key, (0, now))
-        count = 1 if expires <= now and count else count + 1
+        return 0 if expires <= now else count
+
+    def _end(self, key: str, reservation: str) -> None:
+        tries = self._tries.get(key)
+        if tries is not None:
+            tries.pop(reservation, None)
+            if not tries:
+                del self._tries[key]
+
+    async def is_locked(self, key: str) -> bool:
+        return self._locked(key, self._now())
+
+    async def reserve(self, key: str, *, threshold: int, lock_seconds: int) -> str | None:
+        now = self._now()
+        if self._locked(key, now):
+            return None
+        tries = {r: lapses for r, lapses in self._tries.get(key, {}).items() if lapses > now}
+        if self._failed(key, now) + len(tries) >= threshold:
+            return None
+        reservation = uuid.uuid4().hex
+        tries[reservation] = now + RESERVATION_SECONDS
+        self._tries[key] = tries
+        return reservation
+
+    async def fail(self, key: str, reservation: str, *, threshold: int, lock_seconds: int) -> bool:
+        now = self._now()
+        self._end(key, reservation)
+        count = self._failed(key, now) + 1
         if count >= threshold:
             self._failures.pop(key, None)
             self._locked_until[key] = now + lock_seconds
@@ -34,9 +68,13 @@ class InProcessLoginThrottle:
         self._failures[key] = (count, now + lock_seconds)
         return False
 
-    async def reset(self, key: str) -> None:
+    async def succeed(self, key: str, reservation: str) -> None:
+        self._end(key, reservation)
         self._failures.pop(key, None)
         self._locked_until.pop(key, None)
+
+    async def release(self, key: str, reservation: str) -> None:
+        self._end(key, reservation)
 
 
 class InProcessRateLimiter:

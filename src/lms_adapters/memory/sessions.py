@@ -17,6 +17,7 @@ class _Session:
     refresh_id: UUID
     revoked: bool
     expires_at: datetime
+    credentials_version: int
 
 
 class MemorySessionStore:
@@ -28,8 +29,16 @@ class MemorySessionStore:
         s = self._sessions.get(session_id)
         return s if s and not s.revoked and s.expires_at > datetime.now(UTC) else None
 
-    async def open(self, *, session_id: UUID, user_id: UUID, refresh_id: UUID, expires_at: datetime) -> None:
-        self._sessions[session_id] = _Session(user_id, refresh_id, False, expires_at)
+    async def open(
+        self,
+        *,
+        session_id: UUID,
+        user_id: UUID,
+        refresh_id: UUID,
+        expires_at: datetime,
+        credentials_version: int,
+    ) -> None:
+        self._sessions[session_id] = _Session(user_id, refresh_id, False, expires_at, credentials_version)
 
     async def rotate(
         self, *, session_id: UUID, presented_refresh_id: UUID, new_refresh_id: UUID, expires_at: datetime
@@ -43,8 +52,13 @@ class MemorySessionStore:
         s.refresh_id, s.expires_at = new_refresh_id, expires_at
         return RotateOutcome.ROTATED
 
-    async def is_active(self, session_id: UUID) -> bool:
-        return self._live(session_id) is not None
+    async def live_version(self, session_id: UUID) -> int | None:
+        s = self._live(session_id)
+        return None if s is None else s.credentials_version
+
+    async def carry_over(self, session_id: UUID, credentials_version: int) -> None:
+        if s := self._live(session_id):
+            s.credentials_version = credentials_version
 
     async def revoke(self, session_id: UUID) -> None:
         if s := self._sessions.get(session_id):

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
 import copy
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Self
 from uuid import UUID
@@ -33,7 +35,11 @@ __all__ = ["MemoryState", "MemoryUnitOfWork"]
 
 @dataclass
 class MemoryState:
-    """What the in-memory database holds; share one between units of work."""
+    """What the in-memory database holds; share one between units of work.
+
+    One unit of work at a time holds it (``lock``), as SQLite's write lock holds the database:
+    a unit that reads, changes and writes back can never lose another unit's change.
+    """
 
     users: dict[UUID, User] = field(default_factory=dict)
     # files
@@ -49,9 +55,10 @@ class MemoryState:
     quizzes: dict[UUID, Quiz] = field(default_factory=dict)
     questions: dict[UUID, Question] = field(default_factory=dict)
     attempts: dict[UUID, Attempt] = field(default_factory=dict)
+    lock: asyncio.Lock = field(default_factory=asyncio.Lock, repr=False, compare=False)
 
     def snapshot(self) -> dict[str, Any]:
-        return {name: copy.deepcopy(value) for name, value in vars(self).items()}
+        return {name: copy.deepcopy(value) for name, value in vars(self).items() if name != "lock"}
 
     def restore(self, snapshot: dict[str, Any]) -> None:
         for name, value in snapshot.items():
@@ -62,7 +69,8 @@ class MemoryUserRepository:
     def __init__(self, state: MemoryState) -> None:
         self._state = state
 
-    async def get(self, user_id: UUID) -> User | None:
+    async def get(self, user_id: UUID, *, for_update: bool = False) -> User | None:
+        # for_update needs nothing more: a memory unit of work holds the whole state (see below)
         user = self._state.users.get(user_id)
         return copy.deepcopy(user) if user else None
 
@@ -80,6 +88,10 @@ class MemoryUserRepository:
     async def update(self, user: User) -> None:
         if user.id in self._state.users:
             self._state.users[user.id] = copy.deepcopy(user)
+
+    async def record_login(self, user_id: UUID, at: datetime) -> None:
+        if user := self._state.users.get(user_id):
+            user.last_login_at = at
 
     async def list(
         self, *, page: PageRequest, role: Role | None = None, query: str | None = None
@@ -151,15 +163,19 @@ class MemoryUnitOfWork:
         return MemoryCourseDirectory(self.state)
 
     async def __aenter__(self) -> Self:
+        await self.state.lock.acquire()
         self._snapshot = self.state.snapshot()
         return self
 
     async def __aexit__(
         self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
     ) -> None:
-        if self._snapshot is not None:
-            self.state.restore(self._snapshot)
-        self._snapshot = None
+        try:
+            if self._snapshot is not None:
+                self.state.restore(self._snapshot)
+            self._snapshot = None
+        finally:
+            self.state.lock.release()
 
     async def commit(self) -> None:
         self._snapshot = None

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+import uuid
 
 from redis.asyncio import Redis
 
@@ -11,8 +12,23 @@ from lms_domain.shared.errors import Unavailable
 
 __all__ = ["RedisLoginThrottle", "RedisRateLimiter"]
 
-# KEYS: failures, lock. ARGV: threshold, lock seconds. Returns 1 when the key is now locked.
+# Lockout keys: failures (a counter), lock (a flag with a ttl), in flight (reservation id ->
+# the Unix second it lapses, so a process killed mid-login frees its try by itself).
+# reserve: ARGV threshold, lock seconds, reservation id, hold seconds. Returns 1 when reserved.
+_RESERVE = """
+if redis.call('EXISTS', KEYS[2]) == 1 then return 0 end
+local now = tonumber(redis.call('TIME')[1])
+redis.call('ZREMRANGEBYSCORE', KEYS[3], '-inf', now)
+local failed = tonumber(redis.call('GET', KEYS[1]) or '0')
+if failed + redis.call('ZCARD', KEYS[3]) >= tonumber(ARGV[1]) then return 0 end
+redis.call('ZADD', KEYS[3], now + tonumber(ARGV[4]), ARGV[3])
+redis.call('EXPIRE', KEYS[3], ARGV[4])
+return 1
+"""
+
+# fail: ARGV threshold, lock seconds, reservation id. Returns 1 when the key is now locked.
 _FAIL = """
+redis.call('ZREM', KEYS[3], ARGV[3])
 local n = redis.call('INCR', KEYS[1])
 redis.call('EXPIRE', KEYS[1], ARGV[2])
 if n >= tonumber(ARGV[1]) then
@@ -22,6 +38,9 @@ if n >= tonumber(ARGV[1]) then
 end
 return 0
 """
+
+# A reservation outlives any sign-in by far; it only matters for a process that died holding one.
+RESERVATION_SECONDS = 60
 
 # KEYS: counter. ARGV: window seconds. Returns the count and the ttl in one round trip.
 _HIT = """
@@ -36,10 +55,11 @@ class RedisLoginThrottle:
 
     def __init__(self, redis: Redis, prefix: str = "lms") -> None:
         self._r, self._p = redis, prefix
+        self._reserve = redis.register_script(_RESERVE)
         self._fail = redis.register_script(_FAIL)
 
     def _keys(self, key: str) -> list[str]:
-        return [f"{self._p}:login-fail:{key}", f"{self._p}:login-lock:{key}"]
+        return [f"{self._p}:login-fail:{key}", f"{self._p}:login-lock:{key}", f"{self._p}:login-try:{key}"]
 
     async def is_locked(self, key: str) -> bool:
         try:
@@ -47,15 +67,35 @@ class RedisLoginThrottle:
         except REDIS_DOWN as e:
             raise Unavailable("The lockout store is not available") from e
 
-    async def record_failure(self, key: str, *, threshold: int, lock_seconds: int) -> bool:
+    async def reserve(self, key: str, *, threshold: int, lock_seconds: int) -> str | None:
+        reservation = uuid.uuid4().hex
         try:
-            return bool(await self._fail(keys=self._keys(key), args=[threshold, lock_seconds]))
+            done = await self._reserve(
+                keys=self._keys(key), args=[threshold, lock_seconds, reservation, RESERVATION_SECONDS]
+            )
+        except REDIS_DOWN as e:
+            raise Unavailable("The lockout store is not available") from e
+        return reservation if done else None
+
+    async def fail(self, key: str, reservation: str, *, threshold: int, lock_seconds: int) -> bool:
+        try:
+            return bool(await self._fail(keys=self._keys(key), args=[threshold, lock_seconds, reservation]))
         except REDIS_DOWN as e:
             raise Unavailable("The lockout store is not available") from e
 
-    async def reset(self, key: str) -> None:
+    async def succeed(self, key: str, reservation: str) -> None:
+        failures, lock, tries = self._keys(key)
         try:
-            await self._r.delete(*self._keys(key))
+            async with self._r.pipeline(transaction=True) as p:
+                p.zrem(tries, reservation)
+                p.delete(failures, lock)
+                await p.execute()
+        except REDIS_DOWN as e:
+            raise Unavailable("The lockout store is not available") from e
+
+    async def release(self, key: str, reservation: str) -> None:
+        try:
+            await self._r.zrem(self._keys(key)[2], reservation)
         except REDIS_DOWN as e:
             raise Unavailable("The lockout store is not available") from e
 

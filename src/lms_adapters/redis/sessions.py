@@ -27,12 +27,22 @@ return 'rotated'
 """
 
 
+# KEYS[1] session hash; ARGV: the new version. Only a live session moves (never recreate one).
+_CARRY = """
+if redis.call('HGET', KEYS[1], 'revoked') == '0' then
+  redis.call('HSET', KEYS[1], 'cv', ARGV[1])
+end
+return 0
+"""
+
+
 class RedisSessionStore:
     """Fails closed: when Redis does not answer, no token is accepted (503)."""
 
     def __init__(self, redis: Redis, prefix: str = "lms") -> None:
         self._r, self._p = redis, prefix
         self._rotate = redis.register_script(_ROTATE)
+        self._carry = redis.register_script(_CARRY)
 
     def _key(self, session_id: UUID) -> str:
         return f"{self._p}:session:{session_id}"
@@ -44,13 +54,26 @@ class RedisSessionStore:
     def _ttl(expires_at: datetime) -> int:
         return max(1, int((expires_at - datetime.now(UTC)).total_seconds()))
 
-    async def open(self, *, session_id: UUID, user_id: UUID, refresh_id: UUID, expires_at: datetime) -> None:
+    async def open(
+        self,
+        *,
+        session_id: UUID,
+        user_id: UUID,
+        refresh_id: UUID,
+        expires_at: datetime,
+        credentials_version: int,
+    ) -> None:
         ttl = self._ttl(expires_at)
         try:
             async with self._r.pipeline(transaction=True) as p:
                 p.hset(
                     self._key(session_id),
-                    mapping={"user": str(user_id), "refresh": str(refresh_id), "revoked": "0"},
+                    mapping={
+                        "user": str(user_id),
+                        "refresh": str(refresh_id),
+                        "revoked": "0",
+                        "cv": str(credentials_version),
+                    },
                 )
                 p.expire(self._key(session_id), ttl)
                 p.sadd(self._user_key(user_id), str(session_id))
@@ -72,12 +95,20 @@ class RedisSessionStore:
             raise Unavailable("The session store is not available") from e
         return RotateOutcome(result)
 
-    async def is_active(self, session_id: UUID) -> bool:
+    async def live_version(self, session_id: UUID) -> int | None:
         try:
-            revoked = await self._r.hget(self._key(session_id), "revoked")
+            revoked, version = await self._r.hmget(self._key(session_id), ["revoked", "cv"])
         except REDIS_DOWN as e:
             raise Unavailable("The session store is not available") from e
-        return revoked == "0"
+        if revoked != "0":
+            return None
+        return int(version or 0)  # sessions opened before versions existed: version 0
+
+    async def carry_over(self, session_id: UUID, credentials_version: int) -> None:
+        try:
+            await self._carry(keys=[self._key(session_id)], args=[str(credentials_version)])
+        except REDIS_DOWN as e:
+            raise Unavailable("The session store is not available") from e
 
     async def revoke(self, session_id: UUID) -> None:
         try:

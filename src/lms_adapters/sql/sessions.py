@@ -19,7 +19,15 @@ class SqlSessionStore:
     def __init__(self, engine: AsyncEngine) -> None:
         self._engine = engine
 
-    async def open(self, *, session_id: UUID, user_id: UUID, refresh_id: UUID, expires_at: datetime) -> None:
+    async def open(
+        self,
+        *,
+        session_id: UUID,
+        user_id: UUID,
+        refresh_id: UUID,
+        expires_at: datetime,
+        credentials_version: int,
+    ) -> None:
         async with self._engine.begin() as conn:
             await conn.execute(
                 delete(auth_sessions).where(
@@ -33,6 +41,7 @@ class SqlSessionStore:
                     refresh_id=refresh_id,
                     revoked=False,
                     expires_at=expires_at,
+                    credentials_version=credentials_version,
                 )
             )
 
@@ -55,16 +64,28 @@ class SqlSessionStore:
             reused = await conn.execute(update(auth_sessions).where(*live).values(revoked=True))
             return RotateOutcome.REUSED if reused.rowcount else RotateOutcome.REVOKED
 
-    async def is_active(self, session_id: UUID) -> bool:
+    async def live_version(self, session_id: UUID) -> int | None:
         async with self._engine.connect() as conn:
             row = (
                 await conn.execute(
-                    select(auth_sessions.c.revoked, auth_sessions.c.expires_at).where(
-                        auth_sessions.c.id == session_id
-                    )
+                    select(
+                        auth_sessions.c.revoked,
+                        auth_sessions.c.expires_at,
+                        auth_sessions.c.credentials_version,
+                    ).where(auth_sessions.c.id == session_id)
                 )
             ).first()
-        return row is not None and not row.revoked and row.expires_at > datetime.now(UTC)
+        if row is None or row.revoked or row.expires_at <= datetime.now(UTC):
+            return None
+        return int(row.credentials_version)
+
+    async def carry_over(self, session_id: UUID, credentials_version: int) -> None:
+        async with self._engine.begin() as conn:
+            await conn.execute(
+                update(auth_sessions)
+                .where(auth_sessions.c.id == session_id, auth_sessions.c.revoked.is_(False))
+                .values(credentials_version=credentials_version)
+            )
 
     async def revoke(self, session_id: UUID) -> None:
         async with self._engine.begin() as conn:

@@ -24,6 +24,15 @@ class User:
     created_at: datetime
     updated_at: datetime
     last_login_at: datetime | None = None
+    credentials_version: int = 0
+    """Goes up when the password changes or the account is deactivated: sessions opened with an
+    older version are refused from then on."""
 
-    def record_login(self, now: datetime) -> None:
-        self.last_login_at = now
+    def change_password(self, password_hash: str, now: datetime) -> None:
+        self.password_hash, self.updated_at = password_hash, now
+        self.credentials_version += 1
+
+    def deactivate(self, now: datetime) -> None:
+        if self.is_active:
+            self.is_active, self.updated_at = False, now
+            self.credentials_version += 1

@@ -35,13 +35,24 @@ class EmailTaken(Exception):
 
 
 class UserRepository(Protocol):
-    async def get(self, user_id: UUID) -> User | None: ...
+    async def get(self, user_id: UUID, *, for_update: bool = False) -> User | None:
+        """``for_update``: the row stays locked until the unit of work ends (read it this way
+        before changing it: ``update`` writes the whole row back)."""
+        ...
+
     async def get_by_email(self, email: str) -> User | None: ...
     async def add(self, user: User) -> None:
         """Insert; raises ``EmailTaken`` (a unique constraint decides)."""
         ...
 
-    async def update(self, user: User) -> None: ...
+    async def update(self, user: User) -> None:
+        """Write the whole row: only for a user read with ``for_update=True`` in this unit of work."""
+        ...
+
+    async def record_login(self, user_id: UUID, at: datetime) -> None:
+        """Set ``last_login_at`` alone (one column, no read: it never undoes another change)."""
+        ...
+
     async def list(
         self, *, page: PageRequest, role: Role | None = None, query: str | None = None
     ) -> tuple[Sequence[User], int]: ...
@@ -96,11 +107,19 @@ class SessionStore(Protocol):
     """Logins ("sessions"): the current refresh token of each, and revocation.
 
     An access token is valid while its session is; so revoking a session revokes
-    both tokens of that login at once.
+    both tokens of that login at once. Each session remembers the user's credentials version
+    it was opened with: once the user's version moves on (a password change, a deactivation),
+    the session is refused, whatever this store still says.
     """
 
     async def open(
-        self, *, session_id: UUID, user_id: UUID, refresh_id: UUID, expires_at: datetime
+        self,
+        *,
+        session_id: UUID,
+        user_id: UUID,
+        refresh_id: UUID,
+        expires_at: datetime,
+        credentials_version: int,
     ) -> None: ...
     async def rotate(
         self, *, session_id: UUID, presented_refresh_id: UUID, new_refresh_id: UUID, expires_at: datetime
@@ -108,7 +127,14 @@ class SessionStore(Protocol):
         """Atomically replace the current refresh id if ``presented`` is it."""
         ...
 
-    async def is_active(self, session_id: UUID) -> bool: ...
+    async def live_version(self, session_id: UUID) -> int | None:
+        """The credentials version of a live session; None when it is revoked, expired or unknown."""
+        ...
+
+    async def carry_over(self, session_id: UUID, credentials_version: int) -> None:
+        """Move a live session to a new credentials version (the one that changed the password)."""
+        ...
+
     async def revoke(self, session_id: UUID) -> None: ...
     async def revoke_user(self, user_id: UUID, *, keep: UUID | None = None) -> None:
         """Revoke every session of the user except ``keep``."""
@@ -120,14 +146,32 @@ class SessionStore(Protocol):
 
 
 class LoginThrottle(Protocol):
-    """Consecutive failed logins per key (an e-mail address), and the lock they cause."""
+    """Consecutive failed logins per key (an e-mail address), and the lock they cause.
+
+    A sign-in attempt first *reserves* a try, atomically, before any password is checked: tries
+    in flight count against the threshold as if they had failed, so requests sent at once can
+    never check more passwords than the rule allows. Every reservation then ends exactly once:
+    ``fail`` (counted), ``succeed`` (the count starts again) or ``release`` (neither).
+    """
 
     async def is_locked(self, key: str) -> bool: ...
-    async def record_failure(self, key: str, *, threshold: int, lock_seconds: int) -> bool:
-        """Count a failure; lock the key when the count reaches ``threshold``. True if now locked."""
+    async def reserve(self, key: str, *, threshold: int, lock_seconds: int) -> str | None:
+        """A reservation id, or None when the key is locked or its failures plus the tries in
+        flight already reach ``threshold``."""
         ...
 
-    async def reset(self, key: str) -> None: ...
+    async def fail(self, key: str, reservation: str, *, threshold: int, lock_seconds: int) -> bool:
+        """Count a failure and end the reservation; lock the key when the count reaches
+        ``threshold``. True if now locked."""
+        ...
+
+    async def succeed(self, key: str, reservation: str) -> None:
+        """End the reservation and clear the failures: the consecutive count starts again."""
+        ...
+
+    async def release(self, key: str, reservation: str) -> None:
+        """End the reservation without counting anything."""
+        ...
 
 
 class RateLimiter(Protocol):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager, suppress
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from uuid import UUID
@@ -21,7 +23,15 @@ from lms_domain.identity.ports import (
 )
 from lms_domain.identity.values import FullName, normalize_email, validate_password
 from lms_domain.shared.actors import Actor, Role
-from lms_domain.shared.errors import Conflict, Forbidden, InvalidRequest, Locked, NotFound, Unauthorized
+from lms_domain.shared.errors import (
+    Conflict,
+    Forbidden,
+    InvalidRequest,
+    Locked,
+    NotFound,
+    Unauthorized,
+    Unavailable,
+)
 from lms_domain.shared.pagination import Page, PageRequest
 from lms_domain.shared.ports import Clock, IdGenerator
 
@@ -107,16 +117,56 @@ class _Tokens:
     def refresh_expiry(self) -> datetime:
         return self.clock.now() + timedelta(days=self.policy.refresh_token_days)
 
-    async def open_session(self, user_id: UUID) -> TokenPair:
+    async def open_session(self, user: User) -> tuple[TokenPair, UUID]:
+        """A new login of ``user`` as read (its credentials version decides how long it lives)."""
         session_id, refresh_id = self.ids.new_id(), self.ids.new_id()
         await self.sessions.open(
-            session_id=session_id, user_id=user_id, refresh_id=refresh_id, expires_at=self.refresh_expiry()
+            session_id=session_id,
+            user_id=user.id,
+            refresh_id=refresh_id,
+            expires_at=self.refresh_expiry(),
+            credentials_version=user.credentials_version,
         )
-        return self._pair(user_id, session_id, refresh_id)
+        return self._pair(user.id, session_id, refresh_id), session_id
+
+
+class _Try:
+    """One reserved sign-in try; it ends exactly once (``release`` when nothing else ended it)."""
+
+    def __init__(self, throttle: LoginThrottle, key: str, reservation: str, policy: AuthPolicy) -> None:
+        self._throttle, self._key, self._reservation, self._policy = throttle, key, reservation, policy
+        self._ended = False
+
+    def _end(self) -> bool:
+        ended, self._ended = self._ended, True
+        return not ended
+
+    async def fail(self) -> None:
+        if self._end():
+            await self._throttle.fail(
+                self._key,
+                self._reservation,
+                threshold=self._policy.lockout_threshold,
+                lock_seconds=self._policy.lockout_seconds,
+            )
+
+    async def succeed(self) -> None:
+        if self._end():
+            await self._throttle.succeed(self._key, self._reservation)
+
+    async def release(self) -> None:
+        if self._end():
+            with suppress(Unavailable):  # the reservation lapses by itself; the answer stands
+                await self._throttle.release(self._key, self._reservation)
 
 
 class _Credentials:
-    """Password checks with lockout, shared by password login and MFA login."""
+    """Password checks with lockout, shared by password login and MFA login.
+
+    The try is reserved before the password is checked, so requests sent at once cannot check
+    more passwords than the lockout rule allows; only a sign-in that issues tokens resets the
+    count of failures.
+    """
 
     def __init__(
         self, uow: IdentityUnitOfWork, hasher: PasswordHasher, throttle: LoginThrottle, policy: AuthPolicy
@@ -124,12 +174,23 @@ class _Credentials:
         self.uow, self.hasher, self.throttle, self.policy = uow, hasher, throttle, policy
         self._dummy_hash: str | None = None
 
-    async def check(self, email: str, password: str) -> User:
+    @asynccontextmanager
+    async def attempt(self, email: str) -> AsyncIterator[_Try]:
         key = email.strip().lower()
-        if await self.throttle.is_locked(key):
+        reservation = await self.throttle.reserve(
+            key, threshold=self.policy.lockout_threshold, lock_seconds=self.policy.lockout_seconds
+        )
+        if reservation is None:
             raise Locked("Account temporarily locked after too many failed login attempts")
+        attempt = _Try(self.throttle, key, reservation, self.policy)
+        try:
+            yield attempt
+        finally:
+            await attempt.release()
+
+    async def check(self, attempt: _Try, email: str, password: str) -> User:
         async with self.uow as uow:
-            user = await uow.users.get_by_email(key)
+            user = await uow.users.get_by_email(email.strip().lower())
         if user is None:  # verify anyway, so an unknown address takes as long as a wrong password
             if self._dummy_hash is None:
                 self._dummy_hash = await self.hasher.hash("timing-equaliser-Aa1")
@@ -138,14 +199,9 @@ class _Credentials:
         else:
             ok = await self.hasher.verify(user.password_hash, password)
         if not ok or user is None or not user.is_active:
-            await self.throttle.record_failure(
-                key, threshold=self.policy.lockout_threshold, lock_seconds=self.policy.lockout_seconds
-            )
+            await attempt.fail()
             raise Unauthorized(INVALID_CREDENTIALS)
         return user
-
-    async def succeed(self, user: User) -> None:
-        await self.throttle.reset(user.email)
 
 
 class Register:
@@ -160,9 +216,12 @@ class Register:
         policy: AuthPolicy,
     ) -> None:
         self._uow, self._hasher, self._clock, self._ids = uow, hasher, clock, ids
+        self._sessions = sessions
         self._tokens = _Tokens(codec, sessions, clock, ids, policy)
 
     async def __call__(self, *, email: str, password: str, full_name: str) -> TokenPair:
+        """The session is opened first and the account committed last: when either store fails,
+        no account is left behind without its answer (a session without an account signs no one in)."""
         address = normalize_email(email)
         name = FullName.parse(full_name)
         validate_password(password)
@@ -177,13 +236,19 @@ class Register:
             updated_at=now,
             last_login_at=now,
         )
-        async with self._uow as uow:
-            try:
-                await uow.users.add(user)
-            except EmailTaken:
-                raise Conflict("A user with this email already exists") from None
-            await uow.commit()
-        return await self._tokens.open_session(user.id)
+        pair, session_id = await self._tokens.open_session(user)
+        try:
+            async with self._uow as uow:
+                try:
+                    await uow.users.add(user)
+                except EmailTaken:
+                    raise Conflict("A user with this email already exists") from None
+                await uow.commit()
+        except BaseException:
+            with suppress(Unavailable):
+                await self._sessions.revoke(session_id)
+            raise
+        return pair
 
 
 class Login:
@@ -203,24 +268,22 @@ class Login:
         self._tokens = _Tokens(codec, sessions, clock, ids, policy)
 
     async def __call__(self, *, email: str, password: str) -> TokenPair:
-        user = await self._credentials.check(email, password)
-        if user.mfa_enabled:
-            await self._credentials.succeed(user)
-            raise Forbidden("MFA code required")
-        return await _signed_in(self._uow, self._credentials, self._tokens, user, self._clock)
+        async with self._credentials.attempt(email) as attempt:
+            user = await self._credentials.check(attempt, email, password)
+            if user.mfa_enabled:  # not a sign-in: the failures so far still count
+                raise Forbidden("MFA code required")
+            return await _signed_in(self._uow, attempt, self._tokens, user, self._clock)
 
 
 async def _signed_in(
-    uow: IdentityUnitOfWork, credentials: _Credentials, tokens: _Tokens, user: User, clock: Clock
+    uow: IdentityUnitOfWork, attempt: _Try, tokens: _Tokens, user: User, clock: Clock
 ) -> TokenPair:
-    await credentials.succeed(user)
+    pair, _ = await tokens.open_session(user)
+    await attempt.succeed()
     async with uow as u:
-        fresh = await u.users.get(user.id)
-        if fresh is not None:
-            fresh.record_login(clock.now())
-            await u.users.update(fresh)
-            await u.commit()
-    return await tokens.open_session(user.id)
+        await u.users.record_login(user.id, clock.now())
+        await u.commit()
+    return pair
 
 
 class MfaLogin:
@@ -237,22 +300,18 @@ class MfaLogin:
         policy: AuthPolicy,
     ) -> None:
         self._uow, self._clock, self._totp, self._sessions = uow, clock, totp, sessions
-        self._throttle, self._policy = throttle, policy
         self._credentials = _Credentials(uow, hasher, throttle, policy)
         self._tokens = _Tokens(codec, sessions, clock, ids, policy)
 
     async def __call__(self, *, email: str, password: str, mfa_code: str) -> TokenPair:
-        user = await self._credentials.check(email, password)
-        if user.mfa_enabled and user.mfa_secret is not None:
-            step = self._totp.matching_step(user.mfa_secret, mfa_code, self._clock.now())
-            if step is None or not await self._sessions.use_totp_step(user.id, step):
-                await self._throttle.record_failure(
-                    user.email,
-                    threshold=self._policy.lockout_threshold,
-                    lock_seconds=self._policy.lockout_seconds,
-                )
-                raise Unauthorized("Invalid or already used MFA code")
-        return await _signed_in(self._uow, self._credentials, self._tokens, user, self._clock)
+        async with self._credentials.attempt(email) as attempt:
+            user = await self._credentials.check(attempt, email, password)
+            if user.mfa_enabled and user.mfa_secret is not None:
+                step = self._totp.matching_step(user.mfa_secret, mfa_code, self._clock.now())
+                if step is None or not await self._sessions.use_totp_step(user.id, step):
+                    await attempt.fail()
+                    raise Unauthorized("Invalid or already used MFA code")
+            return await _signed_in(self._uow, attempt, self._tokens, user, self._clock)
 
 
 class RefreshTokens:
@@ -270,9 +329,10 @@ class RefreshTokens:
 
     async def __call__(self, *, refresh_token: str) -> TokenPair:
         claims = self._codec.decode(refresh_token, TokenKind.REFRESH)
+        version = await self._sessions.live_version(claims.session_id)
         async with self._uow as uow:
             user = await uow.users.get(claims.subject)
-        if user is None or not user.is_active:
+        if user is None or not user.is_active or version != user.credentials_version:
             raise Unauthorized(INVALID_TOKEN)
         new_refresh = self._ids.new_id()
         outcome = await self._sessions.rotate(
@@ -304,11 +364,14 @@ class AuthenticateCaller:
 
     async def __call__(self, *, token: str) -> Caller:
         claims = self._codec.decode(token, TokenKind.ACCESS)
-        if not await self._sessions.is_active(claims.session_id):
+        version = await self._sessions.live_version(claims.session_id)
+        if version is None:
             raise Unauthorized(INVALID_TOKEN)
         async with self._uow as uow:
             user = await uow.users.get(claims.subject)
-        if user is None or not user.is_active:
+        # a session opened before the password changed (or the account was deactivated) is over,
+        # even when it was opened after the change by a sign-in that had checked the old password
+        if user is None or not user.is_active or user.credentials_version != version:
             raise Unauthorized(INVALID_TOKEN)
         return Caller(Actor(user_id=user.id, role=user.role, session_id=claims.session_id), user)
 
@@ -358,7 +421,7 @@ class UpdateProfile:
 
     async def __call__(self, *, actor: Actor, full_name: str | None = None) -> User:
         async with self._uow as uow:
-            user = await uow.users.get(actor.user_id)
+            user = await uow.users.get(actor.user_id, for_update=True)
             if user is None:
                 raise NotFound("User not found")
             if full_name is not None:
@@ -370,6 +433,15 @@ class UpdateProfile:
 
 
 class ChangePassword:
+    """Change one's own password: every other session ends at once, this one goes on.
+
+    The new hash and a new credentials version commit together, so sessions opened before (or by
+    sign-ins still checking the old password) are refused from that commit on, whatever the
+    session store does afterwards. Carrying the caller's own session over to the new version is
+    the last step; if the session store fails there, the password is changed all the same and
+    only that session ends too.
+    """
+
     def __init__(
         self, uow: IdentityUnitOfWork, hasher: PasswordHasher, sessions: SessionStore, clock: Clock
     ) -> None:
@@ -380,18 +452,24 @@ class ChangePassword:
             user = await uow.users.get(actor.user_id)
         if user is None:
             raise NotFound("User not found")
-        if not await self._hasher.verify(user.password_hash, current_password):
+        checked = user.password_hash
+        if not await self._hasher.verify(checked, current_password):
             raise InvalidRequest("Current password is incorrect")
         validate_password(new_password, "new_password")
         new_hash = await self._hasher.hash(new_password)
         async with self._uow as uow:
-            user = await uow.users.get(actor.user_id)
+            user = await uow.users.get(actor.user_id, for_update=True)
             if user is None:
                 raise NotFound("User not found")
-            user.password_hash, user.updated_at = new_hash, self._clock.now()
+            if user.password_hash != checked:
+                raise Conflict("The password was changed meanwhile; try again")
+            user.change_password(new_hash, self._clock.now())
             await uow.users.update(user)
             await uow.commit()
-        await self._sessions.revoke_user(user.id, keep=actor.session_id)
+        with suppress(Unavailable):
+            if actor.session_id is not None:
+                await self._sessions.carry_over(actor.session_id, user.credentials_version)
+            await self._sessions.revoke_user(user.id, keep=actor.session_id)  # tidy: already refused
 
 
 class EnableMfa:
@@ -402,7 +480,7 @@ class EnableMfa:
 
     async def __call__(self, *, actor: Actor) -> MfaSetup:
         async with self._uow as uow:
-            user = await uow.users.get(actor.user_id)
+            user = await uow.users.get(actor.user_id, for_update=True)
             if user is None:
                 raise NotFound("User not found")
             if user.mfa_enabled:
@@ -438,7 +516,7 @@ class _MfaCode:
 
     async def set_enabled(self, user: User, enabled: bool) -> None:
         async with self.uow as uow:
-            fresh = await uow.users.get(user.id)
+            fresh = await uow.users.get(user.id, for_update=True)
             if fresh is None or fresh.mfa_secret != user.mfa_secret:
                 raise Conflict("MFA settings changed meanwhile; try again")
             fresh.mfa_enabled, fresh.updated_at = enabled, self.clock.now()
@@ -506,25 +584,29 @@ class AdminUpdateUser:
         if not actor.is_admin:
             raise Forbidden("Only admins can change users")
         async with self._uow as uow:
-            user = await uow.users.get(user_id)
+            user = await uow.users.get(user_id, for_update=True)
             if user is None:
                 raise NotFound("User not found")
             if user.id == actor.user_id and (
                 is_active is False or (role is not None and role is not Role.ADMIN)
             ):
                 raise InvalidRequest("Admins cannot deactivate or demote themselves")
+            now = self._clock.now()
             if role is not None:
                 user.role = role
             if full_name is not None:
                 user.full_name = FullName.parse(full_name).value
             deactivated = is_active is False and user.is_active
-            if is_active is not None:
-                user.is_active = is_active
-            user.updated_at = self._clock.now()
+            if deactivated:
+                user.deactivate(now)  # a new credentials version: every session ends with this commit
+            elif is_active:
+                user.is_active = True
+            user.updated_at = now
             await uow.users.update(user)
             await uow.commit()
         if deactivated:
-            await self._sessions.revoke_user(user.id)
+            with suppress(Unavailable):  # tidy: the version already refuses every session
+                await self._sessions.revoke_user(user.id)
         return user
 
 
@@ -567,7 +649,8 @@ class EnsureAdmin:
     async def __call__(self, *, email: str, password: str) -> User:
         address = normalize_email(email)
         async with self._uow as uow:
-            user = await uow.users.get_by_email(address)
+            found = await uow.users.get_by_email(address)
+            user = None if found is None else await uow.users.get(found.id, for_update=True)
             if user is not None:
                 if user.role is not Role.ADMIN or not user.is_active:
                     user.role, user.is_active, user.updated_at = Role.ADMIN, True, self._clock.now()

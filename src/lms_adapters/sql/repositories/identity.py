@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
 from typing import Any
 from uuid import UUID
 
@@ -18,6 +19,14 @@ from lms_domain.shared.actors import Role
 from lms_domain.shared.pagination import PageRequest
 
 _USER_BY_ID = built_once(lambda user_id: select(users).where(users.c.id == user_id))
+# FOR NO KEY UPDATE: the row is ours until the unit of work ends (SQLite's BEGIN IMMEDIATE already
+# holds the database), while rows that merely refer to the user (its courses, enrollments) go on
+_USER_FOR_UPDATE = built_once(
+    lambda user_id: select(users).where(users.c.id == user_id).with_for_update(key_share=True)
+)
+_RECORD_LOGIN = built_once(
+    lambda user_id, at: update(users).where(users.c.id == user_id).values(last_login_at=at)
+)
 
 __all__ = ["SqlUserRepository", "escape_like"]
 
@@ -39,6 +48,7 @@ def _user_row(user: User) -> dict[str, Any]:
         "created_at": user.created_at,
         "updated_at": user.updated_at,
         "last_login_at": user.last_login_at,
+        "credentials_version": user.credentials_version,
     }
 
 
@@ -55,6 +65,7 @@ def _user(row: Any) -> User:
         created_at=row.created_at,
         updated_at=row.updated_at,
         last_login_at=row.last_login_at,
+        credentials_version=row.credentials_version,
     )
 
 
@@ -62,8 +73,9 @@ class SqlUserRepository:
     def __init__(self, connection: AsyncConnection) -> None:
         self._s = connection
 
-    async def get(self, user_id: UUID) -> User | None:
-        row = (await self._s.execute(_USER_BY_ID(), {"user_id": user_id})).first()
+    async def get(self, user_id: UUID, *, for_update: bool = False) -> User | None:
+        statement = _USER_FOR_UPDATE() if for_update else _USER_BY_ID()
+        row = (await self._s.execute(statement, {"user_id": user_id})).first()
         return _user(row) if row else None
 
     async def get_by_email(self, email: str) -> User | None:
@@ -81,6 +93,9 @@ class SqlUserRepository:
         row = _user_row(user)
         del row["id"], row["created_at"]
         await self._s.execute(update(users).where(users.c.id == user.id).values(**row))
+
+    async def record_login(self, user_id: UUID, at: datetime) -> None:
+        await self._s.execute(_RECORD_LOGIN(), {"user_id": user_id, "at": at})
 
     async def list(
         self, *, page: PageRequest, role: Role | None = None, query: str | None = None
