@@ -3,12 +3,14 @@ PostgreSQL + Redis when ``LMS_TEST_DATABASE_URL`` / ``LMS_TEST_REDIS_URL`` are s
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import itertools
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 from litestar import Litestar
 from litestar.testing import AsyncTestClient
@@ -61,10 +63,28 @@ async def client(make_app: Callable[..., Litestar]) -> AsyncIterator[AsyncTestCl
         yield c
 
 
+@contextlib.asynccontextmanager
+async def racing_client(app: Litestar) -> AsyncIterator[httpx.AsyncClient]:
+    """A client whose requests run at once on the test's loop (httpx's ASGI transport, the app's
+    startup and shutdown around it). ``AsyncTestClient`` runs each request in a thread of its own
+    and blocks the loop until it is answered, so requests it is given together run one by one."""
+    transport = httpx.ASGITransport(app=app, client=("127.0.0.1", 50000))
+    # the startup and shutdown hooks are run here rather than through ``app.lifespan()``: a fixture's
+    # setup and teardown run in different tasks, which that context manager's task group refuses
+    for hook in app.on_startup:
+        await hook(app)
+    try:
+        async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as c:
+            yield c
+    finally:
+        for hook in app.on_shutdown:
+            await hook(app)
+
+
 class Api:
     """Small helpers over the client: sign-ups, tokens and headers."""
 
-    def __init__(self, client: AsyncTestClient[Litestar], settings: Settings) -> None:
+    def __init__(self, client: AsyncTestClient[Litestar] | httpx.AsyncClient, settings: Settings) -> None:
         self.client, self.settings = client, settings
 
     async def register(

@@ -66,8 +66,10 @@ users = Table(
     Column("created_at", UtcDateTime, nullable=False),
     Column("updated_at", UtcDateTime, nullable=False),
     Column("last_login_at", UtcDateTime),
-    # goes up with a password change or a deactivation: sessions opened before it end (0008)
+    # goes up with a password change or a deactivation: sessions opened before it end (0008),
+    # except the one that changed the password
     Column("credentials_version", Integer, nullable=False, server_default="0"),
+    Column("credentials_session_id", Uuid),
     Index("ix_users_role_created", "role", "created_at"),
     Index("ix_users_created_at", "created_at"),
     Index("ix_users_last_login_at", "last_login_at"),  # active users: created or signed in lately

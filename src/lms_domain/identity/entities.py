@@ -27,12 +27,25 @@ class User:
     credentials_version: int = 0
     """Goes up when the password changes or the account is deactivated: sessions opened with an
     older version are refused from then on."""
+    credentials_session_id: UUID | None = None
+    """The session that changed the password last: it goes on with the version before."""
 
-    def change_password(self, password_hash: str, now: datetime) -> None:
+    def change_password(self, password_hash: str, now: datetime, *, by_session: UUID | None) -> None:
         self.password_hash, self.updated_at = password_hash, now
         self.credentials_version += 1
+        self.credentials_session_id = by_session
 
     def deactivate(self, now: datetime) -> None:
         if self.is_active:
             self.is_active, self.updated_at = False, now
             self.credentials_version += 1
+            self.credentials_session_id = None
+
+    def accepts_session(self, session_id: UUID, version: int) -> bool:
+        """A session opened with ``version`` is still good: the current version, or the session
+        that changed the password, until it is carried over to the new one."""
+        if not self.is_active:
+            return False
+        return version == self.credentials_version or (
+            session_id == self.credentials_session_id and version == self.credentials_version - 1
+        )

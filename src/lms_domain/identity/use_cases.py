@@ -332,7 +332,7 @@ class RefreshTokens:
         version = await self._sessions.live_version(claims.session_id)
         async with self._uow as uow:
             user = await uow.users.get(claims.subject)
-        if user is None or not user.is_active or version != user.credentials_version:
+        if version is None or user is None or not user.accepts_session(claims.session_id, version):
             raise Unauthorized(INVALID_TOKEN)
         new_refresh = self._ids.new_id()
         outcome = await self._sessions.rotate(
@@ -371,7 +371,7 @@ class AuthenticateCaller:
             user = await uow.users.get(claims.subject)
         # a session opened before the password changed (or the account was deactivated) is over,
         # even when it was opened after the change by a sign-in that had checked the old password
-        if user is None or not user.is_active or user.credentials_version != version:
+        if user is None or not user.accepts_session(claims.session_id, version):
             raise Unauthorized(INVALID_TOKEN)
         return Caller(Actor(user_id=user.id, role=user.role, session_id=claims.session_id), user)
 
@@ -435,11 +435,11 @@ class UpdateProfile:
 class ChangePassword:
     """Change one's own password: every other session ends at once, this one goes on.
 
-    The new hash and a new credentials version commit together, so sessions opened before (or by
-    sign-ins still checking the old password) are refused from that commit on, whatever the
-    session store does afterwards. Carrying the caller's own session over to the new version is
-    the last step; if the session store fails there, the password is changed all the same and
-    only that session ends too.
+    The new hash, a new credentials version and the id of the session that made the change
+    commit together, so sessions opened before (or by sign-ins still checking the old password)
+    are refused from that commit on, whatever the session store does afterwards, while the
+    caller's own session goes on. Carrying it over to the new version in the session store is a
+    last, best-effort step (until then the user's record vouches for it).
     """
 
     def __init__(
@@ -463,7 +463,7 @@ class ChangePassword:
                 raise NotFound("User not found")
             if user.password_hash != checked:
                 raise Conflict("The password was changed meanwhile; try again")
-            user.change_password(new_hash, self._clock.now())
+            user.change_password(new_hash, self._clock.now(), by_session=actor.session_id)
             await uow.users.update(user)
             await uow.commit()
         with suppress(Unavailable):

@@ -49,6 +49,7 @@ def _user_row(user: User) -> dict[str, Any]:
         "updated_at": user.updated_at,
         "last_login_at": user.last_login_at,
         "credentials_version": user.credentials_version,
+        "credentials_session_id": user.credentials_session_id,
     }
 
 
@@ -66,6 +67,7 @@ def _user(row: Any) -> User:
         updated_at=row.updated_at,
         last_login_at=row.last_login_at,
         credentials_version=row.credentials_version,
+        credentials_session_id=row.credentials_session_id,
     )
 
 
