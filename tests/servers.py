@@ -147,6 +147,8 @@ def private_redis(tmp_path: Path) -> Iterator[tuple[str, subprocess.Popen[bytes]
         "no",
         "--dir",
         str(tmp_path),
+        "--enable-debug-command",  # DEBUG SLEEP: tests stall it on purpose
+        "local",
     ]
     process = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     import redis
