@@ -58,8 +58,9 @@ def make_app(settings: Settings) -> Callable[..., Litestar]:
 
 
 @pytest.fixture
-async def client(make_app: Callable[..., Litestar]) -> AsyncIterator[AsyncTestClient[Litestar]]:
-    async with AsyncTestClient(app=make_app()) as c:
+async def client(make_app: Callable[..., Litestar]) -> AsyncIterator[httpx.AsyncClient]:
+    """Requests given together really run together (see ``racing_client``)."""
+    async with racing_client(make_app()) as c:
         yield c
 
 

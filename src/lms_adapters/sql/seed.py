@@ -172,6 +172,8 @@ def _user_row(index: int, email: str, name: str, role: str, pw: str, at: datetim
         "created_at": at,
         "updated_at": at,
         "last_login_at": None,
+        "credentials_version": 0,
+        "credentials_session_id": None,
     }
 
 
