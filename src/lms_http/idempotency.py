@@ -4,12 +4,19 @@ Same key and same request: the stored response is replayed (``Idempotent-Replaye
 with a different request: 422. Same key while the first request still runs: 409. Keys are scoped to
 the caller (user, or client address when anonymous) and kept for 24 hours. Responses of 500 and more
 are not kept, so a retry runs again. Multipart uploads are streamed and are not covered.
+
+A running request holds its key under a short lease (``LMS_IDEMPOTENCY_LEASE_SECONDS``, 30 s by
+default) that a background task renews every third of it while the request runs. When the process
+dies mid-request, nothing renews it: once the lease lapses, a retry takes the key over and runs.
 """
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import hashlib
-from collections.abc import Callable
+import logging
+from collections.abc import AsyncIterator, Callable
 from typing import Any
 
 import msgspec
@@ -26,6 +33,31 @@ __all__ = ["IDEMPOTENCY_TTL_SECONDS", "make_idempotency_middleware"]
 IDEMPOTENCY_TTL_SECONDS = 24 * 3600
 _MAX_BODY = 1024 * 1024
 _KEPT_HEADERS = {"content-type", "location", "retry-after"}
+log = logging.getLogger("lms.http")
+
+
+@contextlib.asynccontextmanager
+async def _renewing(store: IdempotencyStore, key: str, lease: str, seconds: int) -> AsyncIterator[None]:
+    """Renew the lease every third of its length for as long as the ``async with`` body runs."""
+
+    async def renew() -> None:
+        while True:
+            await asyncio.sleep(seconds / 3)
+            try:
+                # shielded: cancelling the renewal never interrupts a statement half-way
+                held = await asyncio.shield(store.renew(key, lease, seconds))
+            except Exception as e:  # the store did not answer: try again at the next tick
+                log.warning("could not renew an idempotency lease: %s", type(e).__name__)
+                continue
+            if not held:  # it lapsed (the store or this process stalled) and may be taken over
+                log.warning("an idempotency lease was lost while its request ran")
+                return
+
+    task = asyncio.create_task(renew())
+    try:
+        yield
+    finally:
+        task.cancel()
 
 
 async def _answer(
@@ -97,7 +129,8 @@ def make_idempotency_middleware(
                 digest.update(len(part).to_bytes(8, "big") + part)
             fingerprint = digest.hexdigest()
             scoped = hashlib.sha256(f"{caller_key(scope, settings, codec)}\x00{key}".encode()).hexdigest()
-            claim = await store().claim(scoped, fingerprint, IDEMPOTENCY_TTL_SECONDS)
+            lease_seconds = settings.idempotency_lease_seconds
+            claim = await store().claim(scoped, fingerprint, lease_seconds)
             if claim.state is not ClaimState.NEW:
                 if claim.fingerprint != fingerprint:
                     await _answer(
@@ -148,17 +181,20 @@ def make_idempotency_middleware(
                     body_out.append(message.get("body", b""))
                 await send(message)
 
+            lease = claim.lease
+            assert lease is not None  # a new claim always carries its lease
             try:
-                await app(scope, replay_body, capture)
+                async with _renewing(store(), scoped, lease, lease_seconds):
+                    await app(scope, replay_body, capture)
             except BaseException:
-                await store().release(scoped)
+                await store().release(scoped, lease)
                 raise
             if status >= 500:
-                await store().release(scoped)
+                await store().release(scoped, lease)
                 return
             kept = tuple((k, v) for k, v in headers_out if k in _KEPT_HEADERS)
             await store().complete(
-                scoped, StoredResponse(status, kept, b"".join(body_out)), IDEMPOTENCY_TTL_SECONDS
+                scoped, lease, StoredResponse(status, kept, b"".join(body_out)), IDEMPOTENCY_TTL_SECONDS
             )
 
         return handle
