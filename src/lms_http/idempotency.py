@@ -5,6 +5,10 @@ with a different request: 422. Same key while the first request still runs: 409.
 the caller (user, or client address when anonymous) and kept for 24 hours. Responses of 500 and more
 are not kept, so a retry runs again. Multipart uploads are streamed and are not covered.
 
+The body is read here, to fingerprint it, and only up to the app's 1 MiB JSON limit: a longer one,
+chunked or not, is answered 413 as the app answers it as soon as the limit is passed, without
+reading (or holding) the rest.
+
 A running request holds its key under a short lease (``LMS_IDEMPOTENCY_LEASE_SECONDS``, 30 s by
 default) that a background task renews every third of it while the request runs. When the process
 dies mid-request, nothing renews it: once the lease lapses, a retry takes the key over and runs.
@@ -25,13 +29,14 @@ from litestar.types import ASGIApp, HTTPResponseStartEvent, Message, Receive, Re
 
 from lms_domain.identity.ports import TokenCodec
 from lms_domain.shared.idempotency import ClaimState, IdempotencyStore, StoredResponse
+from lms_http.errors import BODY_TOO_LARGE
 from lms_http.middleware import caller_key
 from lms_http.settings import Settings
 
 __all__ = ["IDEMPOTENCY_TTL_SECONDS", "make_idempotency_middleware"]
 
 IDEMPOTENCY_TTL_SECONDS = 24 * 3600
-_MAX_BODY = 1024 * 1024
+_MAX_BODY = 1024 * 1024  # the app's JSON limit (lms_http.app.MAX_JSON_BODY), applied while reading
 _KEPT_HEADERS = {"content-type", "location", "retry-after"}
 log = logging.getLogger("lms.http")
 
@@ -76,6 +81,25 @@ async def _answer(
     await send({"type": "http.response.body", "body": payload, "more_body": False})
 
 
+async def _read_body(receive: Receive) -> bytes | None:
+    """The request's body, or None once it passes the JSON limit: reading stops at the chunk that
+    passes it (chunked bodies have no length to check first), so no more than the limit is held."""
+    chunks: list[bytes] = []
+    size = 0
+    while True:
+        message = await receive()
+        if message["type"] != "http.request":
+            break
+        chunk = message.get("body", b"")
+        size += len(chunk)
+        if size > _MAX_BODY:
+            return None
+        chunks.append(chunk)
+        if not message.get("more_body", False):
+            break
+    return b"".join(chunks)
+
+
 def _header(scope: Scope, name: bytes) -> bytes | None:
     return next((v for k, v in scope["headers"] if k == name), None)
 
@@ -115,15 +139,10 @@ def make_idempotency_middleware(
                     },
                 )
                 return
-            chunks: list[bytes] = []
-            while True:
-                message = await receive()
-                if message["type"] != "http.request":
-                    break
-                chunks.append(message.get("body", b""))
-                if not message.get("more_body", False):
-                    break
-            body = b"".join(chunks)
+            body = await _read_body(receive)
+            if body is None:
+                await _answer(send, 413, {"detail": BODY_TOO_LARGE})
+                return
             digest = hashlib.sha256()
             for part in (scope["path"].encode(), scope.get("query_string", b""), body):
                 digest.update(len(part).to_bytes(8, "big") + part)

@@ -3,8 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import AsyncIterator, Callable
+
+import httpx
+from litestar import Litestar
 
 from tests.integration.conftest import PASSWORD, Api
+
+MiB = 1024 * 1024
 
 
 async def test_same_key_and_body_replays_the_first_response(api: Api) -> None:
@@ -73,3 +79,36 @@ async def test_failed_requests_are_not_kept_and_bad_keys_are_422(api: Api) -> No
     assert replay.status_code == 422 and replay.headers.get("idempotent-replayed") == "true"
     long_key = await api.client.post("/api/v1/auth/register", json={}, headers={"Idempotency-Key": "x" * 300})
     assert long_key.status_code == 422
+
+
+async def test_a_chunked_body_over_the_limit_is_413_without_reading_the_rest(
+    make_app: Callable[..., Litestar],
+) -> None:
+    """No Content-Length to check first: reading stops at the limit, as the app's own limit does."""
+    app = make_app()
+    read = {"keyed": 0, "plain": 0}
+
+    async def chunks(counter: str) -> AsyncIterator[bytes]:
+        for _ in range(256):  # 16 MiB, never sent whole
+            read[counter] += 64 * 1024
+            yield b" " * (64 * 1024)
+
+    headers = {"Content-Type": "application/json"}
+    transport = httpx.ASGITransport(app=app)
+    try:
+        async with httpx.AsyncClient(transport=transport, base_url="http://lms.test") as c:
+            keyed = await c.post(
+                "/api/v1/auth/register",
+                content=chunks("keyed"),
+                headers={**headers, "Idempotency-Key": "huge"},
+            )
+            plain = await c.post("/api/v1/auth/register", content=chunks("plain"), headers=headers)
+    finally:
+        container = app.state.container
+        if container.settings().redis_url:
+            await container.redis().aclose()
+        await container.engine().dispose()
+    assert keyed.request.headers.get("transfer-encoding") == "chunked"
+    assert (keyed.status_code, plain.status_code) == (413, 413)
+    assert keyed.json() == plain.json() == {"detail": "Request body is too large"}
+    assert read["keyed"] <= MiB + 64 * 1024, read
