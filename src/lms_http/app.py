@@ -169,7 +169,9 @@ def create_app(settings: Settings, container: Container | None = None) -> Litest
             make_security_middleware(settings),
             metrics_config().middleware,
             make_rate_limit_middleware(settings, container.rate_limiter, container.token_codec),
-            make_idempotency_middleware(settings, container.idempotency_store, container.token_codec),
+            make_idempotency_middleware(
+                settings, container.idempotency_store, container.authenticate_caller, container.login_throttle
+            ),
             make_public_cache_middleware(container.stamps),
         ],
         cors_config=CORSConfig(

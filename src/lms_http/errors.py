@@ -30,6 +30,7 @@ from lms_domain.shared.errors import (
 )
 
 __all__ = [
+    "BODY_TOO_LARGE",
     "ErrorOut",
     "ValidationErrorItem",
     "ValidationErrorOut",
@@ -39,6 +40,8 @@ __all__ = [
 ]
 
 log = logging.getLogger("lms.http")
+
+BODY_TOO_LARGE = "Request body is too large"
 
 
 class ErrorOut(msgspec.Struct):
@@ -159,7 +162,7 @@ def _http(_: Request[Any, Any, Any], exc: HTTPException) -> Response[Any]:
     if exc.status_code == 400 and "Validation failed" in detail:
         return _validation(_, ValidationException(detail=detail, extra=exc.extra))
     if exc.status_code == 413:
-        detail = "Request body is too large"
+        detail = BODY_TOO_LARGE
     return _json(exc.status_code, {"detail": detail}, exc.headers)
 
 

@@ -4,28 +4,73 @@ Same key and same request: the stored response is replayed (``Idempotent-Replaye
 with a different request: 422. Same key while the first request still runs: 409. Keys are scoped to
 the caller (user, or client address when anonymous) and kept for 24 hours. Responses of 500 and more
 are not kept, so a retry runs again. Multipart uploads are streamed and are not covered.
+
+Nothing is claimed or replayed before the caller is authenticated: a request with a token passes
+``AuthenticateCaller`` first and its key belongs to that user; a token that does not authenticate
+gets no key, and the app answers it (401). A stored answer of a sign-in endpoint (register, login,
+mfa/login, refresh) is replayed only while the address the request names is not locked out and the
+tokens it carries still authenticate; otherwise the request runs as if nothing were stored.
+
+The body is read here, to fingerprint it, and only up to the app's 1 MiB JSON limit: a longer one,
+chunked or not, is answered 413 as the app answers it as soon as the limit is passed, without
+reading (or holding) the rest.
+
+A running request holds its key under a short lease (``LMS_IDEMPOTENCY_LEASE_SECONDS``, 30 s by
+default) that a background task renews every third of it while the request runs. When the process
+dies mid-request, nothing renews it: once the lease lapses, a retry takes the key over and runs.
 """
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import hashlib
-from collections.abc import Callable
+import logging
+from collections.abc import AsyncIterator, Callable
 from typing import Any
 
 import msgspec
 from litestar.enums import ScopeType
 from litestar.types import ASGIApp, HTTPResponseStartEvent, Message, Receive, ReceiveMessage, Scope, Send
 
-from lms_domain.identity.ports import TokenCodec
+from lms_domain.identity.ports import LoginThrottle
+from lms_domain.identity.use_cases import AuthenticateCaller
+from lms_domain.shared.errors import Unauthorized, Unavailable
 from lms_domain.shared.idempotency import ClaimState, IdempotencyStore, StoredResponse
-from lms_http.middleware import caller_key
+from lms_http.errors import BODY_TOO_LARGE
+from lms_http.middleware import AUTH_PATHS, client_ip
 from lms_http.settings import Settings
 
 __all__ = ["IDEMPOTENCY_TTL_SECONDS", "make_idempotency_middleware"]
 
 IDEMPOTENCY_TTL_SECONDS = 24 * 3600
-_MAX_BODY = 1024 * 1024
+_MAX_BODY = 1024 * 1024  # the app's JSON limit (lms_http.app.MAX_JSON_BODY), applied while reading
 _KEPT_HEADERS = {"content-type", "location", "retry-after"}
+log = logging.getLogger("lms.http")
+
+
+@contextlib.asynccontextmanager
+async def _renewing(store: IdempotencyStore, key: str, lease: str, seconds: int) -> AsyncIterator[None]:
+    """Renew the lease every third of its length for as long as the ``async with`` body runs."""
+
+    async def renew() -> None:
+        while True:
+            await asyncio.sleep(seconds / 3)
+            try:
+                # shielded: cancelling the renewal never interrupts a statement half-way
+                held = await asyncio.shield(store.renew(key, lease, seconds))
+            except Exception as e:  # the store did not answer: try again at the next tick
+                log.warning("could not renew an idempotency lease: %s", type(e).__name__)
+                continue
+            if not held:  # it lapsed (the store or this process stalled) and may be taken over
+                log.warning("an idempotency lease was lost while its request ran")
+                return
+
+    task = asyncio.create_task(renew())
+    try:
+        yield
+    finally:
+        task.cancel()
 
 
 async def _answer(
@@ -44,13 +89,92 @@ async def _answer(
     await send({"type": "http.response.body", "body": payload, "more_body": False})
 
 
+async def _read_body(receive: Receive) -> bytes | None:
+    """The request's body, or None once it passes the JSON limit: reading stops at the chunk that
+    passes it (chunked bodies have no length to check first), so no more than the limit is held."""
+    chunks: list[bytes] = []
+    size = 0
+    while True:
+        message = await receive()
+        if message["type"] != "http.request":
+            break
+        chunk = message.get("body", b"")
+        size += len(chunk)
+        if size > _MAX_BODY:
+            return None
+        chunks.append(chunk)
+        if not message.get("more_body", False):
+            break
+    return b"".join(chunks)
+
+
 def _header(scope: Scope, name: bytes) -> bytes | None:
     return next((v for k, v in scope["headers"] if k == name), None)
 
 
+def _json_object(raw: bytes) -> dict[str, Any]:
+    try:
+        value = msgspec.json.decode(raw)
+    except msgspec.DecodeError:
+        return {}
+    return value if isinstance(value, dict) else {}
+
+
+def _with_body(body: bytes, receive: Receive) -> Receive:
+    """``receive`` for the app: the body already read, then whatever the client sends next."""
+    sent = False
+
+    async def receive_body() -> ReceiveMessage:
+        nonlocal sent
+        if not sent:
+            sent = True
+            return {"type": "http.request", "body": body, "more_body": False}
+        return await receive()
+
+    return receive_body
+
+
 def make_idempotency_middleware(
-    settings: Settings, store: Callable[[], IdempotencyStore], codec: Callable[[], TokenCodec]
+    settings: Settings,
+    store: Callable[[], IdempotencyStore],
+    authenticate: Callable[[], AuthenticateCaller],
+    throttle: Callable[[], LoginThrottle],
 ) -> Callable[[ASGIApp], ASGIApp]:
+    async def owner(scope: Scope) -> str | None:
+        """Whose key it is: the authenticated user, or the client address for a request without
+        credentials; None for credentials that do not authenticate (they get no key)."""
+        header = _header(scope, b"authorization")
+        if header is None:
+            return f"ip:{client_ip(scope, settings)}"
+        scheme, _, token = header.decode("latin-1").partition(" ")
+        if scheme.lower() != "bearer" or not token.strip():
+            return None
+        try:
+            caller = await authenticate()(token=token.strip())
+        except Unauthorized:
+            return None
+        scope.setdefault("state", {})["user_id"] = str(caller.actor.user_id)
+        return f"user:{caller.actor.user_id}"
+
+    async def still_good(path: str, body: bytes, stored: StoredResponse) -> bool:
+        """Whether a stored answer may be replayed. A sign-in answer only while the address the
+        request names is not locked out and the tokens the answer carries still authenticate."""
+        if path not in AUTH_PATHS:
+            return True
+        email = _json_object(body).get("email")
+        if isinstance(email, str) and await throttle().is_locked(email.strip().lower()):
+            return False
+        if stored.status >= 300:  # an error: no tokens in it
+            return True
+        token = _json_object(stored.body).get("access_token")
+        if not isinstance(token, str):
+            return False
+        try:
+            await authenticate()(token=token)
+        except Unauthorized:
+            return False
+        return True
+
     def middleware(app: ASGIApp) -> ASGIApp:
         async def handle(scope: Scope, receive: Receive, send: Send) -> None:
             if scope["type"] != ScopeType.HTTP or scope["method"] != "POST":
@@ -83,21 +207,35 @@ def make_idempotency_middleware(
                     },
                 )
                 return
-            chunks: list[bytes] = []
-            while True:
-                message = await receive()
-                if message["type"] != "http.request":
-                    break
-                chunks.append(message.get("body", b""))
-                if not message.get("more_body", False):
-                    break
-            body = b"".join(chunks)
+            body = await _read_body(receive)
+            if body is None:
+                await _answer(send, 413, {"detail": BODY_TOO_LARGE})
+                return
             digest = hashlib.sha256()
             for part in (scope["path"].encode(), scope.get("query_string", b""), body):
                 digest.update(len(part).to_bytes(8, "big") + part)
             fingerprint = digest.hexdigest()
-            scoped = hashlib.sha256(f"{caller_key(scope, settings, codec)}\x00{key}".encode()).hexdigest()
-            claim = await store().claim(scoped, fingerprint, IDEMPOTENCY_TTL_SECONDS)
+            lease_seconds = settings.idempotency_lease_seconds
+            try:
+                # authenticated before anything is claimed or replayed, as the handler would
+                who = await owner(scope)
+                if who is None:  # the app answers the credentials (401); nothing is kept for them
+                    await app(scope, _with_body(body, receive), send)
+                    return
+                scoped = hashlib.sha256(f"{who}\x00{key}".encode()).hexdigest()
+                claim = await store().claim(scoped, fingerprint, lease_seconds)
+                stale = (
+                    claim.state is ClaimState.DONE
+                    and claim.fingerprint == fingerprint
+                    and claim.response is not None
+                    and not await still_good(scope["path"], body, claim.response)
+                )
+            except Unavailable as e:
+                await _answer(send, 503, {"detail": e.message})
+                return
+            if stale:  # runs as if nothing were stored (the stored answer stays)
+                await app(scope, _with_body(body, receive), send)
+                return
             if claim.state is not ClaimState.NEW:
                 if claim.fingerprint != fingerprint:
                     await _answer(
@@ -125,15 +263,6 @@ def make_idempotency_middleware(
                     )
                 return
 
-            replayed = False
-
-            async def replay_body() -> ReceiveMessage:
-                nonlocal replayed
-                if not replayed:
-                    replayed = True
-                    return {"type": "http.request", "body": body, "more_body": False}
-                return await receive()
-
             status, headers_out, body_out = 500, [], []
 
             async def capture(message: Message) -> None:
@@ -148,17 +277,20 @@ def make_idempotency_middleware(
                     body_out.append(message.get("body", b""))
                 await send(message)
 
+            lease = claim.lease
+            assert lease is not None  # a new claim always carries its lease
             try:
-                await app(scope, replay_body, capture)
+                async with _renewing(store(), scoped, lease, lease_seconds):
+                    await app(scope, _with_body(body, receive), capture)
             except BaseException:
-                await store().release(scoped)
+                await store().release(scoped, lease)
                 raise
             if status >= 500:
-                await store().release(scoped)
+                await store().release(scoped, lease)
                 return
             kept = tuple((k, v) for k, v in headers_out if k in _KEPT_HEADERS)
             await store().complete(
-                scoped, StoredResponse(status, kept, b"".join(body_out)), IDEMPOTENCY_TTL_SECONDS
+                scoped, lease, StoredResponse(status, kept, b"".join(body_out)), IDEMPOTENCY_TTL_SECONDS
             )
 
         return handle

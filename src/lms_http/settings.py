@@ -53,6 +53,8 @@ class Settings:
     lockout_minutes: int = 15
     access_token_minutes: int = 15
     refresh_token_days: int = 7
+    # how long a request holding an Idempotency-Key keeps it without renewing (it renews while it runs)
+    idempotency_lease_seconds: int = 30
     cors_origins: tuple[str, ...] = ()
     trusted_proxies: tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...] = ()
     argon2_memory_kib: int = 19_456
@@ -232,6 +234,7 @@ def load_settings(environ: dict[str, str] | None = None, *, env_file: Path | Non
         lockout_minutes=parse("LOCKOUT_MINUTES", integer(1, 10080), 15),
         access_token_minutes=parse("ACCESS_TOKEN_MINUTES", integer(1, 1440), 15),
         refresh_token_days=parse("REFRESH_TOKEN_DAYS", integer(1, 365), 7),
+        idempotency_lease_seconds=parse("IDEMPOTENCY_LEASE_SECONDS", integer(1, 3600), 30),
         cors_origins=parse("CORS_ORIGINS", origins, ()),
         trusted_proxies=parse("TRUSTED_PROXIES", networks, ()),
         argon2_memory_kib=parse("ARGON2_MEMORY_KIB", integer(8, 4 * 1024 * 1024), 19_456),

@@ -1,4 +1,5 @@
-"""Faults: a database outage, a Redis outage, SIGTERM during requests, SIGKILL during an upload."""
+"""Faults: a database outage, a Redis outage, SIGTERM during requests, SIGKILL during an upload,
+SIGKILL during a request holding an Idempotency-Key."""
 
 from __future__ import annotations
 
@@ -177,3 +178,72 @@ def test_sigkill_mid_upload_leaves_no_row_and_no_file_under_a_real_name(tmp_path
     files = tmp_path / "var" / "files"
     leftovers = [p.name for p in files.iterdir()] if files.exists() else []
     assert all(name.startswith(".tmp-") for name in leftovers), leftovers
+
+
+def pending_keys(tmp_path: Path, redis_url: str | None) -> int:
+    """Idempotency keys whose request is still running, as the store sees them."""
+    if redis_url:
+        from redis import Redis
+
+        with Redis.from_url(redis_url) as r:
+            return sum(b'"status"' not in (r.get(k) or b'"status"') for k in r.keys("lms:idem:*"))
+    with sqlite3.connect(tmp_path / "var" / "lms.db") as db:
+        return int(db.execute("SELECT count(*) FROM idempotency_keys WHERE status IS NULL").fetchone()[0])
+
+
+@pytest.mark.parametrize("backend", ["sqlite", pytest.param("postgres", marks=needs_pg)])
+def test_a_key_held_by_a_killed_server_is_free_once_its_lease_lapses(
+    backend: str, request: pytest.FixtureRequest, tmp_path: Path
+) -> None:
+    redis_url = None
+    env = {"LMS_IDEMPOTENCY_LEASE_SECONDS": "1"}
+    if backend == "postgres":
+        redis_url = request.getfixturevalue("redis_url")
+        env.update(LMS_DATABASE_URL=request.getfixturevalue("pg_url"), LMS_REDIS_URL=redis_url)
+    # a costly argon2 makes the registration hash for several seconds after it took its key
+    slow = {"LMS_ARGON2_MEMORY_KIB": "131072", "LMS_ARGON2_TIME_COST": "100"}
+    body = {"email": "lease@example.com", "password": PASSWORD, "full_name": "Lease"}
+    key = {"Idempotency-Key": "signup-after-a-crash"}
+
+    def register(url: str) -> httpx.Response:
+        return httpx.post(f"{url}/api/v1/auth/register", json=body, headers=key, timeout=5)
+
+    with serve(tmp_path, **env, **slow) as server:
+        result: dict[str, object] = {}
+
+        def first_attempt() -> None:
+            try:
+                result["status"] = register(server.url).status_code
+            except httpx.HTTPError as e:
+                result["error"] = repr(e)
+
+        worker = threading.Thread(target=first_attempt)
+        worker.start()
+        deadline = time.monotonic() + 10
+        while pending_keys(tmp_path, redis_url) == 0:
+            assert time.monotonic() < deadline, "the registration never took its key"
+            time.sleep(0.05)
+        assert register(server.url).status_code == 409  # it runs
+        time.sleep(2.0)  # twice the lease: renewed while the request runs, so still held
+        assert register(server.url).status_code == 409
+        assert worker.is_alive(), f"the registration finished before the kill: {result}"
+        server.signal(signal.SIGKILL)
+        server.process.wait(10)
+        worker.join(30)
+        assert "error" in result, result
+    if redis_url is None:  # (in Redis the pending key may already have expired with its lease)
+        assert pending_keys(tmp_path, redis_url) == 1  # the killed request left its key pending
+    with serve(tmp_path, **env) as server:
+        deadline = time.monotonic() + 15
+        while (retry := register(server.url)).status_code == 409:
+            assert time.monotonic() < deadline, "the retry is still refused as in progress"
+            time.sleep(0.2)
+        assert retry.status_code == 201, retry.text
+        assert "idempotent-replayed" not in retry.headers  # it ran
+        again = register(server.url)
+        assert (again.status_code, again.headers["idempotent-replayed"]) == (201, "true")
+        assert again.json() == retry.json()
+        login = httpx.post(
+            f"{server.url}/api/v1/auth/login", json={"email": body["email"], "password": PASSWORD}
+        )
+        assert login.status_code == 200

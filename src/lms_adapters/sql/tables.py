@@ -181,7 +181,10 @@ lesson_completions = Table(
 )
 
 
-# --- idempotent retries (migration 0006) ------------------------------------------------------
+# --- idempotent retries (migrations 0006, 0009) -----------------------------------------------
+# A row without ``status`` is a request still running: ``lease_token`` is its holder's and
+# ``expires_at`` its lease's end (renewed while it runs). A row with ``status`` is the answer to
+# replay until ``expires_at``.
 idempotency_keys = Table(
     "idempotency_keys",
     metadata,
@@ -191,6 +194,7 @@ idempotency_keys = Table(
     Column("headers", Text),
     Column("body", LargeBinary),
     Column("expires_at", UtcDateTime, nullable=False, index=True),
+    Column("lease_token", String(32)),
 )
 
 # --- credentials (migration 0005) -------------------------------------------------------------

@@ -26,6 +26,7 @@ def test_defaults_are_the_contract_table(tmp_path: Path) -> None:
     assert (s.rate_limit_auth, s.rate_limit_default) == (RateLimit(20, 60), RateLimit(600, 60))
     assert (s.lockout_threshold, s.lockout_minutes) == (5, 15)
     assert (s.access_token_minutes, s.refresh_token_days) == (15, 7)
+    assert s.idempotency_lease_seconds == 30
     assert s.cors_origins == ()
 
 
@@ -46,12 +47,14 @@ def test_values_are_parsed(tmp_path: Path) -> None:
         CORS_ORIGINS="https://a.io, http://b.io:3000",
         TRUSTED_PROXIES="10.0.0.0/8,127.0.0.1",
         SECRET_KEY="k" * 40,
+        IDEMPOTENCY_LEASE_SECONDS="2",
     )
     assert (s.port, s.workers, s.database_url) == (9000, 4, "postgresql://u@h/db")
     assert s.rate_limit_auth == RateLimit(5, 1)
     assert s.cors_origins == ("https://a.io", "http://b.io:3000")
     assert ipaddress.ip_address("10.1.2.3") in s.trusted_proxies[0]
     assert s.secret_key == "k" * 40
+    assert s.idempotency_lease_seconds == 2
 
 
 def test_env_file_is_read_and_environment_wins(tmp_path: Path) -> None:
@@ -73,6 +76,8 @@ def test_env_file_is_read_and_environment_wins(tmp_path: Path) -> None:
         ("RATE_LIMIT_DEFAULT", "0/minute"),
         ("LOCKOUT_THRESHOLD", "-1"),
         ("ACCESS_TOKEN_MINUTES", "0"),
+        ("IDEMPOTENCY_LEASE_SECONDS", "0"),
+        ("IDEMPOTENCY_LEASE_SECONDS", "soon"),
         ("MAX_UPLOAD_BYTES", "x"),
         ("SECRET_KEY", "short"),
         ("CORS_ORIGINS", "*"),
