@@ -7,8 +7,7 @@ import json
 
 from redis.asyncio import Redis
 
-from lms_adapters.redis.client import REDIS_DOWN
-from lms_domain.shared.errors import Unavailable
+from lms_adapters.redis.client import REDIS_FAILED, unavailable
 from lms_domain.shared.idempotency import Claim, ClaimState, StoredResponse
 
 __all__ = ["RedisIdempotencyStore"]
@@ -27,8 +26,8 @@ class RedisIdempotencyStore:
             if await self._r.set(self._key(key), pending, nx=True, ex=ttl_seconds):
                 return Claim(ClaimState.NEW, fingerprint)
             raw = await self._r.get(self._key(key))
-        except REDIS_DOWN as e:
-            raise Unavailable("The idempotency store is not available") from e
+        except REDIS_FAILED as e:
+            raise unavailable("idempotency store", e) from e
         if raw is None:  # expired between the two calls: try once more
             return await self.claim(key, fingerprint, ttl_seconds)
         entry = json.loads(raw)
