@@ -66,7 +66,9 @@ class Container(containers.DeclarativeContainer):
     read_engine = providers.Singleton(make_read_engine, engine)
     read_uow = providers.Callable(_read_unit_of_work, uow.provider, read_engine.provider)
 
-    redis = providers.Singleton(make_redis, settings.provided.redis_url)
+    redis = providers.Singleton(
+        make_redis, settings.provided.redis_url, pool_size=settings.provided.redis_pool_size
+    )
     local_rate_limiter = providers.Singleton(InProcessRateLimiter)
 
     sessions = providers.Selector(

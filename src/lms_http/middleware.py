@@ -14,7 +14,7 @@ from litestar.enums import ScopeType
 from litestar.types import ASGIApp, HTTPResponseStartEvent, Message, Receive, Scope, Send
 
 from lms_domain.identity.ports import RateLimiter, TokenCodec, TokenKind
-from lms_domain.shared.errors import DomainError
+from lms_domain.shared.errors import DomainError, Unavailable
 from lms_http.settings import Settings
 
 __all__ = [
@@ -135,6 +135,9 @@ def make_rate_limit_middleware(
                 rule, key = settings.rate_limit_default, f"any:{caller_key(scope, settings, codec)}"
             try:
                 wait = await limiter().hit(key, limit=rule.limit, window_seconds=rule.window_seconds)
+            except Unavailable as e:  # the shared counts are busy: refuse rather than count nowhere
+                await _send_json(send, 503, {"detail": e.message}, [])
+                return
             except DomainError:
                 wait = 0
             if wait:

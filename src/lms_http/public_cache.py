@@ -9,7 +9,9 @@ Every POST, PUT, PATCH or DELETE under ``/api/v1/courses`` or ``/api/v1/lessons`
 writes that change what these two endpoints show) renews the stamp before its response leaves,
 so a read that starts after a write has answered sees the write, on any worker. The stamp lives
 in Redis when ``LMS_REDIS_URL`` is set (one GET per cached read), else in the process. When the
-stamp cannot be read (Redis down) requests skip the cache. Entries live at most
+stamp cannot be read (Redis down) requests skip the cache; when Redis answers but this worker's
+pool stayed busy for the whole wait, they answer 503 (busy) rather than take the load to the
+database or trust an answer they could not check. Entries live at most
 ``MAX_AGE_SECONDS``, which bounds what changes made outside the API (``lms seed-demo``, SQL by
 hand) take to show. Responses carry ``X-Cache: hit`` or ``miss``.
 """
@@ -25,8 +27,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Protocol
 
+import msgspec
 from litestar.enums import ScopeType
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
+
+from lms_domain.shared.errors import Unavailable
 
 __all__ = ["MAX_AGE_SECONDS", "MAX_BYTES", "ResponseCache", "Stamps", "make_public_cache_middleware"]
 
@@ -42,7 +47,11 @@ _UNSAFE = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 
 
 class Stamps(Protocol):
-    """A version stamp per name: ``current`` (None when unknown), ``renew`` on every change."""
+    """A version stamp per name: ``current`` (None when unknown), ``renew`` on every change.
+
+    ``current`` raises ``Unavailable`` when the stamp exists but cannot be read now (a busy store);
+    ``renew`` answers False when the stamp could not be replaced.
+    """
 
     async def current(self, name: str) -> str | None: ...
 
@@ -94,6 +103,13 @@ class ResponseCache:
 
     def __len__(self) -> int:
         return len(self._entries)
+
+
+async def _unavailable(send: Send, detail: str) -> None:
+    body = msgspec.json.encode({"detail": detail})
+    headers = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]
+    await send({"type": "http.response.start", "status": 503, "headers": headers})
+    await send({"type": "http.response.body", "body": body, "more_body": False})
 
 
 def _is_anonymous(scope: Scope) -> bool:
@@ -174,7 +190,11 @@ def make_public_cache_middleware(
                 await write(app, scope, receive, send)
                 return
             if method == "GET" and _READS.fullmatch(path) and _is_anonymous(scope):
-                stamp = await stamps().current(CATALOG)
+                try:
+                    stamp = await stamps().current(CATALOG)
+                except Unavailable as e:  # busy, not down: the database is no place for this load
+                    await _unavailable(send, e.message)
+                    return
                 if stamp is not None:
                     await read(app, scope, receive, send, stamp)
                     return

@@ -41,6 +41,7 @@ class Settings:
     database_url: str = "sqlite:///var/lms.db"
     redis_url: str | None = None
     db_pool_size: int = 40
+    redis_pool_size: int = 50  # LMS_DB_POOL_SIZE + 10 unless set
     secret_key: str = field(default="", repr=False)
     admin_email: str | None = None
     admin_password: str | None = field(default=None, repr=False)
@@ -197,6 +198,7 @@ def load_settings(environ: dict[str, str] | None = None, *, env_file: Path | Non
     database_url = parse("DATABASE_URL", database, f"sqlite:///{var_dir / 'lms.db'}")
     redis = parse("REDIS_URL", redis_url, None)
     workers = parse("WORKERS", integer(1, 64), 1)
+    db_pool_size = parse("DB_POOL_SIZE", integer(1, 500), 40)
     if workers > 1 and redis is None:
         raise ConfigError(
             "LMS_WORKERS: more than one worker needs LMS_REDIS_URL (in-process state is per worker)"
@@ -221,7 +223,9 @@ def load_settings(environ: dict[str, str] | None = None, *, env_file: Path | Non
         workers=workers,
         database_url=database_url,
         redis_url=redis,
-        db_pool_size=parse("DB_POOL_SIZE", integer(1, 500), 40),
+        db_pool_size=db_pool_size,
+        # as many Redis connections as requests a worker is sized to serve at once (see decisions.md)
+        redis_pool_size=parse("REDIS_POOL_SIZE", integer(1, 1000), db_pool_size + 10),
         secret_key=parse("SECRET_KEY", secret, None) or _secret_from_file(var_dir),
         admin_email=admin_email,
         admin_password=admin_password,

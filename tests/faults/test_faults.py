@@ -1,21 +1,25 @@
-"""Faults: a database outage, a Redis outage, SIGTERM during requests, SIGKILL during an upload,
-SIGKILL during a request holding an Idempotency-Key."""
+"""Faults: a database outage, a Redis outage, a busy or stalled Redis, SIGTERM during requests,
+SIGKILL during an upload, SIGKILL during a request holding an Idempotency-Key."""
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import signal
 import sqlite3
 import threading
 import time
+from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
 import pytest
 from litestar.testing import AsyncTestClient
+from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
+from lms_adapters.sql.urls import sync_url
 from lms_http.app import create_app
 from lms_http.settings import RateLimit, Settings
 from tests.conftest import needs_pg
@@ -101,6 +105,152 @@ async def test_redis_outage_fails_closed(sqlite_url: str, tmp_path: Path) -> Non
             )
             codes = [(await c.get("/api/v1/courses")).status_code for _ in range(4)]
             assert codes == [200, 200, 200, 429]  # per-process counting still limits
+
+
+@dataclasses.dataclass(frozen=True)
+class Answer:
+    status: int
+    headers: dict[str, str]
+    body: bytes
+    seconds: float  # from the moment its round was released
+
+
+async def _read_answer(reader: asyncio.StreamReader, released: float) -> Answer:
+    head = (await reader.readuntil(b"\r\n\r\n")).decode("latin-1").split("\r\n")
+    headers = {k.strip().lower(): v.strip() for k, _, v in (line.partition(":") for line in head[1:] if line)}
+    body = await reader.readexactly(int(headers.get("content-length", "0")))
+    return Answer(int(head[0].split()[1]), headers, body, time.monotonic() - released)
+
+
+async def _burst(port: int, requests: list[bytes], rounds: int) -> list[list[Answer]]:
+    """Each request on a connection of its own, all written at once, ``rounds`` times over.
+
+    A client that sends one request after another never has many in the server at the same
+    moment; written together on open connections, they are all read in one turn of its loop.
+    """
+    connections = [await asyncio.open_connection("127.0.0.1", port) for _ in requests]
+    answers: list[list[Answer]] = []
+    try:
+        for _ in range(rounds):
+            for (_, writer), request in zip(connections, requests, strict=True):
+                writer.write(request)
+            released = time.monotonic()
+            await asyncio.gather(*(writer.drain() for _, writer in connections))
+            answers.append(list(await asyncio.gather(*(_read_answer(r, released) for r, _ in connections))))
+    finally:
+        for _, writer in connections:
+            writer.close()
+    return answers
+
+
+def burst(port: int, requests: list[bytes], rounds: int = 1) -> list[list[Answer]]:
+    return asyncio.run(_burst(port, requests, rounds))
+
+
+def get(path: str, auth: dict[str, str] | None = None) -> bytes:
+    lines = [f"GET {path} HTTP/1.1", "Host: 127.0.0.1", *(f"{k}: {v}" for k, v in (auth or {}).items())]
+    return ("\r\n".join(lines) + "\r\n\r\n").encode()
+
+
+def catalog_reads(url: str) -> int:
+    """How often PostgreSQL has read the ``courses`` table (sequential and index scans), once the
+    count stops moving.
+
+    Only catalog requests read that table (a signed-in ``/users/me`` reads ``users``). Backends
+    report their counts when they exit (or some seconds after going idle), so callers stop the
+    server first; the count is read until two readings agree.
+    """
+    engine = create_engine(sync_url(url))
+    query = text(
+        "SELECT coalesce(seq_scan, 0) + coalesce(idx_scan, 0) FROM pg_stat_user_tables"
+        " WHERE schemaname = 'public' AND relname = 'courses'"
+    )
+    try:
+        last = -1
+        for _ in range(20):
+            with engine.connect() as conn:
+                now = int(conn.execute(query).scalar_one())
+            if now == last:
+                return now
+            last = now
+            time.sleep(0.5)
+        return last
+    finally:
+        engine.dispose()
+
+
+@needs_pg
+def test_more_requests_than_redis_connections_wait_for_one(pg_url: str, tmp_path: Path) -> None:
+    """Four Redis connections, 192 requests at once, five times: every signed-in request and every
+    anonymous catalog read succeeds, and the catalog is answered from memory, not from PostgreSQL."""
+    admin_login = {"email": "root@example.com", "password": "Admin7Secret"}
+    with private_redis(tmp_path) as (redis_url, _, _):
+        env = {
+            "LMS_DATABASE_URL": pg_url,
+            "LMS_REDIS_URL": redis_url,
+            "LMS_REDIS_POOL_SIZE": "4",
+            "LMS_DB_POOL_SIZE": "8",
+            "LMS_ADMIN_EMAIL": admin_login["email"],
+            "LMS_ADMIN_PASSWORD": admin_login["password"],
+        }
+        with serve(tmp_path, **env) as server:  # courses and users first, with a server of their own
+            api = f"{server.url}/api/v1"
+            token = httpx.post(f"{api}/auth/login", json=admin_login).json()["access_token"]
+            admin = {"Authorization": f"Bearer {token}"}
+            for title in ("Pooled One", "Pooled Two", "Pooled Three"):
+                course = httpx.post(f"{api}/courses", headers=admin, json={"title": title}).json()
+                assert httpx.post(f"{api}/courses/{course['id']}/publish", headers=admin).status_code == 200
+            users = [login(server.url, f"pooled{i}@example.com") for i in range(8)]
+        before = catalog_reads(pg_url)
+        anonymous = [get("/api/v1/courses")] * 128
+        signed_in = [get("/api/v1/users/me", user) for user in users] * 8
+        with serve(tmp_path, **env) as server:
+            assert httpx.get(f"{server.url}/api/v1/courses").headers["x-cache"] == "miss"
+            rounds = burst(server.port, anonymous + signed_in, rounds=5)
+            ready = httpx.get(f"{server.url}/api/v1/ready")
+        after = catalog_reads(pg_url)
+
+    catalog = Counter((a.status, a.headers.get("x-cache")) for r in rounds for a in r[: len(anonymous)])
+    me = Counter((a.status, a.body[:60]) for r in rounds for a in r[len(anonymous) :])
+    assert catalog == {(200, "hit"): 5 * len(anonymous)}, catalog
+    assert {status for status, _ in me} == {200}, me
+    assert (ready.status_code, ready.json()["redis"]) == (200, "up")
+    # the warm-up miss read the table (a count and a page); the 640 reads after it did not
+    assert after - before <= 4, after - before
+
+
+def test_a_stalled_redis_fails_closed_in_bounded_time(tmp_path: Path) -> None:
+    """Redis stops answering (SIGSTOP) with requests queued for a pool of two: signed-in requests
+    answer 503 within a few seconds (never 200), the catalog is never answered from a stamp it could
+    not read, /ready says Redis is down; all is well again once Redis resumes."""
+    with (
+        private_redis(tmp_path) as (redis_url, process, _),
+        serve(tmp_path, LMS_REDIS_URL=redis_url, LMS_REDIS_POOL_SIZE="2") as server,
+    ):
+        auth = login(server.url, "stalled@example.com")
+        assert httpx.get(f"{server.url}/api/v1/courses").headers["x-cache"] == "miss"
+        process.send_signal(signal.SIGSTOP)
+        try:
+            [answers] = burst(
+                server.port, [get("/api/v1/users/me", auth)] * 16 + [get("/api/v1/courses")] * 16
+            )
+            ready = httpx.get(f"{server.url}/api/v1/ready", timeout=10)
+        finally:
+            process.send_signal(signal.SIGCONT)
+        me, catalog = answers[:16], answers[16:]
+        busy = {b'{"detail":"The rate limit store is busy"}', b'{"detail":"The session store is busy"}'}
+        refusals = busy | {b'{"detail":"The session store is not available"}'}
+        assert all(a.status == 503 and a.body in refusals for a in me), {(a.status, a.body) for a in me}
+        # two requests at a time had a connection (and found Redis down); the rest waited in vain
+        assert sum(a.body in busy for a in me) >= 8, Counter(a.body for a in me)
+        # a catalog read either waited in vain (503 busy) or found Redis down and read the database
+        assert all(a.headers.get("x-cache") != "hit" for a in catalog)
+        assert all(a.status in (200, 503) for a in catalog), {(a.status, a.body) for a in catalog}
+        assert max(a.seconds for a in answers) < 10, sorted(a.seconds for a in answers)
+        assert (ready.status_code, ready.json()["redis"]) == (503, "down")
+
+        assert httpx.get(f"{server.url}/api/v1/users/me", headers=auth).status_code == 200
+        assert httpx.get(f"{server.url}/api/v1/ready").json()["redis"] == "up"
 
 
 def slow_upload(

@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
+import asyncio
+
+from dependency_injector import providers
 from litestar import Litestar
 from litestar.testing import AsyncTestClient
 
+from lms_adapters.local.counters import InProcessRateLimiter
+from lms_adapters.redis.client import make_redis
 from lms_http.settings import Settings
+from tests.conftest import needs_redis
 
 
 async def test_health(client: AsyncTestClient[Litestar]) -> None:
@@ -37,6 +43,39 @@ async def test_ready_is_503_when_redis_is_unreachable(make_app, settings: Settin
     async with AsyncTestClient(app=make_app(redis_url="redis://127.0.0.1:1/0")) as c:
         r = await c.get("/api/v1/ready")
     assert (r.status_code, r.json()["redis"]) == (503, "down")
+
+
+@needs_redis
+async def test_a_busy_redis_pool_is_503_busy_and_no_outage(make_app, redis_url: str) -> None:  # type: ignore[no-untyped-def]
+    """The worker's only Redis connection stays taken past the wait: what needs Redis answers 503
+    "busy" (no per-process rate limits, no catalog read from the database), /ready says Redis is up."""
+    app = make_app(redis_url=redis_url)
+    container = app.state.container
+    container.redis.override(providers.Singleton(make_redis, redis_url, pool_size=1, pool_wait=0.1))
+    async with AsyncTestClient(app=app) as c:
+        r = await c.post(
+            "/api/v1/auth/register",
+            json={"email": "busy@example.com", "password": "Correct7Horse", "full_name": "B"},
+        )
+        auth = {"Authorization": f"Bearer {r.json()['access_token']}"}
+        assert (await c.get("/api/v1/courses")).headers["x-cache"] == "miss"
+        # on the app's own loop (the test client runs it in a thread of its own)
+        holder = c.blocking_portal.start_task_soon(container.redis().blpop, ["busy-test"], 1.5)
+        await asyncio.sleep(0.05)
+
+        ready = await c.get("/api/v1/ready")
+        assert (ready.status_code, ready.json()["redis"]) == (200, "up")
+        me = await c.get("/api/v1/users/me", headers=auth)
+        assert (me.status_code, me.json()) == (503, {"detail": "The rate limit store is busy"})
+        container.rate_limiter.override(providers.Object(InProcessRateLimiter()))  # past the limiter
+        me = await c.get("/api/v1/users/me", headers=auth)
+        assert (me.status_code, me.json()) == (503, {"detail": "The session store is busy"})
+        courses = await c.get("/api/v1/courses")
+        assert (courses.status_code, courses.json()) == (503, {"detail": "The stamp store is busy"})
+
+        await asyncio.wrap_future(holder)
+        assert (await c.get("/api/v1/users/me", headers=auth)).status_code == 200
+        assert (await c.get("/api/v1/courses")).headers["x-cache"] == "hit"  # the kept answer survived
 
 
 async def test_unknown_path_is_404_json(client: AsyncTestClient[Litestar]) -> None:

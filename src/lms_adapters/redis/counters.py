@@ -7,8 +7,7 @@ import uuid
 
 from redis.asyncio import Redis
 
-from lms_adapters.redis.client import REDIS_DOWN
-from lms_domain.shared.errors import Unavailable
+from lms_adapters.redis.client import REDIS_DOWN, REDIS_FAILED, RedisBusy, unavailable
 
 __all__ = ["RedisLoginThrottle", "RedisRateLimiter"]
 
@@ -51,7 +50,8 @@ return {n, redis.call('TTL', KEYS[1])}
 
 
 class RedisLoginThrottle:
-    """Fails closed: without Redis, logins answer 503 rather than skip the lockout."""
+    """Fails closed: without Redis, or while its pool stays busy, logins answer 503 rather than skip
+    the lockout."""
 
     def __init__(self, redis: Redis, prefix: str = "lms") -> None:
         self._r, self._p = redis, prefix
@@ -64,8 +64,8 @@ class RedisLoginThrottle:
     async def is_locked(self, key: str) -> bool:
         try:
             return bool(await self._r.exists(self._keys(key)[1]))
-        except REDIS_DOWN as e:
-            raise Unavailable("The lockout store is not available") from e
+        except REDIS_FAILED as e:
+            raise unavailable("lockout store", e) from e
 
     async def reserve(self, key: str, *, threshold: int, lock_seconds: int) -> str | None:
         reservation = uuid.uuid4().hex
@@ -73,15 +73,15 @@ class RedisLoginThrottle:
             done = await self._reserve(
                 keys=self._keys(key), args=[threshold, lock_seconds, reservation, RESERVATION_SECONDS]
             )
-        except REDIS_DOWN as e:
-            raise Unavailable("The lockout store is not available") from e
+        except REDIS_FAILED as e:
+            raise unavailable("lockout store", e) from e
         return reservation if done else None
 
     async def fail(self, key: str, reservation: str, *, threshold: int, lock_seconds: int) -> bool:
         try:
             return bool(await self._fail(keys=self._keys(key), args=[threshold, lock_seconds, reservation]))
-        except REDIS_DOWN as e:
-            raise Unavailable("The lockout store is not available") from e
+        except REDIS_FAILED as e:
+            raise unavailable("lockout store", e) from e
 
     async def succeed(self, key: str, reservation: str) -> None:
         failures, lock, tries = self._keys(key)
@@ -90,18 +90,22 @@ class RedisLoginThrottle:
                 p.zrem(tries, reservation)
                 p.delete(failures, lock)
                 await p.execute()
-        except REDIS_DOWN as e:
-            raise Unavailable("The lockout store is not available") from e
+        except REDIS_FAILED as e:
+            raise unavailable("lockout store", e) from e
 
     async def release(self, key: str, reservation: str) -> None:
         try:
             await self._r.zrem(self._keys(key)[2], reservation)
-        except REDIS_DOWN as e:
-            raise Unavailable("The lockout store is not available") from e
+        except REDIS_FAILED as e:
+            raise unavailable("lockout store", e) from e
 
 
 class RedisRateLimiter:
-    """Fixed windows in Redis; when Redis does not answer, ``fallback`` (per process) decides."""
+    """Fixed windows in Redis; when Redis does not answer, ``fallback`` (per process) decides.
+
+    A busy pool is not an outage: the hit raises ``Unavailable`` (the store is busy) instead of
+    counting per process, so a flood that fills the pool is not let off its shared limits.
+    """
 
     def __init__(self, redis: Redis, fallback: object | None = None, prefix: str = "lms") -> None:
         self._r, self._p, self._fallback = redis, prefix, fallback
@@ -111,6 +115,8 @@ class RedisRateLimiter:
         window = int(time.time() // window_seconds)
         try:
             count, ttl = await self._hit(keys=[f"{self._p}:rate:{key}:{window}"], args=[window_seconds])
+        except RedisBusy as e:
+            raise unavailable("rate limit store", e) from e
         except REDIS_DOWN:
             if self._fallback is None:
                 return 0

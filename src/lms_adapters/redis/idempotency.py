@@ -14,8 +14,7 @@ import secrets
 
 from redis.asyncio import Redis
 
-from lms_adapters.redis.client import REDIS_DOWN
-from lms_domain.shared.errors import Unavailable
+from lms_adapters.redis.client import REDIS_FAILED, unavailable
 from lms_domain.shared.idempotency import Claim, ClaimState, StoredResponse
 
 __all__ = ["RedisIdempotencyStore"]
@@ -54,8 +53,8 @@ class RedisIdempotencyStore:
             if await self._r.set(self._key(key), lease, nx=True, ex=lease_seconds):
                 return Claim(ClaimState.NEW, fingerprint, lease=lease)
             raw = await self._r.get(self._key(key))
-        except REDIS_DOWN as e:
-            raise Unavailable("The idempotency store is not available") from e
+        except REDIS_FAILED as e:
+            raise unavailable("idempotency store", e) from e
         if raw is None:  # expired between the two calls: try once more
             return await self.claim(key, fingerprint, lease_seconds)
         entry = json.loads(raw)
@@ -69,8 +68,8 @@ class RedisIdempotencyStore:
     async def renew(self, key: str, lease: str, lease_seconds: int) -> bool:
         try:
             return bool(await self._renew(keys=[self._key(key)], args=[lease, lease_seconds]))
-        except REDIS_DOWN as e:
-            raise Unavailable("The idempotency store is not available") from e
+        except REDIS_FAILED as e:
+            raise unavailable("idempotency store", e) from e
 
     async def complete(self, key: str, lease: str, response: StoredResponse, ttl_seconds: int) -> bool:
         entry = {
@@ -81,12 +80,12 @@ class RedisIdempotencyStore:
         }
         try:
             done = await self._complete(keys=[self._key(key)], args=[lease, json.dumps(entry), ttl_seconds])
-        except REDIS_DOWN as e:
-            raise Unavailable("The idempotency store is not available") from e
+        except REDIS_FAILED as e:
+            raise unavailable("idempotency store", e) from e
         return bool(done)
 
     async def release(self, key: str, lease: str) -> None:
         try:
             await self._release(keys=[self._key(key)], args=[lease])
-        except REDIS_DOWN as e:
-            raise Unavailable("The idempotency store is not available") from e
+        except REDIS_FAILED as e:
+            raise unavailable("idempotency store", e) from e

@@ -7,9 +7,8 @@ from uuid import UUID
 
 from redis.asyncio import Redis
 
-from lms_adapters.redis.client import REDIS_DOWN
+from lms_adapters.redis.client import REDIS_FAILED, unavailable
 from lms_domain.identity.ports import RotateOutcome
-from lms_domain.shared.errors import Unavailable
 
 __all__ = ["RedisSessionStore"]
 
@@ -37,7 +36,7 @@ return 0
 
 
 class RedisSessionStore:
-    """Fails closed: when Redis does not answer, no token is accepted (503)."""
+    """Fails closed: when Redis does not answer, or the pool stays busy, no token is accepted (503)."""
 
     def __init__(self, redis: Redis, prefix: str = "lms") -> None:
         self._r, self._p = redis, prefix
@@ -80,8 +79,8 @@ class RedisSessionStore:
                 p.expire(self._user_key(user_id), ttl, gt=True)
                 p.expire(self._user_key(user_id), ttl, nx=True)
                 await p.execute()
-        except REDIS_DOWN as e:
-            raise Unavailable("The session store is not available") from e
+        except REDIS_FAILED as e:
+            raise unavailable("session store", e) from e
 
     async def rotate(
         self, *, session_id: UUID, presented_refresh_id: UUID, new_refresh_id: UUID, expires_at: datetime
@@ -91,15 +90,15 @@ class RedisSessionStore:
                 keys=[self._key(session_id)],
                 args=[str(presented_refresh_id), str(new_refresh_id), self._ttl(expires_at)],
             )
-        except REDIS_DOWN as e:
-            raise Unavailable("The session store is not available") from e
+        except REDIS_FAILED as e:
+            raise unavailable("session store", e) from e
         return RotateOutcome(result)
 
     async def live_version(self, session_id: UUID) -> int | None:
         try:
             revoked, version = await self._r.hmget(self._key(session_id), ["revoked", "cv"])
-        except REDIS_DOWN as e:
-            raise Unavailable("The session store is not available") from e
+        except REDIS_FAILED as e:
+            raise unavailable("session store", e) from e
         if revoked != "0":
             return None
         return int(version or 0)  # sessions opened before versions existed: version 0
@@ -107,16 +106,16 @@ class RedisSessionStore:
     async def carry_over(self, session_id: UUID, credentials_version: int) -> None:
         try:
             await self._carry(keys=[self._key(session_id)], args=[str(credentials_version)])
-        except REDIS_DOWN as e:
-            raise Unavailable("The session store is not available") from e
+        except REDIS_FAILED as e:
+            raise unavailable("session store", e) from e
 
     async def revoke(self, session_id: UUID) -> None:
         try:
             key = self._key(session_id)
             if await self._r.exists(key):
                 await self._r.hset(key, "revoked", "1")
-        except REDIS_DOWN as e:
-            raise Unavailable("The session store is not available") from e
+        except REDIS_FAILED as e:
+            raise unavailable("session store", e) from e
 
     async def revoke_user(self, user_id: UUID, *, keep: UUID | None = None) -> None:
         try:
@@ -127,11 +126,11 @@ class RedisSessionStore:
                     if keep is None or sid != str(keep):
                         p.hset(f"{self._p}:session:{sid}", "revoked", "1")
                 await p.execute()
-        except REDIS_DOWN as e:
-            raise Unavailable("The session store is not available") from e
+        except REDIS_FAILED as e:
+            raise unavailable("session store", e) from e
 
     async def use_totp_step(self, user_id: UUID, step: int) -> bool:
         try:
             return bool(await self._r.set(f"{self._p}:totp:{user_id}:{step}", "1", nx=True, ex=300))
-        except REDIS_DOWN as e:
-            raise Unavailable("The session store is not available") from e
+        except REDIS_FAILED as e:
+            raise unavailable("session store", e) from e

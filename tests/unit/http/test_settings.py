@@ -85,6 +85,9 @@ def test_env_file_is_read_and_environment_wins(tmp_path: Path) -> None:
         ("TRUSTED_PROXIES", "nope"),
         ("STORAGE_BACKEND", "ftp"),
         ("LOG_LEVEL", "LOUD"),
+        ("DB_POOL_SIZE", "0"),
+        ("REDIS_POOL_SIZE", "0"),
+        ("REDIS_POOL_SIZE", "many"),
     ],
 )
 def test_a_bad_value_names_its_variable(tmp_path: Path, variable: str, value: str) -> None:
@@ -92,6 +95,12 @@ def test_a_bad_value_names_its_variable(tmp_path: Path, variable: str, value: st
         load(tmp_path, **{variable: value})
     assert str(e.value).startswith(f"LMS_{variable}:")
     assert "\n" not in str(e.value)
+
+
+def test_the_redis_pool_follows_the_database_pool_unless_set(tmp_path: Path) -> None:
+    assert (load(tmp_path).db_pool_size, load(tmp_path).redis_pool_size) == (40, 50)
+    assert load(tmp_path, DB_POOL_SIZE="20").redis_pool_size == 30  # the pool and its 10 overflow
+    assert load(tmp_path, DB_POOL_SIZE="20", REDIS_POOL_SIZE="8").redis_pool_size == 8
 
 
 def test_several_workers_need_redis(tmp_path: Path) -> None:
