@@ -78,9 +78,15 @@ async def test_sessions_wait_for_a_connection(small: Redis) -> None:
 
     async def open_then_check(i: int) -> bool:
         sid, rid = sessions[i]
-        if not await store.is_active(sid):
-            await store.open(session_id=sid, user_id=uuid.uuid4(), refresh_id=rid, expires_at=later())
-        return await store.is_active(sid)
+        if await store.live_version(sid) is None:
+            await store.open(
+                session_id=sid,
+                user_id=uuid.uuid4(),
+                refresh_id=rid,
+                expires_at=later(),
+                credentials_version=0,
+            )
+        return await store.live_version(sid) is not None
 
     assert await all_at_once(open_then_check) == [True] * AT_ONCE * ROUNDS
     outcomes = await all_at_once(
@@ -107,9 +113,13 @@ async def test_counters_wait_and_the_rate_limit_fallback_is_never_asked(small: R
     assert await limiter.hit("ip:burst", limit=AT_ONCE * ROUNDS, window_seconds=day) > 0
 
     throttle = RedisLoginThrottle(small, prefix=prefix)
-    locked = await all_at_once(
-        lambda i: throttle.record_failure(f"user{i}@example.com", threshold=ROUNDS, lock_seconds=60)
-    )
+
+    async def failed(key: str) -> bool:
+        reservation = await throttle.reserve(key, threshold=ROUNDS, lock_seconds=60)
+        assert reservation is not None
+        return await throttle.fail(key, reservation, threshold=ROUNDS, lock_seconds=60)
+
+    locked = await all_at_once(lambda i: failed(f"user{i}@example.com"))
     assert not any(isinstance(x, Exception) for x in locked)
     assert locked[-AT_ONCE:] == [True] * AT_ONCE  # the ROUNDS-th failure of each address locks it
     assert await all_at_once(lambda i: throttle.is_locked(f"user{i}@example.com")) == [True] * (
@@ -156,7 +166,7 @@ async def test_a_busy_pool_is_reported_busy_by_every_store(redis_url: str) -> No
     sid = uuid.uuid4()
     async with taken(redis_url, hold=1.5, pool_wait=0.1) as held:
         calls: list[tuple[str, Callable[[], Awaitable[Any]]]] = [
-            ("session store", lambda: RedisSessionStore(held).is_active(sid)),
+            ("session store", lambda: RedisSessionStore(held).live_version(sid)),
             ("session store", lambda: RedisSessionStore(held).revoke(sid)),
             ("lockout store", lambda: RedisLoginThrottle(held).is_locked("a@example.com")),
             ("idempotency store", lambda: RedisIdempotencyStore(held).claim("k", "fp", 60)),
@@ -186,7 +196,7 @@ async def test_an_unreachable_redis_is_not_available_not_busy() -> None:
     client = make_redis(f"redis://127.0.0.1:{free_port()}/0", pool_size=1)
     try:
         with pytest.raises(Unavailable) as e:
-            await RedisSessionStore(client).is_active(uuid.uuid4())
+            await RedisSessionStore(client).live_version(uuid.uuid4())
         assert e.value.message == "The session store is not available"
         fallback = NoFallback()
         assert await RedisRateLimiter(client, fallback=fallback).hit("ip:1", limit=5, window_seconds=60) == 0
