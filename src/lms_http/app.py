@@ -159,14 +159,13 @@ def create_app(settings: Settings, container: Container | None = None) -> Litest
         ),
         security=[{"BearerToken": []}],
     )
-    return Litestar(
+    app = Litestar(
         route_handlers=[api, openapi_json, metrics_route(settings)],
         exception_handlers=exception_handlers,
         before_request=_guard_input,
         middleware=[
             make_access_log_middleware(),
             make_options_middleware(),
-            make_security_middleware(settings),
             metrics_config().middleware,
             make_rate_limit_middleware(settings, container.rate_limiter, container.token_codec),
             make_idempotency_middleware(settings, container.idempotency_store, container.token_codec),
@@ -190,3 +189,7 @@ def create_app(settings: Settings, container: Container | None = None) -> Litest
         logging_config=LoggingConfig(configure_root_logger=False, log_exceptions="never"),
         state=State({"container": container}),
     )
+    # Around the whole ASGI entry, not in `middleware` (which Litestar applies per route): the
+    # router's own answers (404, 405) and CORS preflights get the security headers too.
+    app.asgi_handler = make_security_middleware(settings, app.cors_config)(app.asgi_handler)
+    return app
