@@ -150,7 +150,10 @@ def create_app(settings: Settings, container: Container | None = None) -> Litest
         title="LMS Backend",
         version="1.0.0",
         path="/docs",
-        description="Courses, lessons, enrollments, quizzes, certificates and files, under /api/v1.",
+        description=(
+            "Courses, lessons, enrollments, quizzes, certificates and files, under /api/v1. "
+            "Every GET operation also answers HEAD: the same status and headers, without the body."
+        ),
         render_plugins=[SwaggerRenderPlugin(path="/")],
         components=Components(
             security_schemes={
@@ -174,7 +177,7 @@ def create_app(settings: Settings, container: Container | None = None) -> Litest
         cors_config=CORSConfig(
             allow_origins=list(settings.cors_origins),
             allow_credentials=False,
-            allow_methods=["GET", "POST", "PATCH", "PUT", "DELETE"],
+            allow_methods=["GET", "HEAD", "POST", "PATCH", "PUT", "DELETE"],
             allow_headers=["Authorization", "Content-Type", "Idempotency-Key", "X-Request-ID"],
             expose_headers=["X-Request-ID", "Retry-After"],
         )

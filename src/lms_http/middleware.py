@@ -1,4 +1,4 @@
-"""ASGI middleware: request ids, security headers, rate limits and the body guard."""
+"""ASGI middleware: request ids, security headers, HEAD, rate limits and the body guard."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import math
 import time
 import uuid
 from collections.abc import Callable
-from typing import Any
+from typing import Any, cast
 
 import msgspec
 from litestar.config.cors import CORSConfig
@@ -112,6 +112,14 @@ def _header(scope: Scope, name: bytes) -> str:
     return next((v.decode("latin-1") for k, v in scope["headers"] if k == name), "")
 
 
+def _with_head(allow: bytes) -> bytes:
+    """``Allow`` with HEAD wherever GET is allowed (HEAD is answered for every GET route)."""
+    methods = {m.strip().upper() for m in allow.decode("latin-1").split(",") if m.strip()}
+    if "GET" in methods:
+        methods.add("HEAD")
+    return ", ".join(sorted(methods)).encode()
+
+
 def make_security_middleware(
     settings: Settings, cors: CORSConfig | None = None
 ) -> Callable[[ASGIApp], ASGIApp]:
@@ -119,7 +127,8 @@ def make_security_middleware(
 
     It wraps the application's ASGI entry (``Litestar.asgi_handler``), not a route: route
     middleware never sees the answers the router makes itself (404, 405) nor CORS preflights.
-    It also refuses CORS preflights with a JSON body."""
+    It also answers ``HEAD`` on every ``GET`` route (the ``GET`` answer without its body) and
+    refuses CORS preflights with a JSON body."""
 
     def middleware(app: ASGIApp) -> ASGIApp:
         async def handle(scope: Scope, receive: Receive, send: Send) -> None:
@@ -137,8 +146,10 @@ def make_security_middleware(
                 elif name == b"origin":
                     origin = value.decode("latin-1")
             request_id = request_id or uuid.uuid4().hex
-            scope.setdefault("state", {})["request_id"] = request_id
+            state = scope.setdefault("state", {})
+            state["request_id"] = request_id
             docs = scope["path"].startswith("/docs")
+            head = scope["method"] == "HEAD"
 
             async def send_with_headers(message: Message) -> None:
                 if message["type"] == "http.response.start":
@@ -152,6 +163,8 @@ def make_security_middleware(
                             if b"no-store" not in v.lower():
                                 continue
                             stored = True
+                        elif key == b"allow":
+                            v = _with_head(v)
                         headers.append((k, v))
                     headers += [
                         (b"x-request-id", request_id.encode()),
@@ -166,6 +179,10 @@ def make_security_middleware(
                     if authenticated and not stored:
                         headers.append((b"cache-control", b"no-store"))
                     message = {**message, "headers": headers}
+                elif head and message["type"] == "http.response.body":
+                    if message.get("more_body", False):
+                        return  # HEAD: the GET answer's headers, no body
+                    message = {"type": "http.response.body", "body": b"", "more_body": False}
                 await send(message)
 
             if cors is not None and origin and scope["method"] == "OPTIONS":
@@ -173,6 +190,10 @@ def make_security_middleware(
                 if refused:
                     await _send_json(send_with_headers, 400, {"detail": refused}, [])
                     return
+            if head:
+                # the GET route answers; the server still sees HEAD in its own scope and sends no body
+                state["head_request"] = True
+                scope = cast("Scope", {**scope, "method": "GET"})
             await app(scope, receive, send_with_headers)
 
         return handle

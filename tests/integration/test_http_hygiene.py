@@ -1,7 +1,9 @@
-"""Security headers on every answer, and CORS from an allow-list."""
+"""Security headers on every answer, HEAD on every GET route, and CORS from an allow-list."""
 
 from __future__ import annotations
 
+import re
+import uuid
 from typing import Any
 
 from litestar.testing import AsyncTestClient
@@ -64,11 +66,13 @@ async def test_router_answers_carry_the_security_headers(make_app) -> None:  # t
                 ("DELETE", "/api/v1/lessons/42", 404),
                 ("PUT", "/api/v1/users/me", 405),
                 ("DELETE", "/api/v1/health", 405),
+                ("HEAD", "/api/v1/auth/login", 405),
             ]:
                 r = await c.request(method, path, headers=headers)
                 assert r.status_code == status, (method, path, r.text)
                 assert_secured(r, token=bool(headers))
-                assert r.json() == {"detail": "Not Found" if status == 404 else "Method Not Allowed"}
+                if method != "HEAD":
+                    assert r.json() == {"detail": "Not Found" if status == 404 else "Method Not Allowed"}
         echoed = await c.get("/api/v1/nowhere", headers={"X-Request-ID": "trace-404"})
         assert echoed.headers["x-request-id"] == "trace-404"
 
@@ -121,10 +125,36 @@ async def test_refused_cors_preflights_are_json(make_app) -> None:  # type: igno
             "/api/v1/users/me",
             headers={
                 "Origin": allowed,
-                "Access-Control-Request-Method": "GET",
+                "Access-Control-Request-Method": "HEAD",
                 "Access-Control-Request-Headers": "Authorization, Idempotency-Key",
             },
         )
         assert ok.status_code == 204
         assert ok.headers["access-control-allow-origin"] == allowed
         assert_secured(ok, token=False)
+
+
+async def test_head_answers_every_get_route_like_get_without_a_body(api: Api) -> None:
+    """Every GET of the schema (and the docs, the schema and metrics), anonymous and signed in:
+    HEAD has GET's status and headers, and no body."""
+    c = api.client
+    schema = (await c.get("/openapi.json")).json()
+    some = uuid.uuid4()
+    paths = [re.sub(r"\{[^}]+\}", str(some), p) for p, item in schema["paths"].items() if "get" in item]
+    paths += ["/docs", "/openapi.json", "/metrics"]
+    me = api.auth(await api.register())
+    for headers in ({}, me):
+        for path in paths:
+            get = await c.get(path, headers={**headers, "X-Request-ID": "same"}, follow_redirects=False)
+            head = await c.head(path, headers={**headers, "X-Request-ID": "same"}, follow_redirects=False)
+            assert head.status_code == get.status_code, (path, head.status_code, get.status_code)
+            assert head.content == b"", path
+            ignored = {"x-cache"}  # the first GET of a public page is a miss, the HEAD after it a hit
+            if path == "/metrics":
+                ignored.add("content-length")  # the counts moved on between the two requests
+            assert [(k, v) for k, v in head.headers.multi_items() if k not in ignored] == [
+                (k, v) for k, v in get.headers.multi_items() if k not in ignored
+            ], path
+            assert_secured(head, token=bool(headers))
+    assert (await c.head("/api/v1/health")).status_code == 200
+    assert (await c.head("/api/v1/courses")).status_code == 200

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import uuid
 
 from litestar import Litestar
@@ -49,11 +50,12 @@ async def test_options_lists_every_method_of_the_path(client: AsyncTestClient[Li
     tokens = api.auth(await api.register())
     some = uuid.uuid4()
     for path, methods in [
-        (f"/api/v1/courses/{some}", "DELETE, GET, OPTIONS, PATCH"),
-        (f"/api/v1/lessons/{some}", "DELETE, GET, OPTIONS, PATCH"),
-        (f"/api/v1/courses/{some}/lessons", "GET, OPTIONS, POST"),
-        ("/api/v1/users/me", "GET, OPTIONS, PATCH"),
-        (f"/api/v1/files/{some}", "DELETE, GET, OPTIONS"),
+        (f"/api/v1/courses/{some}", "DELETE, GET, HEAD, OPTIONS, PATCH"),
+        (f"/api/v1/lessons/{some}", "DELETE, GET, HEAD, OPTIONS, PATCH"),
+        (f"/api/v1/courses/{some}/lessons", "GET, HEAD, OPTIONS, POST"),
+        ("/api/v1/users/me", "GET, HEAD, OPTIONS, PATCH"),
+        (f"/api/v1/files/{some}", "DELETE, GET, HEAD, OPTIONS"),
+        ("/api/v1/auth/login", "OPTIONS, POST"),
     ]:
         r = await client.options(path, headers=tokens)
         assert (r.status_code, r.headers["allow"]) == (204, methods), path
@@ -74,3 +76,18 @@ async def test_every_operation_with_a_body_documents_413(client: AsyncTestClient
     assert len(with_body) > 10
     for path, method, operation in with_body:
         assert "413" in operation["responses"], (path, method)
+
+
+async def test_allow_lists_the_documented_methods_and_head_on_every_path(
+    client: AsyncTestClient[Litestar],
+) -> None:
+    """What `allow_header_conformance` checks, on every path: the documented methods, OPTIONS, and
+    HEAD wherever GET is documented (HEAD is answered for every GET and not documented apart)."""
+    schema = (await client.get("/openapi.json")).json()
+    for path, item in schema["paths"].items():
+        assert "head" not in item, path
+        documented = {m.upper() for m in item if m in ("get", "put", "post", "patch", "delete")}
+        expected = ", ".join(sorted(documented | {"OPTIONS"} | ({"HEAD"} if "GET" in documented else set())))
+        url = re.sub(r"\{[^}]+\}", str(uuid.uuid4()), path)
+        r = await client.options(url)
+        assert (r.status_code, r.headers["allow"]) == (204, expected), path
