@@ -32,7 +32,7 @@ from lms_http.errors import exception_handlers, validation_response
 from lms_http.idempotency import make_idempotency_middleware
 from lms_http.middleware import find_bad_value, make_rate_limit_middleware, make_security_middleware
 from lms_http.observability import make_access_log_middleware, metrics_config, metrics_route, track_pool
-from lms_http.openapi import document_security, fix_openapi
+from lms_http.openapi import document_bounds, document_security, fix_openapi
 from lms_http.options import make_options_middleware
 from lms_http.public_cache import make_public_cache_middleware
 from lms_http.settings import Settings
@@ -132,6 +132,7 @@ def create_app(settings: Settings, container: Container | None = None) -> Litest
     async def on_startup(app: Litestar) -> None:
         fix_openapi(app.openapi_schema)
         document_security(app, app.openapi_schema)
+        document_bounds(app.openapi_schema)
         track_pool(container.engine())
         if settings.admin_email and settings.admin_password:
             await container.ensure_admin()(email=settings.admin_email, password=settings.admin_password)
