@@ -194,6 +194,7 @@ def create_app(settings: Settings, container: Container | None = None) -> Litest
         state=State({"container": container}),
     )
     # Around the whole ASGI entry, not in `middleware` (which Litestar applies per route): the
-    # router's own answers (404, 405) and CORS preflights get the security headers too.
+    # router's own answers (404, 405) and CORS preflights get the security headers too, HEAD is
+    # answered for every GET route and refused CORS preflights get a JSON body.
     app.asgi_handler = make_security_middleware(settings, app.cors_config)(app.asgi_handler)
     return app
