@@ -144,6 +144,8 @@ def run_schemathesis(base: str, role: str, args: argparse.Namespace, tmp: Path) 
         sys.executable,
         "-m",
         "schemathesis.cli",
+        "--config-file",
+        str(ROOT / "scripts" / "schemathesis.toml"),
         "run",
         f"{base}/openapi.json",
         "--checks",

@@ -32,7 +32,7 @@ from lms_http.errors import exception_handlers, validation_response
 from lms_http.idempotency import make_idempotency_middleware
 from lms_http.middleware import find_bad_value, make_rate_limit_middleware, make_security_middleware
 from lms_http.observability import make_access_log_middleware, metrics_config, metrics_route, track_pool
-from lms_http.openapi import document_security, fix_openapi
+from lms_http.openapi import document_bounds, document_security, fix_openapi
 from lms_http.options import make_options_middleware
 from lms_http.public_cache import make_public_cache_middleware
 from lms_http.settings import Settings
@@ -132,6 +132,7 @@ def create_app(settings: Settings, container: Container | None = None) -> Litest
     async def on_startup(app: Litestar) -> None:
         fix_openapi(app.openapi_schema)
         document_security(app, app.openapi_schema)
+        document_bounds(app.openapi_schema)
         track_pool(container.engine())
         if settings.admin_email and settings.admin_password:
             await container.ensure_admin()(email=settings.admin_email, password=settings.admin_password)
@@ -150,7 +151,10 @@ def create_app(settings: Settings, container: Container | None = None) -> Litest
         title="LMS Backend",
         version="1.0.0",
         path="/docs",
-        description="Courses, lessons, enrollments, quizzes, certificates and files, under /api/v1.",
+        description=(
+            "Courses, lessons, enrollments, quizzes, certificates and files, under /api/v1. "
+            "Every GET operation also answers HEAD: the same status and headers, without the body."
+        ),
         render_plugins=[SwaggerRenderPlugin(path="/")],
         components=Components(
             security_schemes={
@@ -159,14 +163,13 @@ def create_app(settings: Settings, container: Container | None = None) -> Litest
         ),
         security=[{"BearerToken": []}],
     )
-    return Litestar(
+    app = Litestar(
         route_handlers=[api, openapi_json, metrics_route(settings)],
         exception_handlers=exception_handlers,
         before_request=_guard_input,
         middleware=[
             make_access_log_middleware(),
             make_options_middleware(),
-            make_security_middleware(settings),
             metrics_config().middleware,
             make_rate_limit_middleware(settings, container.rate_limiter, container.token_codec),
             make_idempotency_middleware(
@@ -177,7 +180,7 @@ def create_app(settings: Settings, container: Container | None = None) -> Litest
         cors_config=CORSConfig(
             allow_origins=list(settings.cors_origins),
             allow_credentials=False,
-            allow_methods=["GET", "POST", "PATCH", "PUT", "DELETE"],
+            allow_methods=["GET", "HEAD", "POST", "PATCH", "PUT", "DELETE"],
             allow_headers=["Authorization", "Content-Type", "Idempotency-Key", "X-Request-ID"],
             expose_headers=["X-Request-ID", "Retry-After"],
         )
@@ -192,3 +195,8 @@ def create_app(settings: Settings, container: Container | None = None) -> Litest
         logging_config=LoggingConfig(configure_root_logger=False, log_exceptions="never"),
         state=State({"container": container}),
     )
+    # Around the whole ASGI entry, not in `middleware` (which Litestar applies per route): the
+    # router's own answers (404, 405) and CORS preflights get the security headers too, HEAD is
+    # answered for every GET route and refused CORS preflights get a JSON body.
+    app.asgi_handler = make_security_middleware(settings, app.cors_config)(app.asgi_handler)
+    return app

@@ -37,6 +37,8 @@ def serve(settings: Settings) -> None:
 
     import uvicorn
 
+    from lms_http.http_protocol import BoundedHttpProtocol
+
     done = subprocess.run([sys.executable, "-m", "lms_http.cli", "migrate"], check=False)
     if done.returncode != 0:
         raise SystemExit(done.returncode)
@@ -51,6 +53,7 @@ def serve(settings: Settings) -> None:
         proxy_headers=False,
         timeout_graceful_shutdown=30,
         access_log=False,
+        http=BoundedHttpProtocol,  # httptools with a size and a time bound on request heads
     )
 
 

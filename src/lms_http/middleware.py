@@ -1,4 +1,4 @@
-"""ASGI middleware: request ids, security headers, rate limits and the body guard."""
+"""ASGI middleware: request ids, security headers, HEAD, rate limits and the body guard."""
 
 from __future__ import annotations
 
@@ -7,9 +7,11 @@ import math
 import time
 import uuid
 from collections.abc import Callable
-from typing import Any
+from typing import Any, cast
 
 import msgspec
+from litestar.config.cors import CORSConfig
+from litestar.constants import DEFAULT_ALLOWED_CORS_HEADERS
 from litestar.enums import ScopeType
 from litestar.types import ASGIApp, HTTPResponseStartEvent, Message, Receive, Scope, Send
 
@@ -20,6 +22,7 @@ from lms_http.settings import Settings
 __all__ = [
     "caller_key",
     "client_ip",
+    "cors_refusal",
     "find_bad_value",
     "make_rate_limit_middleware",
     "make_security_middleware",
@@ -70,8 +73,62 @@ async def _send_json(
     await send({"type": "http.response.body", "body": payload, "more_body": False})
 
 
-def make_security_middleware(settings: Settings) -> Callable[[ASGIApp], ASGIApp]:
-    """Request id, security headers, and ``no-store`` on authenticated responses."""
+_SECURITY_HEADERS = frozenset(
+    {
+        b"x-request-id",
+        b"x-content-type-options",
+        b"referrer-policy",
+        b"x-frame-options",
+        b"content-security-policy",
+    }
+)
+_CORS_REFUSALS = {
+    "origin": "the origin is not allowed",
+    "method": "the method is not allowed",
+    "headers": "a requested header is not allowed",
+}
+
+
+def cors_refusal(config: CORSConfig, origin: str, scope: Scope) -> str | None:
+    """Why a CORS preflight is refused, or None: the checks Litestar's CORS middleware makes, so
+    that every refusal is answered here with a JSON body (Litestar's is plain text)."""
+    method = _header(scope, b"access-control-request-method")
+    requested = [h.strip() for h in _header(scope, b"access-control-request-headers").split(",")]
+    failures = []
+    if not config.is_allow_all_methods and method and method not in config.allow_methods:
+        failures.append("method")
+    if not config.is_origin_allowed(origin):
+        failures.append("origin")
+    if not config.is_allow_all_headers:
+        allowed = {h.lower() for h in (*config.allow_headers, *DEFAULT_ALLOWED_CORS_HEADERS)}
+        if any(h and h.lower() not in allowed for h in requested):
+            failures.append("headers")
+    if not failures:
+        return None
+    return "CORS preflight refused: " + "; ".join(_CORS_REFUSALS[f] for f in failures)
+
+
+def _header(scope: Scope, name: bytes) -> str:
+    return next((v.decode("latin-1") for k, v in scope["headers"] if k == name), "")
+
+
+def _with_head(allow: bytes) -> bytes:
+    """``Allow`` with HEAD wherever GET is allowed (HEAD is answered for every GET route)."""
+    methods = {m.strip().upper() for m in allow.decode("latin-1").split(",") if m.strip()}
+    if "GET" in methods:
+        methods.add("HEAD")
+    return ", ".join(sorted(methods)).encode()
+
+
+def make_security_middleware(
+    settings: Settings, cors: CORSConfig | None = None
+) -> Callable[[ASGIApp], ASGIApp]:
+    """Request id, security headers, and ``no-store`` on authenticated responses, on every answer.
+
+    It wraps the application's ASGI entry (``Litestar.asgi_handler``), not a route: route
+    middleware never sees the answers the router makes itself (404, 405) nor CORS preflights.
+    It also answers ``HEAD`` on every ``GET`` route (the ``GET`` answer without its body) and
+    refuses CORS preflights with a JSON body."""
 
     def middleware(app: ASGIApp) -> ASGIApp:
         async def handle(scope: Scope, receive: Receive, send: Send) -> None:
@@ -80,18 +137,35 @@ def make_security_middleware(settings: Settings) -> Callable[[ASGIApp], ASGIApp]
                 return
             request_id = None
             authenticated = False
+            origin = None
             for name, value in scope["headers"]:
                 if name == b"x-request-id" and 0 < len(value) <= 128 and value.isascii():
                     request_id = value.decode()
                 elif name == b"authorization":
                     authenticated = True
+                elif name == b"origin":
+                    origin = value.decode("latin-1")
             request_id = request_id or uuid.uuid4().hex
-            scope.setdefault("state", {})["request_id"] = request_id
+            state = scope.setdefault("state", {})
+            state["request_id"] = request_id
             docs = scope["path"].startswith("/docs")
+            head = scope["method"] == "HEAD"
 
             async def send_with_headers(message: Message) -> None:
                 if message["type"] == "http.response.start":
-                    headers = [(k, v) for k, v in message.get("headers", []) if k.lower() != b"server"]
+                    headers: list[tuple[bytes, bytes]] = []
+                    stored = False
+                    for k, v in message.get("headers", []):
+                        key = k.lower()
+                        if key == b"server" or key in _SECURITY_HEADERS:
+                            continue  # set once below, whoever set them before
+                        if key == b"cache-control" and authenticated:
+                            if b"no-store" not in v.lower():
+                                continue
+                            stored = True
+                        elif key == b"allow":
+                            v = _with_head(v)
+                        headers.append((k, v))
                     headers += [
                         (b"x-request-id", request_id.encode()),
                         (b"x-content-type-options", b"nosniff"),
@@ -102,11 +176,24 @@ def make_security_middleware(settings: Settings) -> Callable[[ASGIApp], ASGIApp]
                         headers.append(
                             (b"content-security-policy", b"default-src 'none'; frame-ancestors 'none'")
                         )
-                    if authenticated:
+                    if authenticated and not stored:
                         headers.append((b"cache-control", b"no-store"))
                     message = {**message, "headers": headers}
+                elif head and message["type"] == "http.response.body":
+                    if message.get("more_body", False):
+                        return  # HEAD: the GET answer's headers, no body
+                    message = {"type": "http.response.body", "body": b"", "more_body": False}
                 await send(message)
 
+            if cors is not None and origin and scope["method"] == "OPTIONS":
+                refused = cors_refusal(cors, origin, scope)
+                if refused:
+                    await _send_json(send_with_headers, 400, {"detail": refused}, [])
+                    return
+            if head:
+                # the GET route answers; the server still sees HEAD in its own scope and sends no body
+                state["head_request"] = True
+                scope = cast("Scope", {**scope, "method": "GET"})
             await app(scope, receive, send_with_headers)
 
         return handle

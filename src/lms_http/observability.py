@@ -85,7 +85,7 @@ def make_access_log_middleware() -> Callable[[ASGIApp], ASGIApp]:
                     "request",
                     extra={
                         "request_id": state.get("request_id"),
-                        "method": scope.get("method"),
+                        "method": "HEAD" if state.get("head_request") else scope.get("method"),
                         "route": scope.get("path_template") or "unmatched",
                         "status": status,
                         "duration_ms": round((time.perf_counter() - start) * 1000, 2),

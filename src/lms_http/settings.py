@@ -48,6 +48,9 @@ class Settings:
     storage_backend: Literal["local", "minio"] = "local"
     storage_dir: Path = Path("var/files")
     max_upload_bytes: int = 52_428_800
+    # the request head (request line and headers): its size, and the time a client has to send it
+    max_header_bytes: int = 32_768
+    header_timeout_seconds: int = 10
     rate_limit_auth: RateLimit = RateLimit(20, 60)
     rate_limit_default: RateLimit = RateLimit(600, 60)
     lockout_threshold: int = 5
@@ -232,6 +235,8 @@ def load_settings(environ: dict[str, str] | None = None, *, env_file: Path | Non
         storage_backend=storage_backend,
         storage_dir=Path(get("STORAGE_DIR") or var_dir / "files"),
         max_upload_bytes=parse("MAX_UPLOAD_BYTES", integer(1, 10 * 1024**3), 52_428_800),
+        max_header_bytes=parse("MAX_HEADER_BYTES", integer(1024, 1024 * 1024), 32_768),
+        header_timeout_seconds=parse("HEADER_TIMEOUT_SECONDS", integer(1, 300), 10),
         rate_limit_auth=parse("RATE_LIMIT_AUTH", RateLimit.parse, RateLimit(20, 60)),
         rate_limit_default=parse("RATE_LIMIT_DEFAULT", RateLimit.parse, RateLimit(600, 60)),
         lockout_threshold=parse("LOCKOUT_THRESHOLD", integer(1, 1000), 5),

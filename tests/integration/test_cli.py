@@ -88,6 +88,9 @@ def test_serve_answers_health(tmp_path: Path, workers: int) -> None:
         ready = httpx.get(f"http://127.0.0.1:{port}/api/v1/ready", timeout=5).json()
         assert ready["database"] == "up"
         assert ready["redis"] == ("up" if workers > 1 else "disabled")
+        # every worker reads request heads through the bounded protocol
+        big = httpx.get(f"http://127.0.0.1:{port}/api/v1/health", headers={"X-Big": "a" * 40_000}, timeout=5)
+        assert (big.status_code, big.json()) == (431, {"detail": "Request header fields too large"})
     finally:
         server.terminate()
         server.wait(timeout=30)

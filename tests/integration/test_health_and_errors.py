@@ -184,6 +184,20 @@ async def test_request_log_line_and_request_id(client: AsyncTestClient[Litestar]
     assert echoed.headers["x-request-id"] == "abc-123"
 
 
+async def test_a_head_request_is_logged_as_head(client: AsyncTestClient[Litestar], caplog) -> None:  # type: ignore[no-untyped-def]
+    import json
+    import logging
+
+    from lms_http.observability import JsonFormatter
+
+    caplog.set_level(logging.INFO, logger="lms.access")
+    r = await client.head("/api/v1/health", headers={"X-Request-ID": "head-1"})
+    assert (r.status_code, r.content) == (200, b"")
+    entries = [json.loads(JsonFormatter().format(rec)) for rec in caplog.records if rec.name == "lms.access"]
+    entry = next(e for e in entries if e["request_id"] == "head-1")
+    assert (entry["method"], entry["route"], entry["status"]) == ("HEAD", "/api/v1/health", 200)
+
+
 async def test_metrics_by_route_template_and_token(make_app) -> None:  # type: ignore[no-untyped-def]
     async with AsyncTestClient(app=make_app()) as c:
         await c.get("/api/v1/health")

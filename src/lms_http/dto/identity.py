@@ -11,6 +11,7 @@ from msgspec import Meta
 
 from lms_domain.identity.entities import User
 from lms_domain.identity.use_cases import MfaSetup, TokenPair
+from lms_domain.identity.values import PASSWORD_MAX, PASSWORD_MIN
 from lms_domain.shared.actors import Role
 from lms_domain.shared.pagination import Page
 from lms_http.dto.pages import PageOut, page_fields
@@ -33,6 +34,8 @@ __all__ = [
 
 Email = Annotated[str, Meta(min_length=3, max_length=254)]
 Password = Annotated[str, Meta(min_length=1, max_length=1024)]
+# a new password's length is the policy's, checked by the domain (with its message) before hashing
+NewPassword = Annotated[str, Meta(extra_json_schema={"minLength": PASSWORD_MIN, "maxLength": PASSWORD_MAX})]
 Name = Annotated[str, Meta(min_length=1, max_length=255)]
 Code = Annotated[str, Meta(min_length=1, max_length=16)]
 Token = Annotated[str, Meta(min_length=1, max_length=4096)]
@@ -40,7 +43,7 @@ Token = Annotated[str, Meta(min_length=1, max_length=4096)]
 
 class RegisterIn(msgspec.Struct, kw_only=True):
     email: Email
-    password: Password
+    password: NewPassword
     full_name: Name
 
 
@@ -130,7 +133,7 @@ class ProfileUpdate(msgspec.Struct, kw_only=True):
 
 class PasswordChangeIn(msgspec.Struct, kw_only=True):
     current_password: Password
-    new_password: Password
+    new_password: NewPassword
 
 
 class AdminUserUpdate(msgspec.Struct, kw_only=True):

@@ -28,6 +28,7 @@ def test_defaults_are_the_contract_table(tmp_path: Path) -> None:
     assert (s.access_token_minutes, s.refresh_token_days) == (15, 7)
     assert s.idempotency_lease_seconds == 30
     assert s.cors_origins == ()
+    assert (s.max_header_bytes, s.header_timeout_seconds) == (32_768, 10)
 
 
 def test_secret_key_is_generated_once_and_kept(tmp_path: Path) -> None:
@@ -48,8 +49,11 @@ def test_values_are_parsed(tmp_path: Path) -> None:
         TRUSTED_PROXIES="10.0.0.0/8,127.0.0.1",
         SECRET_KEY="k" * 40,
         IDEMPOTENCY_LEASE_SECONDS="2",
+        MAX_HEADER_BYTES="65536",
+        HEADER_TIMEOUT_SECONDS="30",
     )
     assert (s.port, s.workers, s.database_url) == (9000, 4, "postgresql://u@h/db")
+    assert (s.max_header_bytes, s.header_timeout_seconds) == (65_536, 30)
     assert s.rate_limit_auth == RateLimit(5, 1)
     assert s.cors_origins == ("https://a.io", "http://b.io:3000")
     assert ipaddress.ip_address("10.1.2.3") in s.trusted_proxies[0]
@@ -79,6 +83,10 @@ def test_env_file_is_read_and_environment_wins(tmp_path: Path) -> None:
         ("IDEMPOTENCY_LEASE_SECONDS", "0"),
         ("IDEMPOTENCY_LEASE_SECONDS", "soon"),
         ("MAX_UPLOAD_BYTES", "x"),
+        ("MAX_HEADER_BYTES", "100"),
+        ("MAX_HEADER_BYTES", "64k"),
+        ("HEADER_TIMEOUT_SECONDS", "0"),
+        ("HEADER_TIMEOUT_SECONDS", "soon"),
         ("SECRET_KEY", "short"),
         ("CORS_ORIGINS", "*"),
         ("CORS_ORIGINS", "not a url"),
