@@ -126,16 +126,21 @@ def load_settings(environ: dict[str, str] | None = None, *, env_file: Path | Non
 
     def integer(lo: int, hi: int):  # type: ignore[no-untyped-def]
         def convert(raw: str) -> int:
-            value = int(raw)
-            if not lo <= value <= hi:
-                raise ValueError(f"must be between {lo} and {hi}")
-            return value
+            if not re.fullmatch(r"\s*[+-]?\d+\s*", raw) or not lo <= int(raw) <= hi:
+                raise ValueError(f"must be a whole number from {lo} to {hi}")
+            return int(raw)
 
         return convert
 
     def database(raw: str) -> str:
-        if not re.match(r"^(sqlite|postgresql)(\+\w+)?://", raw):
+        scheme = re.match(r"^(sqlite|postgresql)(\+\w+)?://", raw)
+        if not scheme:
             raise ValueError("must start with sqlite:/// or postgresql://")
+        if scheme.group(1) == "sqlite" and not re.match(r"^sqlite(\+\w+)?:///.", raw):
+            raise ValueError(
+                "a SQLite URL has three slashes before a relative path (sqlite:///var/lms.db) "
+                "and four before an absolute one (sqlite:////srv/lms.db)"
+            )
         return raw
 
     def redis_url(raw: str) -> str:
@@ -160,7 +165,15 @@ def load_settings(environ: dict[str, str] | None = None, *, env_file: Path | Non
         return items
 
     def networks(raw: str) -> tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...]:
-        return tuple(ipaddress.ip_network(n.strip(), strict=False) for n in raw.split(",") if n.strip())
+        found = []
+        for item in (n.strip() for n in raw.split(",")):
+            if not item:
+                continue
+            try:
+                found.append(ipaddress.ip_network(item, strict=False))
+            except ValueError:
+                raise ValueError(f"{item!r} is not an IP address or a network like 10.0.0.0/8") from None
+        return tuple(found)
 
     def backend(raw: str) -> str:
         if raw not in ("local", "minio"):

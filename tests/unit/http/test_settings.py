@@ -119,3 +119,38 @@ def test_several_workers_need_redis(tmp_path: Path) -> None:
 def test_admin_email_and_password_go_together(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match=r"^LMS_ADMIN_EMAIL:"):
         load(tmp_path, ADMIN_EMAIL="a@b.io")
+
+
+# words of Python's own exceptions, which tell a newcomer nothing about the setting
+_PYTHON_WORDS = ("invalid literal", "int()", "base 10", "does not appear to be", "could not convert")
+
+
+@pytest.mark.parametrize(
+    ("variable", "value", "says"),
+    [
+        ("PORT", "abc", "must be a whole number from 1 to 65535"),
+        ("PORT", "80.5", "must be a whole number from 1 to 65535"),
+        ("PORT", "70000", "must be a whole number from 1 to 65535"),
+        ("WORKERS", "two", "must be a whole number from 1 to 64"),
+        ("ACCESS_TOKEN_MINUTES", "1441", "must be a whole number from 1 to 1440"),
+        ("MAX_UPLOAD_BYTES", "50MB", "must be a whole number from 1 to 10737418240"),
+        ("DATABASE_URL", "sqlite://x.db", "three slashes before a relative path"),
+        ("DATABASE_URL", "sqlite://", "three slashes before a relative path"),
+        ("DATABASE_URL", "sqlite:///", "three slashes before a relative path"),
+        ("TRUSTED_PROXIES", "10.0.0.0/8, nope", "'nope' is not an IP address or a network"),
+    ],
+)
+def test_a_bad_value_is_explained_in_the_settings_own_words(
+    tmp_path: Path, variable: str, value: str, says: str
+) -> None:
+    with pytest.raises(ConfigError) as e:
+        load(tmp_path, **{variable: value})
+    message = str(e.value)
+    assert message.startswith(f"LMS_{variable}: invalid value {value!r} (")
+    assert says in message and "\n" not in message
+    assert not any(word in message for word in _PYTHON_WORDS), message
+
+
+@pytest.mark.parametrize("url", ["sqlite:///var/lms.db", "sqlite:////srv/lms.db", "sqlite+aiosqlite:///x.db"])
+def test_sqlite_urls_with_three_or_four_slashes_are_taken(tmp_path: Path, url: str) -> None:
+    assert load(tmp_path, DATABASE_URL=url).database_url == url
