@@ -26,8 +26,13 @@ def _settings() -> Settings:
 
 def migrate(settings: Settings) -> None:
     from lms_adapters.sql.migrate import upgrade
+    from lms_http.startup import database_failure
 
-    upgrade(settings.database_url)
+    try:
+        upgrade(settings.database_url)
+    except OSError as e:  # e.g. the SQLite file's folder cannot be made
+        print(database_failure(settings.database_url, e), file=sys.stderr)
+        raise SystemExit(1) from None
 
 
 def serve(settings: Settings) -> None:
@@ -38,10 +43,16 @@ def serve(settings: Settings) -> None:
     import uvicorn
 
     from lms_http.http_protocol import BoundedHttpProtocol
+    from lms_http.startup import listen_problem, redis_problem
 
+    if problem := listen_problem(settings.host, settings.port):
+        print(problem, file=sys.stderr)
+        raise SystemExit(2)
     done = subprocess.run([sys.executable, "-m", "lms_http.cli", "migrate"], check=False)
     if done.returncode != 0:
         raise SystemExit(done.returncode)
+    if settings.redis_url and (problem := redis_problem(settings.redis_url)):
+        print(f"warning: {problem}", file=sys.stderr)  # it may come up later: serve, and fail closed
     os.environ.setdefault("LMS_SECRET_KEY", settings.secret_key)  # workers share the key
     uvicorn.run(
         "lms_http.asgi:app",
@@ -66,6 +77,24 @@ async def _create_user(settings: Settings, email: str, role: Role, password: str
     finally:
         await container.engine().dispose()
     return f"created {user.role.value} {user.email} ({user.id})"
+
+
+def _ask_password() -> str:
+    """At a terminal, a prompt; otherwise the first line of standard input (``echo ... | lms ...``)."""
+    try:
+        if sys.stdin is not None and sys.stdin.isatty():
+            return getpass.getpass("Password: ")
+        line = sys.stdin.readline() if sys.stdin is not None else ""
+    except EOFError:
+        line = ""
+    if not line.rstrip("\r\n"):
+        print(
+            "error: no password: give --password, type it at the prompt in a terminal, "
+            "or pipe it to standard input",
+            file=sys.stderr,
+        )
+        raise SystemExit(2)
+    return line.rstrip("\r\n")
 
 
 def seed_demo(settings: Settings, scale_name: str, *, progress: bool = True) -> None:
@@ -105,7 +134,9 @@ def main(argv: list[str] | None = None) -> None:
     create = sub.add_parser("create-user", help="create a user with any role")
     create.add_argument("email")
     create.add_argument("--role", choices=[r.value for r in Role], default=Role.STUDENT.value)
-    create.add_argument("--password", help="read from a prompt when omitted")
+    create.add_argument(
+        "--password", help="when omitted: asked for at a terminal, else the first line of standard input"
+    )
     create.add_argument("--name", help="full name (default: the e-mail's local part)")
     demo = sub.add_parser("seed-demo", help="fill the database with demo data (idempotent)")
     demo.add_argument("--scale", choices=["small", "large"], default="small")
@@ -114,6 +145,23 @@ def main(argv: list[str] | None = None) -> None:
     logging.basicConfig(level=logging.INFO, format="%(message)s")
     logging.getLogger("alembic").setLevel(logging.WARNING)
     settings = _settings()
+    try:
+        _run(args, settings)
+    except _database_errors() as e:
+        from lms_http.startup import database_failure
+
+        print(database_failure(settings.database_url, e), file=sys.stderr)
+        raise SystemExit(1) from None
+
+
+def _database_errors() -> tuple[type[BaseException], ...]:
+    """A database that cannot be reached or opened (the rest are bugs, with their traceback)."""
+    from sqlalchemy.exc import InterfaceError, OperationalError
+
+    return (OperationalError, InterfaceError)
+
+
+def _run(args: argparse.Namespace, settings: Settings) -> None:
     if args.command == "migrate":
         migrate(settings)
         print("database is up to date")
@@ -122,7 +170,7 @@ def main(argv: list[str] | None = None) -> None:
     elif args.command == "seed-demo":
         seed_demo(settings, args.scale, progress=not args.no_progress)
     elif args.command == "create-user":
-        password = args.password or getpass.getpass("Password: ")
+        password = args.password or _ask_password()
         migrate(settings)
         try:
             print(asyncio.run(_create_user(settings, args.email, Role(args.role), password, args.name)))

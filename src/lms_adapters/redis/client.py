@@ -12,6 +12,7 @@ Two ways a Redis call fails, told apart here and nowhere else:
 from __future__ import annotations
 
 import asyncio
+import logging
 from typing import Any
 
 from redis.asyncio import BlockingConnectionPool, Redis
@@ -30,6 +31,8 @@ __all__ = [
     "ping_outside_pool",
     "unavailable",
 ]
+
+log = logging.getLogger("lms.redis")
 
 SOCKET_TIMEOUT_SECONDS = 2.0
 # As long as a command may take: a request waits no longer for a connection than for an answer.
@@ -81,9 +84,15 @@ def make_redis(url: str, *, pool_size: int = 50, pool_wait: float = POOL_WAIT_SE
 
 
 def unavailable(store: str, error: BaseException) -> Unavailable:
-    """The domain's 503 for a failed call: "busy" when the pool wait ran out, else "not available"."""
+    """The domain's 503 for a failed call: "busy" when the pool wait ran out, else "not available".
+    Each is logged as an error naming Redis, so an operator sees why requests answer 503."""
+    reason = " ".join(str(error).split()) or type(error).__name__
     if isinstance(error, RedisBusy):
+        log.error("Redis is busy, so the %s is not available now (%s)", store, reason)
         return Unavailable(f"The {store} is busy")
+    log.error(
+        "Redis does not answer, so the %s is not available (%s: %s)", store, type(error).__name__, reason
+    )
     return Unavailable(f"The {store} is not available")
 
 
