@@ -10,6 +10,7 @@ import msgspec
 from litestar import MediaType, Request, Response
 from litestar.exceptions import HTTPException, SerializationException, ValidationException
 from litestar.openapi.datastructures import ResponseSpec
+from litestar.openapi.spec import Example
 from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
 from sqlalchemy.exc import InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as SqlTimeoutError
@@ -87,12 +88,28 @@ _DESCRIPTIONS = {
 }
 
 
+# Answers the API really gives, the same on every operation. Other statuses (and 422's field list)
+# say something of their own on each, so they show no example rather than a misleading one; and
+# never Litestar's generated random strings.
+_EXAMPLES: dict[int, Any] = {
+    401: {"detail": "Could not validate credentials"},
+    404: {"detail": "Not Found"},
+    413: {"detail": BODY_TOO_LARGE},
+    429: {"detail": "Rate limit exceeded. Please try again later."},
+    503: {"detail": "The database is not available"},
+}
+
+
 def errors(*codes: int) -> dict[int, ResponseSpec]:
     """OpenAPI response entries for a handler's error statuses (422 in its list form)."""
     return {
         code: ResponseSpec(
             data_container=ValidationErrorOut if code == 422 else ErrorOut,
             description=_DESCRIPTIONS.get(code, "Error"),
+            generate_examples=False,
+            examples=[Example(summary=_DESCRIPTIONS.get(code, "Error"), value=_EXAMPLES[code])]
+            if code in _EXAMPLES
+            else None,
         )
         for code in codes
     }

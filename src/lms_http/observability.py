@@ -32,6 +32,10 @@ __all__ = [
 ]
 
 access_log = logging.getLogger("lms.access")
+# Litestar adds "; charset=utf-8" to every text/ type itself, so the type is given without it.
+_METRICS_TYPE = "; ".join(
+    part.strip() for part in CONTENT_TYPE_LATEST.split(";") if not part.strip().startswith("charset=")
+)
 _STANDARD = set(vars(logging.LogRecord("", 0, "", 0, "", (), None)).keys()) | {"message", "asctime"}
 
 
@@ -118,7 +122,7 @@ def metrics_route(settings: Settings) -> Any:
         if "PROMETHEUS_MULTIPROC_DIR" in os.environ:
             registry = CollectorRegistry()
             multiprocess.MultiProcessCollector(registry)  # type: ignore[no-untyped-call]
-        return Response(generate_latest(registry), media_type=CONTENT_TYPE_LATEST)
+        return Response(generate_latest(registry), media_type=_METRICS_TYPE)
 
     return metrics
 

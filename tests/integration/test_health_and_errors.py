@@ -211,6 +211,12 @@ async def test_metrics_by_route_template_and_token(make_app) -> None:  # type: i
         assert ok.status_code == 200
 
 
+async def test_metrics_say_their_charset_once(make_app) -> None:  # type: ignore[no-untyped-def]
+    async with AsyncTestClient(app=make_app()) as c:
+        r = await c.get("/metrics")
+    assert r.headers["content-type"] == "text/plain; version=1.0.0; charset=utf-8"
+
+
 async def test_requests_get_503_when_the_database_is_down(make_app, settings: Settings, tmp_path) -> None:  # type: ignore[no-untyped-def]
     import time
 

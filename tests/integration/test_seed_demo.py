@@ -137,3 +137,23 @@ def test_large_plan_has_the_issue_counts() -> None:
     assert large.instructors + 1 >= 1_000 and large.courses * large.lessons_per_course == 100_000
     assert (large.enrollments, large.completions) == (1_000_000, 5_000_000)
     assert dataclasses.astuple(large)[-3:] == (20_000, 10, 500_000)
+
+
+def test_seeded_course_descriptions_read_well(settings: Settings) -> None:
+    """ "An intermediate course on Python", never "A intermediate course on python"."""
+    seed_demo(settings, "small", progress=False)
+    engine = create_engine(sync_url(settings.database_url))
+    try:
+        with engine.connect() as conn:
+            rows = conn.execute(
+                select(t.courses.c.title, t.courses.c.description, t.courses.c.difficulty_level)
+            )
+            courses = rows.all()
+    finally:
+        engine.dispose()
+    assert "intermediate" in {level for *_, level in courses}
+    for title, description, level in courses:
+        opening = f"{'An' if level in ('intermediate', 'advanced') else 'A'} {level} course on "
+        assert description.startswith(opening), description
+        subject = description.removeprefix(opening).split(" in ")[0]
+        assert subject in title, (subject, title)  # named as the title names it

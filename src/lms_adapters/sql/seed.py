@@ -213,7 +213,8 @@ def _courses(scale: Scale) -> Iterator[dict[str, Any]]:
             "instructor_id": seed_uuid("user", instructor_index(scale, i)),
             "title": title,
             "slug": f"{_slug(title)}-{i}",
-            "description": f"A {level} course on {subject.lower()} in {scale.lessons_per_course} lessons, "
+            "description": f"{'An' if level[0] in 'aeiou' else 'A'} {level} course on {subject} in "
+            f"{scale.lessons_per_course} lessons, "
             f"with exercises and a final project.",
             "category": category,
             "difficulty_level": level,

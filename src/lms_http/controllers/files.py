@@ -10,7 +10,16 @@ from uuid import UUID
 from litestar import Controller, Request, delete, get, post
 from litestar.di import NamedDependency
 from litestar.openapi.datastructures import ResponseSpec
-from litestar.openapi.spec import OpenAPIMediaType, OpenAPIType, Operation, RequestBody, Schema
+from litestar.openapi.spec import (
+    OpenAPIFormat,
+    OpenAPIHeader,
+    OpenAPIMediaType,
+    OpenAPIResponse,
+    OpenAPIType,
+    Operation,
+    RequestBody,
+    Schema,
+)
 from litestar.params import FromPath, QueryParameter
 from litestar.response import Redirect, Stream
 
@@ -43,6 +52,32 @@ class _UploadOperation(Operation):
                 )
             },
         )
+
+
+@dataclass
+class _BlobOperation(Operation):
+    """The signed blob route answers with the file itself, in the type it was stored with."""
+
+    def __post_init__(self) -> None:
+        self.responses = {
+            **(self.responses or {}),
+            "200": OpenAPIResponse(
+                description="The file's bytes, with the Content-Type it was stored with",
+                content={
+                    "*/*": OpenAPIMediaType(
+                        schema=Schema(type=OpenAPIType.STRING, format=OpenAPIFormat.BINARY)
+                    )
+                },
+                headers={
+                    "Content-Disposition": OpenAPIHeader(
+                        schema=Schema(type=OpenAPIType.STRING), description="attachment, with the file's name"
+                    ),
+                    "Content-Length": OpenAPIHeader(
+                        schema=Schema(type=OpenAPIType.STRING), description="The file's size in bytes"
+                    ),
+                },
+            ),
+        }
 
 
 def _redirect_spec() -> dict[int, ResponseSpec]:
@@ -122,7 +157,12 @@ class FileController(Controller):
 class FileBlobController(Controller):
     path, tags = "/files/blobs", ["files"]
 
-    @get("/{stored_name:str}", security=[], responses=errors(403, 404, 422, 429))
+    @get(
+        "/{stored_name:str}",
+        security=[],
+        operation_class=_BlobOperation,
+        responses=errors(403, 404, 422, 429),
+    )
     async def signed_blob(
         self,
         stored_name: FromPath[str],
