@@ -14,7 +14,6 @@ from litestar.di import Provide
 from litestar.exceptions import SerializationException
 from litestar.logging.config import LoggingConfig
 from litestar.openapi import OpenAPIConfig
-from litestar.openapi.plugins import SwaggerRenderPlugin
 from litestar.openapi.spec import Components, SecurityScheme
 
 from lms_http.auth import provide_actor, provide_admin, provide_optional_actor, provide_staff
@@ -28,6 +27,7 @@ from lms_http.controllers.files import FileBlobController, FileController
 from lms_http.controllers.health import HealthController
 from lms_http.controllers.learning import EnrollmentController
 from lms_http.controllers.users import UserController
+from lms_http.docs_ui import swagger_assets, swagger_ui
 from lms_http.errors import exception_handlers, validation_response
 from lms_http.idempotency import make_idempotency_middleware
 from lms_http.middleware import find_bad_value, make_rate_limit_middleware, make_security_middleware
@@ -155,7 +155,7 @@ def create_app(settings: Settings, container: Container | None = None) -> Litest
             "Courses, lessons, enrollments, quizzes, certificates and files, under /api/v1. "
             "Every GET operation also answers HEAD: the same status and headers, without the body."
         ),
-        render_plugins=[SwaggerRenderPlugin(path="/")],
+        render_plugins=[swagger_ui()],  # its files from this service (works offline)
         components=Components(
             security_schemes={
                 "BearerToken": SecurityScheme(type="http", scheme="bearer", bearer_format="JWT")
@@ -164,7 +164,7 @@ def create_app(settings: Settings, container: Container | None = None) -> Litest
         security=[{"BearerToken": []}],
     )
     app = Litestar(
-        route_handlers=[api, openapi_json, metrics_route(settings)],
+        route_handlers=[api, openapi_json, metrics_route(settings), swagger_assets()],
         exception_handlers=exception_handlers,
         before_request=_guard_input,
         middleware=[
