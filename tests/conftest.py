@@ -6,6 +6,7 @@ import os
 import shutil
 import subprocess
 import sys
+from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -29,6 +30,20 @@ needs_pg = pytest.mark.skipif(
 needs_redis = pytest.mark.skipif(not REDIS_URL, reason="LMS_TEST_REDIS_URL is not set (no Redis to test on)")
 
 
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    """Skips as one line per reason with its count (``-rs`` still lists each skipped test)."""
+    skipped = terminalreporter.stats.get("skipped", [])
+    if not skipped or "s" in terminalreporter.reportchars:
+        return
+    reasons = Counter(
+        str(report.longrepr[2]).removeprefix("Skipped: ") if isinstance(report.longrepr, tuple) else "skipped"
+        for report in skipped
+    )
+    terminalreporter.section("skipped, by reason", sep="-")
+    for reason, count in reasons.most_common():
+        terminalreporter.write_line(f"SKIPPED {count:>5} x {reason}")
+
+
 @pytest.fixture(scope="session")
 def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A SQLite file migrated once; each test gets a copy."""
@@ -44,9 +59,39 @@ def sqlite_url(sqlite_template: Path, tmp_path: Path) -> str:
     return f"sqlite:///{target}"
 
 
+def ensure_database(url: str) -> bool:
+    """Create the database ``url`` names when its server does not have it; True when it was made.
+    Asked through the server's ``postgres`` database (``template1`` where that one is not open)."""
+    import psycopg
+    from psycopg import errors, sql
+    from sqlalchemy.engine import make_url
+
+    target = make_url(url).set(drivername="postgresql")
+    name = target.database
+    assert name, f"LMS_TEST_DATABASE_URL names no database: {url}"
+    for maintenance in ("postgres", "template1"):
+        address = target.set(database=maintenance).render_as_string(hide_password=False)
+        try:
+            with psycopg.connect(address, autocommit=True, connect_timeout=10) as conn:
+                if conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,)).fetchone():
+                    return False
+                try:
+                    conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+                except errors.DuplicateDatabase:  # another test process made it just now
+                    return False
+                except errors.InsufficientPrivilege:
+                    pytest.fail(f"database {name!r} does not exist and {target.username!r} may not create it")
+                return True
+        except psycopg.OperationalError:
+            if maintenance == "template1":
+                raise
+    return False
+
+
 @pytest.fixture(scope="session")
 def pg_migrated() -> Iterator[str]:
     assert PG_URL
+    ensure_database(PG_URL)  # the README's command names a database that need not exist yet
     engine = create_engine(sync_url(PG_URL))
     with engine.begin() as conn:
         conn.execute(text("DROP SCHEMA public CASCADE"))
@@ -74,7 +119,8 @@ def pg_url(pg_migrated: str) -> str:
 def redis_url() -> str:
     from redis import Redis
 
-    assert REDIS_URL
+    if not REDIS_URL:  # a test that asks for Redis without `needs_redis` still skips, and says why
+        pytest.skip(needs_redis.kwargs["reason"])
     with Redis.from_url(REDIS_URL) as client:
         client.flushdb()
     return REDIS_URL

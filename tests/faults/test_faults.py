@@ -22,7 +22,7 @@ from sqlalchemy.engine import make_url
 from lms_adapters.sql.urls import sync_url
 from lms_http.app import create_app
 from lms_http.settings import RateLimit, Settings
-from tests.conftest import needs_pg
+from tests.conftest import needs_pg, needs_redis
 from tests.servers import TcpProxy, private_redis, serve
 
 PASSWORD = "Correct7Horse"
@@ -51,6 +51,7 @@ async def register(c: AsyncTestClient, email: str) -> dict[str, str]:  # type: i
 
 
 @needs_pg
+@needs_redis
 async def test_postgres_outage_is_503_fast_and_recovers_without_restart(
     pg_url: str, redis_url: str, tmp_path: Path
 ) -> None:
@@ -341,7 +342,7 @@ def pending_keys(tmp_path: Path, redis_url: str | None) -> int:
         return int(db.execute("SELECT count(*) FROM idempotency_keys WHERE status IS NULL").fetchone()[0])
 
 
-@pytest.mark.parametrize("backend", ["sqlite", pytest.param("postgres", marks=needs_pg)])
+@pytest.mark.parametrize("backend", ["sqlite", pytest.param("postgres", marks=[needs_pg, needs_redis])])
 def test_a_key_held_by_a_killed_server_is_free_once_its_lease_lapses(
     backend: str, request: pytest.FixtureRequest, tmp_path: Path
 ) -> None:

@@ -18,13 +18,13 @@ from litestar.testing import AsyncTestClient
 from lms_http.app import create_app
 from lms_http.container import Container
 from lms_http.settings import RateLimit, Settings
-from tests.conftest import PG_URL, REDIS_URL, needs_pg
+from tests.conftest import PG_URL, REDIS_URL, needs_pg, needs_redis
 
 PASSWORD = "Correct7Horse"
 _counter = itertools.count()
 
 
-@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=needs_pg)])
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=[needs_pg, needs_redis])])
 def stack(request: pytest.FixtureRequest) -> str:
     return request.param
 
