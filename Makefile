@@ -7,81 +7,100 @@ UV := $(PYTHON) -m uv
 endif
 export UV_PROJECT_ENVIRONMENT ?= .venv
 
-.PHONY: run test lint install unit contract integration migrate fmt clean check-compose certificate-sample \
-	seed-demo bench bench-report bench-explain fuzz
+.PHONY: run test lint install install-dev unit contract integration migrate fmt clean check-compose \
+	certificate-sample seed-demo bench bench-report bench-explain fuzz
 
-# uv is installed for this user when missing (needs only Python and the package index).
-.venv/.synced: pyproject.toml uv.lock
-	@$(UV) --version >/dev/null 2>&1 || $(PYTHON) -m pip install --quiet --user uv \
-		|| $(PYTHON) -m pip install --quiet uv
+# uv is installed for this user when missing (needs only Python and the package index). pip puts it
+# in the user's bin folder (~/.local/bin), often not on PATH: make runs it as `python3 -m uv`.
+define ensure_uv
+	@$(UV) --version >/dev/null 2>&1 || { \
+		$(PYTHON) -m pip install --quiet --user uv || $(PYTHON) -m pip install --quiet uv; } && \
+		if [ "$(UV)" = "$(PYTHON) -m uv" ] && ! command -v uv >/dev/null; then \
+		echo "make: uv is not on PATH (pip installs it in $$($(PYTHON) -m site --user-base)/bin);" \
+			"make runs it as '$(PYTHON) -m uv', and README.md's commands use .venv/bin/lms"; fi
+endef
+
+# .venv holds the runtime dependencies only for `make run` (and `lms`), the development group as
+# well for tests and lint; each sync makes it exactly one of the two, and a stamp says which.
+.venv/.synced-runtime: pyproject.toml uv.lock
+	$(ensure_uv)
+	$(UV) sync --frozen --no-dev
+	@rm -f .venv/.synced-dev
+	@touch $@
+
+.venv/.synced-dev: pyproject.toml uv.lock
+	$(ensure_uv)
 	$(UV) sync --frozen
-	touch $@
+	@rm -f .venv/.synced-runtime
+	@touch $@
 
-install: .venv/.synced
+install: .venv/.synced-runtime
+
+install-dev: .venv/.synced-dev
 
 run: install
-	$(UV) run --frozen lms serve
+	$(UV) run --frozen --no-sync lms serve
 
 migrate: install
-	$(UV) run --frozen lms migrate
+	$(UV) run --frozen --no-sync lms migrate
 
-test: install
-	$(UV) run --frozen pytest tests/unit tests/contract tests/integration tests/faults
+test: install-dev
+	$(UV) run --frozen --no-sync pytest tests/unit tests/contract tests/integration tests/faults
 
-unit: install
-	$(UV) run --frozen pytest tests/unit
+unit: install-dev
+	$(UV) run --frozen --no-sync pytest tests/unit
 
-contract: install
-	$(UV) run --frozen pytest tests/contract
+contract: install-dev
+	$(UV) run --frozen --no-sync pytest tests/contract
 
-integration: install
-	$(UV) run --frozen pytest tests/integration
+integration: install-dev
+	$(UV) run --frozen --no-sync pytest tests/integration
 
 # Property-based fuzzing of the live server against its own /openapi.json (schemathesis), once per
 # role; PostgreSQL + Redis when LMS_TEST_DATABASE_URL / LMS_TEST_REDIS_URL are set, else SQLite.
-fuzz: install
-	$(UV) run --frozen python scripts/fuzz.py
+fuzz: install-dev
+	$(UV) run --frozen --no-sync python scripts/fuzz.py
 
-lint: install check-compose
-	$(UV) run --frozen ruff check src tests scripts
-	$(UV) run --frozen ruff format --check src tests scripts
-	$(UV) run --frozen mypy
-	$(UV) run --frozen lint-imports
+lint: install-dev check-compose
+	$(UV) run --frozen --no-sync ruff check src tests scripts
+	$(UV) run --frozen --no-sync ruff format --check src tests scripts
+	$(UV) run --frozen --no-sync mypy
+	$(UV) run --frozen --no-sync lint-imports
 
-check-compose: install
-	$(UV) run --frozen check-jsonschema --builtin-schema vendor.compose-spec compose.yaml
+check-compose: install-dev
+	$(UV) run --frozen --no-sync check-jsonschema --builtin-schema vendor.compose-spec compose.yaml
 
-fmt: install
-	$(UV) run --frozen ruff format src tests scripts
-	$(UV) run --frozen ruff check --fix src tests scripts
+fmt: install-dev
+	$(UV) run --frozen --no-sync ruff format src tests scripts
+	$(UV) run --frozen --no-sync ruff check --fix src tests scripts
 
 clean:
 	rm -rf .venv .pytest_cache .mypy_cache .ruff_cache
 
 # A sample certificate PDF (names in several scripts) and docs/certificate.png of its first page.
-certificate-sample: install
-	$(UV) run --frozen python scripts/certificate_sample.py var/certificate-sample.pdf docs/certificate.png
+certificate-sample: install-dev
+	$(UV) run --frozen --no-sync python scripts/certificate_sample.py var/certificate-sample.pdf docs/certificate.png
 
 # --- demo data and the benchmark -----------------------------------------------------------------
 # A demo data set with known logins (idempotent): `make seed-demo` then `make run`, open /docs.
 seed-demo: install
-	$(UV) run --frozen lms seed-demo --scale small
+	$(UV) run --frozen --no-sync lms seed-demo --scale small
 
 # Seed (or reuse) a PostgreSQL database, serve it, load it with wrk, write bench/results.json,
 # then the tables and docs/benchmarks.png. BENCH_SCALE=small|large (default large),
 # LMS_BENCH_DATABASE_URL, LMS_BENCH_REDIS_URL, LMS_WORKERS, BENCH_DURATION: see scripts/bench.py.
-bench: install
+bench: install-dev
 	@command -v wrk >/dev/null || { [ "$$(id -u)" = 0 ] && apt-get install -y wrk >/dev/null; } \
 		|| { echo "wrk is missing: install it (apt-get install wrk)"; exit 1; }
 	UV_PROJECT_ENVIRONMENT=var/bench/venv $(UV) sync --frozen --no-dev --quiet
-	$(UV) run --frozen python scripts/bench.py
-	$(UV) run --frozen python scripts/bench_report.py bench/results.json docs/benchmarks.png
+	$(UV) run --frozen --no-sync python scripts/bench.py
+	$(UV) run --frozen --no-sync python scripts/bench_report.py bench/results.json docs/benchmarks.png
 
 # Tables and chart again from the committed bench/results.json (no load).
-bench-report: install
-	$(UV) run --frozen python scripts/bench_report.py bench/results.json docs/benchmarks.png
+bench-report: install-dev
+	$(UV) run --frozen --no-sync python scripts/bench_report.py bench/results.json docs/benchmarks.png
 
 # EXPLAIN ANALYZE of the read endpoints' statements on the benchmark database.
-bench-explain: install
-	$(UV) run --frozen python scripts/bench_explain.py $${LMS_BENCH_DATABASE_URL:-postgresql://postgres@127.0.0.1:5432/lms_bench} \
+bench-explain: install-dev
+	$(UV) run --frozen --no-sync python scripts/bench_explain.py $${LMS_BENCH_DATABASE_URL:-postgresql://postgres@127.0.0.1:5432/lms_bench} \
 		> bench/explain-$${BENCH_SCALE:-large}.md

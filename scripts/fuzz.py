@@ -6,7 +6,7 @@ state), creates a student, an instructor and an admin, and runs ``schemathesis r
 role with that role's bearer token. Every operation in the schema is tested, so new endpoints
 are picked up without changing this script. Exits non-zero on any failure.
 
-    uv run python scripts/fuzz.py [--max-examples N] [--seed S] [--role student ...]
+    .venv/bin/python scripts/fuzz.py [--max-examples N] [--seed S] [--role student ...]
 """
 
 from __future__ import annotations
