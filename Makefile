@@ -67,8 +67,10 @@ lint: install-dev check-compose
 	$(UV) run --frozen --no-sync mypy
 	$(UV) run --frozen --no-sync lint-imports
 
+# No Docker engine needed: compose.yaml against the Compose schema, the Dockerfile through hadolint.
 check-compose: install-dev
 	$(UV) run --frozen --no-sync check-jsonschema --builtin-schema vendor.compose-spec compose.yaml
+	$(UV) run --frozen --no-sync hadolint Dockerfile
 
 fmt: install-dev
 	$(UV) run --frozen --no-sync ruff format src tests scripts
