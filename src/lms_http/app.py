@@ -28,7 +28,7 @@ from lms_http.controllers.files import FileBlobController, FileController
 from lms_http.controllers.health import HealthController
 from lms_http.controllers.learning import EnrollmentController
 from lms_http.controllers.users import UserController
-from lms_http.errors import exception_handlers, validation_response
+from lms_http.errors import exception_handlers, outage_handlers, validation_response
 from lms_http.idempotency import make_idempotency_middleware
 from lms_http.middleware import find_bad_value, make_rate_limit_middleware, make_security_middleware
 from lms_http.observability import make_access_log_middleware, metrics_config, metrics_route, track_pool
@@ -95,10 +95,6 @@ def create_app(settings: Settings, container: Container | None = None) -> Litest
             "optional_actor": Provide(provide_optional_actor),
             "staff": Provide(provide_staff),
             "admin": Provide(provide_admin),
-            "engine": _provider(container.engine),
-            "redis_client": Provide(
-                lambda: container.redis() if settings.redis_url else None, sync_to_thread=False
-            ),
         }
     )
     api = Router(
@@ -132,7 +128,7 @@ def create_app(settings: Settings, container: Container | None = None) -> Litest
     async def on_startup(app: Litestar) -> None:
         fix_openapi(app.openapi_schema)
         document_security(app, app.openapi_schema)
-        track_pool(container.engine())
+        track_pool(container.pool_counts())
         if settings.admin_email and settings.admin_password:
             await container.ensure_admin()(email=settings.admin_email, password=settings.admin_password)
         # Everything built so far (modules, routes, the schema) lives as long as the process:
@@ -161,7 +157,7 @@ def create_app(settings: Settings, container: Container | None = None) -> Litest
     )
     return Litestar(
         route_handlers=[api, openapi_json, metrics_route(settings)],
-        exception_handlers=exception_handlers,
+        exception_handlers={**outage_handlers(container.database_down()), **exception_handlers},
         before_request=_guard_input,
         middleware=[
             make_access_log_middleware(),

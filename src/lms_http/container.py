@@ -20,11 +20,13 @@ from lms_adapters.pdf.certificates import Fpdf2CertificateRenderer
 from lms_adapters.redis.client import make_redis
 from lms_adapters.redis.counters import RedisLoginThrottle, RedisRateLimiter
 from lms_adapters.redis.idempotency import RedisIdempotencyStore
+from lms_adapters.redis.probe import RedisProbe
 from lms_adapters.redis.sessions import RedisSessionStore
 from lms_adapters.redis.stamps import RedisStamps
 from lms_adapters.sql.analytics import SqlAnalyticsQueries
 from lms_adapters.sql.engine import make_engine, make_read_engine
 from lms_adapters.sql.idempotency import SqlIdempotencyStore
+from lms_adapters.sql.probe import DATABASE_DOWN, SqlProbe, pool_counter
 from lms_adapters.sql.sessions import SqlSessionStore
 from lms_adapters.sql.uow import SqlUnitOfWork
 from lms_domain.analytics import use_cases as analytics
@@ -34,8 +36,10 @@ from lms_domain.credentials import use_cases as credentials
 from lms_domain.files import use_cases as files
 from lms_domain.identity import use_cases as identity
 from lms_domain.learning import use_cases as learning
-from lms_domain.shared.coalesce import FreshRun
+from lms_http.controllers.credentials import verification_base
 from lms_http.settings import Settings
+from lms_platform.coalesce import FreshRuns
+from lms_platform.readiness import Readiness
 
 __all__ = ["Container"]
 
@@ -67,6 +71,15 @@ class Container(containers.DeclarativeContainer):
     read_uow = providers.Callable(_read_unit_of_work, uow.provider, read_engine.provider)
 
     redis = providers.Singleton(make_redis, settings.provided.redis_url)
+    readiness = providers.Singleton(
+        Readiness,
+        database=providers.Singleton(SqlProbe, engine),
+        redis=providers.Selector(
+            state_backend, redis=providers.Singleton(RedisProbe, redis), local=providers.Object(None)
+        ),
+    )
+    pool_counts = providers.Singleton(pool_counter, engine)
+    database_down = providers.Object(DATABASE_DOWN)
     local_rate_limiter = providers.Singleton(InProcessRateLimiter)
 
     sessions = providers.Selector(
@@ -226,7 +239,8 @@ class Container(containers.DeclarativeContainer):
     # credentials
     random_source = providers.Singleton(SystemRandomSource)
     certificate_policy = providers.Singleton(
-        credentials.CertificatePolicy, public_url=settings.provided.public_url
+        credentials.CertificatePolicy,
+        verification_base=providers.Callable(verification_base, settings.provided.public_url),
     )
     generate_certificate = providers.Factory(
         credentials.GenerateCertificate,
@@ -264,10 +278,10 @@ class Container(containers.DeclarativeContainer):
     get_student_analytics = providers.Factory(analytics.GetStudentAnalytics, queries=analytics_queries)
     get_instructor_analytics = providers.Factory(analytics.GetInstructorAnalytics, queries=analytics_queries)
     get_course_analytics = providers.Factory(analytics.GetCourseAnalytics, queries=analytics_queries)
-    system_reports: providers.Singleton[FreshRun[Any]] = providers.Singleton(FreshRun)
     get_system_analytics = providers.Factory(
-        analytics.GetSystemAnalytics, queries=analytics_queries, clock=clock, shared=system_reports
+        analytics.GetSystemAnalytics, queries=analytics_queries, clock=clock
     )
+    system_reports: providers.Singleton[FreshRuns[Any, Any]] = providers.Singleton(FreshRuns)
 
 
 USE_CASES: tuple[str, ...] = (
@@ -336,4 +350,6 @@ USE_CASES: tuple[str, ...] = (
     "get_instructor_analytics",
     "get_course_analytics",
     "get_system_analytics",
+    "system_reports",
+    "readiness",
 )

@@ -36,10 +36,10 @@ from litestar.types import ASGIApp, HTTPResponseStartEvent, Message, Receive, Re
 from lms_domain.identity.ports import LoginThrottle
 from lms_domain.identity.use_cases import AuthenticateCaller
 from lms_domain.shared.errors import Unauthorized, Unavailable
-from lms_domain.shared.idempotency import ClaimState, IdempotencyStore, StoredResponse
 from lms_http.errors import BODY_TOO_LARGE
 from lms_http.middleware import AUTH_PATHS, client_ip
 from lms_http.settings import Settings
+from lms_platform.idempotency import ClaimState, IdempotencyStore, StoredResponse
 
 __all__ = ["IDEMPOTENCY_TTL_SECONDS", "make_idempotency_middleware"]
 

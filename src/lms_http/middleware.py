@@ -13,9 +13,10 @@ import msgspec
 from litestar.enums import ScopeType
 from litestar.types import ASGIApp, HTTPResponseStartEvent, Message, Receive, Scope, Send
 
-from lms_domain.identity.ports import RateLimiter, TokenCodec, TokenKind
+from lms_domain.identity.ports import TokenCodec, TokenKind
 from lms_domain.shared.errors import DomainError
 from lms_http.settings import Settings
+from lms_platform.rate_limits import RateLimiter
 
 __all__ = [
     "caller_key",

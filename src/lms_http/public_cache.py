@@ -23,12 +23,13 @@ import time
 from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Protocol
 
 from litestar.enums import ScopeType
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
-__all__ = ["MAX_AGE_SECONDS", "MAX_BYTES", "ResponseCache", "Stamps", "make_public_cache_middleware"]
+from lms_platform.stamps import Stamps
+
+__all__ = ["MAX_AGE_SECONDS", "MAX_BYTES", "ResponseCache", "make_public_cache_middleware"]
 
 log = logging.getLogger("lms.cache")
 
@@ -39,14 +40,6 @@ MAX_BODY_BYTES = 256 * 1024
 _READS = re.compile(r"/api/v1/courses(/[0-9a-fA-F-]{36})?/?")
 _WRITES = ("/api/v1/courses", "/api/v1/lessons")
 _UNSAFE = frozenset({"POST", "PUT", "PATCH", "DELETE"})
-
-
-class Stamps(Protocol):
-    """A version stamp per name: ``current`` (None when unknown), ``renew`` on every change."""
-
-    async def current(self, name: str) -> str | None: ...
-
-    async def renew(self, name: str) -> bool: ...
 
 
 @dataclass(frozen=True, slots=True)

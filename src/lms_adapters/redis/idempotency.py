@@ -16,7 +16,7 @@ from redis.asyncio import Redis
 
 from lms_adapters.redis.client import REDIS_DOWN
 from lms_domain.shared.errors import Unavailable
-from lms_domain.shared.idempotency import Claim, ClaimState, StoredResponse
+from lms_platform.idempotency import Claim, ClaimState, StoredResponse
 
 __all__ = ["RedisIdempotencyStore"]
 

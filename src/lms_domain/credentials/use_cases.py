@@ -46,13 +46,14 @@ ENROLLMENT_NOT_FOUND = "Enrollment not found"
 
 @dataclass(frozen=True, slots=True)
 class CertificatePolicy:
-    public_url: str = "http://127.0.0.1:8000"
+    verification_base: str = "http://127.0.0.1:8000/verify"
+    """Where a certificate is verified, its number following: the outer layer knows the address."""
     download_expiry: timedelta = timedelta(minutes=5)
     number_attempts: int = 20
     max_pdf_bytes: int = 20 * 1024 * 1024
 
     def verification_url(self, certificate_number: str) -> str:
-        return f"{self.public_url.rstrip('/')}/api/v1/certificates/verify/{certificate_number}"
+        return f"{self.verification_base.rstrip('/')}/{certificate_number}"
 
 
 @dataclass(frozen=True, slots=True)

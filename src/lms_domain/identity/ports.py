@@ -19,7 +19,6 @@ __all__ = [
     "IdentityUnitOfWork",
     "LoginThrottle",
     "PasswordHasher",
-    "RateLimiter",
     "RotateOutcome",
     "SessionStore",
     "TokenClaims",
@@ -171,12 +170,6 @@ class LoginThrottle(Protocol):
 
     async def release(self, key: str, reservation: str) -> None:
         """End the reservation without counting anything."""
-        ...
-
-
-class RateLimiter(Protocol):
-    async def hit(self, key: str, *, limit: int, window_seconds: int) -> int:
-        """Count one request; 0 if allowed, else the seconds until the window resets."""
         ...
 
 

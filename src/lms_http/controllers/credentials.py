@@ -18,7 +18,9 @@ from lms_http.dto.credentials import CertificateOut, CertificatePage, GenerateCe
 from lms_http.errors import errors
 from lms_http.params import PageNumber, PageSize, page_request
 
-__all__ = ["CertificateController"]
+__all__ = ["CertificateController", "verification_base"]
+
+VERIFY = "/verify"
 
 
 @dataclass
@@ -65,7 +67,7 @@ class CertificateController(Controller):
         return CertificatePage.of(await my_certificates(actor=actor, page=page_request(page, page_size)))
 
     @get(
-        "/verify/{certificate_number:str}",
+        VERIFY + "/{certificate_number:str}",
         operation_class=_PublicOperation,
         responses=errors(404, 429, 503),
     )
@@ -105,3 +107,9 @@ class CertificateController(Controller):
         return Redirect(
             await certificate_download_url(actor=actor, certificate_id=certificate_id), status_code=307
         )
+
+
+def verification_base(public_url: str) -> str:
+    """Where clients verify a certificate, its number following: this controller's route under
+    the service's public address."""
+    return f"{public_url.rstrip('/')}/api/v1{CertificateController.path}{VERIFY}"

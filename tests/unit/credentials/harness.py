@@ -49,7 +49,9 @@ class Credentials(Catalog):
     renderer: FakeRenderer = field(default_factory=FakeRenderer)
     random: ScriptedRandom = field(default_factory=lambda: ScriptedRandom(range(123_456, 1_000_000)))
     policy: uc.CertificatePolicy = field(
-        default_factory=lambda: uc.CertificatePolicy(public_url="https://lms.example.com/")
+        default_factory=lambda: uc.CertificatePolicy(
+            verification_base="https://lms.example.com/api/v1/certificates/verify"
+        )
     )
 
     @property
