@@ -18,7 +18,7 @@ from litestar.openapi.plugins import SwaggerRenderPlugin
 from litestar.openapi.spec import Components, SecurityScheme
 
 from lms_http.auth import provide_actor, provide_admin, provide_optional_actor, provide_staff
-from lms_http.container import USE_CASES, Container
+from lms_http.container import Container, use_cases
 from lms_http.controllers.analytics import AnalyticsController
 from lms_http.controllers.assessment import AttemptController, QuizController
 from lms_http.controllers.auth import AuthController
@@ -88,9 +88,12 @@ async def _guard_input(request: Request[Any, Any, Any]) -> Response[Any] | None:
 def create_app(settings: Settings, container: Container | None = None) -> Litestar:
     container = container or Container(settings=settings)
 
-    dependencies: dict[str, Provide] = {name: _provider(getattr(container, name)) for name in USE_CASES}
+    dependencies: dict[str, Provide] = {name: _provider(p) for name, p in use_cases(container).items()}
     dependencies.update(
         {
+            "file_policy": _provider(container.file_policy),
+            "readiness": _provider(container.readiness),
+            "system_reports": _provider(container.system_reports),
             "actor": Provide(provide_actor),
             "optional_actor": Provide(provide_optional_actor),
             "staff": Provide(provide_staff),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import inspect
 import random
 from typing import Any
 
@@ -41,17 +42,18 @@ from lms_http.settings import Settings
 from lms_platform.coalesce import FreshRuns
 from lms_platform.readiness import Readiness
 
-__all__ = ["Container"]
+__all__ = ["Container", "is_use_case", "use_cases"]
 
 
 def _state_backend(settings: Settings) -> str:
     return "redis" if settings.redis_url else "local"
 
 
-def _read_unit_of_work(uow: providers.Provider[Any], read_engine: providers.Provider[Any]) -> Any:
-    if uow.overridden:
-        return uow()
-    return SqlUnitOfWork(read_engine())
+def _reader_of(unit: object) -> object:
+    """The unit of work for use cases that only read, over the store ``unit`` writes to: an SQL
+    unit hands out its reader (autocommit on PostgreSQL); any other unit of work (an embedder's
+    adapters, in-memory ones) reads through a unit of its own kind."""
+    return unit.reader() if isinstance(unit, SqlUnitOfWork) else unit
 
 
 class Container(containers.DeclarativeContainer):
@@ -64,11 +66,11 @@ class Container(containers.DeclarativeContainer):
     engine = providers.Singleton(
         make_engine, settings.provided.database_url, pool_size=settings.provided.db_pool_size
     )
-    uow = providers.Factory(SqlUnitOfWork, engine=engine)
-    # Use cases that only read get a unit of work without BEGIN/ROLLBACK on PostgreSQL; when an
-    # embedder overrides ``uow`` (other adapters), the readers follow it.
     read_engine = providers.Singleton(make_read_engine, engine)
-    read_uow = providers.Callable(_read_unit_of_work, uow.provider, read_engine.provider)
+    uow = providers.Factory(SqlUnitOfWork, engine=engine, read_engine=read_engine)
+    # Use cases that only read are typed with the areas' reader ports (no commit) and get this
+    # one: without BEGIN/ROLLBACK on PostgreSQL, and following ``uow`` when an embedder overrides it.
+    read_uow = providers.Callable(_reader_of, uow)
 
     redis = providers.Singleton(make_redis, settings.provided.redis_url)
     readiness = providers.Singleton(
@@ -162,7 +164,7 @@ class Container(containers.DeclarativeContainer):
     )
     refresh_tokens = providers.Factory(
         identity.RefreshTokens,
-        uow=uow,
+        uow=read_uow,
         codec=token_codec,
         sessions=sessions,
         clock=clock,
@@ -210,9 +212,11 @@ class Container(containers.DeclarativeContainer):
     upload_file = providers.Factory(
         files.UploadFile, uow=uow, blobs=blobs, clock=clock, ids=ids, policy=file_policy
     )
-    list_files = providers.Factory(files.ListFiles, uow=uow)
-    get_file = providers.Factory(files.GetFile, uow=uow)
-    create_download_url = providers.Factory(files.CreateDownloadUrl, uow=uow, blobs=blobs, policy=file_policy)
+    list_files = providers.Factory(files.ListFiles, uow=read_uow)
+    get_file = providers.Factory(files.GetFile, uow=read_uow)
+    create_download_url = providers.Factory(
+        files.CreateDownloadUrl, uow=read_uow, blobs=blobs, policy=file_policy
+    )
     delete_file = providers.Factory(files.DeleteFile, uow=uow, blobs=blobs)
     open_signed_blob = providers.Factory(files.OpenSignedBlob, server=local_blobs)
     certificate_renderer = providers.Singleton(Fpdf2CertificateRenderer)
@@ -252,17 +256,17 @@ class Container(containers.DeclarativeContainer):
         random=random_source,
         policy=certificate_policy,
     )
-    get_certificate = providers.Factory(credentials.GetCertificate, uow=uow)
+    get_certificate = providers.Factory(credentials.GetCertificate, uow=read_uow)
     certificate_download_url = providers.Factory(
-        credentials.CertificateDownloadUrl, uow=uow, blobs=blobs, policy=certificate_policy
+        credentials.CertificateDownloadUrl, uow=read_uow, blobs=blobs, policy=certificate_policy
     )
-    my_certificates = providers.Factory(credentials.MyCertificates, uow=uow)
-    verify_certificate = providers.Factory(credentials.VerifyCertificate, uow=uow)
+    my_certificates = providers.Factory(credentials.MyCertificates, uow=read_uow)
+    verify_certificate = providers.Factory(credentials.VerifyCertificate, uow=read_uow)
     # assessment
     shuffle_rng = providers.Singleton(random.SystemRandom)
-    list_quizzes = providers.Factory(assessment.ListQuizzes, uow=uow)
+    list_quizzes = providers.Factory(assessment.ListQuizzes, uow=read_uow)
     create_quiz = providers.Factory(assessment.CreateQuiz, uow=uow, clock=clock, ids=ids)
-    get_quiz = providers.Factory(assessment.GetQuiz, uow=uow)
+    get_quiz = providers.Factory(assessment.GetQuiz, uow=read_uow)
     update_quiz = providers.Factory(assessment.UpdateQuiz, uow=uow, clock=clock)
     delete_quiz = providers.Factory(assessment.DeleteQuiz, uow=uow)
     publish_quiz = providers.Factory(assessment.PublishQuiz, uow=uow, clock=clock)
@@ -270,7 +274,7 @@ class Container(containers.DeclarativeContainer):
     update_question = providers.Factory(assessment.UpdateQuestion, uow=uow, clock=clock)
     delete_question = providers.Factory(assessment.DeleteQuestion, uow=uow, clock=clock)
     start_attempt = providers.Factory(assessment.StartAttempt, uow=uow, clock=clock, ids=ids, rng=shuffle_rng)
-    get_attempt = providers.Factory(assessment.GetAttempt, uow=uow)
+    get_attempt = providers.Factory(assessment.GetAttempt, uow=read_uow)
     submit_attempt = providers.Factory(assessment.SubmitAttempt, uow=uow, clock=clock)
 
     # analytics: a read model over many tables, with its own port (one read transaction per call)
@@ -284,72 +288,20 @@ class Container(containers.DeclarativeContainer):
     system_reports: providers.Singleton[FreshRuns[Any, Any]] = providers.Singleton(FreshRuns)
 
 
-USE_CASES: tuple[str, ...] = (
-    "register",
-    "login",
-    "mfa_login",
-    "refresh_tokens",
-    "authenticate",
-    "authenticate_caller",
-    "logout",
-    "get_user",
-    "update_profile",
-    "change_password",
-    "enable_mfa",
-    "verify_mfa",
-    "disable_mfa",
-    "list_users",
-    "admin_update_user",
-    # files
-    "file_policy",
-    "upload_file",
-    "list_files",
-    "get_file",
-    "create_download_url",
-    "delete_file",
-    "open_signed_blob",
-    # catalog
-    "list_courses",
-    "create_course",
-    "get_course",
-    "update_course",
-    "publish_course",
-    "delete_course",
-    "list_lessons",
-    "create_lesson",
-    "get_lesson",
-    "update_lesson",
-    "delete_lesson",
-    "reorder_lessons",
-    # learning
-    "enroll",
-    "list_my_enrollments",
-    "get_enrollment",
-    "complete_lesson",
-    # credentials
-    "generate_certificate",
-    "get_certificate",
-    "certificate_download_url",
-    "my_certificates",
-    "verify_certificate",
-    # assessment
-    "list_quizzes",
-    "create_quiz",
-    "get_quiz",
-    "update_quiz",
-    "delete_quiz",
-    "publish_quiz",
-    "add_question",
-    "update_question",
-    "delete_question",
-    "start_attempt",
-    "get_attempt",
-    "submit_attempt",
-    # analytics
-    "get_student_analytics",
-    "get_instructor_analytics",
-    "get_course_analytics",
-    "get_system_analytics",
-    "system_reports",
-    "readiness",
-)
+def is_use_case(cls: object) -> bool:
+    """A use case: a class of ``lms_domain`` with one ``async __call__`` (policies, views and
+    collaborators have none)."""
+    return (
+        isinstance(cls, type)
+        and cls.__module__.startswith("lms_domain.")
+        and inspect.iscoroutinefunction(vars(cls).get("__call__"))
+    )
+
+
+def use_cases(container: Container) -> dict[str, providers.Provider[Any]]:
+    """Every use case the container builds, by provider name (the HTTP layer's dependencies)."""
+    return {
+        name: provider
+        for name, provider in container.providers.items()
+        if isinstance(provider, providers.Factory) and is_use_case(provider.cls)
+    }

@@ -18,7 +18,7 @@ from lms_domain.assessment.entities import (
     draw_question_order,
 )
 from lms_domain.assessment.grading import SubmittedAnswer, grade_submission
-from lms_domain.assessment.ports import AssessmentUnitOfWork, AttemptOpen
+from lms_domain.assessment.ports import AssessmentReader, AssessmentUnitOfWork, AttemptOpen
 from lms_domain.assessment.views import (
     AttemptView,
     QuestionView,
@@ -124,17 +124,14 @@ def _question(data: NewQuestion, *, question_id: UUID, quiz_id: UUID, default_or
     )
 
 
-async def _course(uow: AssessmentUnitOfWork, course_id: UUID) -> CourseRef:
+async def _course(uow: AssessmentReader, course_id: UUID) -> CourseRef:
     course = await uow.course_directory.course(course_id)
     if course is None:
         raise NotFound("Course not found")
     return course
 
 
-async def _quiz_and_course(
-    uow: AssessmentUnitOfWork, quiz_id: UUID, *, for_update: bool = False
-) -> tuple[Quiz, CourseRef]:
-    quiz = await uow.quizzes.get(quiz_id, for_update=for_update)
+async def _with_course(uow: AssessmentReader, quiz: Quiz | None) -> tuple[Quiz, CourseRef]:
     course = None if quiz is None else await uow.course_directory.course(quiz.course_id)
     if quiz is None or course is None:
         raise NotFound(QUIZ_NOT_FOUND)
@@ -143,17 +140,17 @@ async def _quiz_and_course(
 
 async def _editable_quiz(uow: AssessmentUnitOfWork, actor: Actor, quiz_id: UUID) -> tuple[Quiz, CourseRef]:
     """The quiz, locked for the unit of work (the root of its questions), if the actor may edit it."""
-    quiz, course = await _quiz_and_course(uow, quiz_id, for_update=True)
+    quiz, course = await _with_course(uow, await uow.quizzes.get(quiz_id, for_update=True))
     authorize_quiz_edit(actor, course, quiz)
     return quiz, course
 
 
-async def _check_lesson(uow: AssessmentUnitOfWork, lesson_id: UUID | None, course_id: UUID) -> None:
+async def _check_lesson(uow: AssessmentReader, lesson_id: UUID | None, course_id: UUID) -> None:
     if lesson_id is not None and await uow.course_directory.lesson_course_id(lesson_id) != course_id:
         raise InvalidField("lesson_id", "lesson_id must be a lesson of the quiz's course")
 
 
-async def _view(uow: AssessmentUnitOfWork, quiz_id: UUID, actor: Actor | None, course: CourseRef) -> QuizView:
+async def _view(uow: AssessmentReader, quiz_id: UUID, actor: Actor | None, course: CourseRef) -> QuizView:
     detail = await uow.quizzes.get_with_questions(quiz_id)
     if detail is None:
         raise NotFound(QUIZ_NOT_FOUND)
@@ -203,19 +200,19 @@ class CreateQuiz:
 class GetQuiz:
     """A quiz with its questions; correct answers only for the course owner and admins."""
 
-    def __init__(self, uow: AssessmentUnitOfWork) -> None:
+    def __init__(self, uow: AssessmentReader) -> None:
         self._uow = uow
 
     async def __call__(self, *, actor: Actor | None, quiz_id: UUID) -> QuizView:
         async with self._uow as uow:
-            quiz, course = await _quiz_and_course(uow, quiz_id)
+            quiz, course = await _with_course(uow, await uow.quizzes.get(quiz_id))
             if not can_see_quiz(actor, quiz, course):
                 raise NotFound(QUIZ_NOT_FOUND)
             return await _view(uow, quiz_id, actor, course)
 
 
 class ListQuizzes:
-    def __init__(self, uow: AssessmentUnitOfWork) -> None:
+    def __init__(self, uow: AssessmentReader) -> None:
         self._uow = uow
 
     async def __call__(
@@ -417,7 +414,7 @@ class StartAttempt:
 class GetAttempt:
     """Seen by its student, the course owner and admins; others get 404."""
 
-    def __init__(self, uow: AssessmentUnitOfWork) -> None:
+    def __init__(self, uow: AssessmentReader) -> None:
         self._uow = uow
 
     async def __call__(self, *, actor: Actor, attempt_id: UUID) -> AttemptView:

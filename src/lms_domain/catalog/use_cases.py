@@ -10,6 +10,7 @@ from uuid import UUID
 
 from lms_domain.catalog.entities import ContentType, Course, DifficultyLevel, Lesson
 from lms_domain.catalog.ports import (
+    CatalogReader,
     CatalogUnitOfWork,
     CourseQuery,
     CourseSort,
@@ -132,7 +133,7 @@ def _check_lesson_fields(lesson: Lesson) -> None:
     check_duration(lesson.duration_minutes, "duration_minutes")
 
 
-async def _visible_course(uow: CatalogUnitOfWork, actor: Actor | None, course_id: UUID) -> Course:
+async def _visible_course(uow: CatalogReader, actor: Actor | None, course_id: UUID) -> Course:
     course = await uow.courses.get(course_id)
     if course is None:
         raise NotFound("Course not found")
@@ -149,7 +150,7 @@ async def _managed_course(uow: CatalogUnitOfWork, actor: Actor, course_id: UUID)
     return course
 
 
-async def _has_material_access(uow: CatalogUnitOfWork, actor: Actor | None, course: Course) -> bool:
+async def _has_material_access(uow: CatalogReader, actor: Actor | None, course: Course) -> bool:
     """The owner, admins and enrolled users see lesson content and video URLs."""
     if actor is None:
         return False
@@ -201,7 +202,7 @@ class CreateCourse:
 
 
 class ListCourses:
-    def __init__(self, uow: CatalogUnitOfWork) -> None:
+    def __init__(self, uow: CatalogReader) -> None:
         self._uow = uow
 
     async def __call__(
@@ -234,7 +235,7 @@ class ListCourses:
 
 
 class GetCourse:
-    def __init__(self, uow: CatalogUnitOfWork) -> None:
+    def __init__(self, uow: CatalogReader) -> None:
         self._uow = uow
 
     async def __call__(self, *, actor: Actor | None, course_id: UUID) -> CourseDetail:
@@ -298,7 +299,7 @@ class DeleteCourse:
 
 
 class ListLessons:
-    def __init__(self, uow: CatalogUnitOfWork) -> None:
+    def __init__(self, uow: CatalogReader) -> None:
         self._uow = uow
 
     async def __call__(self, *, actor: Actor | None, course_id: UUID, page: PageRequest) -> Page[Lesson]:
@@ -310,7 +311,7 @@ class ListLessons:
 
 
 class GetLesson:
-    def __init__(self, uow: CatalogUnitOfWork) -> None:
+    def __init__(self, uow: CatalogReader) -> None:
         self._uow = uow
 
     async def __call__(self, *, actor: Actor | None, lesson_id: UUID) -> Lesson:

@@ -17,6 +17,7 @@ from lms_domain.credentials.ports import (
     CertificateExists,
     CertificateRenderer,
     CertificateView,
+    CredentialsReader,
     CredentialsUnitOfWork,
     EnrollmentRef,
     NumberTaken,
@@ -167,7 +168,7 @@ class GenerateCertificate:
         return Issued(certificate, created=True)
 
 
-async def _visible(uow: CredentialsUnitOfWork, actor: Actor, certificate_id: UUID) -> Certificate:
+async def _visible(uow: CredentialsReader, actor: Actor, certificate_id: UUID) -> Certificate:
     certificate = await uow.certificates.get(certificate_id)
     if certificate is None or not certificate.visible_to(actor):
         raise NotFound(CERTIFICATE_NOT_FOUND)
@@ -177,7 +178,7 @@ async def _visible(uow: CredentialsUnitOfWork, actor: Actor, certificate_id: UUI
 class GetCertificate:
     """Its student and admins; others 404."""
 
-    def __init__(self, uow: CredentialsUnitOfWork) -> None:
+    def __init__(self, uow: CredentialsReader) -> None:
         self._uow = uow
 
     async def __call__(self, *, actor: Actor, certificate_id: UUID) -> Certificate:
@@ -188,7 +189,7 @@ class GetCertificate:
 class CertificateDownloadUrl:
     """A signed URL of the stored PDF (its student and admins)."""
 
-    def __init__(self, uow: CredentialsUnitOfWork, blobs: BlobStorage, policy: CertificatePolicy) -> None:
+    def __init__(self, uow: CredentialsReader, blobs: BlobStorage, policy: CertificatePolicy) -> None:
         self._uow, self._blobs, self._policy = uow, blobs, policy
 
     async def __call__(self, *, actor: Actor, certificate_id: UUID) -> str:
@@ -203,7 +204,7 @@ class CertificateDownloadUrl:
 
 
 class MyCertificates:
-    def __init__(self, uow: CredentialsUnitOfWork) -> None:
+    def __init__(self, uow: CredentialsReader) -> None:
         self._uow = uow
 
     async def __call__(self, *, actor: Actor, page: PageRequest) -> Page[Certificate]:
@@ -215,7 +216,7 @@ class MyCertificates:
 class VerifyCertificate:
     """Public: anyone holding a number may check it. Unknown or malformed numbers: 404."""
 
-    def __init__(self, uow: CredentialsUnitOfWork) -> None:
+    def __init__(self, uow: CredentialsReader) -> None:
         self._uow = uow
 
     async def __call__(self, *, certificate_number: str) -> Certificate:

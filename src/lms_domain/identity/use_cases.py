@@ -11,6 +11,7 @@ from uuid import UUID
 from lms_domain.identity.entities import User
 from lms_domain.identity.ports import (
     EmailTaken,
+    IdentityReader,
     IdentityUnitOfWork,
     LoginThrottle,
     PasswordHasher,
@@ -169,7 +170,7 @@ class _Credentials:
     """
 
     def __init__(
-        self, uow: IdentityUnitOfWork, hasher: PasswordHasher, throttle: LoginThrottle, policy: AuthPolicy
+        self, uow: IdentityReader, hasher: PasswordHasher, throttle: LoginThrottle, policy: AuthPolicy
     ) -> None:
         self.uow, self.hasher, self.throttle, self.policy = uow, hasher, throttle, policy
         self._dummy_hash: str | None = None
@@ -317,7 +318,7 @@ class MfaLogin:
 class RefreshTokens:
     def __init__(
         self,
-        uow: IdentityUnitOfWork,
+        uow: IdentityReader,
         codec: TokenCodec,
         sessions: SessionStore,
         clock: Clock,
@@ -359,7 +360,7 @@ class Caller:
 class AuthenticateCaller:
     """Turns an access token into the acting user; 401 for anything not currently valid."""
 
-    def __init__(self, uow: IdentityUnitOfWork, codec: TokenCodec, sessions: SessionStore) -> None:
+    def __init__(self, uow: IdentityReader, codec: TokenCodec, sessions: SessionStore) -> None:
         self._uow, self._codec, self._sessions = uow, codec, sessions
 
     async def __call__(self, *, token: str) -> Caller:
@@ -379,7 +380,7 @@ class AuthenticateCaller:
 class Authenticate:
     """``AuthenticateCaller`` for callers that need only the actor."""
 
-    def __init__(self, uow: IdentityUnitOfWork, codec: TokenCodec, sessions: SessionStore) -> None:
+    def __init__(self, uow: IdentityReader, codec: TokenCodec, sessions: SessionStore) -> None:
         self._caller = AuthenticateCaller(uow, codec, sessions)
 
     async def __call__(self, *, token: str) -> Actor:
@@ -396,7 +397,7 @@ class Logout:
 
 
 class GetUser:
-    def __init__(self, uow: IdentityUnitOfWork) -> None:
+    def __init__(self, uow: IdentityReader) -> None:
         self._uow = uow
 
     async def __call__(
@@ -555,7 +556,7 @@ class DisableMfa:
 
 
 class ListUsers:
-    def __init__(self, uow: IdentityUnitOfWork) -> None:
+    def __init__(self, uow: IdentityReader) -> None:
         self._uow = uow
 
     async def __call__(
