@@ -38,9 +38,11 @@ from lms_domain.files import use_cases as files
 from lms_domain.identity import use_cases as identity
 from lms_domain.learning import use_cases as learning
 from lms_http.controllers.credentials import verification_base
+from lms_http.public_cache import CATALOG
 from lms_http.settings import Settings
 from lms_platform.coalesce import FreshRuns
 from lms_platform.readiness import Readiness
+from lms_platform.stamps import StampRenewal
 
 __all__ = ["Container", "is_use_case", "use_cases"]
 
@@ -105,6 +107,7 @@ class Container(containers.DeclarativeContainer):
         redis=providers.Singleton(RedisStamps, redis),
         local=providers.Singleton(InProcessStamps),
     )
+    catalog_stamp = providers.Singleton(StampRenewal, stamps, CATALOG)
 
     idempotency_store = providers.Selector(
         state_backend,
@@ -222,17 +225,21 @@ class Container(containers.DeclarativeContainer):
     certificate_renderer = providers.Singleton(Fpdf2CertificateRenderer)
     # catalog
     list_courses = providers.Factory(catalog.ListCourses, uow=read_uow)
-    create_course = providers.Factory(catalog.CreateCourse, uow=uow, clock=clock, ids=ids)
+    create_course = providers.Factory(
+        catalog.CreateCourse, uow=uow, clock=clock, ids=ids, stamp=catalog_stamp
+    )
     get_course = providers.Factory(catalog.GetCourse, uow=read_uow)
-    update_course = providers.Factory(catalog.UpdateCourse, uow=uow, clock=clock)
-    publish_course = providers.Factory(catalog.PublishCourse, uow=uow, clock=clock)
-    delete_course = providers.Factory(catalog.DeleteCourse, uow=uow)
+    update_course = providers.Factory(catalog.UpdateCourse, uow=uow, clock=clock, stamp=catalog_stamp)
+    publish_course = providers.Factory(catalog.PublishCourse, uow=uow, clock=clock, stamp=catalog_stamp)
+    delete_course = providers.Factory(catalog.DeleteCourse, uow=uow, stamp=catalog_stamp)
     list_lessons = providers.Factory(catalog.ListLessons, uow=read_uow)
-    create_lesson = providers.Factory(catalog.CreateLesson, uow=uow, clock=clock, ids=ids)
+    create_lesson = providers.Factory(
+        catalog.CreateLesson, uow=uow, clock=clock, ids=ids, stamp=catalog_stamp
+    )
     get_lesson = providers.Factory(catalog.GetLesson, uow=read_uow)
-    update_lesson = providers.Factory(catalog.UpdateLesson, uow=uow, clock=clock)
-    delete_lesson = providers.Factory(catalog.DeleteLesson, uow=uow, clock=clock)
-    reorder_lessons = providers.Factory(catalog.ReorderLessons, uow=uow)
+    update_lesson = providers.Factory(catalog.UpdateLesson, uow=uow, clock=clock, stamp=catalog_stamp)
+    delete_lesson = providers.Factory(catalog.DeleteLesson, uow=uow, clock=clock, stamp=catalog_stamp)
+    reorder_lessons = providers.Factory(catalog.ReorderLessons, uow=uow, stamp=catalog_stamp)
 
     # learning
     enroll = providers.Factory(learning.Enroll, uow=uow, clock=clock, ids=ids)

@@ -5,19 +5,17 @@ show only published courses and their lesson outlines, the same to every anonymo
 200 answer is kept in the worker's memory together with the catalog's *stamp* read when the
 request started; an identical request is answered from memory while the stamp is unchanged.
 
-Every POST, PUT, PATCH or DELETE under ``/api/v1/courses`` or ``/api/v1/lessons`` (the only
-writes that change what these two endpoints show) renews the stamp before its response leaves,
-so a read that starts after a write has answered sees the write, on any worker. The stamp lives
-in Redis when ``LMS_REDIS_URL`` is set (one GET per cached read), else in the process. When the
-stamp cannot be read (Redis down) requests skip the cache. Entries live at most
-``MAX_AGE_SECONDS``, which bounds what changes made outside the API (``lms seed-demo``, SQL by
-hand) take to show. Responses carry ``X-Cache: hit`` or ``miss``.
+The catalog's use cases renew the stamp (``lms_domain.catalog.ports.CatalogStamp``) once every
+write of courses or lessons is over, before it answers, whichever way it reached them (HTTP, the
+command line, an embedder); so a read that starts after a write has answered sees the write, on
+any worker. The stamp lives in Redis when ``LMS_REDIS_URL`` is set (one GET per cached read),
+else in the process. When the stamp cannot be read (Redis down) requests skip the cache. Entries
+live at most ``MAX_AGE_SECONDS``, which bounds what changes made outside the use cases
+(``lms seed-demo``, SQL by hand) take to show. Responses carry ``X-Cache: hit`` or ``miss``.
 """
 
 from __future__ import annotations
 
-import asyncio
-import logging
 import re
 import time
 from collections import OrderedDict
@@ -29,17 +27,13 @@ from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
 from lms_platform.stamps import Stamps
 
-__all__ = ["MAX_AGE_SECONDS", "MAX_BYTES", "ResponseCache", "make_public_cache_middleware"]
+__all__ = ["CATALOG", "MAX_AGE_SECONDS", "MAX_BYTES", "ResponseCache", "make_public_cache_middleware"]
 
-log = logging.getLogger("lms.cache")
-
-CATALOG = "catalog"
+CATALOG = "catalog"  # the stamp's name
 MAX_AGE_SECONDS = 60.0
 MAX_BYTES = 16 * 1024 * 1024  # all kept bodies together, per worker
 MAX_BODY_BYTES = 256 * 1024
 _READS = re.compile(r"/api/v1/courses(/[0-9a-fA-F-]{36})?/?")
-_WRITES = ("/api/v1/courses", "/api/v1/lessons")
-_UNSAFE = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,39 +91,6 @@ def make_public_cache_middleware(
     stamps: Callable[[], Stamps], cache: ResponseCache | None = None
 ) -> Callable[[ASGIApp], ASGIApp]:
     answers = cache if cache is not None else ResponseCache()
-    retries: set[asyncio.Task[None]] = set()
-
-    async def retry_renew() -> None:
-        # The write has committed but the stamp could not be renewed: readers skip the cache
-        # while Redis is unreachable; renew as soon as it answers again.
-        while True:
-            await asyncio.sleep(0.5)
-            if await stamps().renew(CATALOG):
-                return
-
-    async def renew() -> None:
-        answers.clear()
-        if not await stamps().renew(CATALOG):
-            log.warning("catalog stamp not renewed; retrying in the background")
-            task = asyncio.create_task(retry_renew())
-            retries.add(task)
-            task.add_done_callback(retries.discard)
-
-    async def write(app: ASGIApp, scope: Scope, receive: Receive, send: Send) -> None:
-        renewed = False
-
-        async def send_after_renewing(message: Message) -> None:
-            nonlocal renewed
-            if message["type"] == "http.response.start" and not renewed:
-                renewed = True
-                await renew()
-            await send(message)
-
-        try:
-            await app(scope, receive, send_after_renewing)
-        finally:
-            if not renewed:
-                await renew()
 
     async def read(app: ASGIApp, scope: Scope, receive: Receive, send: Send, stamp: str) -> None:
         key = f"{scope['path']}?{scope['query_string'].decode('latin-1')}"
@@ -162,11 +123,7 @@ def make_public_cache_middleware(
             if scope["type"] != ScopeType.HTTP:
                 await app(scope, receive, send)
                 return
-            method, path = scope["method"], scope["path"]
-            if method in _UNSAFE and path.startswith(_WRITES):
-                await write(app, scope, receive, send)
-                return
-            if method == "GET" and _READS.fullmatch(path) and _is_anonymous(scope):
+            if scope["method"] == "GET" and _READS.fullmatch(scope["path"]) and _is_anonymous(scope):
                 stamp = await stamps().current(CATALOG)
                 if stamp is not None:
                     await read(app, scope, receive, send, stamp)

@@ -15,6 +15,7 @@ from lms_domain.shared.ports import ReadOnlyUnitOfWork, UnitOfWork
 
 __all__ = [
     "CatalogReader",
+    "CatalogStamp",
     "CatalogUnitOfWork",
     "CourseEnrollments",
     "CourseQuery",
@@ -139,6 +140,18 @@ class CourseEnrollments(EnrollmentCheck, Protocol):
     async def complete_finished(self, course_id: UUID, at: datetime) -> None:
         """Set ``completed_at`` (to ``at``) on the course's open enrollments whose every lesson is
         now completed, when the course has lessons: counted by the store."""
+        ...
+
+
+class CatalogStamp(Protocol):
+    """What copies of the public catalog (courses and their lesson outlines) are checked against.
+
+    Every use case that may change courses or lessons renews it once its unit of work is over,
+    committed or not, so a copy made before the change is never used after it."""
+
+    async def renew(self) -> None:
+        """Mark every copy made until now as stale. Never raises: a stamp that cannot be renewed
+        now is renewed as soon as its store answers (until then, copies are not used)."""
         ...
 
 

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from enum import Enum
 from typing import TypeVar
@@ -11,6 +12,7 @@ from uuid import UUID
 from lms_domain.catalog.entities import ContentType, Course, DifficultyLevel, Lesson
 from lms_domain.catalog.ports import (
     CatalogReader,
+    CatalogStamp,
     CatalogUnitOfWork,
     CourseQuery,
     CourseSort,
@@ -159,13 +161,25 @@ async def _has_material_access(uow: CatalogReader, actor: Actor | None, course: 
     return await uow.enrollments.is_enrolled(student_id=actor.user_id, course_id=course.id)
 
 
+@asynccontextmanager
+async def _changing(uow: CatalogUnitOfWork, stamp: CatalogStamp) -> AsyncIterator[CatalogUnitOfWork]:
+    """The unit of work of a change to courses or lessons. Once it is over, committed or not, the
+    catalog's stamp is renewed: a failed write costs the public copies a few misses, while a write
+    that forgot to renew would leave them stale."""
+    try:
+        async with uow as opened:
+            yield opened
+    finally:
+        await stamp.renew()
+
+
 def _shown(lesson: Lesson, full_access: bool) -> Lesson:
     return lesson if full_access or lesson.is_preview else lesson.redacted()
 
 
 class CreateCourse:
-    def __init__(self, uow: CatalogUnitOfWork, clock: Clock, ids: IdGenerator) -> None:
-        self._uow, self._clock, self._ids = uow, clock, ids
+    def __init__(self, uow: CatalogUnitOfWork, clock: Clock, ids: IdGenerator, stamp: CatalogStamp) -> None:
+        self._uow, self._clock, self._ids, self._stamp = uow, clock, ids, stamp
 
     async def __call__(self, *, actor: Actor, data: NewCourse) -> Course:
         if not actor.is_staff:
@@ -187,7 +201,7 @@ class CreateCourse:
         )
         _check_course_fields(course)
         base = slugify(course.title)
-        async with self._uow as uow:
+        async with _changing(self._uow, self._stamp) as uow:
             for _ in range(SLUG_ATTEMPTS):
                 course.slug = slug_candidate(base, await uow.courses.taken_slugs(base))
                 try:
@@ -248,11 +262,11 @@ class GetCourse:
 class UpdateCourse:
     """Change a course's fields; ``is_published`` changes only through ``PublishCourse``."""
 
-    def __init__(self, uow: CatalogUnitOfWork, clock: Clock) -> None:
-        self._uow, self._clock = uow, clock
+    def __init__(self, uow: CatalogUnitOfWork, clock: Clock, stamp: CatalogStamp) -> None:
+        self._uow, self._clock, self._stamp = uow, clock, stamp
 
     async def __call__(self, *, actor: Actor, course_id: UUID, changes: CourseChanges) -> Course:
-        async with self._uow as uow:
+        async with _changing(self._uow, self._stamp) as uow:
             course = await _managed_course(uow, actor, course_id)
             course.title = _changed(changes.title, course.title)
             course.description = _changed(changes.description, course.description)
@@ -270,11 +284,11 @@ class UpdateCourse:
 
 
 class PublishCourse:
-    def __init__(self, uow: CatalogUnitOfWork, clock: Clock) -> None:
-        self._uow, self._clock = uow, clock
+    def __init__(self, uow: CatalogUnitOfWork, clock: Clock, stamp: CatalogStamp) -> None:
+        self._uow, self._clock, self._stamp = uow, clock, stamp
 
     async def __call__(self, *, actor: Actor, course_id: UUID) -> Course:
-        async with self._uow as uow:
+        async with _changing(self._uow, self._stamp) as uow:
             course = await uow.courses.get(course_id, for_update=True)
             if course is None:
                 raise NotFound("Course not found")
@@ -287,11 +301,11 @@ class PublishCourse:
 class DeleteCourse:
     """Delete a course with its lessons, enrollments and progress, in one transaction."""
 
-    def __init__(self, uow: CatalogUnitOfWork) -> None:
-        self._uow = uow
+    def __init__(self, uow: CatalogUnitOfWork, stamp: CatalogStamp) -> None:
+        self._uow, self._stamp = uow, stamp
 
     async def __call__(self, *, actor: Actor, course_id: UUID) -> None:
-        async with self._uow as uow:
+        async with _changing(self._uow, self._stamp) as uow:
             await _managed_course(uow, actor, course_id)
             await uow.enrollments.lock_for_course(course_id)  # the lock order: course, enrollments, lessons
             await uow.courses.remove(course_id)
@@ -327,8 +341,8 @@ class GetLesson:
 
 
 class CreateLesson:
-    def __init__(self, uow: CatalogUnitOfWork, clock: Clock, ids: IdGenerator) -> None:
-        self._uow, self._clock, self._ids = uow, clock, ids
+    def __init__(self, uow: CatalogUnitOfWork, clock: Clock, ids: IdGenerator, stamp: CatalogStamp) -> None:
+        self._uow, self._clock, self._ids, self._stamp = uow, clock, ids, stamp
 
     async def __call__(self, *, actor: Actor, course_id: UUID, data: NewLesson) -> Lesson:
         now = self._clock.now()
@@ -345,7 +359,7 @@ class CreateLesson:
             created_at=now,
             updated_at=now,
         )
-        async with self._uow as uow:
+        async with _changing(self._uow, self._stamp) as uow:
             await _managed_course(uow, actor, course_id)
             _check_lesson_fields(lesson)
             lesson.order = await uow.lessons.next_order(course_id)
@@ -375,11 +389,11 @@ async def _managed_lesson(uow: CatalogUnitOfWork, actor: Actor, lesson_id: UUID)
 class UpdateLesson:
     """Change a lesson's fields; its position changes only through ``ReorderLessons``."""
 
-    def __init__(self, uow: CatalogUnitOfWork, clock: Clock) -> None:
-        self._uow, self._clock = uow, clock
+    def __init__(self, uow: CatalogUnitOfWork, clock: Clock, stamp: CatalogStamp) -> None:
+        self._uow, self._clock, self._stamp = uow, clock, stamp
 
     async def __call__(self, *, actor: Actor, lesson_id: UUID, changes: LessonChanges) -> Lesson:
-        async with self._uow as uow:
+        async with _changing(self._uow, self._stamp) as uow:
             lesson = await _managed_lesson(uow, actor, lesson_id)
             lesson.title = _changed(changes.title, lesson.title)
             lesson.content_type = _changed(changes.content_type, lesson.content_type)
@@ -401,11 +415,11 @@ class DeleteLesson:
     is completed in the same transaction, as completing that last lesson would have done.
     """
 
-    def __init__(self, uow: CatalogUnitOfWork, clock: Clock) -> None:
-        self._uow, self._clock = uow, clock
+    def __init__(self, uow: CatalogUnitOfWork, clock: Clock, stamp: CatalogStamp) -> None:
+        self._uow, self._clock, self._stamp = uow, clock, stamp
 
     async def __call__(self, *, actor: Actor, lesson_id: UUID) -> None:
-        async with self._uow as uow:
+        async with _changing(self._uow, self._stamp) as uow:
             lesson = await _managed_lesson(uow, actor, lesson_id)
             # completions in flight finish before the lesson goes; later ones count without it
             await uow.enrollments.lock_for_course(lesson.course_id)
@@ -419,11 +433,11 @@ class DeleteLesson:
 class ReorderLessons:
     """Put a course's lessons in a new order: exactly its lesson ids, each once."""
 
-    def __init__(self, uow: CatalogUnitOfWork) -> None:
-        self._uow = uow
+    def __init__(self, uow: CatalogUnitOfWork, stamp: CatalogStamp) -> None:
+        self._uow, self._stamp = uow, stamp
 
     async def __call__(self, *, actor: Actor, course_id: UUID, lesson_ids: Sequence[UUID]) -> Page[Lesson]:
-        async with self._uow as uow:
+        async with _changing(self._uow, self._stamp) as uow:
             await _managed_course(uow, actor, course_id)
             current, _ = await uow.lessons.list_for_course(course_id)
             if len(set(lesson_ids)) != len(lesson_ids):

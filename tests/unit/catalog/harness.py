@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from uuid import UUID
 
-from builders import FixedClock, SequentialIds, actor
+from builders import FixedClock, RecordingStamp, SequentialIds, actor
 from lms_adapters.memory.uow import MemoryState, MemoryUnitOfWork
 from lms_domain.catalog import use_cases as cat
 from lms_domain.catalog.entities import ContentType, Course, Lesson
@@ -18,6 +18,7 @@ class Catalog:
     state: MemoryState = field(default_factory=MemoryState)
     clock: FixedClock = field(default_factory=FixedClock)
     ids: SequentialIds = field(default_factory=SequentialIds)
+    stamp: RecordingStamp = field(default_factory=RecordingStamp)
 
     def uow(self) -> MemoryUnitOfWork:
         return MemoryUnitOfWork(self.state)
@@ -28,7 +29,7 @@ class Catalog:
 
     @property
     def create_course(self) -> cat.CreateCourse:
-        return cat.CreateCourse(self.uow(), self.clock, self.ids)
+        return cat.CreateCourse(self.uow(), self.clock, self.ids, self.stamp)
 
     @property
     def get_course(self) -> cat.GetCourse:
@@ -36,15 +37,15 @@ class Catalog:
 
     @property
     def update_course(self) -> cat.UpdateCourse:
-        return cat.UpdateCourse(self.uow(), self.clock)
+        return cat.UpdateCourse(self.uow(), self.clock, self.stamp)
 
     @property
     def publish_course(self) -> cat.PublishCourse:
-        return cat.PublishCourse(self.uow(), self.clock)
+        return cat.PublishCourse(self.uow(), self.clock, self.stamp)
 
     @property
     def delete_course(self) -> cat.DeleteCourse:
-        return cat.DeleteCourse(self.uow())
+        return cat.DeleteCourse(self.uow(), self.stamp)
 
     @property
     def list_lessons(self) -> cat.ListLessons:
@@ -52,7 +53,7 @@ class Catalog:
 
     @property
     def create_lesson(self) -> cat.CreateLesson:
-        return cat.CreateLesson(self.uow(), self.clock, self.ids)
+        return cat.CreateLesson(self.uow(), self.clock, self.ids, self.stamp)
 
     @property
     def get_lesson(self) -> cat.GetLesson:
@@ -60,15 +61,15 @@ class Catalog:
 
     @property
     def update_lesson(self) -> cat.UpdateLesson:
-        return cat.UpdateLesson(self.uow(), self.clock)
+        return cat.UpdateLesson(self.uow(), self.clock, self.stamp)
 
     @property
     def delete_lesson(self) -> cat.DeleteLesson:
-        return cat.DeleteLesson(self.uow(), self.clock)
+        return cat.DeleteLesson(self.uow(), self.clock, self.stamp)
 
     @property
     def reorder_lessons(self) -> cat.ReorderLessons:
-        return cat.ReorderLessons(self.uow())
+        return cat.ReorderLessons(self.uow(), self.stamp)
 
     @property
     def enroll(self) -> learn.Enroll:

@@ -1,0 +1,114 @@
+"""Every write of courses or lessons renews the catalog's stamp, whether it succeeds or fails;
+reads never do. The public cache's answers rely on it, whatever path the write came by."""
+
+from __future__ import annotations
+
+import inspect
+import typing
+from collections.abc import Awaitable, Callable
+from uuid import UUID
+
+import pytest
+
+from lms_domain.catalog import use_cases as cat
+from lms_domain.catalog.entities import ContentType
+from lms_domain.catalog.ports import CatalogStamp, CatalogUnitOfWork
+from lms_domain.shared.errors import DomainError
+from tests.unit.catalog.harness import Catalog, instructor
+
+Write = Callable[[Catalog, UUID, UUID], Awaitable[object]]
+"""A write on the catalog ``c`` by the course's owner: (catalog, course id, lesson id)."""
+
+OWNER = instructor()
+INTRUDER = instructor()
+
+WRITES: dict[type, Write] = {
+    cat.CreateCourse: lambda c, _course, _lesson: c.create_course(
+        actor=OWNER, data=cat.NewCourse(title="Another")
+    ),
+    cat.UpdateCourse: lambda c, course, _lesson: c.update_course(
+        actor=OWNER, course_id=course, changes=cat.CourseChanges(title="Renamed")
+    ),
+    cat.PublishCourse: lambda c, course, _lesson: c.publish_course(actor=OWNER, course_id=course),
+    cat.DeleteCourse: lambda c, course, _lesson: c.delete_course(actor=OWNER, course_id=course),
+    cat.CreateLesson: lambda c, course, _lesson: c.create_lesson(
+        actor=OWNER, course_id=course, data=cat.NewLesson(title="More", content_type=ContentType.TEXT)
+    ),
+    cat.UpdateLesson: lambda c, _course, lesson: c.update_lesson(
+        actor=OWNER, lesson_id=lesson, changes=cat.LessonChanges(title="Renamed")
+    ),
+    cat.DeleteLesson: lambda c, _course, lesson: c.delete_lesson(actor=OWNER, lesson_id=lesson),
+    cat.ReorderLessons: lambda c, course, lesson: c.reorder_lessons(
+        actor=OWNER, course_id=course, lesson_ids=[lesson]
+    ),
+}
+
+# The same writes by someone who may not make them: refused, and still renewing (cautious).
+REFUSED: dict[type, Write] = {
+    cat.UpdateCourse: lambda c, course, _lesson: c.update_course(
+        actor=INTRUDER, course_id=course, changes=cat.CourseChanges(title="Mine")
+    ),
+    cat.PublishCourse: lambda c, course, _lesson: c.publish_course(actor=INTRUDER, course_id=course),
+    cat.DeleteCourse: lambda c, course, _lesson: c.delete_course(actor=INTRUDER, course_id=course),
+    cat.CreateLesson: lambda c, course, _lesson: c.create_lesson(
+        actor=INTRUDER, course_id=course, data=cat.NewLesson(title="Mine", content_type=ContentType.TEXT)
+    ),
+    cat.UpdateLesson: lambda c, _course, lesson: c.update_lesson(
+        actor=INTRUDER, lesson_id=lesson, changes=cat.LessonChanges(title="Mine")
+    ),
+    cat.DeleteLesson: lambda c, _course, lesson: c.delete_lesson(actor=INTRUDER, lesson_id=lesson),
+    cat.ReorderLessons: lambda c, course, lesson: c.reorder_lessons(
+        actor=INTRUDER, course_id=course, lesson_ids=[lesson]
+    ),
+}
+
+
+def catalog_writers() -> set[type]:
+    """The catalog's use cases that take a unit of work able to commit."""
+    found = set()
+    for _, cls in inspect.getmembers(cat, inspect.isclass):
+        init = typing.get_type_hints(cls.__init__) if "__init__" in vars(cls) else {}
+        if init.get("uow") is CatalogUnitOfWork:
+            found.add(cls)
+    return found
+
+
+def test_every_catalog_writer_takes_the_stamp_and_is_tested_here() -> None:
+    writers = catalog_writers()
+    assert writers == set(WRITES)
+    for cls in writers:
+        assert typing.get_type_hints(cls.__init__).get("stamp") is CatalogStamp, cls.__name__
+
+
+async def _published_course_with_a_lesson(c: Catalog) -> tuple[UUID, UUID]:
+    course = await c.course(OWNER, published=True)
+    lesson = await c.lesson(OWNER, course.id)
+    return course.id, lesson.id
+
+
+@pytest.mark.parametrize("use_case", list(WRITES), ids=lambda cls: cls.__name__)
+async def test_a_write_renews_the_stamp_once(use_case: type) -> None:
+    c = Catalog()
+    course, lesson = await _published_course_with_a_lesson(c)
+    before = c.stamp.renewals
+    await WRITES[use_case](c, course, lesson)
+    assert c.stamp.renewals == before + 1
+
+
+@pytest.mark.parametrize("use_case", list(REFUSED), ids=lambda cls: cls.__name__)
+async def test_a_refused_write_renews_the_stamp_too(use_case: type) -> None:
+    c = Catalog()
+    course, lesson = await _published_course_with_a_lesson(c)
+    before = c.stamp.renewals
+    with pytest.raises(DomainError):
+        await REFUSED[use_case](c, course, lesson)
+    assert c.stamp.renewals == before + 1
+
+
+async def test_reads_leave_the_stamp_alone() -> None:
+    c = Catalog()
+    course, lesson = await _published_course_with_a_lesson(c)
+    before = c.stamp.renewals
+    await c.get_course(actor=None, course_id=course)
+    await c.get_lesson(actor=None, lesson_id=lesson)
+    assert c.stamp.renewals == before
