@@ -4,17 +4,17 @@ from __future__ import annotations
 
 import random
 from collections.abc import Sequence
-from dataclasses import dataclass, fields, replace
 from uuid import UUID
 
 from lms_domain.assessment.entities import (
-    UNSET,
     Attempt,
     CourseRef,
+    NewQuestion,
+    NewQuiz,
     Question,
-    QuestionType,
+    QuestionChanges,
     Quiz,
-    Unset,
+    QuizChanges,
     draw_question_order,
 )
 from lms_domain.assessment.grading import SubmittedAnswer, grade_submission
@@ -30,6 +30,7 @@ from lms_domain.assessment.views import (
     can_see_quiz,
 )
 from lms_domain.shared.actors import Actor
+from lms_domain.shared.changes import UNCHANGED, apply_changes
 from lms_domain.shared.errors import Conflict, Forbidden, InvalidField, InvalidRequest, NotFound
 from lms_domain.shared.pagination import Page, PageRequest
 from lms_domain.shared.ports import Clock, IdGenerator
@@ -56,72 +57,6 @@ __all__ = [
 QUIZ_NOT_FOUND = "Quiz not found"
 ATTEMPT_NOT_FOUND = "Attempt not found"
 NO_QUESTIONS = "A quiz needs at least one question to be published"
-
-
-@dataclass(frozen=True, slots=True)
-class NewQuestion:
-    question_text: str
-    question_type: QuestionType
-    correct_answer: str | Sequence[str]
-    options: Sequence[str] | None = None
-    points: int = 1
-    order: int | None = None
-    """None: after the last question."""
-
-
-@dataclass(frozen=True, slots=True)
-class NewQuiz:
-    course_id: UUID
-    title: str
-    description: str = ""
-    lesson_id: UUID | None = None
-    time_limit_minutes: int | None = None
-    passing_score_percentage: float = 70
-    shuffle_questions: bool = False
-    max_attempts: int | None = None
-    questions: Sequence[NewQuestion] = ()
-
-
-@dataclass(frozen=True, slots=True)
-class QuizChanges:
-    """A partial update: fields left ``UNSET`` keep their value."""
-
-    title: str | Unset = UNSET
-    description: str | Unset = UNSET
-    lesson_id: UUID | Unset | None = UNSET
-    time_limit_minutes: int | Unset | None = UNSET
-    passing_score_percentage: float | Unset = UNSET
-    shuffle_questions: bool | Unset = UNSET
-    max_attempts: int | Unset | None = UNSET
-    is_published: bool | Unset = UNSET
-
-
-@dataclass(frozen=True, slots=True)
-class QuestionChanges:
-    question_text: str | Unset = UNSET
-    question_type: QuestionType | Unset = UNSET
-    options: Sequence[str] | Unset | None = UNSET
-    correct_answer: str | Sequence[str] | Unset = UNSET
-    points: int | Unset = UNSET
-    order: int | Unset = UNSET
-
-
-def _answer_value(answer: str | Sequence[str]) -> object:
-    """A correct answer as the entity stores it: a string, or a list for a sequence of strings."""
-    return answer if isinstance(answer, str) else list(answer)
-
-
-def _question(data: NewQuestion, *, question_id: UUID, quiz_id: UUID, default_order: int) -> Question:
-    return Question.create(
-        id=question_id,
-        quiz_id=quiz_id,
-        question_text=data.question_text,
-        question_type=data.question_type,
-        options=data.options,
-        correct_answer=_answer_value(data.correct_answer),
-        points=data.points,
-        order=default_order if data.order is None else data.order,
-    )
 
 
 async def _course(uow: AssessmentReader, course_id: UUID) -> CourseRef:
@@ -164,26 +99,12 @@ class CreateQuiz:
         self._uow, self._clock, self._ids = uow, clock, ids
 
     async def __call__(self, *, actor: Actor, data: NewQuiz) -> QuizView:
-        now = self._clock.now()
-        quiz = Quiz(
-            id=self._ids.new_id(),
-            course_id=data.course_id,
-            lesson_id=data.lesson_id,
-            title=data.title,
-            description=data.description,
-            time_limit_minutes=data.time_limit_minutes,
-            passing_score_percentage=data.passing_score_percentage,
-            shuffle_questions=data.shuffle_questions,
-            max_attempts=data.max_attempts,
-            is_published=False,
-            created_at=now,
-            updated_at=now,
-        )
+        quiz = Quiz.create(data, id=self._ids.new_id(), at=self._clock.now())
         questions: list[Question] = []
         for item in data.questions:
             last = max((q.order for q in questions), default=0)
             questions.append(
-                _question(item, question_id=self._ids.new_id(), quiz_id=quiz.id, default_order=last + 1)
+                Question.of(item, id=self._ids.new_id(), quiz_id=quiz.id, default_order=last + 1)
             )
         async with self._uow as uow:
             course = await _course(uow, data.course_id)
@@ -244,13 +165,8 @@ class UpdateQuiz:
     async def __call__(self, *, actor: Actor, quiz_id: UUID, changes: QuizChanges) -> QuizView:
         async with self._uow as uow:
             quiz, course = await _editable_quiz(uow, actor, quiz_id)
-            values = {
-                f.name: getattr(changes, f.name)
-                for f in fields(changes)
-                if not isinstance(getattr(changes, f.name), Unset)
-            }
-            updated = replace(quiz, **values, updated_at=self._clock.now())  # validates the whole quiz
-            if "lesson_id" in values:
+            updated = apply_changes(quiz, changes, updated_at=self._clock.now())
+            if changes.lesson_id is not UNCHANGED:
                 await _check_lesson(uow, updated.lesson_id, updated.course_id)
             if (
                 updated.is_published
@@ -302,9 +218,7 @@ class AddQuestion:
         async with self._uow as uow:
             quiz, _ = await _editable_quiz(uow, actor, quiz_id)
             last = await uow.quizzes.max_question_order(quiz_id)
-            question = _question(
-                data, question_id=self._ids.new_id(), quiz_id=quiz_id, default_order=last + 1
-            )
+            question = Question.of(data, id=self._ids.new_id(), quiz_id=quiz_id, default_order=last + 1)
             await uow.quizzes.add_question(question)
             await _touch(uow, quiz, self._clock)
             await uow.commit()
@@ -320,18 +234,10 @@ class UpdateQuestion:
     ) -> QuestionView:
         async with self._uow as uow:
             quiz, _ = await _editable_quiz(uow, actor, quiz_id)
-            question = await uow.quizzes.get_question(quiz_id, question_id)
-            if question is None:
+            found = await uow.quizzes.get_question(quiz_id, question_id)
+            if found is None:
                 raise NotFound("Question not found")
-            answer = changes.correct_answer
-            question.revise(
-                question_text=changes.question_text,
-                question_type=changes.question_type,
-                options=changes.options,
-                correct_answer=answer if isinstance(answer, Unset) else _answer_value(answer),
-                points=changes.points,
-                order=changes.order,
-            )
+            question = found.apply(changes)
             await uow.quizzes.update_question(question)
             await _touch(uow, quiz, self._clock)
             await uow.commit()

@@ -5,11 +5,17 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
-from enum import Enum
-from typing import TypeVar
 from uuid import UUID
 
-from lms_domain.catalog.entities import ContentType, Course, DifficultyLevel, Lesson
+from lms_domain.catalog.entities import (
+    Course,
+    CourseChanges,
+    DifficultyLevel,
+    Lesson,
+    LessonChanges,
+    NewCourse,
+    NewLesson,
+)
 from lms_domain.catalog.ports import (
     CatalogReader,
     CatalogStamp,
@@ -19,24 +25,14 @@ from lms_domain.catalog.ports import (
     LessonOrderTaken,
     SlugTaken,
 )
-from lms_domain.catalog.values import (
-    CATEGORY_MAX,
-    CONTENT_MAX,
-    DESCRIPTION_MAX,
-    check_duration,
-    check_text,
-    check_title,
-    check_url,
-    slug_candidate,
-    slugify,
-)
+from lms_domain.catalog.values import slug_candidate, slugify
 from lms_domain.shared.actors import Actor
+from lms_domain.shared.changes import apply_changes
 from lms_domain.shared.errors import Conflict, Forbidden, InvalidRequest, NotFound, Unauthorized
 from lms_domain.shared.pagination import Page, PageRequest
 from lms_domain.shared.ports import Clock, IdGenerator
 
 __all__ = [
-    "KEEP",
     "CourseChanges",
     "CourseDetail",
     "CreateCourse",
@@ -45,7 +41,6 @@ __all__ = [
     "DeleteLesson",
     "GetCourse",
     "GetLesson",
-    "Keep",
     "LessonChanges",
     "ListCourses",
     "ListLessons",
@@ -58,81 +53,12 @@ __all__ = [
 ]
 
 SLUG_ATTEMPTS = 50
-T = TypeVar("T")
-
-
-class Keep(Enum):
-    """A field left out of a partial update (distinct from an explicit ``None``)."""
-
-    KEEP = "keep"
-
-
-KEEP = Keep.KEEP
-
-
-def _changed(value: T | Keep, current: T) -> T:
-    return current if isinstance(value, Keep) else value
-
-
-@dataclass(frozen=True, slots=True)
-class NewCourse:
-    title: str
-    description: str = ""
-    category: str | None = None
-    difficulty_level: DifficultyLevel | None = None
-    thumbnail_url: str | None = None
-    estimated_duration_minutes: int | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class CourseChanges:
-    title: str | Keep = KEEP
-    description: str | Keep = KEEP
-    category: str | Keep | None = KEEP
-    difficulty_level: DifficultyLevel | Keep | None = KEEP
-    thumbnail_url: str | Keep | None = KEEP
-    estimated_duration_minutes: int | Keep | None = KEEP
 
 
 @dataclass(frozen=True, slots=True)
 class CourseDetail:
     course: Course
     lessons: Sequence[Lesson]
-
-
-@dataclass(frozen=True, slots=True)
-class NewLesson:
-    title: str
-    content_type: ContentType
-    content: str | None = None
-    video_url: str | None = None
-    duration_minutes: int = 0
-    is_preview: bool = False
-
-
-@dataclass(frozen=True, slots=True)
-class LessonChanges:
-    title: str | Keep = KEEP
-    content_type: ContentType | Keep = KEEP
-    content: str | Keep | None = KEEP
-    video_url: str | Keep | None = KEEP
-    duration_minutes: int | Keep = KEEP
-    is_preview: bool | Keep = KEEP
-
-
-def _check_course_fields(course: Course) -> None:
-    course.title = check_title(course.title)
-    check_text(course.description, "description", DESCRIPTION_MAX)
-    check_text(course.category, "category", CATEGORY_MAX)
-    check_url(course.thumbnail_url, "thumbnail_url")
-    check_duration(course.estimated_duration_minutes, "estimated_duration_minutes")
-
-
-def _check_lesson_fields(lesson: Lesson) -> None:
-    lesson.title = check_title(lesson.title)
-    check_text(lesson.content, "content", CONTENT_MAX)
-    check_url(lesson.video_url, "video_url")
-    check_duration(lesson.duration_minutes, "duration_minutes")
 
 
 async def _visible_course(uow: CatalogReader, actor: Actor | None, course_id: UUID) -> Course:
@@ -184,22 +110,7 @@ class CreateCourse:
     async def __call__(self, *, actor: Actor, data: NewCourse) -> Course:
         if not actor.is_staff:
             raise Forbidden("Only instructors and admins can create courses")
-        now = self._clock.now()
-        course = Course(
-            id=self._ids.new_id(),
-            instructor_id=actor.user_id,
-            title=data.title,
-            slug="",
-            description=data.description,
-            category=data.category,
-            difficulty_level=data.difficulty_level,
-            is_published=False,
-            thumbnail_url=data.thumbnail_url,
-            estimated_duration_minutes=data.estimated_duration_minutes,
-            created_at=now,
-            updated_at=now,
-        )
-        _check_course_fields(course)
+        course = Course.create(data, id=self._ids.new_id(), instructor_id=actor.user_id, at=self._clock.now())
         base = slugify(course.title)
         async with _changing(self._uow, self._stamp) as uow:
             for _ in range(SLUG_ATTEMPTS):
@@ -267,17 +178,8 @@ class UpdateCourse:
 
     async def __call__(self, *, actor: Actor, course_id: UUID, changes: CourseChanges) -> Course:
         async with _changing(self._uow, self._stamp) as uow:
-            course = await _managed_course(uow, actor, course_id)
-            course.title = _changed(changes.title, course.title)
-            course.description = _changed(changes.description, course.description)
-            course.category = _changed(changes.category, course.category)
-            course.difficulty_level = _changed(changes.difficulty_level, course.difficulty_level)
-            course.thumbnail_url = _changed(changes.thumbnail_url, course.thumbnail_url)
-            course.estimated_duration_minutes = _changed(
-                changes.estimated_duration_minutes, course.estimated_duration_minutes
-            )
-            _check_course_fields(course)
-            course.updated_at = self._clock.now()
+            managed = await _managed_course(uow, actor, course_id)
+            course = apply_changes(managed, changes, updated_at=self._clock.now())
             await uow.courses.update(course)
             await uow.commit()
         return course
@@ -345,23 +247,10 @@ class CreateLesson:
         self._uow, self._clock, self._ids, self._stamp = uow, clock, ids, stamp
 
     async def __call__(self, *, actor: Actor, course_id: UUID, data: NewLesson) -> Lesson:
-        now = self._clock.now()
-        lesson = Lesson(
-            id=self._ids.new_id(),
-            course_id=course_id,
-            title=data.title,
-            content_type=data.content_type,
-            content=data.content,
-            video_url=data.video_url,
-            duration_minutes=data.duration_minutes,
-            is_preview=data.is_preview,
-            order=0,
-            created_at=now,
-            updated_at=now,
-        )
+        lesson_id, now = self._ids.new_id(), self._clock.now()
         async with _changing(self._uow, self._stamp) as uow:
             await _managed_course(uow, actor, course_id)
-            _check_lesson_fields(lesson)
+            lesson = Lesson.create(data, id=lesson_id, course_id=course_id, order=0, at=now)
             lesson.order = await uow.lessons.next_order(course_id)
             try:
                 await uow.lessons.add(lesson)
@@ -394,15 +283,8 @@ class UpdateLesson:
 
     async def __call__(self, *, actor: Actor, lesson_id: UUID, changes: LessonChanges) -> Lesson:
         async with _changing(self._uow, self._stamp) as uow:
-            lesson = await _managed_lesson(uow, actor, lesson_id)
-            lesson.title = _changed(changes.title, lesson.title)
-            lesson.content_type = _changed(changes.content_type, lesson.content_type)
-            lesson.content = _changed(changes.content, lesson.content)
-            lesson.video_url = _changed(changes.video_url, lesson.video_url)
-            lesson.duration_minutes = _changed(changes.duration_minutes, lesson.duration_minutes)
-            lesson.is_preview = _changed(changes.is_preview, lesson.is_preview)
-            _check_lesson_fields(lesson)
-            lesson.updated_at = self._clock.now()
+            managed = await _managed_lesson(uow, actor, lesson_id)
+            lesson = apply_changes(managed, changes, updated_at=self._clock.now())
             await uow.lessons.update(lesson)
             await uow.commit()
         return lesson

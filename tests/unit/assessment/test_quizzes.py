@@ -9,8 +9,9 @@ import pytest
 
 from builders import actor
 from lms_domain.assessment import use_cases as uc
-from lms_domain.assessment.entities import UNSET, QuestionType
+from lms_domain.assessment.entities import QuestionType
 from lms_domain.shared.actors import Actor, Role
+from lms_domain.shared.changes import UNCHANGED
 from lms_domain.shared.errors import Forbidden, InvalidField, InvalidRequest, NotFound
 from lms_domain.shared.pagination import PageRequest
 from tests.unit.assessment.harness import Assessment, sample_questions
@@ -488,7 +489,7 @@ async def test_unset_changes_keep_every_field(lms: Assessment, owner: Actor) -> 
     view = await lms.quiz(owner, lms.course(owner), publish=False)
     before = lms.state.questions[view.questions[1].id]
     after = await lms.update_question(
-        actor=owner, quiz_id=view.quiz.id, question_id=before.id, changes=uc.QuestionChanges(order=UNSET)
+        actor=owner, quiz_id=view.quiz.id, question_id=before.id, changes=uc.QuestionChanges(order=UNCHANGED)
     )
     assert (list(after.options), after.correct_answer, after.points, after.order) == (
         before.options,
