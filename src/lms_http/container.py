@@ -131,51 +131,23 @@ class Container(containers.DeclarativeContainer):
         lockout_seconds=providers.Callable(lambda s: s.lockout_minutes * 60, settings),
     )
 
-    # identity
+    # identity: the sign-ins' collaborators, then the use cases
+    tokens = providers.Singleton(
+        identity.TokenIssuer, codec=token_codec, sessions=sessions, clock=clock, ids=ids, policy=auth_policy
+    )
+    passwords = providers.Factory(
+        identity.PasswordCheck, uow=read_uow, hasher=hasher, throttle=login_throttle, policy=auth_policy
+    )
+    one_time_codes = providers.Singleton(identity.OneTimeCodes, totp=totp, sessions=sessions, clock=clock)
     register = providers.Factory(
-        identity.Register,
-        uow=uow,
-        hasher=hasher,
-        codec=token_codec,
-        sessions=sessions,
-        clock=clock,
-        ids=ids,
-        policy=auth_policy,
+        identity.Register, uow=uow, hasher=hasher, tokens=tokens, clock=clock, ids=ids
     )
-    login = providers.Factory(
-        identity.Login,
-        uow=uow,
-        hasher=hasher,
-        throttle=login_throttle,
-        codec=token_codec,
-        sessions=sessions,
-        clock=clock,
-        ids=ids,
-        policy=auth_policy,
-    )
+    login = providers.Factory(identity.Login, uow=uow, passwords=passwords, tokens=tokens, clock=clock)
     mfa_login = providers.Factory(
-        identity.MfaLogin,
-        uow=uow,
-        hasher=hasher,
-        throttle=login_throttle,
-        codec=token_codec,
-        sessions=sessions,
-        totp=totp,
-        clock=clock,
-        ids=ids,
-        policy=auth_policy,
+        identity.MfaLogin, uow=uow, passwords=passwords, tokens=tokens, codes=one_time_codes, clock=clock
     )
     refresh_tokens = providers.Factory(
-        identity.RefreshTokens,
-        uow=read_uow,
-        codec=token_codec,
-        sessions=sessions,
-        clock=clock,
-        ids=ids,
-        policy=auth_policy,
-    )
-    authenticate = providers.Factory(
-        identity.Authenticate, uow=read_uow, codec=token_codec, sessions=sessions
+        identity.RefreshTokens, uow=read_uow, codec=token_codec, sessions=sessions, tokens=tokens
     )
     authenticate_caller = providers.Factory(
         identity.AuthenticateCaller, uow=read_uow, codec=token_codec, sessions=sessions
@@ -187,8 +159,8 @@ class Container(containers.DeclarativeContainer):
         identity.ChangePassword, uow=uow, hasher=hasher, sessions=sessions, clock=clock
     )
     enable_mfa = providers.Factory(identity.EnableMfa, uow=uow, totp=totp, clock=clock)
-    verify_mfa = providers.Factory(identity.VerifyMfa, uow=uow, totp=totp, sessions=sessions, clock=clock)
-    disable_mfa = providers.Factory(identity.DisableMfa, uow=uow, totp=totp, sessions=sessions, clock=clock)
+    verify_mfa = providers.Factory(identity.VerifyMfa, uow=uow, codes=one_time_codes, clock=clock)
+    disable_mfa = providers.Factory(identity.DisableMfa, uow=uow, codes=one_time_codes, clock=clock)
     list_users = providers.Factory(identity.ListUsers, uow=read_uow)
     admin_update_user = providers.Factory(identity.AdminUpdateUser, uow=uow, sessions=sessions, clock=clock)
     create_user = providers.Factory(identity.CreateUser, uow=uow, hasher=hasher, clock=clock, ids=ids)
