@@ -225,15 +225,19 @@ class Container(containers.DeclarativeContainer):
         credentials.CertificatePolicy,
         verification_base=providers.Callable(verification_base, settings.provided.public_url),
     )
+    certificate_pdfs = providers.Singleton(
+        credentials.CertificatePdfs, renderer=certificate_renderer, blobs=blobs, policy=certificate_policy
+    )
+    certificate_numbers = providers.Singleton(
+        credentials.CertificateNumbers, random=random_source, policy=certificate_policy
+    )
     generate_certificate = providers.Factory(
         credentials.GenerateCertificate,
         uow=uow,
-        blobs=blobs,
-        renderer=certificate_renderer,
+        pdfs=certificate_pdfs,
+        numbers=certificate_numbers,
         clock=clock,
         ids=ids,
-        random=random_source,
-        policy=certificate_policy,
     )
     get_certificate = providers.Factory(credentials.GetCertificate, uow=read_uow)
     certificate_download_url = providers.Factory(

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 from datetime import timedelta
 from uuid import UUID
@@ -32,6 +32,8 @@ from lms_domain.shared.ports import Clock, IdGenerator
 __all__ = [
     "PDF_CONTENT_TYPE",
     "CertificateDownloadUrl",
+    "CertificateNumbers",
+    "CertificatePdfs",
     "CertificatePolicy",
     "GenerateCertificate",
     "GetCertificate",
@@ -78,6 +80,44 @@ async def _once(data: bytes) -> AsyncIterator[bytes]:
     yield data
 
 
+class CertificateNumbers:
+    """Draws certificate numbers of a year: ``number_attempts`` random ones per certificate."""
+
+    def __init__(self, random: RandomSource, policy: CertificatePolicy) -> None:
+        self._random, self._policy = random, policy
+
+    def draws(self, year: int) -> Iterator[str]:
+        for _ in range(self._policy.number_attempts):
+            yield format_number(year, self._random.randbelow(10**NUMBER_DIGITS))
+
+
+class CertificatePdfs:
+    """Prints a certificate's PDF into the blob store, and takes it out again."""
+
+    def __init__(self, renderer: CertificateRenderer, blobs: BlobStorage, policy: CertificatePolicy) -> None:
+        self._renderer, self._blobs, self._policy = renderer, blobs, policy
+
+    async def store(self, certificate: Certificate) -> None:
+        pdf = await self._renderer.render(
+            CertificateView(
+                student_name=certificate.student_name,
+                course_title=certificate.course_title,
+                certificate_number=certificate.certificate_number,
+                issued_at=certificate.issued_at,
+                verification_url=self._policy.verification_url(certificate.certificate_number),
+            )
+        )
+        await self._blobs.put(
+            certificate.pdf_key,
+            _once(pdf),
+            content_type=PDF_CONTENT_TYPE,
+            max_bytes=self._policy.max_pdf_bytes,
+        )
+
+    async def discard(self, certificate: Certificate) -> None:
+        await self._blobs.delete(certificate.pdf_key)
+
+
 class GenerateCertificate:
     """Issue the certificate of a completed enrollment, once.
 
@@ -90,15 +130,12 @@ class GenerateCertificate:
     def __init__(
         self,
         uow: CredentialsUnitOfWork,
-        blobs: BlobStorage,
-        renderer: CertificateRenderer,
+        pdfs: CertificatePdfs,
+        numbers: CertificateNumbers,
         clock: Clock,
         ids: IdGenerator,
-        random: RandomSource,
-        policy: CertificatePolicy,
     ) -> None:
-        self._uow, self._blobs, self._renderer = uow, blobs, renderer
-        self._clock, self._ids, self._random, self._policy = clock, ids, random, policy
+        self._uow, self._pdfs, self._numbers, self._clock, self._ids = uow, pdfs, numbers, clock, ids
 
     async def __call__(self, *, actor: Actor, enrollment_id: UUID) -> Issued:
         async with self._uow as uow:
@@ -109,8 +146,7 @@ class GenerateCertificate:
             if ref.completed_at is None:
                 raise InvalidRequest("The course is not completed yet")
         certificate_id, issued_at = self._ids.new_id(), self._clock.now()
-        for _ in range(self._policy.number_attempts):
-            number = format_number(issued_at.year, self._random.randbelow(10**NUMBER_DIGITS))
+        for number in self._numbers.draws(issued_at.year):
             async with self._uow as uow:
                 if await uow.certificates.get_by_number(number) is not None:
                     continue
@@ -132,30 +168,16 @@ class GenerateCertificate:
 
     async def _store(self, certificate: Certificate) -> Issued | None:
         """Render, upload, insert. None when the number was taken meanwhile."""
-        pdf = await self._renderer.render(
-            CertificateView(
-                student_name=certificate.student_name,
-                course_title=certificate.course_title,
-                certificate_number=certificate.certificate_number,
-                issued_at=certificate.issued_at,
-                verification_url=self._policy.verification_url(certificate.certificate_number),
-            )
-        )
-        await self._blobs.put(
-            certificate.pdf_key,
-            _once(pdf),
-            content_type=PDF_CONTENT_TYPE,
-            max_bytes=self._policy.max_pdf_bytes,
-        )
+        await self._pdfs.store(certificate)
         try:
             async with self._uow as uow:
                 await uow.certificates.add(certificate)
                 await uow.commit()
         except NumberTaken:
-            await self._blobs.delete(certificate.pdf_key)
+            await self._pdfs.discard(certificate)
             return None
         except CertificateExists:
-            await self._blobs.delete(certificate.pdf_key)
+            await self._pdfs.discard(certificate)
             assert certificate.enrollment_id is not None
             async with self._uow as uow:
                 winner = await uow.certificates.get_by_enrollment(certificate.enrollment_id)
@@ -163,7 +185,7 @@ class GenerateCertificate:
                 raise NotFound(ENROLLMENT_NOT_FOUND) from None
             return Issued(winner, created=False)
         except BaseException:
-            await self._blobs.delete(certificate.pdf_key)
+            await self._pdfs.discard(certificate)
             raise
         return Issued(certificate, created=True)
 

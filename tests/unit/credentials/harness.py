@@ -56,9 +56,9 @@ class Credentials(Catalog):
 
     @property
     def generate(self) -> uc.GenerateCertificate:
-        return uc.GenerateCertificate(
-            self.uow(), self.blobs, self.renderer, self.clock, self.ids, self.random, self.policy
-        )
+        pdfs = uc.CertificatePdfs(self.renderer, self.blobs, self.policy)
+        numbers = uc.CertificateNumbers(self.random, self.policy)
+        return uc.GenerateCertificate(self.uow(), pdfs, numbers, self.clock, self.ids)
 
     @property
     def get(self) -> uc.GetCertificate:
