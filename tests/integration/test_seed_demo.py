@@ -10,7 +10,9 @@ from litestar.testing import AsyncTestClient
 from sqlalchemy import create_engine, func, select
 
 from lms_adapters.sql import tables as t
-from lms_adapters.sql.seed import DEMO_PASSWORD, SCALES, _enrollment_plan, quizzes_per_course, seed_uuid
+from lms_adapters.sql.seed import DEMO_PASSWORD, SCALES, seed_uuid
+from lms_adapters.sql.seed.assessment import quizzes_per_course
+from lms_adapters.sql.seed.learning import enrollment_plan
 from lms_adapters.sql.urls import sync_url
 from lms_http.cli import seed_demo
 from lms_http.settings import Settings
@@ -104,7 +106,7 @@ async def test_printed_logins_work_through_the_api(settings: Settings, make_app)
         # The demo student took a quiz of their first course; the course's other quiz is open to them.
         stats = await client.get("/api/v1/analytics/student", headers=student)
         assert stats.status_code == 200 and stats.json()["quizzes_taken"] >= 1
-        course_index = next(c for _, s, c, _ in _enrollment_plan(SMALL) if s == 0)
+        course_index = next(c for _, s, c, _ in enrollment_plan(SMALL) if s == 0)
         quiz_id = seed_uuid("quiz", course_index * quizzes_per_course(SMALL) + 1)
         started = await client.post(f"/api/v1/quizzes/{quiz_id}/attempts", headers=student)
         assert started.status_code == 201, started.text
