@@ -43,8 +43,7 @@ class Counter:
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=needs_pg)])
 async def sql(request: pytest.FixtureRequest) -> AsyncIterator[tuple[Callable[[], SqlUnitOfWork], Counter]]:
     engine = make_engine(request.getfixturevalue("pg_url" if request.param == "postgres" else "sqlite_url"))
-    maker = engine
-    yield (lambda: SqlUnitOfWork(maker)), Counter(engine)
+    yield (lambda: SqlUnitOfWork(engine)), Counter(engine)
     await engine.dispose()
 
 

@@ -9,11 +9,8 @@ from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from lms_adapters.sql.engine import make_read_engine
-from lms_adapters.sql.repositories.assessment import (
-    SqlAttemptRepository,
-    SqlCourseDirectory,
-    SqlQuizRepository,
-)
+from lms_adapters.sql.repositories.assessment import SqlCourseDirectory, SqlQuizRepository
+from lms_adapters.sql.repositories.attempts import SqlAttemptRepository
 from lms_adapters.sql.repositories.catalog import SqlCourseRepository, SqlLessonRepository
 from lms_adapters.sql.repositories.credentials import SqlCertificateRepository, SqlCertificateSources
 from lms_adapters.sql.repositories.files import SqlStoredFileRepository
