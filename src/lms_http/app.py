@@ -30,6 +30,7 @@ from lms_http.controllers.users import UserController
 from lms_http.errors import exception_handlers, outage_handlers, validation_response
 from lms_http.idempotency import make_idempotency_middleware
 from lms_http.middleware import find_bad_value, make_rate_limit_middleware, make_security_middleware
+from lms_http.names import API_PREFIX
 from lms_http.observability import make_access_log_middleware, metrics_config, metrics_route, track_pool
 from lms_http.openapi import document_security, fix_openapi
 from lms_http.options import make_options_middleware
@@ -98,7 +99,7 @@ def create_app(settings: Settings, container: Container | None = None) -> Litest
         }
     )
     api = Router(
-        "/api/v1",
+        API_PREFIX,
         route_handlers=[
             HealthController,
             AuthController,

@@ -37,8 +37,7 @@ from lms_domain.credentials import use_cases as credentials
 from lms_domain.files import use_cases as files
 from lms_domain.identity import use_cases as identity
 from lms_domain.learning import use_cases as learning
-from lms_http.controllers.credentials import verification_base
-from lms_http.public_cache import CATALOG
+from lms_http.names import CATALOG_STAMP, verification_base
 from lms_http.settings import Settings
 from lms_platform.coalesce import FreshRuns
 from lms_platform.readiness import Readiness
@@ -107,7 +106,7 @@ class Container(containers.DeclarativeContainer):
         redis=providers.Singleton(RedisStamps, redis),
         local=providers.Singleton(InProcessStamps),
     )
-    catalog_stamp = providers.Singleton(StampRenewal, stamps, CATALOG)
+    catalog_stamp = providers.Singleton(StampRenewal, stamps, CATALOG_STAMP)
 
     idempotency_store = providers.Selector(
         state_backend,

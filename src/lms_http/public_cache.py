@@ -25,11 +25,10 @@ from dataclasses import dataclass
 from litestar.enums import ScopeType
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
+from lms_http.names import CATALOG_STAMP
 from lms_platform.stamps import Stamps
 
-__all__ = ["CATALOG", "MAX_AGE_SECONDS", "MAX_BYTES", "ResponseCache", "make_public_cache_middleware"]
-
-CATALOG = "catalog"  # the stamp's name
+__all__ = ["MAX_AGE_SECONDS", "MAX_BYTES", "ResponseCache", "make_public_cache_middleware"]
 MAX_AGE_SECONDS = 60.0
 MAX_BYTES = 16 * 1024 * 1024  # all kept bodies together, per worker
 MAX_BODY_BYTES = 256 * 1024
@@ -124,7 +123,7 @@ def make_public_cache_middleware(
                 await app(scope, receive, send)
                 return
             if scope["method"] == "GET" and _READS.fullmatch(scope["path"]) and _is_anonymous(scope):
-                stamp = await stamps().current(CATALOG)
+                stamp = await stamps().current(CATALOG_STAMP)
                 if stamp is not None:
                     await read(app, scope, receive, send, stamp)
                     return

@@ -16,11 +16,10 @@ from lms_domain.credentials import use_cases as uc
 from lms_domain.shared.actors import Actor
 from lms_http.dto.credentials import CertificateOut, CertificatePage, GenerateCertificateIn, VerificationOut
 from lms_http.errors import errors
+from lms_http.names import CERTIFICATES, VERIFY
 from lms_http.params import PageNumber, PageSize, page_request
 
-__all__ = ["CertificateController", "verification_base"]
-
-VERIFY = "/verify"
+__all__ = ["CertificateController"]
 
 
 @dataclass
@@ -33,7 +32,7 @@ class _PublicOperation(Operation):
 
 
 class CertificateController(Controller):
-    path, tags = "/certificates", ["certificates"]
+    path, tags = CERTIFICATES, ["certificates"]
 
     @post(
         "/generate",
@@ -107,9 +106,3 @@ class CertificateController(Controller):
         return Redirect(
             await certificate_download_url(actor=actor, certificate_id=certificate_id), status_code=307
         )
-
-
-def verification_base(public_url: str) -> str:
-    """Where clients verify a certificate, its number following: this controller's route under
-    the service's public address."""
-    return f"{public_url.rstrip('/')}/api/v1{CertificateController.path}{VERIFY}"
