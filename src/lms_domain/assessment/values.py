@@ -104,28 +104,45 @@ def normalize_choices(
     if any(not isinstance(o, str) for o in given):
         raise InvalidField("options", "options must be strings")
     if question_type is QuestionType.TRUE_FALSE:
-        if given and sorted(given) != sorted(TRUE_FALSE_OPTIONS):
-            raise InvalidField("options", 'true_false options are always ["true", "false"]')
-        if correct_answer not in TRUE_FALSE_OPTIONS:
-            raise InvalidField("correct_answer", 'correct_answer must be "true" or "false"')
-        return list(TRUE_FALSE_OPTIONS), str(correct_answer)
+        return _true_false(given, correct_answer)
     if question_type is QuestionType.SHORT_ANSWER:
-        if given:
-            raise InvalidField("options", "short_answer questions have no options")
-        if not isinstance(correct_answer, str):
-            raise InvalidField("correct_answer", "correct_answer must be a string")
-        return [], check_text("correct_answer", correct_answer, low=1, high=ANSWER_MAX)
-    # multiple_choice and multiple_select: the answer is picked among the options.
+        return _short_answer(given, correct_answer)
+    _check_choices(question_type, given)
+    if question_type is QuestionType.MULTIPLE_CHOICE:
+        if not isinstance(correct_answer, str) or correct_answer not in given:
+            raise InvalidField("correct_answer", "correct_answer must be one of the options")
+        return given, correct_answer
+    return given, _selection(given, correct_answer)
+
+
+def _true_false(given: list[str], correct_answer: object) -> tuple[list[str], Answer]:
+    if given and sorted(given) != sorted(TRUE_FALSE_OPTIONS):
+        raise InvalidField("options", 'true_false options are always ["true", "false"]')
+    if correct_answer not in TRUE_FALSE_OPTIONS:
+        raise InvalidField("correct_answer", 'correct_answer must be "true" or "false"')
+    return list(TRUE_FALSE_OPTIONS), str(correct_answer)
+
+
+def _short_answer(given: list[str], correct_answer: object) -> tuple[list[str], Answer]:
+    if given:
+        raise InvalidField("options", "short_answer questions have no options")
+    if not isinstance(correct_answer, str):
+        raise InvalidField("correct_answer", "correct_answer must be a string")
+    return [], check_text("correct_answer", correct_answer, low=1, high=ANSWER_MAX)
+
+
+def _check_choices(question_type: QuestionType, given: list[str]) -> None:
+    """The options of multiple_choice and multiple_select: the answer is picked among them."""
     if not 2 <= len(given) <= OPTIONS_MAX:
         raise InvalidField("options", f"{question_type} needs 2 to {OPTIONS_MAX} options")
     if any(not o.strip() or len(o) > OPTION_MAX for o in given):
         raise InvalidField("options", f"options must be non-blank and at most {OPTION_MAX} characters")
     if len(set(given)) != len(given):
         raise InvalidField("options", "options must be distinct")
-    if question_type is QuestionType.MULTIPLE_CHOICE:
-        if not isinstance(correct_answer, str) or correct_answer not in given:
-            raise InvalidField("correct_answer", "correct_answer must be one of the options")
-        return given, correct_answer
+
+
+def _selection(given: list[str], correct_answer: object) -> list[str]:
+    """The correct answer of a multiple_select question: some of its options, each once."""
     if (
         not isinstance(correct_answer, list | tuple)
         or not correct_answer
@@ -137,7 +154,7 @@ def normalize_choices(
         raise InvalidField("correct_answer", "correct_answer must not repeat an option")
     if any(a not in given for a in chosen):
         raise InvalidField("correct_answer", "every correct answer must be one of the options")
-    return given, chosen
+    return chosen
 
 
 def question_type_of(value: object) -> QuestionType:

@@ -32,19 +32,18 @@ def user_rows(scale: Scale, password_hash: str) -> Iterator[dict[str, Any]]:
     index = 0
     for email, role, name in DEMO_LOGINS:
         at = ANCHOR - timedelta(days=400)
-        yield _user_row(index, email, name, role, password_hash, at)
+        yield _user_row(index, email=email, name=name, role=role, pw=password_hash, at=at)
         index += 1
     for n in range(scale.instructors + scale.students):
         first, last = FIRST[rng.randrange(len(FIRST))], LAST[rng.randrange(len(LAST))]
         role = "instructor" if n < scale.instructors else "student"
         at = ANCHOR - timedelta(days=390) + timedelta(seconds=n * 340_000_00 // max(1, scale.students))
-        yield _user_row(
-            index, f"{first}.{last}.{n}@example.com".lower(), f"{first} {last}", role, password_hash, at
-        )
+        email = f"{first}.{last}.{n}@example.com".lower()
+        yield _user_row(index, email=email, name=f"{first} {last}", role=role, pw=password_hash, at=at)
         index += 1
 
 
-def _user_row(index: int, email: str, name: str, role: str, pw: str, at: datetime) -> dict[str, Any]:
+def _user_row(index: int, *, email: str, name: str, role: str, pw: str, at: datetime) -> dict[str, Any]:
     return {
         "id": seed_uuid("user", index),
         "email": email,
