@@ -45,7 +45,7 @@ def sqlite_url(sqlite_template: Path, tmp_path: Path) -> str:
 
 
 @pytest.fixture(scope="session")
-def pg_migrated() -> Iterator[str]:
+def pg_migrated() -> str:
     assert PG_URL
     engine = create_engine(sync_url(PG_URL))
     with engine.begin() as conn:

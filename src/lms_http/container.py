@@ -280,7 +280,7 @@ def is_use_case(cls: object) -> bool:
     )
 
 
-def use_cases(container: Container) -> dict[str, providers.Provider[Any]]:
+def use_cases(container: Container) -> dict[str, providers.Factory[Any]]:
     """Every use case the container builds, by provider name (the HTTP layer's dependencies)."""
     return {
         name: provider

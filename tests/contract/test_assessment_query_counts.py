@@ -5,13 +5,13 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from builders import FixedClock, RecordingStamp, SequentialIds
 from lms_adapters.sql.uow import SqlUnitOfWork
 from lms_domain.assessment import use_cases as quizzes
 from lms_domain.assessment.entities import QuestionType
 from lms_domain.catalog import use_cases as cat
 from lms_domain.shared.actors import Role
 from lms_domain.shared.pagination import PageRequest
+from tests.builders import FixedClock, RecordingStamp, SequentialIds
 from tests.contract.test_query_counts import Counter, sql, staff_user
 
 __all__ = ["sql"]  # the fixture

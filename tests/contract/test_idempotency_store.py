@@ -37,7 +37,7 @@ class FakeClock:
     ]
 )
 def adapter(request: pytest.FixtureRequest) -> str:
-    return request.param
+    return str(request.param)
 
 
 @pytest.fixture

@@ -13,7 +13,6 @@ import pytest
 from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from builders import FixedClock, RecordingStamp, SequentialIds, actor
 from lms_adapters.sql.engine import make_engine
 from lms_adapters.sql.uow import SqlUnitOfWork
 from lms_domain.catalog import use_cases as cat
@@ -22,6 +21,7 @@ from lms_domain.identity.entities import User
 from lms_domain.learning import use_cases as learn
 from lms_domain.shared.actors import Actor, Role
 from lms_domain.shared.pagination import PageRequest
+from tests.builders import FixedClock, RecordingStamp, SequentialIds, actor
 from tests.conftest import needs_pg
 
 

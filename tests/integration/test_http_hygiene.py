@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
+from litestar import Litestar
 from litestar.testing import AsyncTestClient
 
 
-async def test_cors_answers_only_listed_origins(make_app) -> None:  # type: ignore[no-untyped-def]
+async def test_cors_answers_only_listed_origins(make_app: Callable[..., Litestar]) -> None:
     async with AsyncTestClient(app=make_app(cors_origins=("https://app.example.com",))) as c:
         pre = await c.options(
             "/api/v1/users/me",
@@ -18,13 +21,13 @@ async def test_cors_answers_only_listed_origins(make_app) -> None:  # type: igno
         assert ok.headers.get("access-control-allow-origin") == "https://app.example.com"
 
 
-async def test_no_cors_by_default(make_app) -> None:  # type: ignore[no-untyped-def]
+async def test_no_cors_by_default(make_app: Callable[..., Litestar]) -> None:
     async with AsyncTestClient(app=make_app()) as c:
         r = await c.get("/api/v1/health", headers={"Origin": "https://app.example.com"})
         assert "access-control-allow-origin" not in r.headers
 
 
-async def test_security_headers_and_docs_still_work(make_app) -> None:  # type: ignore[no-untyped-def]
+async def test_security_headers_and_docs_still_work(make_app: Callable[..., Litestar]) -> None:
     async with AsyncTestClient(app=make_app()) as c:
         r = await c.get("/api/v1/health")
         assert r.headers["x-content-type-options"] == "nosniff"

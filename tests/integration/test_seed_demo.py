@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Callable
 
 import pytest
 from litestar import Litestar
@@ -59,7 +60,9 @@ def test_small_seed_is_consistent(settings: Settings) -> None:
     engine = create_engine(sync_url(settings.database_url))
     try:
         with engine.connect() as conn:
-            roles = dict(conn.execute(select(t.users.c.role, func.count()).group_by(t.users.c.role)).all())
+            roles: dict[str, int] = dict(
+                conn.execute(select(t.users.c.role, func.count()).group_by(t.users.c.role)).all()
+            )
             done = conn.execute(
                 select(func.count())
                 .select_from(t.enrollments)
@@ -83,7 +86,9 @@ def test_small_seed_is_consistent(settings: Settings) -> None:
     assert 0 < drafts < SMALL.courses
 
 
-async def test_printed_logins_work_through_the_api(settings: Settings, make_app) -> None:  # type: ignore[no-untyped-def]
+async def test_printed_logins_work_through_the_api(
+    settings: Settings, make_app: Callable[..., Litestar]
+) -> None:
     seed_demo(settings, "small", progress=False)
     app: Litestar = make_app()
     async with AsyncTestClient(app=app) as client:

@@ -31,7 +31,7 @@ def test_no_use_case_takes_more_than_five_collaborators() -> None:
     crowded = {
         cls.__name__: count
         for cls in all_use_cases()
-        if (count := len(inspect.signature(cls.__init__).parameters) - 1) > MAX_COLLABORATORS
+        if (count := len(inspect.signature(cls).parameters)) > MAX_COLLABORATORS
     }
     assert crowded == {}
 

@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 from uuid import UUID
 
-from builders import FixedClock, RecordingStamp, SequentialIds, actor
 from lms_adapters.memory.uow import MemoryState, MemoryUnitOfWork
 from lms_domain.catalog import use_cases as cat
 from lms_domain.catalog.entities import ContentType, Course, Lesson
 from lms_domain.learning import use_cases as learn
 from lms_domain.shared.actors import Actor, Role
+from tests.builders import FixedClock, RecordingStamp, SequentialIds, actor
 
 
 @dataclass
@@ -94,8 +95,8 @@ class Catalog:
             course.is_published = True
         return course
 
-    async def lesson(self, owner: Actor, course_id: UUID, title: str = "Lesson", **kw: object) -> Lesson:
-        data = cat.NewLesson(title=title, content_type=ContentType.TEXT, content="body", **kw)  # type: ignore[arg-type]
+    async def lesson(self, owner: Actor, course_id: UUID, title: str = "Lesson", **kw: Any) -> Lesson:
+        data = cat.NewLesson(title=title, content_type=ContentType.TEXT, content="body", **kw)
         lesson: Lesson = await self.create_lesson(actor=owner, course_id=course_id, data=data)
         return lesson
 

@@ -67,7 +67,7 @@ def catalog_writers() -> set[type]:
     """The catalog's use cases that take a unit of work able to commit."""
     found = set()
     for _, cls in inspect.getmembers(cat, inspect.isclass):
-        init = typing.get_type_hints(cls.__init__) if "__init__" in vars(cls) else {}
+        init = typing.get_type_hints(vars(cls)["__init__"]) if "__init__" in vars(cls) else {}
         if init.get("uow") is CatalogUnitOfWork:
             found.add(cls)
     return found
@@ -77,7 +77,7 @@ def test_every_catalog_writer_takes_the_stamp_and_is_tested_here() -> None:
     writers = catalog_writers()
     assert writers == set(WRITES)
     for cls in writers:
-        assert typing.get_type_hints(cls.__init__).get("stamp") is CatalogStamp, cls.__name__
+        assert typing.get_type_hints(vars(cls)["__init__"]).get("stamp") is CatalogStamp, cls.__name__
 
 
 async def _published_course_with_a_lesson(c: Catalog) -> tuple[UUID, UUID]:

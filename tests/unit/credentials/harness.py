@@ -6,12 +6,12 @@ from collections.abc import Awaitable, Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from uuid import UUID
 
-from builders import actor
 from lms_adapters.memory.files import MemoryBlobStorage
 from lms_domain.credentials import use_cases as uc
 from lms_domain.credentials.ports import CertificateView
 from lms_domain.identity.entities import User
 from lms_domain.shared.actors import Actor, Role
+from tests.builders import actor
 from tests.unit.catalog.harness import Catalog
 
 

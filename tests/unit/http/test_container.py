@@ -18,8 +18,7 @@ def container(tmp_path: Path) -> Container:
     return Container(settings=load_settings({"LMS_VAR_DIR": str(tmp_path)}, env_file=None))
 
 
-def _unit_port(provider: providers.Provider[object]) -> type | None:
-    assert isinstance(provider, providers.Factory)
+def _unit_port(provider: providers.Factory[object]) -> type | None:
     return typing.get_type_hints(provider.cls.__init__).get("uow")
 
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
-from builders import FixedClock, PlainHasher, SequentialIds
 from lms_adapters.local.counters import InProcessLoginThrottle
 from lms_adapters.local.tokens import JwtTokenCodec
 from lms_adapters.local.totp import PyotpTotpService
@@ -13,6 +12,7 @@ from lms_adapters.memory.sessions import MemorySessionStore
 from lms_adapters.memory.uow import MemoryState, MemoryUnitOfWork
 from lms_domain.identity import use_cases as uc
 from lms_domain.shared.actors import Actor
+from tests.builders import FixedClock, PlainHasher, SequentialIds
 
 
 @dataclass
