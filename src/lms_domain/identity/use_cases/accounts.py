@@ -27,7 +27,19 @@ __all__ = [
     "GetUser",
     "ListUsers",
     "UpdateProfile",
+    "add_user",
 ]
+
+
+async def add_user(uow: IdentityUnitOfWork, user: User) -> None:
+    """Store a new account in a unit of work of its own; 409 when the address is taken (a unique
+    constraint decides)."""
+    async with uow as unit:
+        try:
+            await unit.users.add(user)
+        except EmailTaken:
+            raise Conflict("A user with this email already exists") from None
+        await unit.commit()
 
 
 class GetUser:
@@ -174,22 +186,15 @@ class CreateUser:
     async def __call__(self, *, email: str, password: str, role: Role, full_name: str | None = None) -> User:
         address = normalize_email(email)
         validate_password(password)
-        now = self._clock.now()
-        user = User(
+        user = User.create(
             id=self._ids.new_id(),
             email=address,
             full_name=FullName.parse(full_name or address.split("@")[0]).value,
             password_hash=await self._hasher.hash(password),
             role=role,
-            created_at=now,
-            updated_at=now,
+            at=self._clock.now(),
         )
-        async with self._uow as uow:
-            try:
-                await uow.users.add(user)
-            except EmailTaken:
-                raise Conflict("A user with this email already exists") from None
-            await uow.commit()
+        await add_user(self._uow, user)
         return user
 
 

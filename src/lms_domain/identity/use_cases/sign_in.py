@@ -6,7 +6,6 @@ from contextlib import suppress
 
 from lms_domain.identity.entities import User
 from lms_domain.identity.ports import (
-    EmailTaken,
     IdentityReader,
     IdentityUnitOfWork,
     PasswordHasher,
@@ -15,11 +14,12 @@ from lms_domain.identity.ports import (
     TokenCodec,
     TokenKind,
 )
+from lms_domain.identity.use_cases.accounts import add_user
 from lms_domain.identity.use_cases.passwords import OneTimeCodes, PasswordCheck, SignInTry
 from lms_domain.identity.use_cases.tokens import INVALID_TOKEN, TokenIssuer, TokenPair
 from lms_domain.identity.values import FullName, normalize_email, validate_password
 from lms_domain.shared.actors import Role
-from lms_domain.shared.errors import Conflict, Forbidden, Unauthorized, Unavailable
+from lms_domain.shared.errors import Forbidden, Unauthorized, Unavailable
 from lms_domain.shared.ports import Clock, IdGenerator
 
 __all__ = ["Login", "MfaLogin", "RefreshTokens", "Register"]
@@ -43,24 +43,18 @@ class Register:
         name = FullName.parse(full_name)
         validate_password(password)
         now = self._clock.now()
-        user = User(
+        user = User.create(
             id=self._ids.new_id(),
             email=address,
             full_name=name.value,
             password_hash=await self._hasher.hash(password),
             role=Role.STUDENT,
-            created_at=now,
-            updated_at=now,
-            last_login_at=now,
+            at=now,
         )
+        user.last_login_at = now  # registering signs in
         pair, session_id = await self._tokens.open_session(user)
         try:
-            async with self._uow as uow:
-                try:
-                    await uow.users.add(user)
-                except EmailTaken:
-                    raise Conflict("A user with this email already exists") from None
-                await uow.commit()
+            await add_user(self._uow, user)
         except BaseException:
             with suppress(Unavailable):
                 await self._tokens.close_session(session_id)
