@@ -1,4 +1,4 @@
-"""Ports and helpers of the platform the LMS runs on, which are no rules of the LMS itself.
+"""Ports of the platform the LMS runs on, and the code around them: no rules of the LMS itself.
 
 Idempotency keys, rate limits, version stamps, readiness probes, download headers and the
 sharing of one computation between concurrent requests: the adapters implement these ports and

@@ -1,7 +1,7 @@
 """Every adapter has the shape of the ports it implements.
 
 mypy checks the adapters the code passes where a port is expected; this test checks every
-adapter class of ``lms_adapters`` (and the platform's helpers that implement domain ports)
+adapter class of ``lms_adapters`` (and the platform's classes that implement domain ports)
 against its Protocols at run time, whether or not some code path hands it over today: each
 member the port declares exists, is ``async`` exactly when the port's is, and accepts the
 port's arguments by the same names and kinds; a unit of work's repositories are checked against
@@ -116,12 +116,12 @@ ADAPTERS: dict[type, tuple[type, ...]] = {
     # minio, pdf
     MinioBlobStorage: (BlobStorage,),
     Fpdf2CertificateRenderer: (CertificateRenderer,),
-    # the platform's helper that implements a domain port
+    # the platform's class that implements a domain port
     StampRenewal: (CatalogStamp,),
 }
 
 # Classes of lms_adapters that are no adapter of a port (repositories are checked through their
-# units of work; the rest are the adapters' own helpers and the seed's data).
+# units of work; the rest are the adapters' own support classes and the seed's data).
 NOT_ADAPTERS = {
     "MemoryState",
     "Progress",
