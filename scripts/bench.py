@@ -430,6 +430,59 @@ def openapi_paths(base: str) -> set[str]:
     raise SystemExit("no OpenAPI document found")
 
 
+def skip_reason(endpoint: Endpoint, paths: set[str], files: dict[str, Path]) -> str | None:
+    """Why an endpoint is not measured this run, or None."""
+    if endpoint.requires and endpoint.requires not in paths:
+        return f"{endpoint.requires} is not in /openapi.json"
+    if endpoint.method == "POST" and endpoint.name != "login" and endpoint.data and not endpoint.flow:
+        fresh = sum(1 for _ in files[endpoint.data].open())
+        if fresh < 5_000:  # each request needs a row of its own, or it repeats (409)
+            return f"only {fresh} fresh rows in this data set"
+    return None
+
+
+def measure(
+    base: str, endpoint: Endpoint, files: dict[str, Path], server: subprocess.Popen[bytes]
+) -> list[dict[str, Any]]:
+    """One endpoint under load for DURATION seconds (logins with health measured beside them)."""
+    log(f"{endpoint.name}: {DURATION} s, {endpoint.connections} connections")
+    spy = profile(server.pid, endpoint.name, DURATION) if endpoint.name == PROFILE else None
+    run = start_wrk(base, endpoint, files, DURATION)
+    side = None
+    if endpoint.name == "login":
+        time.sleep(1)  # logins first saturate the CPU, then health is measured beside them
+        side = start_wrk(base, HEALTH_UNDER_LOGIN, files, DURATION - 2)
+    results = [finish_wrk(run)]
+    if side is not None:
+        results.append(finish_wrk(side))
+    time.sleep(SETTLE_SECONDS)  # requests still queued when wrk stops finish first
+    rss = rss_mb(server.pid)
+    for result in results:
+        result["rss_mb"] = rss
+    if spy is not None:
+        spy.wait()
+    return results
+
+
+def run_endpoints(base: str, server: subprocess.Popen[bytes]) -> tuple[list[dict[str, Any]], dict[str, str]]:
+    results: list[dict[str, Any]] = []
+    skipped: dict[str, str] = {}
+    paths = openapi_paths(base)
+    with tempfile.TemporaryDirectory(prefix="lms-bench-") as tmp:
+        files = prepare_data(base, Path(tmp))
+        log("warming up")
+        for warm in ENDPOINTS[:7]:
+            finish_wrk(start_wrk(base, warm, files, 2))
+        for endpoint in ENDPOINTS:
+            if ONLY and endpoint.name not in ONLY:
+                continue
+            if (reason := skip_reason(endpoint, paths, files)) is not None:
+                skipped[endpoint.name] = reason
+                continue
+            results.extend(measure(base, endpoint, files, server))
+    return results, skipped
+
+
 def main() -> None:
     if shutil.which("wrk") is None:
         raise SystemExit("wrk is not installed (make bench installs it with apt-get when run as root)")
@@ -443,49 +496,8 @@ def main() -> None:
     port = free_port()
     base = f"http://127.0.0.1:{port}"
     server = start_server(port)
-    results: list[dict[str, Any]] = []
-    skipped: dict[str, str] = {}
     try:
-        paths = openapi_paths(base)
-        with tempfile.TemporaryDirectory(prefix="lms-bench-") as tmp:
-            files = prepare_data(base, Path(tmp))
-            log("warming up")
-            for warm in ENDPOINTS[:7]:
-                finish_wrk(start_wrk(base, warm, files, 2))
-            for endpoint in ENDPOINTS:
-                if ONLY and endpoint.name not in ONLY:
-                    continue
-                if endpoint.requires and endpoint.requires not in paths:
-                    skipped[endpoint.name] = f"{endpoint.requires} is not in /openapi.json"
-                    continue
-                if (
-                    endpoint.method == "POST"
-                    and endpoint.name != "login"
-                    and endpoint.data
-                    and not endpoint.flow
-                ):
-                    fresh = sum(1 for _ in files[endpoint.data].open())
-                    if fresh < 5_000:  # each request needs a row of its own, or it repeats (409)
-                        skipped[endpoint.name] = f"only {fresh} fresh rows in this data set"
-                        continue
-                log(f"{endpoint.name}: {DURATION} s, {endpoint.connections} connections")
-                spy = profile(server.pid, endpoint.name, DURATION) if endpoint.name == PROFILE else None
-                run = start_wrk(base, endpoint, files, DURATION)
-                side = None
-                if endpoint.name == "login":
-                    time.sleep(1)  # logins first saturate the CPU, then health is measured beside them
-                    side = start_wrk(base, HEALTH_UNDER_LOGIN, files, DURATION - 2)
-                result = finish_wrk(run)
-                if side is not None:
-                    beside = finish_wrk(side)
-                time.sleep(SETTLE_SECONDS)  # requests still queued when wrk stops finish first
-                result["rss_mb"] = rss_mb(server.pid)
-                results.append(result)
-                if side is not None:
-                    beside["rss_mb"] = result["rss_mb"]
-                    results.append(beside)
-                if spy is not None:
-                    spy.wait()
+        results, skipped = run_endpoints(base, server)
     finally:
         stop_server(server)
         cleanup()
@@ -518,7 +530,6 @@ def main() -> None:
     print(text_table(document["runs"][SCALE]))
     print()
     print(markdown_table(document["runs"][SCALE]))
-    log(f"wrote {RESULTS.relative_to(ROOT)} in {time.monotonic() - started:.0f} s")
 
 
 def cpu_model() -> str:

@@ -73,7 +73,7 @@ async def main(url: str) -> None:
                 recording = False
                 explained = []
                 for statement, parameters in list(recorded):
-                    conn = uow.connection if isinstance(uow, SqlUnitOfWork) else uow._s
+                    conn = uow.connection  # both hold their open AsyncConnection there
                     rows = await conn.exec_driver_sql(
                         "EXPLAIN (ANALYZE, BUFFERS, COSTS OFF, SUMMARY ON) " + statement, parameters
                     )

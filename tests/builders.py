@@ -9,7 +9,7 @@ from uuid import UUID
 
 from lms_domain.shared.actors import Actor, Role
 
-__all__ = ["FixedClock", "PlainHasher", "SequentialIds", "actor"]
+__all__ = ["FixedClock", "PlainHasher", "RecordingStamp", "SequentialIds", "actor"]
 
 
 @dataclass
@@ -40,6 +40,16 @@ class PlainHasher:
 
     async def verify(self, password_hash: str, password: str) -> bool:
         return password_hash == "plain$" + password
+
+
+class RecordingStamp:
+    """The catalog's stamp, counting its renewals."""
+
+    def __init__(self) -> None:
+        self.renewals = 0
+
+    async def renew(self) -> None:
+        self.renewals += 1
 
 
 def actor(role: Role = Role.STUDENT, user_id: UUID | None = None) -> Actor:

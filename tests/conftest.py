@@ -89,7 +89,7 @@ def ensure_database(url: str) -> bool:
 
 
 @pytest.fixture(scope="session")
-def pg_migrated() -> Iterator[str]:
+def pg_migrated() -> str:
     assert PG_URL
     ensure_database(PG_URL)  # the README's command names a database that need not exist yet
     engine = create_engine(sync_url(PG_URL))

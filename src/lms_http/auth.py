@@ -1,4 +1,4 @@
-"""Who is calling: bearer tokens turned into an ``Actor`` through the Authenticate use case."""
+"""Who is calling: bearer tokens turned into an ``Actor`` through ``AuthenticateCaller``."""
 
 from __future__ import annotations
 
@@ -10,16 +10,9 @@ from litestar.di import NamedDependency
 from lms_domain.identity.entities import User
 from lms_domain.identity.use_cases import AuthenticateCaller
 from lms_domain.shared.actors import Actor
-from lms_domain.shared.errors import Forbidden, Unauthorized
+from lms_domain.shared.errors import Unauthorized
 
-__all__ = [
-    "bearer_token",
-    "caller_user",
-    "provide_actor",
-    "provide_admin",
-    "provide_optional_actor",
-    "provide_staff",
-]
+__all__ = ["bearer_token", "caller_user", "provide_actor", "provide_optional_actor"]
 
 
 _CALLER = "lms_caller"
@@ -59,15 +52,3 @@ def caller_user(request: Request[Any, Any, Any]) -> User | None:
     """The caller's user record as authentication loaded it in this request, if it did."""
     user = request.scope["state"].get(_CALLER)
     return user if isinstance(user, User) else None
-
-
-async def provide_staff(actor: NamedDependency[Actor]) -> Actor:
-    if not actor.is_staff:
-        raise Forbidden("Requires the instructor or admin role")
-    return actor
-
-
-async def provide_admin(actor: NamedDependency[Actor]) -> Actor:
-    if not actor.is_admin:
-        raise Forbidden("Requires the admin role")
-    return actor

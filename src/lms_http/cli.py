@@ -51,7 +51,9 @@ def serve(settings: Settings) -> None:
     done = subprocess.run([sys.executable, "-m", "lms_http.cli", "migrate"], check=False)
     if done.returncode != 0:
         raise SystemExit(done.returncode)
-    if settings.redis_url and (problem := redis_problem(settings.redis_url)):
+    from lms_adapters.redis.client import check_redis
+
+    if settings.redis_url and (problem := redis_problem(settings.redis_url, check_redis(settings.redis_url))):
         print(f"warning: {problem}", file=sys.stderr)  # it may come up later: serve, and fail closed
     os.environ.setdefault("LMS_SECRET_KEY", settings.secret_key)  # workers share the key
     uvicorn.run(
@@ -156,9 +158,9 @@ def main(argv: list[str] | None = None) -> None:
 
 def _database_errors() -> tuple[type[BaseException], ...]:
     """A database that cannot be reached or opened (the rest are bugs, with their traceback)."""
-    from sqlalchemy.exc import InterfaceError, OperationalError
+    from lms_adapters.sql.engine import UNREACHABLE
 
-    return (OperationalError, InterfaceError)
+    return UNREACHABLE
 
 
 def _run(args: argparse.Namespace, settings: Settings) -> None:

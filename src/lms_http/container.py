@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import inspect
 import random
 from typing import Any
 
@@ -20,11 +21,13 @@ from lms_adapters.pdf.certificates import Fpdf2CertificateRenderer
 from lms_adapters.redis.client import make_redis
 from lms_adapters.redis.counters import RedisLoginThrottle, RedisRateLimiter
 from lms_adapters.redis.idempotency import RedisIdempotencyStore
+from lms_adapters.redis.probe import RedisProbe
 from lms_adapters.redis.sessions import RedisSessionStore
 from lms_adapters.redis.stamps import RedisStamps
 from lms_adapters.sql.analytics import SqlAnalyticsQueries
 from lms_adapters.sql.engine import make_engine, make_read_engine
 from lms_adapters.sql.idempotency import SqlIdempotencyStore
+from lms_adapters.sql.probe import DATABASE_DOWN, SqlProbe, pool_counter
 from lms_adapters.sql.sessions import SqlSessionStore
 from lms_adapters.sql.uow import SqlUnitOfWork
 from lms_domain.analytics import use_cases as analytics
@@ -34,20 +37,24 @@ from lms_domain.credentials import use_cases as credentials
 from lms_domain.files import use_cases as files
 from lms_domain.identity import use_cases as identity
 from lms_domain.learning import use_cases as learning
-from lms_domain.shared.coalesce import FreshRun
+from lms_http.names import CATALOG_STAMP, verification_base
 from lms_http.settings import Settings
+from lms_platform.coalesce import FreshRuns
+from lms_platform.readiness import Readiness
+from lms_platform.stamps import StampRenewal
 
-__all__ = ["Container"]
+__all__ = ["Container", "is_use_case", "use_cases"]
 
 
 def _state_backend(settings: Settings) -> str:
     return "redis" if settings.redis_url else "local"
 
 
-def _read_unit_of_work(uow: providers.Provider[Any], read_engine: providers.Provider[Any]) -> Any:
-    if uow.overridden:
-        return uow()
-    return SqlUnitOfWork(read_engine())
+def _reader_of(unit: object) -> object:
+    """The unit of work for use cases that only read, over the store ``unit`` writes to: an SQL
+    unit hands out its reader (autocommit on PostgreSQL); any other unit of work (an embedder's
+    adapters, in-memory ones) reads through a unit of its own kind."""
+    return unit.reader() if isinstance(unit, SqlUnitOfWork) else unit
 
 
 class Container(containers.DeclarativeContainer):
@@ -60,15 +67,24 @@ class Container(containers.DeclarativeContainer):
     engine = providers.Singleton(
         make_engine, settings.provided.database_url, pool_size=settings.provided.db_pool_size
     )
-    uow = providers.Factory(SqlUnitOfWork, engine=engine)
-    # Use cases that only read get a unit of work without BEGIN/ROLLBACK on PostgreSQL; when an
-    # embedder overrides ``uow`` (other adapters), the readers follow it.
     read_engine = providers.Singleton(make_read_engine, engine)
-    read_uow = providers.Callable(_read_unit_of_work, uow.provider, read_engine.provider)
+    uow = providers.Factory(SqlUnitOfWork, engine=engine, read_engine=read_engine)
+    # Use cases that only read are typed with the areas' reader ports (no commit) and get this
+    # one: without BEGIN/ROLLBACK on PostgreSQL, and following ``uow`` when an embedder overrides it.
+    read_uow = providers.Callable(_reader_of, uow)
 
     redis = providers.Singleton(
         make_redis, settings.provided.redis_url, pool_size=settings.provided.redis_pool_size
     )
+    readiness = providers.Singleton(
+        Readiness,
+        database=providers.Singleton(SqlProbe, engine),
+        redis=providers.Selector(
+            state_backend, redis=providers.Singleton(RedisProbe, redis), local=providers.Object(None)
+        ),
+    )
+    pool_counts = providers.Singleton(pool_counter, engine)
+    database_down = providers.Object(DATABASE_DOWN)
     local_rate_limiter = providers.Singleton(InProcessRateLimiter)
 
     sessions = providers.Selector(
@@ -92,6 +108,7 @@ class Container(containers.DeclarativeContainer):
         redis=providers.Singleton(RedisStamps, redis),
         local=providers.Singleton(InProcessStamps),
     )
+    catalog_stamp = providers.Singleton(StampRenewal, stamps, CATALOG_STAMP)
 
     idempotency_store = providers.Selector(
         state_backend,
@@ -115,51 +132,23 @@ class Container(containers.DeclarativeContainer):
         lockout_seconds=providers.Callable(lambda s: s.lockout_minutes * 60, settings),
     )
 
-    # identity
+    # identity: the sign-ins' collaborators, then the use cases
+    tokens = providers.Singleton(
+        identity.TokenIssuer, codec=token_codec, sessions=sessions, clock=clock, ids=ids, policy=auth_policy
+    )
+    passwords = providers.Factory(
+        identity.PasswordCheck, uow=read_uow, hasher=hasher, throttle=login_throttle, policy=auth_policy
+    )
+    one_time_codes = providers.Singleton(identity.OneTimeCodes, totp=totp, sessions=sessions, clock=clock)
     register = providers.Factory(
-        identity.Register,
-        uow=uow,
-        hasher=hasher,
-        codec=token_codec,
-        sessions=sessions,
-        clock=clock,
-        ids=ids,
-        policy=auth_policy,
+        identity.Register, uow=uow, hasher=hasher, tokens=tokens, clock=clock, ids=ids
     )
-    login = providers.Factory(
-        identity.Login,
-        uow=uow,
-        hasher=hasher,
-        throttle=login_throttle,
-        codec=token_codec,
-        sessions=sessions,
-        clock=clock,
-        ids=ids,
-        policy=auth_policy,
-    )
+    login = providers.Factory(identity.Login, uow=uow, passwords=passwords, tokens=tokens, clock=clock)
     mfa_login = providers.Factory(
-        identity.MfaLogin,
-        uow=uow,
-        hasher=hasher,
-        throttle=login_throttle,
-        codec=token_codec,
-        sessions=sessions,
-        totp=totp,
-        clock=clock,
-        ids=ids,
-        policy=auth_policy,
+        identity.MfaLogin, uow=uow, passwords=passwords, tokens=tokens, codes=one_time_codes, clock=clock
     )
     refresh_tokens = providers.Factory(
-        identity.RefreshTokens,
-        uow=uow,
-        codec=token_codec,
-        sessions=sessions,
-        clock=clock,
-        ids=ids,
-        policy=auth_policy,
-    )
-    authenticate = providers.Factory(
-        identity.Authenticate, uow=read_uow, codec=token_codec, sessions=sessions
+        identity.RefreshTokens, uow=read_uow, codec=token_codec, sessions=sessions, tokens=tokens
     )
     authenticate_caller = providers.Factory(
         identity.AuthenticateCaller, uow=read_uow, codec=token_codec, sessions=sessions
@@ -171,8 +160,8 @@ class Container(containers.DeclarativeContainer):
         identity.ChangePassword, uow=uow, hasher=hasher, sessions=sessions, clock=clock
     )
     enable_mfa = providers.Factory(identity.EnableMfa, uow=uow, totp=totp, clock=clock)
-    verify_mfa = providers.Factory(identity.VerifyMfa, uow=uow, totp=totp, sessions=sessions, clock=clock)
-    disable_mfa = providers.Factory(identity.DisableMfa, uow=uow, totp=totp, sessions=sessions, clock=clock)
+    verify_mfa = providers.Factory(identity.VerifyMfa, uow=uow, codes=one_time_codes, clock=clock)
+    disable_mfa = providers.Factory(identity.DisableMfa, uow=uow, codes=one_time_codes, clock=clock)
     list_users = providers.Factory(identity.ListUsers, uow=read_uow)
     admin_update_user = providers.Factory(identity.AdminUpdateUser, uow=uow, sessions=sessions, clock=clock)
     create_user = providers.Factory(identity.CreateUser, uow=uow, hasher=hasher, clock=clock, ids=ids)
@@ -199,25 +188,31 @@ class Container(containers.DeclarativeContainer):
     upload_file = providers.Factory(
         files.UploadFile, uow=uow, blobs=blobs, clock=clock, ids=ids, policy=file_policy
     )
-    list_files = providers.Factory(files.ListFiles, uow=uow)
-    get_file = providers.Factory(files.GetFile, uow=uow)
-    create_download_url = providers.Factory(files.CreateDownloadUrl, uow=uow, blobs=blobs, policy=file_policy)
+    list_files = providers.Factory(files.ListFiles, uow=read_uow)
+    get_file = providers.Factory(files.GetFile, uow=read_uow)
+    create_download_url = providers.Factory(
+        files.CreateDownloadUrl, uow=read_uow, blobs=blobs, policy=file_policy
+    )
     delete_file = providers.Factory(files.DeleteFile, uow=uow, blobs=blobs)
     open_signed_blob = providers.Factory(files.OpenSignedBlob, server=local_blobs)
     certificate_renderer = providers.Singleton(Fpdf2CertificateRenderer)
     # catalog
     list_courses = providers.Factory(catalog.ListCourses, uow=read_uow)
-    create_course = providers.Factory(catalog.CreateCourse, uow=uow, clock=clock, ids=ids)
+    create_course = providers.Factory(
+        catalog.CreateCourse, uow=uow, clock=clock, ids=ids, stamp=catalog_stamp
+    )
     get_course = providers.Factory(catalog.GetCourse, uow=read_uow)
-    update_course = providers.Factory(catalog.UpdateCourse, uow=uow, clock=clock)
-    publish_course = providers.Factory(catalog.PublishCourse, uow=uow, clock=clock)
-    delete_course = providers.Factory(catalog.DeleteCourse, uow=uow)
+    update_course = providers.Factory(catalog.UpdateCourse, uow=uow, clock=clock, stamp=catalog_stamp)
+    publish_course = providers.Factory(catalog.PublishCourse, uow=uow, clock=clock, stamp=catalog_stamp)
+    delete_course = providers.Factory(catalog.DeleteCourse, uow=uow, stamp=catalog_stamp)
     list_lessons = providers.Factory(catalog.ListLessons, uow=read_uow)
-    create_lesson = providers.Factory(catalog.CreateLesson, uow=uow, clock=clock, ids=ids)
+    create_lesson = providers.Factory(
+        catalog.CreateLesson, uow=uow, clock=clock, ids=ids, stamp=catalog_stamp
+    )
     get_lesson = providers.Factory(catalog.GetLesson, uow=read_uow)
-    update_lesson = providers.Factory(catalog.UpdateLesson, uow=uow, clock=clock)
-    delete_lesson = providers.Factory(catalog.DeleteLesson, uow=uow, clock=clock)
-    reorder_lessons = providers.Factory(catalog.ReorderLessons, uow=uow)
+    update_lesson = providers.Factory(catalog.UpdateLesson, uow=uow, clock=clock, stamp=catalog_stamp)
+    delete_lesson = providers.Factory(catalog.DeleteLesson, uow=uow, clock=clock, stamp=catalog_stamp)
+    reorder_lessons = providers.Factory(catalog.ReorderLessons, uow=uow, stamp=catalog_stamp)
 
     # learning
     enroll = providers.Factory(learning.Enroll, uow=uow, clock=clock, ids=ids)
@@ -228,29 +223,34 @@ class Container(containers.DeclarativeContainer):
     # credentials
     random_source = providers.Singleton(SystemRandomSource)
     certificate_policy = providers.Singleton(
-        credentials.CertificatePolicy, public_url=settings.provided.public_url
+        credentials.CertificatePolicy,
+        verification_base=providers.Callable(verification_base, settings.provided.public_url),
+    )
+    certificate_pdfs = providers.Singleton(
+        credentials.CertificatePdfs, renderer=certificate_renderer, blobs=blobs, policy=certificate_policy
+    )
+    certificate_numbers = providers.Singleton(
+        credentials.CertificateNumbers, random=random_source, policy=certificate_policy
     )
     generate_certificate = providers.Factory(
         credentials.GenerateCertificate,
         uow=uow,
-        blobs=blobs,
-        renderer=certificate_renderer,
+        pdfs=certificate_pdfs,
+        numbers=certificate_numbers,
         clock=clock,
         ids=ids,
-        random=random_source,
-        policy=certificate_policy,
     )
-    get_certificate = providers.Factory(credentials.GetCertificate, uow=uow)
+    get_certificate = providers.Factory(credentials.GetCertificate, uow=read_uow)
     certificate_download_url = providers.Factory(
-        credentials.CertificateDownloadUrl, uow=uow, blobs=blobs, policy=certificate_policy
+        credentials.CertificateDownloadUrl, uow=read_uow, blobs=blobs, policy=certificate_policy
     )
-    my_certificates = providers.Factory(credentials.MyCertificates, uow=uow)
-    verify_certificate = providers.Factory(credentials.VerifyCertificate, uow=uow)
+    my_certificates = providers.Factory(credentials.MyCertificates, uow=read_uow)
+    verify_certificate = providers.Factory(credentials.VerifyCertificate, uow=read_uow)
     # assessment
     shuffle_rng = providers.Singleton(random.SystemRandom)
-    list_quizzes = providers.Factory(assessment.ListQuizzes, uow=uow)
+    list_quizzes = providers.Factory(assessment.ListQuizzes, uow=read_uow)
     create_quiz = providers.Factory(assessment.CreateQuiz, uow=uow, clock=clock, ids=ids)
-    get_quiz = providers.Factory(assessment.GetQuiz, uow=uow)
+    get_quiz = providers.Factory(assessment.GetQuiz, uow=read_uow)
     update_quiz = providers.Factory(assessment.UpdateQuiz, uow=uow, clock=clock)
     delete_quiz = providers.Factory(assessment.DeleteQuiz, uow=uow)
     publish_quiz = providers.Factory(assessment.PublishQuiz, uow=uow, clock=clock)
@@ -258,7 +258,7 @@ class Container(containers.DeclarativeContainer):
     update_question = providers.Factory(assessment.UpdateQuestion, uow=uow, clock=clock)
     delete_question = providers.Factory(assessment.DeleteQuestion, uow=uow, clock=clock)
     start_attempt = providers.Factory(assessment.StartAttempt, uow=uow, clock=clock, ids=ids, rng=shuffle_rng)
-    get_attempt = providers.Factory(assessment.GetAttempt, uow=uow)
+    get_attempt = providers.Factory(assessment.GetAttempt, uow=read_uow)
     submit_attempt = providers.Factory(assessment.SubmitAttempt, uow=uow, clock=clock)
 
     # analytics: a read model over many tables, with its own port (one read transaction per call)
@@ -266,76 +266,26 @@ class Container(containers.DeclarativeContainer):
     get_student_analytics = providers.Factory(analytics.GetStudentAnalytics, queries=analytics_queries)
     get_instructor_analytics = providers.Factory(analytics.GetInstructorAnalytics, queries=analytics_queries)
     get_course_analytics = providers.Factory(analytics.GetCourseAnalytics, queries=analytics_queries)
-    system_reports: providers.Singleton[FreshRun[Any]] = providers.Singleton(FreshRun)
     get_system_analytics = providers.Factory(
-        analytics.GetSystemAnalytics, queries=analytics_queries, clock=clock, shared=system_reports
+        analytics.GetSystemAnalytics, queries=analytics_queries, clock=clock
+    )
+    system_reports: providers.Singleton[FreshRuns[Any, Any]] = providers.Singleton(FreshRuns)
+
+
+def is_use_case(cls: object) -> bool:
+    """A use case: a class of ``lms_domain`` with one ``async __call__`` (policies, views and
+    collaborators have none)."""
+    return (
+        isinstance(cls, type)
+        and cls.__module__.startswith("lms_domain.")
+        and inspect.iscoroutinefunction(vars(cls).get("__call__"))
     )
 
 
-USE_CASES: tuple[str, ...] = (
-    "register",
-    "login",
-    "mfa_login",
-    "refresh_tokens",
-    "authenticate",
-    "authenticate_caller",
-    "logout",
-    "get_user",
-    "update_profile",
-    "change_password",
-    "enable_mfa",
-    "verify_mfa",
-    "disable_mfa",
-    "list_users",
-    "admin_update_user",
-    # files
-    "file_policy",
-    "upload_file",
-    "list_files",
-    "get_file",
-    "create_download_url",
-    "delete_file",
-    "open_signed_blob",
-    # catalog
-    "list_courses",
-    "create_course",
-    "get_course",
-    "update_course",
-    "publish_course",
-    "delete_course",
-    "list_lessons",
-    "create_lesson",
-    "get_lesson",
-    "update_lesson",
-    "delete_lesson",
-    "reorder_lessons",
-    # learning
-    "enroll",
-    "list_my_enrollments",
-    "get_enrollment",
-    "complete_lesson",
-    # credentials
-    "generate_certificate",
-    "get_certificate",
-    "certificate_download_url",
-    "my_certificates",
-    "verify_certificate",
-    # assessment
-    "list_quizzes",
-    "create_quiz",
-    "get_quiz",
-    "update_quiz",
-    "delete_quiz",
-    "publish_quiz",
-    "add_question",
-    "update_question",
-    "delete_question",
-    "start_attempt",
-    "get_attempt",
-    "submit_attempt",
-    # analytics
-    "get_student_analytics",
-    "get_instructor_analytics",
-    "get_course_analytics",
-    "get_system_analytics",
-)
+def use_cases(container: Container) -> dict[str, providers.Factory[Any]]:
+    """Every use case the container builds, by provider name (the HTTP layer's dependencies)."""
+    return {
+        name: provider
+        for name, provider in container.providers.items()
+        if isinstance(provider, providers.Factory) and is_use_case(provider.cls)
+    }

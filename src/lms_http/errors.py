@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Iterable
 from typing import Any
 
 import msgspec
@@ -12,8 +13,6 @@ from litestar.exceptions import HTTPException, SerializationException, Validatio
 from litestar.openapi.datastructures import ResponseSpec
 from litestar.openapi.spec import Example
 from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
-from sqlalchemy.exc import InterfaceError, OperationalError
-from sqlalchemy.exc import TimeoutError as SqlTimeoutError
 
 from lms_domain.shared.errors import (
     Conflict,
@@ -37,6 +36,7 @@ __all__ = [
     "ValidationErrorOut",
     "errors",
     "exception_handlers",
+    "outage_handlers",
     "validation_response",
 ]
 
@@ -194,10 +194,12 @@ def _unexpected(request: Request[Any, Any, Any], exc: Exception) -> Response[Any
     return _json(HTTP_500_INTERNAL_SERVER_ERROR, {"detail": "Internal Server Error"})
 
 
+def outage_handlers(database_down: Iterable[type[Exception]]) -> dict[Any, Any]:
+    """503 for what the database adapter raises when the database does not answer."""
+    return dict.fromkeys(database_down, _database_down)
+
+
 exception_handlers: dict[Any, Any] = {
-    OperationalError: _database_down,
-    InterfaceError: _database_down,
-    SqlTimeoutError: _database_down,
     DomainError: _domain,
     ValidationException: _validation,
     SerializationException: _serialization,

@@ -6,7 +6,8 @@ import ipaddress
 import math
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from typing import Any, cast
 
 import msgspec
@@ -15,9 +16,10 @@ from litestar.constants import DEFAULT_ALLOWED_CORS_HEADERS
 from litestar.enums import ScopeType
 from litestar.types import ASGIApp, HTTPResponseStartEvent, Message, Receive, Scope, Send
 
-from lms_domain.identity.ports import RateLimiter, TokenCodec, TokenKind
+from lms_domain.identity.ports import TokenCodec, TokenKind
 from lms_domain.shared.errors import DomainError, Unavailable
 from lms_http.settings import Settings
+from lms_platform.rate_limits import RateLimiter
 
 __all__ = [
     "caller_key",
@@ -120,6 +122,52 @@ def _with_head(allow: bytes) -> bytes:
     return ", ".join(sorted(methods)).encode()
 
 
+@dataclass(frozen=True, slots=True)
+class _Caller:
+    request_id: str
+    authenticated: bool
+    origin: str | None
+
+
+def _caller(scope: Scope) -> _Caller:
+    """The request id (echoed when sane, else new), whether credentials came, and the origin."""
+    request_id, authenticated, origin = None, False, None
+    for name, value in scope["headers"]:
+        if name == b"x-request-id" and 0 < len(value) <= 128 and value.isascii():
+            request_id = value.decode()
+        elif name == b"authorization":
+            authenticated = True
+        elif name == b"origin":
+            origin = value.decode("latin-1")
+    return _Caller(request_id or uuid.uuid4().hex, authenticated, origin)
+
+
+def _secured(raw: Iterable[tuple[bytes, bytes]], caller: _Caller, *, docs: bool) -> list[tuple[bytes, bytes]]:
+    """An answer's headers with the security headers set once, whoever set them before."""
+    headers: list[tuple[bytes, bytes]] = []
+    stored = False
+    for k, v in raw:
+        key = k.lower()
+        if key == b"server" or key in _SECURITY_HEADERS:
+            continue
+        if key == b"cache-control" and caller.authenticated:
+            if b"no-store" not in v.lower():
+                continue
+            stored = True
+        headers.append((k, _with_head(v) if key == b"allow" else v))
+    headers += [
+        (b"x-request-id", caller.request_id.encode()),
+        (b"x-content-type-options", b"nosniff"),
+        (b"referrer-policy", b"no-referrer"),
+        (b"x-frame-options", b"DENY"),
+    ]
+    if not docs:
+        headers.append((b"content-security-policy", b"default-src 'none'; frame-ancestors 'none'"))
+    if caller.authenticated and not stored:
+        headers.append((b"cache-control", b"no-store"))
+    return headers
+
+
 def make_security_middleware(
     settings: Settings, cors: CORSConfig | None = None
 ) -> Callable[[ASGIApp], ASGIApp]:
@@ -135,58 +183,27 @@ def make_security_middleware(
             if scope["type"] != ScopeType.HTTP:
                 await app(scope, receive, send)
                 return
-            request_id = None
-            authenticated = False
-            origin = None
-            for name, value in scope["headers"]:
-                if name == b"x-request-id" and 0 < len(value) <= 128 and value.isascii():
-                    request_id = value.decode()
-                elif name == b"authorization":
-                    authenticated = True
-                elif name == b"origin":
-                    origin = value.decode("latin-1")
-            request_id = request_id or uuid.uuid4().hex
+            caller = _caller(scope)
             state = scope.setdefault("state", {})
-            state["request_id"] = request_id
+            state["request_id"] = caller.request_id
             docs = scope["path"].startswith("/docs")
             head = scope["method"] == "HEAD"
 
             async def send_with_headers(message: Message) -> None:
                 if message["type"] == "http.response.start":
-                    headers: list[tuple[bytes, bytes]] = []
-                    stored = False
-                    for k, v in message.get("headers", []):
-                        key = k.lower()
-                        if key == b"server" or key in _SECURITY_HEADERS:
-                            continue  # set once below, whoever set them before
-                        if key == b"cache-control" and authenticated:
-                            if b"no-store" not in v.lower():
-                                continue
-                            stored = True
-                        elif key == b"allow":
-                            v = _with_head(v)
-                        headers.append((k, v))
-                    headers += [
-                        (b"x-request-id", request_id.encode()),
-                        (b"x-content-type-options", b"nosniff"),
-                        (b"referrer-policy", b"no-referrer"),
-                        (b"x-frame-options", b"DENY"),
-                    ]
-                    if not docs:
-                        headers.append(
-                            (b"content-security-policy", b"default-src 'none'; frame-ancestors 'none'")
-                        )
-                    if authenticated and not stored:
-                        headers.append((b"cache-control", b"no-store"))
-                    message = {**message, "headers": headers}
+                    start: HTTPResponseStartEvent = {
+                        **message,
+                        "headers": _secured(message.get("headers", []), caller, docs=docs),
+                    }
+                    message = start
                 elif head and message["type"] == "http.response.body":
                     if message.get("more_body", False):
                         return  # HEAD: the GET answer's headers, no body
                     message = {"type": "http.response.body", "body": b"", "more_body": False}
                 await send(message)
 
-            if cors is not None and origin and scope["method"] == "OPTIONS":
-                refused = cors_refusal(cors, origin, scope)
+            if cors is not None and caller.origin and scope["method"] == "OPTIONS":
+                refused = cors_refusal(cors, caller.origin, scope)
                 if refused:
                     await _send_json(send_with_headers, 400, {"detail": refused}, [])
                     return

@@ -7,7 +7,7 @@ import json
 import logging
 import os
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from typing import Any
 
@@ -18,7 +18,6 @@ from litestar.types import ASGIApp, Message, Receive, Scope, Send
 from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, CollectorRegistry, generate_latest, multiprocess
 from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.registry import Collector
-from sqlalchemy.ext.asyncio import AsyncEngine
 
 from lms_http.settings import Settings
 
@@ -128,29 +127,26 @@ def metrics_route(settings: Settings) -> Any:
 
 
 class _PoolCollector(Collector):
-    def __init__(self, engine: AsyncEngine) -> None:
-        self._engine = engine
+    def __init__(self, counts: Callable[[], Mapping[str, int]]) -> None:
+        self._counts = counts
 
     def collect(self) -> Any:
-        pool = self._engine.sync_engine.pool
         gauge = GaugeMetricFamily(
             "lms_db_pool_connections", "Database pool connections by state", labels=["state"]
         )
-        for state in ("checkedout", "checkedin", "overflow"):
-            reader = getattr(pool, state, None)
-            if callable(reader):
-                gauge.add_metric([state], float(reader()))
+        for state, count in self._counts().items():
+            gauge.add_metric([state], float(count))
         yield gauge
 
 
 _tracked: list[_PoolCollector] = []
 
 
-def track_pool(engine: AsyncEngine) -> None:
-    """Expose the pool's connection counts (the latest engine of this process)."""
+def track_pool(counts: Callable[[], Mapping[str, int]]) -> None:
+    """Expose the pool's connection counts by state (the latest pool of this process)."""
     for old in _tracked:
         REGISTRY.unregister(old)
     _tracked.clear()
-    collector = _PoolCollector(engine)
+    collector = _PoolCollector(counts)
     REGISTRY.register(collector)
     _tracked.append(collector)

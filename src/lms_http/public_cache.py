@@ -5,57 +5,38 @@ show only published courses and their lesson outlines, the same to every anonymo
 200 answer is kept in the worker's memory together with the catalog's *stamp* read when the
 request started; an identical request is answered from memory while the stamp is unchanged.
 
-Every POST, PUT, PATCH or DELETE under ``/api/v1/courses`` or ``/api/v1/lessons`` (the only
-writes that change what these two endpoints show) renews the stamp before its response leaves,
-so a read that starts after a write has answered sees the write, on any worker. The stamp lives
-in Redis when ``LMS_REDIS_URL`` is set (one GET per cached read), else in the process. When the
-stamp cannot be read (Redis down) requests skip the cache; when Redis answers but this worker's
-pool stayed busy for the whole wait, they answer 503 (busy) rather than take the load to the
-database or trust an answer they could not check. Entries live at most
-``MAX_AGE_SECONDS``, which bounds what changes made outside the API (``lms seed-demo``, SQL by
-hand) take to show. Responses carry ``X-Cache: hit`` or ``miss``.
+The catalog's use cases renew the stamp (``lms_domain.catalog.ports.CatalogStamp``) once every
+write of courses or lessons is over, before it answers, whichever way it reached them (HTTP, the
+command line, an embedder); so a read that starts after a write has answered sees the write, on
+any worker. The stamp lives in Redis when ``LMS_REDIS_URL`` is set (one GET per cached read),
+else in the process. When the stamp cannot be read (Redis down) requests skip the cache; when Redis
+answers but this worker's pool stayed busy for the whole wait, they answer 503 (busy) rather than
+take the load to the database or trust an answer they could not check. Entries
+live at most ``MAX_AGE_SECONDS``, which bounds what changes made outside the use cases
+(``lms seed-demo``, SQL by hand) take to show. Responses carry ``X-Cache: hit`` or ``miss``.
 """
 
 from __future__ import annotations
 
-import asyncio
-import logging
 import re
 import time
 from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Protocol
 
 import msgspec
 from litestar.enums import ScopeType
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
 from lms_domain.shared.errors import Unavailable
+from lms_http.names import CATALOG_STAMP
+from lms_platform.stamps import Stamps
 
-__all__ = ["MAX_AGE_SECONDS", "MAX_BYTES", "ResponseCache", "Stamps", "make_public_cache_middleware"]
-
-log = logging.getLogger("lms.cache")
-
-CATALOG = "catalog"
+__all__ = ["MAX_AGE_SECONDS", "MAX_BYTES", "ResponseCache", "make_public_cache_middleware"]
 MAX_AGE_SECONDS = 60.0
 MAX_BYTES = 16 * 1024 * 1024  # all kept bodies together, per worker
 MAX_BODY_BYTES = 256 * 1024
 _READS = re.compile(r"/api/v1/courses(/[0-9a-fA-F-]{36})?/?")
-_WRITES = ("/api/v1/courses", "/api/v1/lessons")
-_UNSAFE = frozenset({"POST", "PUT", "PATCH", "DELETE"})
-
-
-class Stamps(Protocol):
-    """A version stamp per name: ``current`` (None when unknown), ``renew`` on every change.
-
-    ``current`` raises ``Unavailable`` when the stamp exists but cannot be read now (a busy store);
-    ``renew`` answers False when the stamp could not be replaced.
-    """
-
-    async def current(self, name: str) -> str | None: ...
-
-    async def renew(self, name: str) -> bool: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -116,87 +97,55 @@ def _is_anonymous(scope: Scope) -> bool:
     return not any(name == b"authorization" for name, _ in scope["headers"])
 
 
+async def _read(
+    answers: ResponseCache, app: ASGIApp, scope: Scope, receive: Receive, send: Send, *, stamp: str
+) -> None:
+    """Answer from ``answers`` when they hold this request under ``stamp``; else ask ``app`` and keep
+    a 200 that is small enough."""
+    key = f"{scope['path']}?{scope['query_string'].decode('latin-1')}"
+    entry = answers.get(key, stamp)
+    if entry is not None:
+        await send({"type": "http.response.start", "status": entry.status, "headers": entry.headers})
+        await send({"type": "http.response.body", "body": entry.body, "more_body": False})
+        return
+    status, headers, chunks, size = 0, [], [], 0
+
+    async def capture(message: Message) -> None:
+        nonlocal status, headers, size
+        if message["type"] == "http.response.start":
+            status = message["status"]
+            headers = [*message.get("headers", []), (b"x-cache", b"miss")]
+            message = {**message, "headers": headers}
+        elif message["type"] == "http.response.body" and status == 200:
+            body = message.get("body", b"")
+            size += len(body)
+            chunks.append(body)
+            if not message.get("more_body", False) and size <= MAX_BODY_BYTES:
+                hit = [(k, v) for k, v in headers if k != b"x-cache"] + [(b"x-cache", b"hit")]
+                answers.put(key, _Entry(stamp, time.monotonic(), status, hit, b"".join(chunks)))
+        await send(message)
+
+    await app(scope, receive, capture)
+
+
 def make_public_cache_middleware(
     stamps: Callable[[], Stamps], cache: ResponseCache | None = None
 ) -> Callable[[ASGIApp], ASGIApp]:
     answers = cache if cache is not None else ResponseCache()
-    retries: set[asyncio.Task[None]] = set()
-
-    async def retry_renew() -> None:
-        # The write has committed but the stamp could not be renewed: readers skip the cache
-        # while Redis is unreachable; renew as soon as it answers again.
-        while True:
-            await asyncio.sleep(0.5)
-            if await stamps().renew(CATALOG):
-                return
-
-    async def renew() -> None:
-        answers.clear()
-        if not await stamps().renew(CATALOG):
-            log.warning("catalog stamp not renewed; retrying in the background")
-            task = asyncio.create_task(retry_renew())
-            retries.add(task)
-            task.add_done_callback(retries.discard)
-
-    async def write(app: ASGIApp, scope: Scope, receive: Receive, send: Send) -> None:
-        renewed = False
-
-        async def send_after_renewing(message: Message) -> None:
-            nonlocal renewed
-            if message["type"] == "http.response.start" and not renewed:
-                renewed = True
-                await renew()
-            await send(message)
-
-        try:
-            await app(scope, receive, send_after_renewing)
-        finally:
-            if not renewed:
-                await renew()
-
-    async def read(app: ASGIApp, scope: Scope, receive: Receive, send: Send, stamp: str) -> None:
-        key = f"{scope['path']}?{scope['query_string'].decode('latin-1')}"
-        entry = answers.get(key, stamp)
-        if entry is not None:
-            await send({"type": "http.response.start", "status": entry.status, "headers": entry.headers})
-            await send({"type": "http.response.body", "body": entry.body, "more_body": False})
-            return
-        status, headers, chunks, size = 0, [], [], 0
-
-        async def capture(message: Message) -> None:
-            nonlocal status, headers, size
-            if message["type"] == "http.response.start":
-                status = message["status"]
-                headers = [*message.get("headers", []), (b"x-cache", b"miss")]
-                message = {**message, "headers": headers}
-            elif message["type"] == "http.response.body" and status == 200:
-                body = message.get("body", b"")
-                size += len(body)
-                chunks.append(body)
-                if not message.get("more_body", False) and size <= MAX_BODY_BYTES:
-                    hit = [(k, v) for k, v in headers if k != b"x-cache"] + [(b"x-cache", b"hit")]
-                    answers.put(key, _Entry(stamp, time.monotonic(), status, hit, b"".join(chunks)))
-            await send(message)
-
-        await app(scope, receive, capture)
 
     def middleware(app: ASGIApp) -> ASGIApp:
         async def handle(scope: Scope, receive: Receive, send: Send) -> None:
             if scope["type"] != ScopeType.HTTP:
                 await app(scope, receive, send)
                 return
-            method, path = scope["method"], scope["path"]
-            if method in _UNSAFE and path.startswith(_WRITES):
-                await write(app, scope, receive, send)
-                return
-            if method == "GET" and _READS.fullmatch(path) and _is_anonymous(scope):
+            if scope["method"] == "GET" and _READS.fullmatch(scope["path"]) and _is_anonymous(scope):
                 try:
-                    stamp = await stamps().current(CATALOG)
+                    stamp = await stamps().current(CATALOG_STAMP)
                 except Unavailable as e:  # busy, not down: the database is no place for this load
                     await _unavailable(send, e.message)
                     return
                 if stamp is not None:
-                    await read(app, scope, receive, send, stamp)
+                    await _read(answers, app, scope, receive, send, stamp=stamp)
                     return
             await app(scope, receive, send)
 

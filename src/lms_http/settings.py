@@ -6,11 +6,15 @@ import ipaddress
 import os
 import re
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal
+from typing import Literal, TypeVar
 
 __all__ = ["ConfigError", "RateLimit", "Settings", "load_settings"]
+
+T = TypeVar("T")
+D = TypeVar("D")
 
 
 class ConfigError(ValueError):
@@ -106,6 +110,110 @@ def _secret_from_file(var_dir: Path) -> str:
     return key
 
 
+# Each converter turns a variable's text into its value, or raises ValueError saying why not.
+
+
+def integer(lo: int, hi: int) -> Callable[[str], int]:
+    def convert(raw: str) -> int:
+        if not re.fullmatch(r"\s*[+-]?\d+\s*", raw) or not lo <= int(raw) <= hi:
+            raise ValueError(f"must be a whole number from {lo} to {hi}")
+        return int(raw)
+
+    return convert
+
+
+def database(raw: str) -> str:
+    scheme = re.match(r"^(sqlite|postgresql)(\+\w+)?://", raw)
+    if not scheme:
+        raise ValueError("must start with sqlite:/// or postgresql://")
+    if scheme.group(1) == "sqlite" and not re.match(r"^sqlite(\+\w+)?:///.", raw):
+        raise ValueError(
+            "a SQLite URL has three slashes before a relative path (sqlite:///var/lms.db) "
+            "and four before an absolute one (sqlite:////srv/lms.db)"
+        )
+    return raw
+
+
+def redis_url(raw: str) -> str:
+    if not re.match(r"^rediss?://", raw):
+        raise ValueError("must start with redis:// or rediss://")
+    return raw
+
+
+def boolean(raw: str) -> bool:
+    if raw.lower() in ("1", "true", "yes", "on"):
+        return True
+    if raw.lower() in ("0", "false", "no", "off"):
+        return False
+    raise ValueError("must be true or false")
+
+
+def origins(raw: str) -> tuple[str, ...]:
+    items = tuple(o.strip().rstrip("/") for o in raw.split(",") if o.strip())
+    for o in items:
+        if o != "*" and not re.match(r"^https?://[^/\s]+$", o):
+            raise ValueError(f"{o!r} is not an origin like https://app.example.com")
+        if o == "*":
+            raise ValueError("'*' is not allowed: list the origins")
+    return items
+
+
+def networks(raw: str) -> tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...]:
+    found = []
+    for item in (n.strip() for n in raw.split(",")):
+        if not item:
+            continue
+        try:
+            found.append(ipaddress.ip_network(item, strict=False))
+        except ValueError:
+            raise ValueError(f"{item!r} is not an IP address or a network like 10.0.0.0/8") from None
+    return tuple(found)
+
+
+def backend(raw: str) -> Literal["local", "minio"]:
+    if raw == "local":
+        return "local"
+    if raw == "minio":
+        return "minio"
+    raise ValueError("must be local or minio")
+
+
+def secret(raw: str) -> str:
+    if len(raw) < 32:
+        raise ValueError("must have at least 32 characters")
+    return raw
+
+
+def level(raw: str) -> str:
+    if raw.upper() not in ("DEBUG", "INFO", "WARNING", "ERROR"):
+        raise ValueError("must be DEBUG, INFO, WARNING or ERROR")
+    return raw.upper()
+
+
+def endpoint(raw: str) -> str:
+    if not re.fullmatch(r"[A-Za-z0-9.-]+(:\d{1,5})?|\[[0-9A-Fa-f:]+\](:\d{1,5})?", raw):
+        raise ValueError("must be host or host:port, without a scheme (set LMS_MINIO_SECURE for https)")
+    return raw
+
+
+def bucket(raw: str) -> str:
+    if not re.fullmatch(r"[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]", raw) or ".." in raw:
+        raise ValueError("must be a valid bucket name: 3-63 lower-case letters, digits, dots, hyphens")
+    return raw
+
+
+def region(raw: str) -> str:
+    if not re.fullmatch(r"[a-z0-9-]{1,32}", raw):
+        raise ValueError("must look like us-east-1")
+    return raw
+
+
+def public_url(raw: str) -> str:
+    if not re.fullmatch(r"https?://[^/\s?#@]+(/[^\s?#]*)?", raw):
+        raise ValueError("must be an http(s) URL like https://lms.example.com, without query or fragment")
+    return raw.rstrip("/")
+
+
 def load_settings(environ: dict[str, str] | None = None, *, env_file: Path | None = Path(".env")) -> Settings:
     """Build settings; raise ``ConfigError`` naming the first bad variable."""
     env = dict(_read_env_file(env_file)) if env_file else {}
@@ -115,7 +223,7 @@ def load_settings(environ: dict[str, str] | None = None, *, env_file: Path | Non
         value = env.get(f"LMS_{name}")
         return value if value not in (None, "") else None
 
-    def parse(name: str, convert, default):  # type: ignore[no-untyped-def]
+    def parse(name: str, convert: Callable[[str], T], default: D) -> T | D:
         raw = get(name)
         if raw is None:
             return default
@@ -123,92 +231,6 @@ def load_settings(environ: dict[str, str] | None = None, *, env_file: Path | Non
             return convert(raw)
         except (ValueError, TypeError) as e:
             raise ConfigError(f"LMS_{name}: invalid value {raw!r} ({e})") from None
-
-    def integer(lo: int, hi: int):  # type: ignore[no-untyped-def]
-        def convert(raw: str) -> int:
-            if not re.fullmatch(r"\s*[+-]?\d+\s*", raw) or not lo <= int(raw) <= hi:
-                raise ValueError(f"must be a whole number from {lo} to {hi}")
-            return int(raw)
-
-        return convert
-
-    def database(raw: str) -> str:
-        scheme = re.match(r"^(sqlite|postgresql)(\+\w+)?://", raw)
-        if not scheme:
-            raise ValueError("must start with sqlite:/// or postgresql://")
-        if scheme.group(1) == "sqlite" and not re.match(r"^sqlite(\+\w+)?:///.", raw):
-            raise ValueError(
-                "a SQLite URL has three slashes before a relative path (sqlite:///var/lms.db) "
-                "and four before an absolute one (sqlite:////srv/lms.db)"
-            )
-        return raw
-
-    def redis_url(raw: str) -> str:
-        if not re.match(r"^rediss?://", raw):
-            raise ValueError("must start with redis:// or rediss://")
-        return raw
-
-    def boolean(raw: str) -> bool:
-        if raw.lower() in ("1", "true", "yes", "on"):
-            return True
-        if raw.lower() in ("0", "false", "no", "off"):
-            return False
-        raise ValueError("must be true or false")
-
-    def origins(raw: str) -> tuple[str, ...]:
-        items = tuple(o.strip().rstrip("/") for o in raw.split(",") if o.strip())
-        for o in items:
-            if o != "*" and not re.match(r"^https?://[^/\s]+$", o):
-                raise ValueError(f"{o!r} is not an origin like https://app.example.com")
-            if o == "*":
-                raise ValueError("'*' is not allowed: list the origins")
-        return items
-
-    def networks(raw: str) -> tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...]:
-        found = []
-        for item in (n.strip() for n in raw.split(",")):
-            if not item:
-                continue
-            try:
-                found.append(ipaddress.ip_network(item, strict=False))
-            except ValueError:
-                raise ValueError(f"{item!r} is not an IP address or a network like 10.0.0.0/8") from None
-        return tuple(found)
-
-    def backend(raw: str) -> str:
-        if raw not in ("local", "minio"):
-            raise ValueError("must be local or minio")
-        return raw
-
-    def secret(raw: str) -> str:
-        if len(raw) < 32:
-            raise ValueError("must have at least 32 characters")
-        return raw
-
-    def level(raw: str) -> str:
-        if raw.upper() not in ("DEBUG", "INFO", "WARNING", "ERROR"):
-            raise ValueError("must be DEBUG, INFO, WARNING or ERROR")
-        return raw.upper()
-
-    def endpoint(raw: str) -> str:
-        if not re.fullmatch(r"[A-Za-z0-9.-]+(:\d{1,5})?|\[[0-9A-Fa-f:]+\](:\d{1,5})?", raw):
-            raise ValueError("must be host or host:port, without a scheme (set LMS_MINIO_SECURE for https)")
-        return raw
-
-    def bucket(raw: str) -> str:
-        if not re.fullmatch(r"[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]", raw) or ".." in raw:
-            raise ValueError("must be a valid bucket name: 3-63 lower-case letters, digits, dots, hyphens")
-        return raw
-
-    def region(raw: str) -> str:
-        if not re.fullmatch(r"[a-z0-9-]{1,32}", raw):
-            raise ValueError("must look like us-east-1")
-        return raw
-
-    def public_url(raw: str) -> str:
-        if not re.fullmatch(r"https?://[^/\s?#@]+(/[^\s?#]*)?", raw):
-            raise ValueError("must be an http(s) URL like https://lms.example.com, without query or fragment")
-        return raw.rstrip("/")
 
     var_dir = Path(get("VAR_DIR") or "var")
     database_url = parse("DATABASE_URL", database, f"sqlite:///{var_dir / 'lms.db'}")
@@ -222,7 +244,7 @@ def load_settings(environ: dict[str, str] | None = None, *, env_file: Path | Non
     admin_email, admin_password = get("ADMIN_EMAIL"), get("ADMIN_PASSWORD")
     if (admin_email is None) != (admin_password is None):
         raise ConfigError("LMS_ADMIN_EMAIL: LMS_ADMIN_EMAIL and LMS_ADMIN_PASSWORD must be set together")
-    storage_backend = parse("STORAGE_BACKEND", backend, "local")
+    storage_backend: Literal["local", "minio"] = parse("STORAGE_BACKEND", backend, "local")
     minio_endpoint = parse("MINIO_ENDPOINT", endpoint, None)
     minio_access_key, minio_secret_key = get("MINIO_ACCESS_KEY"), get("MINIO_SECRET_KEY")
     if storage_backend == "minio":

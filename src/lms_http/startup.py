@@ -53,20 +53,13 @@ def listen_problem(host: str, port: int) -> str | None:
     return None
 
 
-def redis_problem(url: str, timeout: float = 2.0) -> str | None:
-    """Why Redis at ``url`` does not serve us (no answer, refused credentials or database), or None."""
-    from redis import Redis
-    from redis.exceptions import AuthenticationError, RedisError, ResponseError
-    from redis.exceptions import ConnectionError as RedisConnectionError
-    from redis.exceptions import TimeoutError as RedisTimeoutError
-
-    try:
-        with Redis.from_url(url, socket_connect_timeout=timeout, socket_timeout=timeout) as client:
-            client.ping()
-    except (AuthenticationError, ResponseError) as e:  # a wrong password or database number
-        reason = f"Redis at {_shown(url)} refused us ({_one_line(str(e)) or type(e).__name__})"
-    except (RedisConnectionError, RedisTimeoutError, OSError, RedisError) as e:
-        reason = f"no answer from Redis at {_shown(url)} ({_one_line(str(e)) or type(e).__name__})"
-    else:
+def redis_problem(url: str, failure: tuple[bool, str] | None) -> str | None:
+    """The line for what ``lms_adapters.redis.client.check_redis`` found at ``url``, or None."""
+    if failure is None:
         return None
+    refused, detail = failure
+    if refused:  # a wrong password or database number
+        reason = f"Redis at {_shown(url)} refused us ({_one_line(detail)})"
+    else:
+        reason = f"no answer from Redis at {_shown(url)} ({_one_line(detail)})"
     return f"LMS_REDIS_URL: {reason}; sign-ins and signed-in requests answer 503 until it answers"

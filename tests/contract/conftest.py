@@ -22,7 +22,8 @@ UowFactory = Callable[[], Any]
 
 
 def _url(request: pytest.FixtureRequest, backend: str) -> str:
-    return request.getfixturevalue("pg_url" if backend == "postgres" else "sqlite_url")
+    url: str = request.getfixturevalue("pg_url" if backend == "postgres" else "sqlite_url")
+    return url
 
 
 @pytest.fixture(params=["memory", "sqlite", pytest.param("postgres", marks=needs_pg)])

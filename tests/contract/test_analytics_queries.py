@@ -33,8 +33,7 @@ async def store(request: pytest.FixtureRequest) -> AsyncIterator[Store]:
         yield Store(lambda: MemoryUnitOfWork(state), lambda: MemoryAnalyticsQueries(state))
         return
     engine = make_engine(request.getfixturevalue("pg_url" if request.param == "postgres" else "sqlite_url"))
-    maker = engine
-    yield Store(lambda: SqlUnitOfWork(maker), lambda: SqlAnalyticsQueries(maker))
+    yield Store(lambda: SqlUnitOfWork(engine), lambda: SqlAnalyticsQueries(engine))
     await engine.dispose()
 
 

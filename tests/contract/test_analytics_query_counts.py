@@ -27,8 +27,7 @@ async def sql(
     request: pytest.FixtureRequest,
 ) -> AsyncIterator[tuple[Callable[[], SqlUnitOfWork], Callable[[], SqlAnalyticsQueries], Counter]]:
     engine = make_engine(request.getfixturevalue("pg_url" if request.param == "postgres" else "sqlite_url"))
-    maker = engine
-    yield (lambda: SqlUnitOfWork(maker)), (lambda: SqlAnalyticsQueries(maker)), Counter(engine)
+    yield (lambda: SqlUnitOfWork(engine)), (lambda: SqlAnalyticsQueries(engine)), Counter(engine)
     await engine.dispose()
 
 

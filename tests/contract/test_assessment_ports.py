@@ -120,7 +120,6 @@ async def world(request: pytest.FixtureRequest) -> AsyncIterator[World]:
     url = request.getfixturevalue("pg_url" if request.param == "postgres" else "sqlite_url")
     seeder = create_engine(sync_url(url))
     engine = make_engine(url)
-    maker = engine
     positions: dict[UUID, int] = {}
     known: set[UUID] = set()
 
@@ -185,17 +184,17 @@ async def world(request: pytest.FixtureRequest) -> AsyncIterator[World]:
         )
 
     async def delete_course(course_id: UUID) -> None:
-        async with SqlUnitOfWork(maker) as uow:
+        async with SqlUnitOfWork(engine) as uow:
             await uow.courses.remove(course_id)
             await uow.commit()
 
     async def delete_lesson(lesson_id: UUID) -> None:
-        async with SqlUnitOfWork(maker) as uow:
+        async with SqlUnitOfWork(engine) as uow:
             await uow.lessons.remove(lesson_id)
             await uow.commit()
 
     yield World(
-        new_uow=lambda: SqlUnitOfWork(maker),
+        new_uow=lambda: SqlUnitOfWork(engine),
         add_user=add_user,
         add_course=add_course,
         add_lesson=add_lesson,

@@ -5,13 +5,13 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from builders import FixedClock, SequentialIds
 from lms_adapters.sql.uow import SqlUnitOfWork
 from lms_domain.assessment import use_cases as quizzes
 from lms_domain.assessment.entities import QuestionType
 from lms_domain.catalog import use_cases as cat
 from lms_domain.shared.actors import Role
 from lms_domain.shared.pagination import PageRequest
+from tests.builders import FixedClock, RecordingStamp, SequentialIds
 from tests.contract.test_query_counts import Counter, sql, staff_user
 
 __all__ = ["sql"]  # the fixture
@@ -31,8 +31,10 @@ async def test_listing_5_or_50_quizzes_costs_the_same(
 ) -> None:
     new_uow, counter = sql
     owner, clock, ids = await staff_user(new_uow, Role.INSTRUCTOR), FixedClock(), SequentialIds()
-    course = await cat.CreateCourse(new_uow(), clock, ids)(actor=owner, data=cat.NewCourse(title="C"))
-    await cat.PublishCourse(new_uow(), clock)(actor=owner, course_id=course.id)
+    course = await cat.CreateCourse(new_uow(), clock, ids, RecordingStamp())(
+        actor=owner, data=cat.NewCourse(title="C")
+    )
+    await cat.PublishCourse(new_uow(), clock, RecordingStamp())(actor=owner, course_id=course.id)
     for n in range(50):
         view = await quizzes.CreateQuiz(new_uow(), clock, ids)(
             actor=owner,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from typing import Any
 
 import pytest
 
@@ -95,9 +96,9 @@ async def test_list_visibility_filters_search_sort_and_pages(new_uow: UowFactory
             await uow.courses.add(c)
         await uow.commit()
 
-    async def titles(page: PageRequest | None = None, **kw: object) -> tuple[list[str], int]:
+    async def titles(page: PageRequest | None = None, **kw: Any) -> tuple[list[str], int]:
         async with new_uow() as uow:
-            items, total = await uow.courses.list(query=CourseQuery(**kw), page=page or PageRequest())  # type: ignore[arg-type]
+            items, total = await uow.courses.list(query=CourseQuery(**kw), page=page or PageRequest())
         return [c.title for c in items], total
 
     assert await titles() == (["Gamma", "Beta python"], 2)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 from dataclasses import replace
 from datetime import timedelta
+from typing import Any
 from uuid import UUID
 
 import pytest
@@ -37,10 +38,10 @@ async def world(new_uow: UowFactory, *, students: int = 1) -> tuple[UUID, list[t
 
 
 def certificate(
-    student_id: UUID, enrollment_id: UUID | None, course_id: UUID | None, **kw: object
+    student_id: UUID, enrollment_id: UUID | None, course_id: UUID | None, **kw: Any
 ) -> Certificate:
     cert_id = uuid.uuid4()
-    fields: dict[str, object] = {
+    fields: dict[str, Any] = {
         "certificate_number": f"CERT-2026-{uuid.uuid4().int % 1_000_000:06d}",
         "issued_at": NOW,
         **kw,
@@ -53,7 +54,7 @@ def certificate(
         course_title="Zoë's Course",
         student_name="Łukasz 李雷",
         pdf_key=f"certificate-{cert_id.hex}.pdf",
-        **fields,  # type: ignore[arg-type]
+        **fields,
     )
 
 
@@ -70,7 +71,8 @@ async def test_add_and_read_back_every_field_by_id_enrollment_and_number(new_uow
         assert await uow.certificates.get(uuid.uuid4()) is None
         assert await uow.certificates.get_by_enrollment(uuid.uuid4()) is None
         assert await uow.certificates.get_by_number("CERT-1999-000000") is None
-        assert (await uow.certificates.get(cert.id)).issued_at.utcoffset() == timedelta(0)  # type: ignore[union-attr]
+        stored = await uow.certificates.get(cert.id)
+        assert stored is not None and stored.issued_at.utcoffset() == timedelta(0)
 
 
 async def test_leaving_without_commit_rolls_back(new_uow: UowFactory) -> None:
@@ -117,7 +119,8 @@ async def test_numbers_are_unique(new_uow: UowFactory) -> None:
         await uow.certificates.add(certificate(student2, enr2, crs, certificate_number="CERT-2026-000043"))
         await uow.commit()
     async with new_uow() as uow:
-        assert (await uow.certificates.get_by_number("CERT-2026-000043")).student_id == student2  # type: ignore[union-attr]
+        found = await uow.certificates.get_by_number("CERT-2026-000043")
+        assert found is not None and found.student_id == student2
 
 
 async def test_deleting_the_course_detaches_certificates_and_keeps_their_numbers(new_uow: UowFactory) -> None:

@@ -13,7 +13,7 @@ from lms_adapters.redis.client import make_redis
 from lms_adapters.redis.idempotency import RedisIdempotencyStore
 from lms_adapters.sql.engine import make_engine
 from lms_adapters.sql.idempotency import SqlIdempotencyStore
-from lms_domain.shared.idempotency import ClaimState, StoredResponse
+from lms_platform.idempotency import ClaimState, StoredResponse
 from tests.conftest import needs_pg, needs_redis
 
 RESPONSE = StoredResponse(201, (("content-type", "application/json"),), b'{"id": 1}\x00\xff')
@@ -37,7 +37,7 @@ class FakeClock:
     ]
 )
 def adapter(request: pytest.FixtureRequest) -> str:
-    return request.param
+    return str(request.param)
 
 
 @pytest.fixture

@@ -13,7 +13,6 @@ import pytest
 from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from builders import FixedClock, SequentialIds, actor
 from lms_adapters.sql.engine import make_engine
 from lms_adapters.sql.uow import SqlUnitOfWork
 from lms_domain.catalog import use_cases as cat
@@ -22,6 +21,7 @@ from lms_domain.identity.entities import User
 from lms_domain.learning import use_cases as learn
 from lms_domain.shared.actors import Actor, Role
 from lms_domain.shared.pagination import PageRequest
+from tests.builders import FixedClock, RecordingStamp, SequentialIds, actor
 from tests.conftest import needs_pg
 
 
@@ -43,8 +43,7 @@ class Counter:
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=needs_pg)])
 async def sql(request: pytest.FixtureRequest) -> AsyncIterator[tuple[Callable[[], SqlUnitOfWork], Counter]]:
     engine = make_engine(request.getfixturevalue("pg_url" if request.param == "postgres" else "sqlite_url"))
-    maker = engine
-    yield (lambda: SqlUnitOfWork(maker)), Counter(engine)
+    yield (lambda: SqlUnitOfWork(engine)), Counter(engine)
     await engine.dispose()
 
 
@@ -73,8 +72,10 @@ async def test_listing_5_or_50_courses_costs_the_same(
     new_uow, counter = sql
     owner, clock, ids = await staff_user(new_uow, Role.INSTRUCTOR), FixedClock(), SequentialIds()
     for n in range(50):
-        course = await cat.CreateCourse(new_uow(), clock, ids)(actor=owner, data=cat.NewCourse(title=f"C{n}"))
-        await cat.PublishCourse(new_uow(), clock)(actor=owner, course_id=course.id)
+        course = await cat.CreateCourse(new_uow(), clock, ids, RecordingStamp())(
+            actor=owner, data=cat.NewCourse(title=f"C{n}")
+        )
+        await cat.PublishCourse(new_uow(), clock, RecordingStamp())(actor=owner, course_id=course.id)
     listing = cat.ListCourses(new_uow())
 
     async def page(size: int) -> None:
@@ -94,14 +95,16 @@ async def test_my_courses_with_5_or_50_enrollments_costs_the_same(
     learner = await staff_user(new_uow, Role.STUDENT)
     clock, ids = FixedClock(), SequentialIds()
     for n in range(50):
-        course = await cat.CreateCourse(new_uow(), clock, ids)(actor=owner, data=cat.NewCourse(title=f"C{n}"))
+        course = await cat.CreateCourse(new_uow(), clock, ids, RecordingStamp())(
+            actor=owner, data=cat.NewCourse(title=f"C{n}")
+        )
         for k in range(2):
-            await cat.CreateLesson(new_uow(), clock, ids)(
+            await cat.CreateLesson(new_uow(), clock, ids, RecordingStamp())(
                 actor=owner,
                 course_id=course.id,
                 data=cat.NewLesson(title=f"L{k}", content_type=ContentType.TEXT),
             )
-        await cat.PublishCourse(new_uow(), clock)(actor=owner, course_id=course.id)
+        await cat.PublishCourse(new_uow(), clock, RecordingStamp())(actor=owner, course_id=course.id)
         enrollment = await learn.Enroll(new_uow(), clock, ids)(actor=learner, course_id=course.id)
         first, _ = await new_uow_lessons(new_uow, course.id)
         if n % 2:

@@ -98,13 +98,15 @@ async def test_analytics_run_single_statements_alone_and_several_in_one_snapshot
     try:
         reads = SqlAnalyticsQueries(engine)
         async with reads:
-            assert (await reads._s.execute(_SAME_START)).scalar_one() is True  # no transaction around it
+            assert (
+                await reads.connection.execute(_SAME_START)
+            ).scalar_one() is True  # no transaction around it
             await reads._snapshot()
             setting = text(
                 "SELECT current_setting('transaction_isolation'), current_setting('transaction_read_only')"
             )
-            assert tuple((await reads._s.execute(setting)).one()) == ("repeatable read", "on")
-            before = (await reads._s.execute(count)).scalar_one()
+            assert tuple((await reads.connection.execute(setting)).one()) == ("repeatable read", "on")
+            before = (await reads.connection.execute(count)).scalar_one()
             async with engine.begin() as other:  # a user committed meanwhile is not in the snapshot
                 await other.execute(
                     text(
@@ -113,7 +115,7 @@ async def test_analytics_run_single_statements_alone_and_several_in_one_snapshot
                         " 'snap@example.com', 'Snap', 'x', 'student', true, false, now(), now())"
                     )
                 )
-            assert (await reads._s.execute(count)).scalar_one() == before
+            assert (await reads.connection.execute(count)).scalar_one() == before
         async with engine.connect() as conn:  # the snapshot ended with the report
             assert (await conn.execute(count)).scalar_one() == before + 1
     finally:

@@ -21,7 +21,7 @@ from lms_adapters.redis.sessions import RedisSessionStore
 from lms_adapters.redis.stamps import RedisStamps
 from lms_domain.identity.ports import RotateOutcome
 from lms_domain.shared.errors import Unavailable
-from lms_domain.shared.idempotency import ClaimState
+from lms_platform.idempotency import ClaimState
 from tests.conftest import free_port, needs_redis
 
 pytestmark = needs_redis
@@ -153,7 +153,11 @@ async def test_idempotency_claims_wait_for_a_connection(small: Redis) -> None:
 async def taken(redis_url: str, *, hold: float, pool_wait: float) -> AsyncIterator[Redis]:
     """A pool of one whose only connection is taken for ``hold`` seconds (a blocking BLPOP)."""
     client = make_redis(redis_url, pool_size=1, pool_wait=pool_wait)
-    holder = asyncio.create_task(client.blpop([f"pool-held-{uuid.uuid4()}"], timeout=hold))
+
+    async def hold_the_connection() -> object:
+        return await client.blpop([f"pool-held-{uuid.uuid4()}"], timeout=hold)
+
+    holder = asyncio.create_task(hold_the_connection())
     await asyncio.sleep(0.05)
     try:
         yield client

@@ -12,9 +12,11 @@ import time
 from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
+from litestar import Litestar
 from litestar.testing import AsyncTestClient
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
@@ -30,7 +32,7 @@ SECRET = "fault-tests-secret-" + "x" * 32
 DOWN = {"detail": "The database is not available"}
 
 
-def settings_for(database_url: str, tmp_path: Path, redis_url: str | None = None, **more: object) -> Settings:
+def settings_for(database_url: str, tmp_path: Path, redis_url: str | None = None, **more: Any) -> Settings:
     base = Settings(
         database_url=database_url,
         redis_url=redis_url,
@@ -41,10 +43,10 @@ def settings_for(database_url: str, tmp_path: Path, redis_url: str | None = None
         rate_limit_auth=RateLimit(10_000, 60),
         rate_limit_default=RateLimit(100_000, 60),
     )
-    return dataclasses.replace(base, **more)  # type: ignore[arg-type]
+    return dataclasses.replace(base, **more)
 
 
-async def register(c: AsyncTestClient, email: str) -> dict[str, str]:  # type: ignore[type-arg]
+async def register(c: AsyncTestClient[Litestar], email: str) -> dict[str, str]:
     r = await c.post("/api/v1/auth/register", json={"email": email, "password": PASSWORD, "full_name": "F"})
     assert r.status_code == 201, r.text
     return {"Authorization": f"Bearer {r.json()['access_token']}"}

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from tests.integration.conftest import Api
+from tests.integration.conftest import Api, json_body
 
 __all__ = ["V1", "Cast", "cast", "new_course", "new_lesson", "publish"]
 
@@ -40,7 +40,7 @@ async def new_course(api: Api, headers: dict[str, str], **fields: Any) -> dict[s
     body = {"title": "Python Basics", "description": "Learn Python fundamentals", **fields}
     r = await api.client.post(f"{V1}/courses", json=body, headers=headers)
     assert r.status_code == 201, r.text
-    return r.json()
+    return json_body(r)
 
 
 async def publish(api: Api, headers: dict[str, str], course_id: str) -> None:
@@ -52,4 +52,4 @@ async def new_lesson(api: Api, headers: dict[str, str], course_id: str, **fields
     body = {"title": "Intro", "content_type": "text", "content": "secret words", **fields}
     r = await api.client.post(f"{V1}/courses/{course_id}/lessons", json=body, headers=headers)
     assert r.status_code == 201, r.text
-    return r.json()
+    return json_body(r)

@@ -6,14 +6,15 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import itertools
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import httpx
 import pytest
 from litestar import Litestar
 from litestar.testing import AsyncTestClient
+from litestar.types import LifespanHook
 
 from lms_http.app import create_app
 from lms_http.container import Container
@@ -26,7 +27,7 @@ _counter = itertools.count()
 
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=[needs_pg, needs_redis])])
 def stack(request: pytest.FixtureRequest) -> str:
-    return request.param
+    return str(request.param)
 
 
 @pytest.fixture
@@ -69,23 +70,42 @@ async def racing_client(app: Litestar) -> AsyncIterator[httpx.AsyncClient]:
     """A client whose requests run at once on the test's loop (httpx's ASGI transport, the app's
     startup and shutdown around it). ``AsyncTestClient`` runs each request in a thread of its own
     and blocks the loop until it is answered, so requests it is given together run one by one."""
-    transport = httpx.ASGITransport(app=app, client=("127.0.0.1", 50000))
+    transport = asgi_transport(app, client=("127.0.0.1", 50000))
     # the startup and shutdown hooks are run here rather than through ``app.lifespan()``: a fixture's
     # setup and teardown run in different tasks, which that context manager's task group refuses
     for hook in app.on_startup:
-        await hook(app)
+        await _app_hook(hook)(app)
     try:
         async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as c:
             yield c
     finally:
         for hook in app.on_shutdown:
-            await hook(app)
+            await _app_hook(hook)(app)
+
+
+def asgi_transport(app: Litestar, client: tuple[str, int] = ("127.0.0.1", 123)) -> httpx.ASGITransport:
+    """httpx's transport into the app (Litestar types its ASGI scopes more narrowly than httpx)."""
+    return httpx.ASGITransport(app=cast(Any, app), client=client)
+
+
+def json_body(response: httpx.Response) -> dict[str, Any]:
+    """A response's JSON object."""
+    body = response.json()
+    assert isinstance(body, dict), body
+    return body
+
+
+def _app_hook(hook: LifespanHook) -> Callable[[Litestar], Awaitable[None]]:
+    """The app's own lifespan hooks all take the app and are coroutines."""
+    return cast("Callable[[Litestar], Awaitable[None]]", hook)
 
 
 class Api:
     """Small helpers over the client: sign-ups, tokens and headers."""
 
-    def __init__(self, client: AsyncTestClient[Litestar] | httpx.AsyncClient, settings: Settings) -> None:
+    def __init__(
+        self, client: AsyncTestClient[Litestar] | httpx.AsyncClient, settings: Settings | None = None
+    ) -> None:
         self.client, self.settings = client, settings
 
     async def register(
@@ -107,6 +127,7 @@ class Api:
         from lms_domain.shared.actors import Role
 
         email = f"{role}{next(_counter)}@example.com"
+        assert self.settings is not None, "staff are made through the settings' database"
         container = Container(settings=self.settings)
         try:
             await container.create_user()(

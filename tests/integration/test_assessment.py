@@ -18,10 +18,10 @@ from dependency_injector import providers
 from litestar import Litestar
 from litestar.testing import AsyncTestClient
 
-from builders import FixedClock
 from lms_http.app import create_app
 from lms_http.container import Container
 from lms_http.settings import Settings
+from tests.builders import FixedClock
 from tests.integration.catalog_support import V1, Cast, cast, new_course, new_lesson, publish
 from tests.integration.conftest import Api
 
@@ -435,7 +435,7 @@ async def test_starting_an_attempt_by_role(api: Api, cast: Cast) -> None:
 async def test_submit_grades_each_answer(api: Api, cast: Cast) -> None:
     s = await setup(api, cast)
     attempt = (await start(api, s.enrolled, s.quiz_id)).json()
-    sent = [
+    sent: list[dict[str, Any]] = [
         {"question_id": s.question_ids[0], "answer": "4"},
         {"question_id": s.question_ids[1], "answer": ["a"]},
         {"question_id": s.question_ids[3], "answer": " PARIS "},

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 
 import pyotp
+from litestar import Litestar
 from litestar.testing import AsyncTestClient
 
 from lms_http.settings import RateLimit
@@ -106,7 +108,7 @@ async def test_lockout_after_five_failures_then_423_for_everyone(api: Api) -> No
     assert ghost == [401] * 5 + [423]
 
 
-async def test_lockout_expires(make_app) -> None:  # type: ignore[no-untyped-def]
+async def test_lockout_expires(make_app: Callable[..., Litestar]) -> None:
     from dependency_injector import providers
 
     from lms_domain.identity.use_cases import AuthPolicy
@@ -117,7 +119,7 @@ async def test_lockout_expires(make_app) -> None:  # type: ignore[no-untyped-def
         providers.Object(AuthPolicy(lockout_threshold=1, lockout_seconds=1))
     )
     async with AsyncTestClient(app=app) as c:
-        await Api(c, None).register("dana@example.com")  # type: ignore[arg-type]
+        await Api(c).register("dana@example.com")
         assert (
             await c.post("/api/v1/auth/login", json={"email": "dana@example.com", "password": "Wrong7Horse"})
         ).status_code == 401
@@ -161,11 +163,11 @@ async def test_token_kinds_in_the_wrong_place(api: Api) -> None:
     assert r.status_code == 401
 
 
-async def test_expired_token_is_401(make_app) -> None:  # type: ignore[no-untyped-def]
+async def test_expired_token_is_401(make_app: Callable[..., Litestar]) -> None:
     import jwt
 
     async with AsyncTestClient(app=make_app()) as c:
-        tokens = await Api(c, None).register()  # type: ignore[arg-type]
+        tokens = await Api(c).register()
         secret = c.app.state.container.settings().secret_key  # a provider value, not loop-bound
         payload = jwt.decode(tokens["access_token"], secret, algorithms=["HS256"])
         payload["exp"] = payload["iat"] - 1
@@ -182,17 +184,17 @@ async def test_logout_revokes_both_tokens(api: Api) -> None:
     assert r.status_code == 401
 
 
-async def test_revocation_survives_a_restart(make_app) -> None:  # type: ignore[no-untyped-def]
+async def test_revocation_survives_a_restart(make_app: Callable[..., Litestar]) -> None:
     async with AsyncTestClient(app=make_app()) as c:
-        tokens = await Api(c, None).register()  # type: ignore[arg-type]
+        tokens = await Api(c).register()
         await c.post("/api/v1/auth/logout", headers=Api.auth(tokens))
     async with AsyncTestClient(app=make_app()) as c:  # a new process: new container, same stores
         assert (await c.get("/api/v1/users/me", headers=Api.auth(tokens))).status_code == 401
 
 
-async def test_two_instances_share_revocation_and_lockout(make_app) -> None:  # type: ignore[no-untyped-def]
+async def test_two_instances_share_revocation_and_lockout(make_app: Callable[..., Litestar]) -> None:
     async with AsyncTestClient(app=make_app()) as one, AsyncTestClient(app=make_app()) as two:
-        tokens = await Api(one, None).register("shared@example.com")  # type: ignore[arg-type]
+        tokens = await Api(one).register("shared@example.com")
         assert (await two.get("/api/v1/users/me", headers=Api.auth(tokens))).status_code == 200
         await one.post("/api/v1/auth/logout", headers=Api.auth(tokens))
         assert (await two.get("/api/v1/users/me", headers=Api.auth(tokens))).status_code == 401
@@ -240,7 +242,7 @@ async def test_password_change(api: Api) -> None:
     assert new.status_code == 200
 
 
-async def test_mfa_with_real_codes_and_a_replay(make_app) -> None:  # type: ignore[no-untyped-def]
+async def test_mfa_with_real_codes_and_a_replay(make_app: Callable[..., Litestar]) -> None:
     """Real TOTP codes against the service's clock, which the test moves step by step."""
     from dependency_injector import providers
 
@@ -251,7 +253,7 @@ async def test_mfa_with_real_codes_and_a_replay(make_app) -> None:  # type: igno
     app.state.container.clock.override(providers.Object(clock))
     email, login_body = "mia@example.com", {"email": "mia@example.com", "password": PASSWORD}
     async with AsyncTestClient(app=app) as c:
-        h = Api.auth(await Api(c, None).register(email))  # type: ignore[arg-type]
+        h = Api.auth(await Api(c).register(email))
         setup = (await c.post("/api/v1/auth/mfa/enable", headers=h)).json()
         assert setup["provisioning_url"].startswith("otpauth://totp/")
         totp = pyotp.TOTP(setup["secret"])
@@ -289,7 +291,7 @@ async def test_mfa_with_real_codes_and_a_replay(make_app) -> None:  # type: igno
         assert (await c.post("/api/v1/auth/login", json=login_body)).status_code == 200
 
 
-async def test_auth_rate_limit_per_ip_and_endpoint(make_app) -> None:  # type: ignore[no-untyped-def]
+async def test_auth_rate_limit_per_ip_and_endpoint(make_app: Callable[..., Litestar]) -> None:
     async with AsyncTestClient(app=make_app(rate_limit_auth=RateLimit(3, 60))) as c:
         codes = [
             (
@@ -310,9 +312,9 @@ async def test_auth_rate_limit_per_ip_and_endpoint(make_app) -> None:  # type: i
         assert spoofed.status_code == 429  # X-Forwarded-For is not trusted without LMS_TRUSTED_PROXIES
 
 
-async def test_default_rate_limit_per_user(make_app) -> None:  # type: ignore[no-untyped-def]
+async def test_default_rate_limit_per_user(make_app: Callable[..., Litestar]) -> None:
     async with AsyncTestClient(app=make_app(rate_limit_default=RateLimit(3, 60))) as c:
-        tokens = await Api(c, None).register()  # type: ignore[arg-type]
+        tokens = await Api(c).register()
         codes = [(await c.get("/api/v1/users/me", headers=Api.auth(tokens))).status_code for _ in range(4)]
         assert codes == [200, 200, 200, 429]
         assert (await c.get("/api/v1/health")).status_code == 200

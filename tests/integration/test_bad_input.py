@@ -19,7 +19,7 @@ from lms_http.app import create_app
 from lms_http.container import Container
 from lms_http.settings import RateLimit, Settings
 from tests.integration.catalog_support import V1, new_course, new_lesson, publish
-from tests.integration.conftest import PASSWORD, Api
+from tests.integration.conftest import PASSWORD, Api, asgi_transport
 
 PDF = b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj\n<< /Type /Catalog >>\nendobj\n" + b"x" * 500 + b"\n%%EOF\n"
 JSON = {"content-type": "application/json"}
@@ -431,7 +431,7 @@ def _peer_app(settings: Settings, proxies: str, limit: int) -> Litestar:
 
 
 async def _logins(app: Litestar, peer: str, forwarded: list[str]) -> list[int]:
-    transport = httpx.ASGITransport(app=app, client=(peer, 40000))
+    transport = asgi_transport(app, client=(peer, 40000))
     email = f"nobody-{uuid.uuid4().hex[:8]}@example.com"  # a fresh address: the lockout never trips
     codes = []
     async with httpx.AsyncClient(transport=transport, base_url="http://lms.test") as c:

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from tests.integration.catalog_support import V1, Cast, cast, new_course, new_lesson, publish
-from tests.integration.conftest import Api
+from tests.integration.conftest import Api, json_body
 
 __all__ = ["cast"]  # the fixture
 
@@ -199,7 +199,7 @@ async def test_list_filters_search_sort_and_pages(api: Api, cast: Cast) -> None:
     async def listed(**params: Any) -> dict[str, Any]:
         r = await api.client.get(f"{V1}/courses", params=params)
         assert r.status_code == 200, r.text
-        return r.json()
+        return json_body(r)
 
     assert [c["title"] for c in (await listed(sort="title"))["items"]] == [
         "Alpha Python",

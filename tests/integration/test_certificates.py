@@ -12,6 +12,7 @@ import uuid
 from collections.abc import AsyncIterator, Callable
 from typing import Any
 
+import httpx
 import pytest
 from litestar import Litestar
 from litestar.testing import AsyncTestClient
@@ -60,7 +61,9 @@ async def enrollment(
     return course["id"], enrollment_id
 
 
-async def download(client: AsyncTestClient[Litestar], headers: dict[str, str], certificate_id: str) -> Any:
+async def download(
+    client: AsyncTestClient[Litestar] | httpx.AsyncClient, headers: dict[str, str], certificate_id: str
+) -> Any:
     return await client.get(
         f"{V1}/certificates/{certificate_id}/download", headers=headers, follow_redirects=False
     )

@@ -23,9 +23,9 @@ import pytest
 from dependency_injector import providers
 from litestar import Litestar
 
-from builders import FixedClock
+from tests.builders import FixedClock
 from tests.integration.catalog_support import V1, Cast, cast, new_course, new_lesson, publish
-from tests.integration.conftest import PASSWORD, Api, racing_client
+from tests.integration.conftest import PASSWORD, Api, json_body, racing_client
 
 __all__ = ["cast"]  # the fixture
 
@@ -202,7 +202,7 @@ async def new_quiz(api: Api, headers: dict[str, str], course_id: str, questions:
     body = {"course_id": course_id, "title": "Quiz", "questions": [QUESTION] * questions}
     r = await api.client.post(f"{V1}/quizzes", json=body, headers=headers)
     assert r.status_code == 201, r.text
-    return r.json()
+    return json_body(r)
 
 
 async def test_a_quiz_published_while_questions_are_added_stays_published(api: Api, cast: Cast) -> None:

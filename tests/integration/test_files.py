@@ -68,7 +68,7 @@ def stored_files(settings: Settings) -> list[str]:
     return sorted(p.name for p in root.iterdir()) if root.exists() else []
 
 
-async def follow(client: AsyncTestClient[Litestar], response: Any) -> Any:
+async def follow(client: AsyncTestClient[Litestar] | httpx.AsyncClient, response: Any) -> Any:
     assert response.status_code == 307, response.text
     return await client.get(response.headers["location"])
 
@@ -407,7 +407,9 @@ async def test_s3_backend_round_trip(
 
 def _peak_rss(pid: int) -> int:
     status = Path(f"/proc/{pid}/status").read_text()
-    return int(re.search(r"VmHWM:\s+(\d+) kB", status).group(1)) * 1024  # type: ignore[union-attr]
+    peak = re.search(r"VmHWM:\s+(\d+) kB", status)
+    assert peak is not None
+    return int(peak.group(1)) * 1024
 
 
 async def _multipart_stream(name: str, data: bytes, piece: int = 256 * 1024) -> AsyncIterator[bytes]:

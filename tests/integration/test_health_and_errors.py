@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
+from pathlib import Path
 
+import pytest
 from dependency_injector import providers
 from litestar import Litestar
 from litestar.testing import AsyncTestClient
@@ -27,7 +30,9 @@ async def test_ready_reports_each_part(client: AsyncTestClient[Litestar], settin
     assert (r.status_code, r.json()) == (200, {"status": "ok", "database": "up", "redis": expected_redis})
 
 
-async def test_ready_is_503_when_the_database_is_unreachable(make_app, settings: Settings, tmp_path) -> None:  # type: ignore[no-untyped-def]
+async def test_ready_is_503_when_the_database_is_unreachable(
+    make_app: Callable[..., Litestar], settings: Settings, tmp_path: Path
+) -> None:
     url = (
         "postgresql://postgres@127.0.0.1:1/nowhere"
         if settings.database_url.startswith("postgresql")
@@ -39,14 +44,18 @@ async def test_ready_is_503_when_the_database_is_unreachable(make_app, settings:
     assert r.json()["status"] == "degraded" and r.json()["database"] == "down"
 
 
-async def test_ready_is_503_when_redis_is_unreachable(make_app, settings: Settings) -> None:  # type: ignore[no-untyped-def]
+async def test_ready_is_503_when_redis_is_unreachable(
+    make_app: Callable[..., Litestar], settings: Settings
+) -> None:
     async with AsyncTestClient(app=make_app(redis_url="redis://127.0.0.1:1/0")) as c:
         r = await c.get("/api/v1/ready")
     assert (r.status_code, r.json()["redis"]) == (503, "down")
 
 
 @needs_redis
-async def test_a_busy_redis_pool_is_503_busy_and_no_outage(make_app, redis_url: str) -> None:  # type: ignore[no-untyped-def]
+async def test_a_busy_redis_pool_is_503_busy_and_no_outage(
+    make_app: Callable[..., Litestar], redis_url: str
+) -> None:
     """The worker's only Redis connection stays taken past the wait: what needs Redis answers 503
     "busy" (no per-process rate limits, no catalog read from the database), /ready says Redis is up."""
     app = make_app(redis_url=redis_url)
@@ -136,7 +145,9 @@ async def test_openapi_lists_statuses_and_uses_422(client: AsyncTestClient[Lites
     assert docs.status_code == 200 and "swagger" in docs.text.lower()
 
 
-async def test_an_unexpected_error_is_a_bare_500(make_app, caplog) -> None:  # type: ignore[no-untyped-def]
+async def test_an_unexpected_error_is_a_bare_500(
+    make_app: Callable[..., Litestar], caplog: pytest.LogCaptureFixture
+) -> None:
     """No traceback or SQL in the body; the log line carries the request id."""
     from dependency_injector import providers
 
@@ -151,7 +162,7 @@ async def test_an_unexpected_error_is_a_bare_500(make_app, caplog) -> None:  # t
 
     app = make_app()
     async with AsyncTestClient(app=app) as c:
-        tokens = await Api(c, None).register()  # type: ignore[arg-type]
+        tokens = await Api(c).register()
         app.state.container.uow.override(providers.Factory(BrokenUnitOfWork))
         r = await c.get("/api/v1/users/me", headers={**Api.auth(tokens), "X-Request-ID": "req-500-test"})
     assert (r.status_code, r.json()) == (500, {"detail": "Internal Server Error"})
@@ -162,7 +173,9 @@ async def test_an_unexpected_error_is_a_bare_500(make_app, caplog) -> None:  # t
     ]
 
 
-async def test_request_log_line_and_request_id(client: AsyncTestClient[Litestar], caplog) -> None:  # type: ignore[no-untyped-def]
+async def test_request_log_line_and_request_id(
+    client: AsyncTestClient[Litestar], caplog: pytest.LogCaptureFixture
+) -> None:
     import logging
 
     from lms_http.observability import JsonFormatter
@@ -184,7 +197,9 @@ async def test_request_log_line_and_request_id(client: AsyncTestClient[Litestar]
     assert echoed.headers["x-request-id"] == "abc-123"
 
 
-async def test_a_head_request_is_logged_as_head(client: AsyncTestClient[Litestar], caplog) -> None:  # type: ignore[no-untyped-def]
+async def test_a_head_request_is_logged_as_head(
+    client: AsyncTestClient[Litestar], caplog: pytest.LogCaptureFixture
+) -> None:
     import json
     import logging
 
@@ -198,7 +213,7 @@ async def test_a_head_request_is_logged_as_head(client: AsyncTestClient[Litestar
     assert (entry["method"], entry["route"], entry["status"]) == ("HEAD", "/api/v1/health", 200)
 
 
-async def test_metrics_by_route_template_and_token(make_app) -> None:  # type: ignore[no-untyped-def]
+async def test_metrics_by_route_template_and_token(make_app: Callable[..., Litestar]) -> None:
     async with AsyncTestClient(app=make_app()) as c:
         await c.get("/api/v1/health")
         r = await c.get("/metrics")
@@ -211,13 +226,15 @@ async def test_metrics_by_route_template_and_token(make_app) -> None:  # type: i
         assert ok.status_code == 200
 
 
-async def test_metrics_say_their_charset_once(make_app) -> None:  # type: ignore[no-untyped-def]
+async def test_metrics_say_their_charset_once(make_app: Callable[..., Litestar]) -> None:
     async with AsyncTestClient(app=make_app()) as c:
         r = await c.get("/metrics")
     assert r.headers["content-type"] == "text/plain; version=1.0.0; charset=utf-8"
 
 
-async def test_requests_get_503_when_the_database_is_down(make_app, settings: Settings, tmp_path) -> None:  # type: ignore[no-untyped-def]
+async def test_requests_get_503_when_the_database_is_down(
+    make_app: Callable[..., Litestar], settings: Settings, tmp_path: Path
+) -> None:
     import time
 
     url = (

@@ -4,15 +4,17 @@ from __future__ import annotations
 
 import re
 import uuid
+from collections.abc import Callable
 from typing import Any
 
+from litestar import Litestar
 from litestar.testing import AsyncTestClient
 
 from lms_http.settings import Settings
 from tests.integration.conftest import Api
 
 
-async def test_cors_answers_only_listed_origins(make_app) -> None:  # type: ignore[no-untyped-def]
+async def test_cors_answers_only_listed_origins(make_app: Callable[..., Litestar]) -> None:
     async with AsyncTestClient(app=make_app(cors_origins=("https://app.example.com",))) as c:
         pre = await c.options(
             "/api/v1/users/me",
@@ -25,13 +27,13 @@ async def test_cors_answers_only_listed_origins(make_app) -> None:  # type: igno
         assert ok.headers.get("access-control-allow-origin") == "https://app.example.com"
 
 
-async def test_no_cors_by_default(make_app) -> None:  # type: ignore[no-untyped-def]
+async def test_no_cors_by_default(make_app: Callable[..., Litestar]) -> None:
     async with AsyncTestClient(app=make_app()) as c:
         r = await c.get("/api/v1/health", headers={"Origin": "https://app.example.com"})
         assert "access-control-allow-origin" not in r.headers
 
 
-async def test_security_headers_and_docs_still_work(make_app) -> None:  # type: ignore[no-untyped-def]
+async def test_security_headers_and_docs_still_work(make_app: Callable[..., Litestar]) -> None:
     async with AsyncTestClient(app=make_app()) as c:
         r = await c.get("/api/v1/health")
         assert r.headers["x-content-type-options"] == "nosniff"
@@ -54,7 +56,7 @@ def assert_secured(r: Any, *, token: bool) -> None:
     assert r.headers.get_list("cache-control") == (["no-store"] if token else []), (r.request.url, r.headers)
 
 
-async def test_router_answers_carry_the_security_headers(make_app) -> None:  # type: ignore[no-untyped-def]
+async def test_router_answers_carry_the_security_headers(make_app: Callable[..., Litestar]) -> None:
     """404 and 405 are made by the router itself, before any route middleware runs."""
     async with AsyncTestClient(app=make_app()) as c:
         token = {"Authorization": "Bearer whatever"}
@@ -98,7 +100,7 @@ async def test_security_headers_are_never_doubled(api: Api, settings: Settings) 
     assert anonymous.headers.get_list("cache-control") == ["private, no-store"]
 
 
-async def test_refused_cors_preflights_are_json(make_app) -> None:  # type: ignore[no-untyped-def]
+async def test_refused_cors_preflights_are_json(make_app: Callable[..., Litestar]) -> None:
     allowed = "https://app.example.com"
     async with AsyncTestClient(app=make_app(cors_origins=(allowed,))) as c:
         for origin, method, asked, detail in [

@@ -10,7 +10,7 @@ import httpx
 import pytest
 from litestar import Litestar
 
-from tests.integration.conftest import PASSWORD, Api
+from tests.integration.conftest import PASSWORD, Api, asgi_transport
 
 MiB = 1024 * 1024
 
@@ -96,7 +96,7 @@ async def test_a_chunked_body_over_the_limit_is_413_without_reading_the_rest(
             yield b" " * (64 * 1024)
 
     headers = {"Content-Type": "application/json"}
-    transport = httpx.ASGITransport(app=app)
+    transport = asgi_transport(app)
     try:
         async with httpx.AsyncClient(transport=transport, base_url="http://lms.test") as c:
             keyed = await c.post(

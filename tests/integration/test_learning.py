@@ -7,7 +7,7 @@ import uuid
 from typing import Any
 
 from tests.integration.catalog_support import V1, Cast, cast, new_course, new_lesson, publish
-from tests.integration.conftest import Api
+from tests.integration.conftest import Api, json_body
 
 __all__ = ["cast"]  # the fixture
 
@@ -77,7 +77,7 @@ async def test_progress_and_completion(api: Api, cast: Cast) -> None:
     async def detail() -> dict[str, Any]:
         r = await api.client.get(f"{V1}/enrollments/{enrollment}", headers=cast.student)
         assert r.status_code == 200
-        return r.json()
+        return json_body(r)
 
     assert ((await detail())["progress_percentage"], (await detail())["completed_lesson_ids"]) == (0, [])
     first = await complete(lessons[1])

@@ -2,11 +2,18 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from uuid import UUID
+
 from litestar import Litestar
 from litestar.testing import AsyncTestClient
 
+from lms_domain.catalog.use_cases import CourseChanges
+from lms_domain.shared.actors import Actor, Role
+from lms_http.container import Container
+from lms_http.settings import Settings
 from tests.integration.catalog_support import V1, Cast, cast, new_course, new_lesson, publish
-from tests.integration.conftest import Api
+from tests.integration.conftest import Api, racing_client
 
 __all__ = ["cast"]
 
@@ -80,3 +87,33 @@ async def test_a_failed_catalog_write_still_ends_the_kept_answers(
     r = await client.patch(f"{V1}/courses/{course['id']}", json={"title": "x"}, headers=cast.other)
     assert r.status_code == 403
     assert (await client.get(detail)).headers["x-cache"] == "miss"  # cautious: any catalog write renews
+
+
+async def test_a_catalog_write_that_does_not_come_by_http_ends_the_kept_answers(
+    make_app: Callable[..., Litestar], settings: Settings
+) -> None:
+    """The use cases renew the stamp, not the HTTP layer: an embedder calling one, or (with Redis)
+    the command line in a process of its own, leaves no stale answer behind."""
+    app = make_app()
+    async with racing_client(app) as client:
+        api = Api(client, settings)
+        owner = api.auth(await api.user_with_role("instructor"))
+        course = await new_course(api, owner, title="Kept Outside")
+        await publish(api, owner, course["id"])
+        detail = f"{V1}/courses/{course['id']}"
+        me = (await client.get(f"{V1}/users/me", headers=owner)).json()
+        who = Actor(user_id=UUID(me["id"]), role=Role.INSTRUCTOR)
+        containers = [app.state.container]
+        if settings.redis_url:  # a second process's container shares the stamp through Redis
+            containers.append(Container(settings=settings))
+        for n, container in enumerate(containers):
+            await client.get(detail)
+            assert (await client.get(detail)).headers["x-cache"] == "hit"
+            await container.update_course()(
+                actor=who, course_id=UUID(course["id"]), changes=CourseChanges(title=f"Renamed {n}")
+            )
+            fresh = await client.get(detail)
+            assert (fresh.headers["x-cache"], fresh.json()["title"]) == ("miss", f"Renamed {n}")
+        for other in containers[1:]:
+            await other.redis().aclose()
+            await other.engine().dispose()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Callable
 
 import pytest
 from litestar import Litestar
@@ -10,7 +11,9 @@ from litestar.testing import AsyncTestClient
 from sqlalchemy import create_engine, func, select
 
 from lms_adapters.sql import tables as t
-from lms_adapters.sql.seed import DEMO_PASSWORD, SCALES, _enrollment_plan, quizzes_per_course, seed_uuid
+from lms_adapters.sql.seed import DEMO_PASSWORD, SCALES, seed_uuid
+from lms_adapters.sql.seed.assessment import quizzes_per_course
+from lms_adapters.sql.seed.learning import enrollment_plan
 from lms_adapters.sql.urls import sync_url
 from lms_http.cli import seed_demo
 from lms_http.settings import Settings
@@ -57,7 +60,9 @@ def test_small_seed_is_consistent(settings: Settings) -> None:
     engine = create_engine(sync_url(settings.database_url))
     try:
         with engine.connect() as conn:
-            roles = dict(conn.execute(select(t.users.c.role, func.count()).group_by(t.users.c.role)).all())
+            roles: dict[str, int] = dict(
+                conn.execute(select(t.users.c.role, func.count()).group_by(t.users.c.role)).all()
+            )
             done = conn.execute(
                 select(func.count())
                 .select_from(t.enrollments)
@@ -81,7 +86,9 @@ def test_small_seed_is_consistent(settings: Settings) -> None:
     assert 0 < drafts < SMALL.courses
 
 
-async def test_printed_logins_work_through_the_api(settings: Settings, make_app) -> None:  # type: ignore[no-untyped-def]
+async def test_printed_logins_work_through_the_api(
+    settings: Settings, make_app: Callable[..., Litestar]
+) -> None:
     seed_demo(settings, "small", progress=False)
     app: Litestar = make_app()
     async with AsyncTestClient(app=app) as client:
@@ -104,7 +111,7 @@ async def test_printed_logins_work_through_the_api(settings: Settings, make_app)
         # The demo student took a quiz of their first course; the course's other quiz is open to them.
         stats = await client.get("/api/v1/analytics/student", headers=student)
         assert stats.status_code == 200 and stats.json()["quizzes_taken"] >= 1
-        course_index = next(c for _, s, c, _ in _enrollment_plan(SMALL) if s == 0)
+        course_index = next(c for _, s, c, _ in enrollment_plan(SMALL) if s == 0)
         quiz_id = seed_uuid("quiz", course_index * quizzes_per_course(SMALL) + 1)
         started = await client.post(f"/api/v1/quizzes/{quiz_id}/attempts", headers=student)
         assert started.status_code == 201, started.text

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from litestar import Litestar
 from litestar.testing import AsyncTestClient
 
@@ -89,7 +91,9 @@ async def test_admin_changes_role_and_deactivation_revokes(api: Api) -> None:
     assert bad_role.status_code == 422
 
 
-async def test_admin_from_settings_is_ensured_and_keeps_its_password(make_app) -> None:  # type: ignore[no-untyped-def]
+async def test_admin_from_settings_is_ensured_and_keeps_its_password(
+    make_app: Callable[..., Litestar],
+) -> None:
     app = make_app(admin_email="Boss@Example.com", admin_password="Admin7Secret")
     async with AsyncTestClient(app=app) as c:
         r = await c.post("/api/v1/auth/login", json={"email": "boss@example.com", "password": "Admin7Secret"})
@@ -103,7 +107,7 @@ async def test_admin_from_settings_is_ensured_and_keeps_its_password(make_app) -
         assert r.status_code == 200
 
 
-async def test_memory_adapters_can_replace_the_database(make_app) -> None:  # type: ignore[no-untyped-def]
+async def test_memory_adapters_can_replace_the_database(make_app: Callable[..., Litestar]) -> None:
     """The swap embedders use: the same app over in-memory repositories."""
     from dependency_injector import providers
 
@@ -116,6 +120,6 @@ async def test_memory_adapters_can_replace_the_database(make_app) -> None:  # ty
     container.uow.override(providers.Factory(MemoryUnitOfWork, state))
     container.sessions.override(providers.Singleton(MemorySessionStore))
     async with AsyncTestClient(app=app) as c:
-        tokens = await Api(c, None).register("mem@example.com")  # type: ignore[arg-type]
+        tokens = await Api(c).register("mem@example.com")
         assert (await c.get("/api/v1/users/me", headers=Api.auth(tokens))).status_code == 200
     assert [u.email for u in state.users.values()] == ["mem@example.com"]

@@ -9,19 +9,11 @@ from uuid import UUID
 
 import pytest
 
-from lms_adapters.sql.seed import (
-    SCALES,
-    SEED_END,
-    Scale,
-    _attempts,
-    _enrollment_plan,
-    _is_published,
-    _questions,
-    _quizzes,
-    instructor_index,
-    seed_uuid,
-    student_index,
-)
+from lms_adapters.sql.seed import SCALES, SEED_END, Scale, seed_uuid
+from lms_adapters.sql.seed.assessment import attempt_rows, question_rows, quiz_rows
+from lms_adapters.sql.seed.catalog import is_published
+from lms_adapters.sql.seed.identity import instructor_index, student_index
+from lms_adapters.sql.seed.learning import enrollment_plan
 from lms_domain.assessment.entities import Question, QuestionType
 from lms_domain.assessment.grading import SubmittedAnswer, grade_submission
 
@@ -33,10 +25,10 @@ MEDIUM = Scale(
 
 @pytest.mark.parametrize("scale", [SCALES["small"], MEDIUM], ids=["small", "medium"])
 def test_plan_is_consistent(scale: Scale) -> None:
-    plan = list(_enrollment_plan(scale))
+    plan = list(enrollment_plan(scale))
     pairs = {(student, course) for _, student, course, _ in plan}
     assert len(plan) == scale.enrollments == len(pairs)
-    assert all(_is_published(course) for _, _, course, _ in plan)
+    assert all(is_published(course) for _, _, course, _ in plan)
     assert sum(done for *_, done in plan) == scale.completions
     assert all(0 <= done <= scale.lessons_per_course for *_, done in plan)
     assert {done for *_, done in plan} == set(range(scale.lessons_per_course + 1))
@@ -58,10 +50,10 @@ QUIZ_SCALE = dataclasses.replace(MEDIUM, quizzes=600, questions_per_quiz=7, atte
 def test_seeded_quizzes_pass_the_domain_rules_and_attempts_are_graded_by_them(scale: Scale) -> None:
     """Every seeded question is one the API would accept, and every seeded attempt carries
     exactly the grade the domain gives its answers, by students enrolled in the quiz's course."""
-    quizzes = {row["id"]: row for row in _quizzes(scale)}
+    quizzes = {row["id"]: row for row in quiz_rows(scale)}
     assert len(quizzes) == scale.quizzes
     questions: dict[UUID, list[Question]] = {}
-    for row in _questions(scale):
+    for row in question_rows(scale):
         question = Question.create(
             id=row["id"], quiz_id=row["quiz_id"], question_text=row["question_text"],
             question_type=QuestionType(row["question_type"]), options=row["options"],
@@ -71,9 +63,9 @@ def test_seeded_quizzes_pass_the_domain_rules_and_attempts_are_graded_by_them(sc
     assert all(len(qs) == scale.questions_per_quiz for qs in questions.values())
     enrolled = {
         (seed_uuid("user", student_index(scale, s)), seed_uuid("course", c))
-        for _, s, c, _ in _enrollment_plan(scale)
+        for _, s, c, _ in enrollment_plan(scale)
     }
-    attempts = list(_attempts(scale))
+    attempts = list(attempt_rows(scale))
     assert len(attempts) == scale.attempts
     assert len({(a["student_id"], a["quiz_id"]) for a in attempts}) == scale.attempts
     scores = set()

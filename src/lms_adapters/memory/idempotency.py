@@ -7,7 +7,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from lms_domain.shared.idempotency import Claim, ClaimState, StoredResponse
+from lms_platform.idempotency import Claim, ClaimState, StoredResponse
 
 __all__ = ["MemoryIdempotencyStore"]
 

@@ -12,9 +12,9 @@ from typing import Any
 from minio import Minio
 from minio.error import S3Error
 
-from lms_domain.files.disposition import attachment_disposition
 from lms_domain.files.ports import BlobNotFound
 from lms_domain.shared.errors import TooLarge
+from lms_platform.disposition import attachment_disposition
 
 __all__ = ["MinioBlobStorage", "make_minio"]
 

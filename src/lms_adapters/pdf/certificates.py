@@ -10,8 +10,12 @@ from __future__ import annotations
 
 import asyncio
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from lms_domain.credentials.ports import CertificateView
+
+if TYPE_CHECKING:
+    from fpdf import FPDF
 
 __all__ = ["FONTS_DIR", "Fpdf2CertificateRenderer"]
 
@@ -20,6 +24,7 @@ FONTS_DIR = Path(__file__).parent / "fonts"
 _NAVY = (28, 45, 84)
 _GOLD = (176, 141, 62)
 _GREY = (90, 96, 110)
+_LONG_NAME, _LONG_TITLE = 40, 60  # characters: longer ones are printed smaller
 
 
 class Fpdf2CertificateRenderer:
@@ -30,103 +35,137 @@ class Fpdf2CertificateRenderer:
         return await asyncio.to_thread(self.render_sync, view)
 
     def render_sync(self, view: CertificateView) -> bytes:
-        # fpdf2 (with fontTools, Pillow and, when installed, numpy) costs 40-90 MB of memory:
-        # imported on the first certificate, not in every worker at start.
-        from fpdf import FPDF
-        from fpdf.enums import Align, XPos, YPos
-
-        pdf = FPDF(orientation="landscape", unit="mm", format="A4")
-        pdf.set_title(f"Certificate {view.certificate_number}")
-        pdf.set_author(self._issuer)
-        pdf.set_creator(self._issuer)
-        pdf.set_auto_page_break(auto=False)
-        pdf.set_margins(0, 0, 0)
-        pdf.add_font("DejaVu", "", str(FONTS_DIR / "DejaVuSans.ttf"))
-        pdf.add_font("DejaVu", "B", str(FONTS_DIR / "DejaVuSans-Bold.ttf"))
-        pdf.add_font("DejaVuSerif", "B", str(FONTS_DIR / "DejaVuSerif-Bold.ttf"))
-        pdf.add_font("Droid", "", str(FONTS_DIR / "DroidSansFallbackFull.ttf"))
-        pdf.set_fallback_fonts(["Droid"], exact_match=False)
-        pdf.set_text_shaping(True)
-        pdf.add_page()
-        width, height = pdf.w, pdf.h
-
-        # frame: a navy outer border, a thin gold inner one, corner ornaments
-        pdf.set_fill_color(250, 248, 242)
-        pdf.rect(0, 0, width, height, style="F")
-        pdf.set_draw_color(*_NAVY)
-        pdf.set_line_width(2.2)
-        pdf.rect(9, 9, width - 18, height - 18)
-        pdf.set_draw_color(*_GOLD)
-        pdf.set_line_width(0.6)
-        pdf.rect(14, 14, width - 28, height - 28)
-        pdf.set_fill_color(*_GOLD)
-        for x, y in ((14, 14), (width - 14, 14), (14, height - 14), (width - 14, height - 14)):
-            pdf.circle(x=x, y=y, radius=2.6, style="F")
-
-        def line(
-            text: str,
-            *,
-            y: float,
-            size: float,
-            family: str = "DejaVu",
-            style: str = "",
-            color: tuple[int, int, int] = _NAVY,
-        ) -> None:
-            pdf.set_font(family, style, size)
-            pdf.set_text_color(*color)
-            pdf.set_xy(25, y)
-            pdf.cell(width - 50, size * 0.5, text, align=Align.C, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
-
-        line("CERTIFICATE", y=32, size=34, family="DejaVuSerif", style="B")
-        line("OF COMPLETION", y=50, size=15, color=_GOLD, style="B")
-        pdf.set_draw_color(*_GOLD)
-        pdf.set_line_width(0.4)
-        pdf.line(width / 2 - 40, 62, width / 2 + 40, 62)
-        line("This certifies that", y=72, size=13, color=_GREY)
-        name_size = 30 if len(view.student_name) <= 40 else 22
-        line(view.student_name, y=84, size=name_size, style="B")
-        pdf.set_draw_color(*_NAVY)
-        pdf.set_line_width(0.3)
-        pdf.line(width / 2 - 75, 103, width / 2 + 75, 103)
-        line("has successfully completed the course", y=110, size=13, color=_GREY)
-        title_size = 20 if len(view.course_title) <= 60 else 14
-        line(view.course_title, y=122, size=title_size, style="B")
-
-        issued = view.issued_at.strftime("%Y-%m-%d")
-        pdf.set_text_color(*_GREY)
-        for x, label, value in (
-            (45, "Date of issue", issued),
-            (width - 45 - 80, "Certificate number", view.certificate_number),
-        ):
-            pdf.set_font("DejaVu", "B", 12)
-            pdf.set_text_color(*_NAVY)
-            pdf.set_xy(x, 150)
-            pdf.cell(80, 7, value, align=Align.C)
-            pdf.set_draw_color(*_GOLD)
-            pdf.line(x + 5, 158, x + 75, 158)
-            pdf.set_font("DejaVu", "", 9)
-            pdf.set_text_color(*_GREY)
-            pdf.set_xy(x, 160)
-            pdf.cell(80, 5, label, align=Align.C)
-
-        # seal
-        pdf.set_fill_color(*_GOLD)
-        pdf.circle(x=width / 2, y=158, radius=13, style="F")
-        pdf.set_draw_color(250, 248, 242)
-        pdf.set_line_width(0.5)
-        pdf.circle(x=width / 2, y=158, radius=10.5, style="D")
-        pdf.set_font("DejaVuSerif", "B", 9)
-        pdf.set_text_color(250, 248, 242)
-        pdf.set_xy(width / 2 - 12, 155.5)
-        pdf.cell(24, 5, self._issuer, align=Align.C)
-
-        pdf.set_font("DejaVu", "", 8)
-        pdf.set_text_color(*_GREY)
-        pdf.set_xy(25, height - 30)
-        pdf.cell(
-            width - 50, 5, "Verify this certificate at", align=Align.C, new_x=XPos.LMARGIN, new_y=YPos.NEXT
-        )
-        pdf.set_x(25)
-        pdf.set_text_color(*_NAVY)
-        pdf.cell(width - 50, 5, view.verification_url, align=Align.C, link=view.verification_url)
+        pdf = _document(self._issuer, view.certificate_number)
+        _frame(pdf)
+        _headline(pdf, view)
+        _issue_details(pdf, view)
+        _seal(pdf, self._issuer)
+        _verification(pdf, view.verification_url)
         return bytes(pdf.output())
+
+
+def _document(issuer: str, number: str) -> FPDF:
+    """An empty landscape A4 page with the shipped fonts, shaping on."""
+    # fpdf2 (with fontTools, Pillow and, when installed, numpy) costs 40-90 MB of memory:
+    # imported on the first certificate, not in every worker at start.
+    from fpdf import FPDF
+
+    pdf = FPDF(orientation="landscape", unit="mm", format="A4")
+    pdf.set_title(f"Certificate {number}")
+    pdf.set_author(issuer)
+    pdf.set_creator(issuer)
+    pdf.set_auto_page_break(auto=False)
+    pdf.set_margins(0, 0, 0)
+    pdf.add_font("DejaVu", "", str(FONTS_DIR / "DejaVuSans.ttf"))
+    pdf.add_font("DejaVu", "B", str(FONTS_DIR / "DejaVuSans-Bold.ttf"))
+    pdf.add_font("DejaVuSerif", "B", str(FONTS_DIR / "DejaVuSerif-Bold.ttf"))
+    pdf.add_font("Droid", "", str(FONTS_DIR / "DroidSansFallbackFull.ttf"))
+    pdf.set_fallback_fonts(["Droid"], exact_match=False)
+    pdf.set_text_shaping(True)
+    pdf.add_page()
+    return pdf
+
+
+def _frame(pdf: FPDF) -> None:
+    """A navy outer border, a thin gold inner one, corner ornaments."""
+    width, height = pdf.w, pdf.h
+    pdf.set_fill_color(250, 248, 242)
+    pdf.rect(0, 0, width, height, style="F")
+    pdf.set_draw_color(*_NAVY)
+    pdf.set_line_width(2.2)
+    pdf.rect(9, 9, width - 18, height - 18)
+    pdf.set_draw_color(*_GOLD)
+    pdf.set_line_width(0.6)
+    pdf.rect(14, 14, width - 28, height - 28)
+    pdf.set_fill_color(*_GOLD)
+    for x, y in ((14, 14), (width - 14, 14), (14, height - 14), (width - 14, height - 14)):
+        pdf.circle(x=x, y=y, radius=2.6, style="F")
+
+
+def _line(
+    pdf: FPDF,
+    text: str,
+    *,
+    y: float,
+    size: float,
+    family: str = "DejaVu",
+    style: str = "",
+    color: tuple[int, int, int] = _NAVY,
+) -> None:
+    """One centred line of text."""
+    from fpdf.enums import Align, XPos, YPos
+
+    pdf.set_font(family, style, size)
+    pdf.set_text_color(*color)
+    pdf.set_xy(25, y)
+    pdf.cell(pdf.w - 50, size * 0.5, text, align=Align.C, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+
+
+def _headline(pdf: FPDF, view: CertificateView) -> None:
+    """The title, the student's name and the course's."""
+    width = pdf.w
+    _line(pdf, "CERTIFICATE", y=32, size=34, family="DejaVuSerif", style="B")
+    _line(pdf, "OF COMPLETION", y=50, size=15, color=_GOLD, style="B")
+    pdf.set_draw_color(*_GOLD)
+    pdf.set_line_width(0.4)
+    pdf.line(width / 2 - 40, 62, width / 2 + 40, 62)
+    _line(pdf, "This certifies that", y=72, size=13, color=_GREY)
+    name_size = 30 if len(view.student_name) <= _LONG_NAME else 22
+    _line(pdf, view.student_name, y=84, size=name_size, style="B")
+    pdf.set_draw_color(*_NAVY)
+    pdf.set_line_width(0.3)
+    pdf.line(width / 2 - 75, 103, width / 2 + 75, 103)
+    _line(pdf, "has successfully completed the course", y=110, size=13, color=_GREY)
+    title_size = 20 if len(view.course_title) <= _LONG_TITLE else 14
+    _line(pdf, view.course_title, y=122, size=title_size, style="B")
+
+
+def _issue_details(pdf: FPDF, view: CertificateView) -> None:
+    """The date of issue and the certificate number, each above its label."""
+    from fpdf.enums import Align
+
+    issued = view.issued_at.strftime("%Y-%m-%d")
+    pdf.set_text_color(*_GREY)
+    for x, label, value in (
+        (45, "Date of issue", issued),
+        (pdf.w - 45 - 80, "Certificate number", view.certificate_number),
+    ):
+        pdf.set_font("DejaVu", "B", 12)
+        pdf.set_text_color(*_NAVY)
+        pdf.set_xy(x, 150)
+        pdf.cell(80, 7, value, align=Align.C)
+        pdf.set_draw_color(*_GOLD)
+        pdf.line(x + 5, 158, x + 75, 158)
+        pdf.set_font("DejaVu", "", 9)
+        pdf.set_text_color(*_GREY)
+        pdf.set_xy(x, 160)
+        pdf.cell(80, 5, label, align=Align.C)
+
+
+def _seal(pdf: FPDF, issuer: str) -> None:
+    from fpdf.enums import Align
+
+    width = pdf.w
+    pdf.set_fill_color(*_GOLD)
+    pdf.circle(x=width / 2, y=158, radius=13, style="F")
+    pdf.set_draw_color(250, 248, 242)
+    pdf.set_line_width(0.5)
+    pdf.circle(x=width / 2, y=158, radius=10.5, style="D")
+    pdf.set_font("DejaVuSerif", "B", 9)
+    pdf.set_text_color(250, 248, 242)
+    pdf.set_xy(width / 2 - 12, 155.5)
+    pdf.cell(24, 5, issuer, align=Align.C)
+
+
+def _verification(pdf: FPDF, url: str) -> None:
+    """Where to verify the certificate, as a link."""
+    from fpdf.enums import Align, XPos, YPos
+
+    width, height = pdf.w, pdf.h
+    pdf.set_font("DejaVu", "", 8)
+    pdf.set_text_color(*_GREY)
+    pdf.set_xy(25, height - 30)
+    pdf.cell(width - 50, 5, "Verify this certificate at", align=Align.C, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    pdf.set_x(25)
+    pdf.set_text_color(*_NAVY)
+    pdf.cell(width - 50, 5, url, align=Align.C, link=url)

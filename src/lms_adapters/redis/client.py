@@ -27,6 +27,7 @@ __all__ = [
     "REDIS_DOWN",
     "REDIS_FAILED",
     "RedisBusy",
+    "check_redis",
     "make_redis",
     "ping_outside_pool",
     "unavailable",
@@ -105,3 +106,20 @@ async def ping_outside_pool(redis: Redis) -> None:
         await connection.read_response()
     finally:
         await connection.disconnect()
+
+
+def check_redis(url: str, timeout: float = 2.0) -> tuple[bool, str] | None:
+    """None when Redis at ``url`` answers a PING; else (refused, why): refused is True when it
+    answered but would not serve us (a wrong password or database number), False when it did not
+    answer at all."""
+    from redis import Redis as SyncRedis
+    from redis.exceptions import AuthenticationError, RedisError, ResponseError
+
+    try:
+        with SyncRedis.from_url(url, socket_connect_timeout=timeout, socket_timeout=timeout) as client:
+            client.ping()
+    except (AuthenticationError, ResponseError) as e:
+        return True, str(e) or type(e).__name__
+    except (OSError, RedisError) as e:
+        return False, str(e) or type(e).__name__
+    return None

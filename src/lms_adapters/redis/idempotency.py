@@ -15,7 +15,7 @@ import secrets
 from redis.asyncio import Redis
 
 from lms_adapters.redis.client import REDIS_FAILED, unavailable
-from lms_domain.shared.idempotency import Claim, ClaimState, StoredResponse
+from lms_platform.idempotency import Claim, ClaimState, StoredResponse
 
 __all__ = ["RedisIdempotencyStore"]
 

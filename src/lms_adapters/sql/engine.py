@@ -11,7 +11,10 @@ from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 from lms_adapters.sql.urls import async_url
 
-__all__ = ["make_engine", "make_read_engine", "prepare_sqlite"]
+__all__ = ["UNREACHABLE", "make_engine", "make_read_engine", "prepare_sqlite"]
+
+# What a database that cannot be reached or opened raises (anything else is a bug).
+UNREACHABLE: tuple[type[BaseException], ...] = (exc.OperationalError, exc.InterfaceError)
 
 # A pooled connection idle longer than this is pinged before use (see ``_ping_when_idle``).
 IDLE_PING_SECONDS = 2.0

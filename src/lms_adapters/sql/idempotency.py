@@ -16,7 +16,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from lms_adapters.sql.tables import idempotency_keys
-from lms_domain.shared.idempotency import Claim, ClaimState, StoredResponse
+from lms_platform.idempotency import Claim, ClaimState, StoredResponse
 
 __all__ = ["SqlIdempotencyStore"]
 

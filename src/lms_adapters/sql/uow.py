@@ -1,4 +1,4 @@
-"""The unit of work: one connection, one transaction, every repository."""
+"""Units of work: one connection, one transaction, every repository; and the readers' kind."""
 
 from __future__ import annotations
 
@@ -8,11 +8,9 @@ from typing import TYPE_CHECKING, Self
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from lms_adapters.sql.repositories.assessment import (
-    SqlAttemptRepository,
-    SqlCourseDirectory,
-    SqlQuizRepository,
-)
+from lms_adapters.sql.engine import make_read_engine
+from lms_adapters.sql.repositories.assessment import SqlCourseDirectory, SqlQuizRepository
+from lms_adapters.sql.repositories.attempts import SqlAttemptRepository
 from lms_adapters.sql.repositories.catalog import SqlCourseRepository, SqlLessonRepository
 from lms_adapters.sql.repositories.credentials import SqlCertificateRepository, SqlCertificateSources
 from lms_adapters.sql.repositories.files import SqlStoredFileRepository
@@ -20,14 +18,16 @@ from lms_adapters.sql.repositories.identity import SqlUserRepository
 from lms_adapters.sql.repositories.learning import SqlCompletionRepository, SqlEnrollmentRepository
 from lms_domain.shared.errors import Unavailable
 
-__all__ = ["SqlUnitOfWork"]
+__all__ = ["SqlReadUnitOfWork", "SqlUnitOfWork"]
 
 
-class SqlUnitOfWork:
-    """Leaving without ``commit()`` rolls back. Repositories are created per entry.
+class SqlReadUnitOfWork:
+    """A unit of work without ``commit()``, for use cases that only read.
 
-    The repositories speak SQLAlchemy Core on the unit's ``AsyncConnection``: no ORM session sits
-    between them and the driver (the tables are Core tables; a session would only add bookkeeping).
+    Built on the read engine (``make_read_engine``), its PostgreSQL connection runs in autocommit:
+    no ``BEGIN`` and no ``ROLLBACK`` round trip. Leaving it rolls back whatever is open (on SQLite,
+    the transaction every connection begins). The repositories speak SQLAlchemy Core on the unit's
+    ``AsyncConnection``: no ORM session sits between them and the driver.
     """
 
     def __init__(self, engine: AsyncEngine) -> None:
@@ -124,6 +124,23 @@ class SqlUnitOfWork:
         if isinstance(exc, OperationalError | DBAPIError) and _is_connection_error(exc):
             raise Unavailable("The database is not available") from exc
 
+
+class SqlUnitOfWork(SqlReadUnitOfWork):
+    """One transaction: leaving without ``commit()`` rolls back. Repositories are created per entry.
+
+    ``reader()`` gives a unit of the same database for use cases that only read; its engine is
+    ``read_engine`` (built from ``engine`` when not given).
+    """
+
+    def __init__(self, engine: AsyncEngine, read_engine: AsyncEngine | None = None) -> None:
+        super().__init__(engine)
+        self._read_engine = read_engine
+
+    def reader(self) -> SqlReadUnitOfWork:
+        if self._read_engine is None:
+            self._read_engine = make_read_engine(self._engine)
+        return SqlReadUnitOfWork(self._read_engine)
+
     async def commit(self) -> None:
         await self.connection.commit()
 
@@ -139,8 +156,11 @@ def _is_connection_error(exc: BaseException) -> bool:
     return bool(getattr(exc, "connection_invalidated", False)) or isinstance(exc, OperationalError)
 
 
-if TYPE_CHECKING:  # mypy checks that the unit of work satisfies the assessment ports
-    from lms_domain.assessment.ports import AssessmentUnitOfWork
+if TYPE_CHECKING:  # mypy checks that the units of work satisfy the assessment ports
+    from lms_domain.assessment.ports import AssessmentReader, AssessmentUnitOfWork
 
     def _satisfies_assessment(engine: AsyncEngine) -> AssessmentUnitOfWork:
         return SqlUnitOfWork(engine)
+
+    def _reads_assessment(engine: AsyncEngine) -> AssessmentReader:
+        return SqlReadUnitOfWork(engine)

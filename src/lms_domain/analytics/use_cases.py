@@ -8,7 +8,6 @@ from uuid import UUID
 from lms_domain.analytics.ports import AnalyticsQueries
 from lms_domain.analytics.views import CourseAnalytics, InstructorAnalytics, StudentAnalytics, SystemAnalytics
 from lms_domain.shared.actors import Actor
-from lms_domain.shared.coalesce import FreshRun
 from lms_domain.shared.errors import Forbidden, NotFound
 from lms_domain.shared.ports import Clock
 
@@ -74,23 +73,14 @@ class GetCourseAnalytics:
 
 
 class GetSystemAnalytics:
-    """Admins only; others 403.
+    """Admins only; others 403. The report counts whole tables and depends on the caller's role
+    alone, so the HTTP layer lets concurrent requests share one computation."""
 
-    The report counts whole tables, so concurrent requests share one computation through
-    ``shared`` (one per process): each still gets figures read after it arrived.
-    """
-
-    def __init__(
-        self, queries: AnalyticsQueries, clock: Clock, shared: FreshRun[SystemAnalytics] | None = None
-    ) -> None:
+    def __init__(self, queries: AnalyticsQueries, clock: Clock) -> None:
         self._queries, self._clock = queries, clock
-        self._shared = shared if shared is not None else FreshRun()
 
     async def __call__(self, *, actor: Actor) -> SystemAnalytics:
         if not actor.is_admin:
             raise Forbidden("Requires the admin role")
-        return await self._shared.run(self._report)
-
-    async def _report(self) -> SystemAnalytics:
         async with self._queries as q:
             return await q.system(active_since=self._clock.now() - ACTIVE_WINDOW)

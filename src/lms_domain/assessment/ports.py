@@ -3,20 +3,23 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from types import TracebackType
-from typing import Protocol, Self
+from typing import Protocol
 from uuid import UUID
 
 from lms_domain.assessment.entities import Attempt, CourseRef, Question, Quiz
 from lms_domain.assessment.views import QuizAudience, QuizDetail, QuizSummary
 from lms_domain.shared.pagination import PageRequest
+from lms_domain.shared.ports import ReadOnlyUnitOfWork, UnitOfWork
 
 __all__ = [
+    "AssessmentReader",
     "AssessmentUnitOfWork",
     "AttemptOpen",
+    "AttemptReader",
     "AttemptRepository",
     "CourseDirectory",
     "CourseRef",
+    "QuizReader",
     "QuizRepository",
 ]
 
@@ -25,24 +28,10 @@ class AttemptOpen(Exception):
     """Raised by ``AttemptRepository.add`` when the student already has an open attempt of the quiz."""
 
 
-class QuizRepository(Protocol):
-    async def get(self, quiz_id: UUID, *, for_update: bool = False) -> Quiz | None:
-        """``for_update`` locks the row until the unit of work ends. The quiz is the root of its
-        questions: every write of the quiz or its questions takes this lock first, and reads what
-        it changes after it."""
-        ...
-
+class QuizReader(Protocol):
+    async def get(self, quiz_id: UUID) -> Quiz | None: ...
     async def get_with_questions(self, quiz_id: UUID) -> QuizDetail | None:
         """The quiz and its questions ordered by (``order``, ``id``)."""
-        ...
-
-    async def add(self, quiz: Quiz) -> None: ...
-    async def update(self, quiz: Quiz) -> None:
-        """Write the whole row: only for a quiz read with ``for_update=True`` in this unit."""
-        ...
-
-    async def delete(self, quiz_id: UUID) -> None:
-        """Remove the quiz with its questions and attempts."""
         ...
 
     async def list(
@@ -58,25 +47,45 @@ class QuizRepository(Protocol):
         ...
 
     async def get_question(self, quiz_id: UUID, question_id: UUID) -> Question | None: ...
-    async def add_question(self, question: Question) -> None: ...
-    async def update_question(self, question: Question) -> None: ...
-    async def delete_question(self, question_id: UUID) -> None: ...
     async def count_questions(self, quiz_id: UUID) -> int: ...
     async def max_question_order(self, quiz_id: UUID) -> int:
         """The highest ``order`` among the quiz's questions, 0 when it has none."""
         ...
 
 
-class AttemptRepository(Protocol):
+class QuizRepository(QuizReader, Protocol):
+    async def get(self, quiz_id: UUID, *, for_update: bool = False) -> Quiz | None:
+        """``for_update`` locks the row until the unit of work ends. The quiz is the root of its
+        questions: every write of the quiz or its questions takes this lock first, and reads what
+        it changes after it."""
+        ...
+
+    async def add(self, quiz: Quiz) -> None: ...
+    async def update(self, quiz: Quiz) -> None:
+        """Write the whole row: only for a quiz read with ``for_update=True`` in this unit."""
+        ...
+
+    async def delete(self, quiz_id: UUID) -> None:
+        """Remove the quiz with its questions and attempts."""
+        ...
+
+    async def add_question(self, question: Question) -> None: ...
+    async def update_question(self, question: Question) -> None: ...
+    async def delete_question(self, question_id: UUID) -> None: ...
+
+
+class AttemptReader(Protocol):
     async def get(self, attempt_id: UUID) -> Attempt | None: ...
     async def get_open(self, student_id: UUID, quiz_id: UUID) -> Attempt | None: ...
+    async def count_submitted(self, student_id: UUID, quiz_id: UUID) -> int:
+        """Finished attempts (submitted or expired) of the student on the quiz."""
+        ...
+
+
+class AttemptRepository(AttemptReader, Protocol):
     async def add(self, attempt: Attempt) -> None:
         """Insert an open attempt; raises ``AttemptOpen`` if the student has one open for the quiz
         already (a partial unique index decides, never a prior read)."""
-        ...
-
-    async def count_submitted(self, student_id: UUID, quiz_id: UUID) -> int:
-        """Finished attempts (submitted or expired) of the student on the quiz."""
         ...
 
     async def finish(self, attempt: Attempt) -> bool:
@@ -94,15 +103,17 @@ class CourseDirectory(Protocol):
     async def is_enrolled(self, student_id: UUID, course_id: UUID) -> bool: ...
 
 
-class AssessmentUnitOfWork(Protocol):
+class AssessmentReader(ReadOnlyUnitOfWork, Protocol):
+    @property
+    def quizzes(self) -> QuizReader: ...
+    @property
+    def attempts(self) -> AttemptReader: ...
+    @property
+    def course_directory(self) -> CourseDirectory: ...
+
+
+class AssessmentUnitOfWork(AssessmentReader, UnitOfWork, Protocol):
     @property
     def quizzes(self) -> QuizRepository: ...
     @property
     def attempts(self) -> AttemptRepository: ...
-    @property
-    def course_directory(self) -> CourseDirectory: ...
-    async def __aenter__(self) -> Self: ...
-    async def __aexit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
-    ) -> None: ...
-    async def commit(self) -> None: ...

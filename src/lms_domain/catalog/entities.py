@@ -1,4 +1,4 @@
-"""Courses and lessons, with the rules of who may see and change them."""
+"""Courses and lessons, with the rules of who may see and change them and of their fields."""
 
 from __future__ import annotations
 
@@ -8,10 +8,29 @@ from datetime import datetime
 from enum import StrEnum
 from uuid import UUID
 
+from lms_domain.catalog.values import (
+    CATEGORY_MAX,
+    CONTENT_MAX,
+    DESCRIPTION_MAX,
+    check_duration,
+    check_text,
+    check_title,
+    check_url,
+)
 from lms_domain.shared.actors import Actor
+from lms_domain.shared.changes import UNCHANGED, Unchanged
 from lms_domain.shared.errors import Forbidden, NotFound
 
-__all__ = ["ContentType", "Course", "DifficultyLevel", "Lesson"]
+__all__ = [
+    "ContentType",
+    "Course",
+    "CourseChanges",
+    "DifficultyLevel",
+    "Lesson",
+    "LessonChanges",
+    "NewCourse",
+    "NewLesson",
+]
 
 
 class DifficultyLevel(StrEnum):
@@ -25,6 +44,28 @@ class ContentType(StrEnum):
     TEXT = "text"
     PDF = "pdf"
     QUIZ = "quiz"
+
+
+@dataclass(frozen=True, slots=True)
+class NewCourse:
+    title: str
+    description: str = ""
+    category: str | None = None
+    difficulty_level: DifficultyLevel | None = None
+    thumbnail_url: str | None = None
+    estimated_duration_minutes: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class CourseChanges:
+    """A partial update (``apply_changes``): fields left ``UNCHANGED`` keep their value."""
+
+    title: str | Unchanged = UNCHANGED
+    description: str | Unchanged = UNCHANGED
+    category: str | Unchanged | None = UNCHANGED
+    difficulty_level: DifficultyLevel | Unchanged | None = UNCHANGED
+    thumbnail_url: str | Unchanged | None = UNCHANGED
+    estimated_duration_minutes: int | Unchanged | None = UNCHANGED
 
 
 @dataclass(kw_only=True)
@@ -41,6 +82,32 @@ class Course:
     estimated_duration_minutes: int | None = None
     created_at: datetime
     updated_at: datetime
+
+    @classmethod
+    def create(cls, data: NewCourse, *, id: UUID, instructor_id: UUID, at: datetime) -> Course:
+        """A new, unpublished course; its slug is chosen when it is stored."""
+        return cls(
+            id=id,
+            instructor_id=instructor_id,
+            title=data.title,
+            slug="",
+            description=data.description,
+            category=data.category,
+            difficulty_level=data.difficulty_level,
+            is_published=False,
+            thumbnail_url=data.thumbnail_url,
+            estimated_duration_minutes=data.estimated_duration_minutes,
+            created_at=at,
+            updated_at=at,
+        ).validated()
+
+    def validated(self) -> Course:
+        title = check_title(self.title)
+        check_text(self.description, "description", DESCRIPTION_MAX)
+        check_text(self.category, "category", CATEGORY_MAX)
+        check_url(self.thumbnail_url, "thumbnail_url")
+        check_duration(self.estimated_duration_minutes, "estimated_duration_minutes")
+        return dataclasses.replace(self, title=title)
 
     def is_managed_by(self, actor: Actor | None) -> bool:
         """The owner and admins manage a course (and see it unpublished)."""
@@ -68,6 +135,28 @@ class Course:
             self.is_published, self.updated_at = True, now
 
 
+@dataclass(frozen=True, slots=True)
+class NewLesson:
+    title: str
+    content_type: ContentType
+    content: str | None = None
+    video_url: str | None = None
+    duration_minutes: int = 0
+    is_preview: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class LessonChanges:
+    """A partial update (``apply_changes``): fields left ``UNCHANGED`` keep their value."""
+
+    title: str | Unchanged = UNCHANGED
+    content_type: ContentType | Unchanged = UNCHANGED
+    content: str | Unchanged | None = UNCHANGED
+    video_url: str | Unchanged | None = UNCHANGED
+    duration_minutes: int | Unchanged = UNCHANGED
+    is_preview: bool | Unchanged = UNCHANGED
+
+
 @dataclass(kw_only=True)
 class Lesson:
     id: UUID
@@ -81,6 +170,29 @@ class Lesson:
     order: int
     created_at: datetime
     updated_at: datetime
+
+    @classmethod
+    def create(cls, data: NewLesson, *, id: UUID, course_id: UUID, order: int, at: datetime) -> Lesson:
+        return cls(
+            id=id,
+            course_id=course_id,
+            title=data.title,
+            content_type=data.content_type,
+            content=data.content,
+            video_url=data.video_url,
+            duration_minutes=data.duration_minutes,
+            is_preview=data.is_preview,
+            order=order,
+            created_at=at,
+            updated_at=at,
+        ).validated()
+
+    def validated(self) -> Lesson:
+        title = check_title(self.title)
+        check_text(self.content, "content", CONTENT_MAX)
+        check_url(self.video_url, "video_url")
+        check_duration(self.duration_minutes, "duration_minutes")
+        return dataclasses.replace(self, title=title)
 
     def redacted(self) -> Lesson:
         """The lesson as shown to someone without access to its material."""

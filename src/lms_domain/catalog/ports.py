@@ -6,20 +6,25 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
-from types import TracebackType
-from typing import Protocol, Self
+from typing import Protocol
 from uuid import UUID
 
 from lms_domain.catalog.entities import Course, DifficultyLevel, Lesson
 from lms_domain.shared.pagination import PageRequest
+from lms_domain.shared.ports import ReadOnlyUnitOfWork, UnitOfWork
 
 __all__ = [
+    "CatalogReader",
+    "CatalogStamp",
     "CatalogUnitOfWork",
     "CourseEnrollments",
     "CourseQuery",
+    "CourseReader",
     "CourseRepository",
     "CourseSort",
+    "EnrollmentCheck",
     "LessonOrderTaken",
+    "LessonReader",
     "LessonRepository",
     "SlugTaken",
 ]
@@ -57,7 +62,12 @@ class CourseQuery:
     sort: CourseSort = CourseSort.NEWEST
 
 
-class CourseRepository(Protocol):
+class CourseReader(Protocol):
+    async def get(self, course_id: UUID) -> Course | None: ...
+    async def list(self, *, query: CourseQuery, page: PageRequest) -> tuple[Sequence[Course], int]: ...
+
+
+class CourseRepository(CourseReader, Protocol):
     async def get(self, course_id: UUID, *, for_update: bool = False) -> Course | None:
         """``for_update`` locks the row until the unit of work ends. The course is the root of its
         lessons: every write of the course or its lessons takes this lock first, and reads what it
@@ -80,10 +90,8 @@ class CourseRepository(Protocol):
         """Delete the course with its lessons, enrollments and progress."""
         ...
 
-    async def list(self, *, query: CourseQuery, page: PageRequest) -> tuple[Sequence[Course], int]: ...
 
-
-class LessonRepository(Protocol):
+class LessonReader(Protocol):
     async def get(self, lesson_id: UUID) -> Lesson | None: ...
     async def list_for_course(
         self, course_id: UUID, *, page: PageRequest | None = None
@@ -91,6 +99,8 @@ class LessonRepository(Protocol):
         """In order; all of them when ``page`` is None."""
         ...
 
+
+class LessonRepository(LessonReader, Protocol):
     async def next_order(self, course_id: UUID) -> int:
         """The last lesson's ``order`` + 1 (1 for a course without lessons)."""
         ...
@@ -112,10 +122,15 @@ class LessonRepository(Protocol):
         ...
 
 
-class CourseEnrollments(Protocol):
-    """What the catalog asks of a course's enrollments."""
+class EnrollmentCheck(Protocol):
+    """Whether someone is enrolled in a course (what the catalog's readers ask of enrollments)."""
 
     async def is_enrolled(self, *, student_id: UUID, course_id: UUID) -> bool: ...
+
+
+class CourseEnrollments(EnrollmentCheck, Protocol):
+    """What the catalog's writers ask of a course's enrollments."""
+
     async def lock_for_course(self, course_id: UUID) -> None:
         """Lock the course's enrollments until the unit of work ends: taken after the course and
         before its lessons change, so a lesson completion in flight finishes first (and one that
@@ -128,15 +143,31 @@ class CourseEnrollments(Protocol):
         ...
 
 
-class CatalogUnitOfWork(Protocol):
+class CatalogStamp(Protocol):
+    """What copies of the public catalog (courses and their lesson outlines) are checked against.
+
+    Every use case that may change courses or lessons renews it once its unit of work is over,
+    committed or not, so a copy made before the change is never used after it."""
+
+    async def renew(self) -> None:
+        """Mark every copy made until now as stale. Never raises: a stamp that cannot be renewed
+        now is renewed as soon as its store answers (until then, copies are not used)."""
+        ...
+
+
+class CatalogReader(ReadOnlyUnitOfWork, Protocol):
+    @property
+    def courses(self) -> CourseReader: ...
+    @property
+    def lessons(self) -> LessonReader: ...
+    @property
+    def enrollments(self) -> EnrollmentCheck: ...
+
+
+class CatalogUnitOfWork(CatalogReader, UnitOfWork, Protocol):
     @property
     def courses(self) -> CourseRepository: ...
     @property
     def lessons(self) -> LessonRepository: ...
     @property
     def enrollments(self) -> CourseEnrollments: ...
-    async def __aenter__(self) -> Self: ...
-    async def __aexit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
-    ) -> None: ...
-    async def commit(self) -> None: ...

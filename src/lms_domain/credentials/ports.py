@@ -5,19 +5,21 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from types import TracebackType
-from typing import Protocol, Self
+from typing import Protocol
 from uuid import UUID
 
 from lms_domain.credentials.entities import Certificate
 from lms_domain.shared.pagination import PageRequest
+from lms_domain.shared.ports import ReadOnlyUnitOfWork, UnitOfWork
 
 __all__ = [
     "CertificateExists",
+    "CertificateReader",
     "CertificateRenderer",
     "CertificateRepository",
     "CertificateSources",
     "CertificateView",
+    "CredentialsReader",
     "CredentialsUnitOfWork",
     "EnrollmentRef",
     "NumberTaken",
@@ -56,18 +58,20 @@ class NumberTaken(Exception):
     """Raised by ``CertificateRepository.add``: the certificate number is in use already."""
 
 
-class CertificateRepository(Protocol):
+class CertificateReader(Protocol):
     async def get(self, certificate_id: UUID) -> Certificate | None: ...
     async def get_by_enrollment(self, enrollment_id: UUID) -> Certificate | None: ...
     async def get_by_number(self, certificate_number: str) -> Certificate | None: ...
-    async def add(self, certificate: Certificate) -> None:
-        """Insert; raises ``CertificateExists`` or ``NumberTaken`` (unique constraints decide)."""
-        ...
-
     async def list_for_student(
         self, student_id: UUID, *, page: PageRequest
     ) -> tuple[Sequence[Certificate], int]:
         """Newest first."""
+        ...
+
+
+class CertificateRepository(CertificateReader, Protocol):
+    async def add(self, certificate: Certificate) -> None:
+        """Insert; raises ``CertificateExists`` or ``NumberTaken`` (unique constraints decide)."""
         ...
 
 
@@ -90,13 +94,13 @@ class CertificateSources(Protocol):
     async def enrollment(self, enrollment_id: UUID) -> EnrollmentRef | None: ...
 
 
-class CredentialsUnitOfWork(Protocol):
+class CredentialsReader(ReadOnlyUnitOfWork, Protocol):
     @property
-    def certificates(self) -> CertificateRepository: ...
+    def certificates(self) -> CertificateReader: ...
     @property
     def certificate_sources(self) -> CertificateSources: ...
-    async def __aenter__(self) -> Self: ...
-    async def __aexit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
-    ) -> None: ...
-    async def commit(self) -> None: ...
+
+
+class CredentialsUnitOfWork(CredentialsReader, UnitOfWork, Protocol):
+    @property
+    def certificates(self) -> CertificateRepository: ...

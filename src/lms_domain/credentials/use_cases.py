@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 from datetime import timedelta
 from uuid import UUID
@@ -17,6 +17,7 @@ from lms_domain.credentials.ports import (
     CertificateExists,
     CertificateRenderer,
     CertificateView,
+    CredentialsReader,
     CredentialsUnitOfWork,
     EnrollmentRef,
     NumberTaken,
@@ -31,6 +32,8 @@ from lms_domain.shared.ports import Clock, IdGenerator
 __all__ = [
     "PDF_CONTENT_TYPE",
     "CertificateDownloadUrl",
+    "CertificateNumbers",
+    "CertificatePdfs",
     "CertificatePolicy",
     "GenerateCertificate",
     "GetCertificate",
@@ -46,13 +49,14 @@ ENROLLMENT_NOT_FOUND = "Enrollment not found"
 
 @dataclass(frozen=True, slots=True)
 class CertificatePolicy:
-    public_url: str = "http://127.0.0.1:8000"
+    verification_base: str = "http://127.0.0.1:8000/verify"
+    """Where a certificate is verified, its number following: the outer layer knows the address."""
     download_expiry: timedelta = timedelta(minutes=5)
     number_attempts: int = 20
     max_pdf_bytes: int = 20 * 1024 * 1024
 
     def verification_url(self, certificate_number: str) -> str:
-        return f"{self.public_url.rstrip('/')}/api/v1/certificates/verify/{certificate_number}"
+        return f"{self.verification_base.rstrip('/')}/{certificate_number}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,6 +80,44 @@ async def _once(data: bytes) -> AsyncIterator[bytes]:
     yield data
 
 
+class CertificateNumbers:
+    """Draws certificate numbers of a year: ``number_attempts`` random ones per certificate."""
+
+    def __init__(self, random: RandomSource, policy: CertificatePolicy) -> None:
+        self._random, self._policy = random, policy
+
+    def draws(self, year: int) -> Iterator[str]:
+        for _ in range(self._policy.number_attempts):
+            yield format_number(year, self._random.randbelow(10**NUMBER_DIGITS))
+
+
+class CertificatePdfs:
+    """Prints a certificate's PDF into the blob store, and takes it out again."""
+
+    def __init__(self, renderer: CertificateRenderer, blobs: BlobStorage, policy: CertificatePolicy) -> None:
+        self._renderer, self._blobs, self._policy = renderer, blobs, policy
+
+    async def store(self, certificate: Certificate) -> None:
+        pdf = await self._renderer.render(
+            CertificateView(
+                student_name=certificate.student_name,
+                course_title=certificate.course_title,
+                certificate_number=certificate.certificate_number,
+                issued_at=certificate.issued_at,
+                verification_url=self._policy.verification_url(certificate.certificate_number),
+            )
+        )
+        await self._blobs.put(
+            certificate.pdf_key,
+            _once(pdf),
+            content_type=PDF_CONTENT_TYPE,
+            max_bytes=self._policy.max_pdf_bytes,
+        )
+
+    async def discard(self, certificate: Certificate) -> None:
+        await self._blobs.delete(certificate.pdf_key)
+
+
 class GenerateCertificate:
     """Issue the certificate of a completed enrollment, once.
 
@@ -88,15 +130,12 @@ class GenerateCertificate:
     def __init__(
         self,
         uow: CredentialsUnitOfWork,
-        blobs: BlobStorage,
-        renderer: CertificateRenderer,
+        pdfs: CertificatePdfs,
+        numbers: CertificateNumbers,
         clock: Clock,
         ids: IdGenerator,
-        random: RandomSource,
-        policy: CertificatePolicy,
     ) -> None:
-        self._uow, self._blobs, self._renderer = uow, blobs, renderer
-        self._clock, self._ids, self._random, self._policy = clock, ids, random, policy
+        self._uow, self._pdfs, self._numbers, self._clock, self._ids = uow, pdfs, numbers, clock, ids
 
     async def __call__(self, *, actor: Actor, enrollment_id: UUID) -> Issued:
         async with self._uow as uow:
@@ -107,8 +146,7 @@ class GenerateCertificate:
             if ref.completed_at is None:
                 raise InvalidRequest("The course is not completed yet")
         certificate_id, issued_at = self._ids.new_id(), self._clock.now()
-        for _ in range(self._policy.number_attempts):
-            number = format_number(issued_at.year, self._random.randbelow(10**NUMBER_DIGITS))
+        for number in self._numbers.draws(issued_at.year):
             async with self._uow as uow:
                 if await uow.certificates.get_by_number(number) is not None:
                     continue
@@ -130,30 +168,16 @@ class GenerateCertificate:
 
     async def _store(self, certificate: Certificate) -> Issued | None:
         """Render, upload, insert. None when the number was taken meanwhile."""
-        pdf = await self._renderer.render(
-            CertificateView(
-                student_name=certificate.student_name,
-                course_title=certificate.course_title,
-                certificate_number=certificate.certificate_number,
-                issued_at=certificate.issued_at,
-                verification_url=self._policy.verification_url(certificate.certificate_number),
-            )
-        )
-        await self._blobs.put(
-            certificate.pdf_key,
-            _once(pdf),
-            content_type=PDF_CONTENT_TYPE,
-            max_bytes=self._policy.max_pdf_bytes,
-        )
+        await self._pdfs.store(certificate)
         try:
             async with self._uow as uow:
                 await uow.certificates.add(certificate)
                 await uow.commit()
         except NumberTaken:
-            await self._blobs.delete(certificate.pdf_key)
+            await self._pdfs.discard(certificate)
             return None
         except CertificateExists:
-            await self._blobs.delete(certificate.pdf_key)
+            await self._pdfs.discard(certificate)
             assert certificate.enrollment_id is not None
             async with self._uow as uow:
                 winner = await uow.certificates.get_by_enrollment(certificate.enrollment_id)
@@ -161,12 +185,12 @@ class GenerateCertificate:
                 raise NotFound(ENROLLMENT_NOT_FOUND) from None
             return Issued(winner, created=False)
         except BaseException:
-            await self._blobs.delete(certificate.pdf_key)
+            await self._pdfs.discard(certificate)
             raise
         return Issued(certificate, created=True)
 
 
-async def _visible(uow: CredentialsUnitOfWork, actor: Actor, certificate_id: UUID) -> Certificate:
+async def _visible(uow: CredentialsReader, actor: Actor, certificate_id: UUID) -> Certificate:
     certificate = await uow.certificates.get(certificate_id)
     if certificate is None or not certificate.visible_to(actor):
         raise NotFound(CERTIFICATE_NOT_FOUND)
@@ -176,7 +200,7 @@ async def _visible(uow: CredentialsUnitOfWork, actor: Actor, certificate_id: UUI
 class GetCertificate:
     """Its student and admins; others 404."""
 
-    def __init__(self, uow: CredentialsUnitOfWork) -> None:
+    def __init__(self, uow: CredentialsReader) -> None:
         self._uow = uow
 
     async def __call__(self, *, actor: Actor, certificate_id: UUID) -> Certificate:
@@ -187,7 +211,7 @@ class GetCertificate:
 class CertificateDownloadUrl:
     """A signed URL of the stored PDF (its student and admins)."""
 
-    def __init__(self, uow: CredentialsUnitOfWork, blobs: BlobStorage, policy: CertificatePolicy) -> None:
+    def __init__(self, uow: CredentialsReader, blobs: BlobStorage, policy: CertificatePolicy) -> None:
         self._uow, self._blobs, self._policy = uow, blobs, policy
 
     async def __call__(self, *, actor: Actor, certificate_id: UUID) -> str:
@@ -202,7 +226,7 @@ class CertificateDownloadUrl:
 
 
 class MyCertificates:
-    def __init__(self, uow: CredentialsUnitOfWork) -> None:
+    def __init__(self, uow: CredentialsReader) -> None:
         self._uow = uow
 
     async def __call__(self, *, actor: Actor, page: PageRequest) -> Page[Certificate]:
@@ -214,7 +238,7 @@ class MyCertificates:
 class VerifyCertificate:
     """Public: anyone holding a number may check it. Unknown or malformed numbers: 404."""
 
-    def __init__(self, uow: CredentialsUnitOfWork) -> None:
+    def __init__(self, uow: CredentialsReader) -> None:
         self._uow = uow
 
     async def __call__(self, *, certificate_number: str) -> Certificate:

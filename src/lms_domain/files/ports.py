@@ -5,19 +5,21 @@ from __future__ import annotations
 from collections.abc import AsyncIterable, AsyncIterator, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
-from types import TracebackType
-from typing import Protocol, Self
+from typing import Protocol
 from uuid import UUID
 
 from lms_domain.files.entities import StoredFile
 from lms_domain.shared.pagination import PageRequest
+from lms_domain.shared.ports import ReadOnlyUnitOfWork, UnitOfWork
 
 __all__ = [
     "BlobNotFound",
     "BlobStorage",
+    "FilesReader",
     "FilesUnitOfWork",
     "SignedBlob",
     "SignedBlobServer",
+    "StoredFileReader",
     "StoredFileRepository",
 ]
 
@@ -26,13 +28,8 @@ class BlobNotFound(Exception):
     """Raised when a key holds no blob."""
 
 
-class StoredFileRepository(Protocol):
+class StoredFileReader(Protocol):
     async def get(self, file_id: UUID) -> StoredFile | None: ...
-    async def add(self, stored: StoredFile) -> None: ...
-    async def delete(self, file_id: UUID) -> bool:
-        """Remove the row; False if there was none."""
-        ...
-
     async def list(
         self, *, page: PageRequest, owner_id: UUID | None = None
     ) -> tuple[Sequence[StoredFile], int]:
@@ -40,14 +37,21 @@ class StoredFileRepository(Protocol):
         ...
 
 
-class FilesUnitOfWork(Protocol):
+class StoredFileRepository(StoredFileReader, Protocol):
+    async def add(self, stored: StoredFile) -> None: ...
+    async def delete(self, file_id: UUID) -> bool:
+        """Remove the row; False if there was none."""
+        ...
+
+
+class FilesReader(ReadOnlyUnitOfWork, Protocol):
+    @property
+    def files(self) -> StoredFileReader: ...
+
+
+class FilesUnitOfWork(FilesReader, UnitOfWork, Protocol):
     @property
     def files(self) -> StoredFileRepository: ...
-    async def __aenter__(self) -> Self: ...
-    async def __aexit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
-    ) -> None: ...
-    async def commit(self) -> None: ...
 
 
 class BlobStorage(Protocol):

@@ -11,6 +11,7 @@ import codecs
 import re
 import struct
 import zlib
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 __all__ = ["SNIFF_BYTES", "FileType", "TextChecker", "sniff"]
@@ -89,22 +90,9 @@ def sniff(head: bytes, *, complete: bool, filename: str = "") -> FileType | None
     for magic, kind in _SIMPLE:
         if head.startswith(magic):
             return kind
-    if head[:3] == b"ID3" and len(head) >= 5 and head[3] in (2, 3, 4) and head[4] != 0xFF:
-        return MP3
-    if head[:4] == b"RIFF" and head[8:12] == b"WEBP":
-        return WEBP
-    if head[:4] == b"RIFF" and head[8:12] == b"WAVE":
-        return WAV
-    if head[4:8] == b"ftyp":
-        return M4A if head[8:12] in (b"M4A ", b"M4B ") else MP4
-    if head.startswith(b"\x1a\x45\xdf\xa3") and b"webm" in head[:64]:
-        return WEBM
-    if head.startswith((b"PK\x03\x04", b"PK\x05\x06")):
-        return _zip_kind(head)
-    if head[257:262] == b"ustar":
-        return TAR
-    if _is_mp3_frame(head):
-        return MP3
+    for check in _CHECKS:  # in this order: an MP3 frame header is the loosest signature
+        if (found := check(head)) is not None:
+            return found
     checker = TextChecker()
     if checker.feed(head) and (not complete or checker.finish()):
         dot = filename.rfind(".")
@@ -112,17 +100,55 @@ def sniff(head: bytes, *, complete: bool, filename: str = "") -> FileType | None
     return None
 
 
-def _is_mp3_frame(head: bytes) -> bool:
+def _id3(head: bytes) -> FileType | None:
+    tagged = head[:3] == b"ID3" and len(head) >= 5 and head[3] in (2, 3, 4) and head[4] != 0xFF
+    return MP3 if tagged else None
+
+
+def _riff(head: bytes) -> FileType | None:
+    if head[:4] != b"RIFF":
+        return None
+    return {b"WEBP": WEBP, b"WAVE": WAV}.get(head[8:12])
+
+
+def _iso_media(head: bytes) -> FileType | None:
+    if head[4:8] != b"ftyp":
+        return None
+    return M4A if head[8:12] in (b"M4A ", b"M4B ") else MP4
+
+
+def _webm(head: bytes) -> FileType | None:
+    return WEBM if head.startswith(b"\x1a\x45\xdf\xa3") and b"webm" in head[:64] else None
+
+
+def _zip(head: bytes) -> FileType | None:
+    return _zip_kind(head) if head.startswith((b"PK\x03\x04", b"PK\x05\x06")) else None
+
+
+def _tar(head: bytes) -> FileType | None:
+    return TAR if head[257:262] == b"ustar" else None
+
+
+def _mp3_frame(head: bytes) -> FileType | None:
     if len(head) < 4 or head[0] != 0xFF or head[1] & 0xE0 != 0xE0:
-        return False
+        return None
     version, layer = (head[1] >> 3) & 3, (head[1] >> 1) & 3
-    return version != 1 and layer == 1 and head[2] >> 4 not in (0, 15)
+    return MP3 if version != 1 and layer == 1 and head[2] >> 4 not in (0, 15) else None
 
 
-def _zip_kind(head: bytes) -> FileType:
-    """Office documents are zips: OOXML has ``[Content_Types].xml``, ODF a stored ``mimetype``."""
-    names: list[bytes] = []
-    content_types = b""
+_CHECKS: tuple[Callable[[bytes], FileType | None], ...] = (
+    _id3,
+    _riff,
+    _iso_media,
+    _webm,
+    _zip,
+    _tar,
+    _mp3_frame,
+)
+
+
+def _zip_entries(head: bytes) -> Iterator[tuple[bytes, int, bytes]]:
+    """(name, compression method, data) of the local entries found in ``head``."""
     offset = 0
     while head[offset : offset + 4] == b"PK\x03\x04" and offset + 30 <= len(head):
         flags, method, _, _, _, size, _, name_len, extra_len = struct.unpack_from(
@@ -130,7 +156,17 @@ def _zip_kind(head: bytes) -> FileType:
         )
         name = head[offset + 30 : offset + 30 + name_len]
         start = offset + 30 + name_len + extra_len
-        data = head[start : start + size] if size else head[start : start + 4096]
+        yield name, method, head[start : start + size] if size else head[start : start + 4096]
+        if flags & 0x08 or not size:  # sizes follow the data: the next header cannot be found
+            return
+        offset = start + size
+
+
+def _zip_kind(head: bytes) -> FileType:
+    """Office documents are zips: OOXML has ``[Content_Types].xml``, ODF a stored ``mimetype``."""
+    names: list[bytes] = []
+    content_types = b""
+    for name, method, data in _zip_entries(head):
         names.append(name)
         if name == b"mimetype" and method == 0:
             for mimetype, kind in _ODF.items():
@@ -138,16 +174,18 @@ def _zip_kind(head: bytes) -> FileType:
                     return kind
         if name == b"[Content_Types].xml":
             content_types = _inflate(data) if method == 8 else data
-        if flags & 0x08 or not size:  # sizes follow the data: the next header cannot be found
-            break
-        offset = start + size
     if content_types or b"[Content_Types].xml" in names:
-        for prefix, kind in _OOXML_PARTS:
-            if any(n.startswith(prefix) for n in names):
-                return kind
-        for marker, kind in _OOXML_TYPES:
-            if marker in content_types:
-                return kind
+        return _ooxml_kind(names, content_types)
+    return ZIP
+
+
+def _ooxml_kind(names: list[bytes], content_types: bytes) -> FileType:
+    for prefix, kind in _OOXML_PARTS:
+        if any(n.startswith(prefix) for n in names):
+            return kind
+    for marker, kind in _OOXML_TYPES:
+        if marker in content_types:
+            return kind
     return ZIP
 
 

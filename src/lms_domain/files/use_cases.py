@@ -11,6 +11,7 @@ from lms_domain.files.entities import StoredFile, clean_filename
 from lms_domain.files.ports import (
     BlobNotFound,
     BlobStorage,
+    FilesReader,
     FilesUnitOfWork,
     SignedBlob,
     SignedBlobServer,
@@ -42,7 +43,7 @@ class FilePolicy:
     download_expiry: timedelta = timedelta(minutes=5)
 
 
-async def _visible(uow: FilesUnitOfWork, actor: Actor, file_id: UUID) -> StoredFile:
+async def _visible(uow: FilesReader, actor: Actor, file_id: UUID) -> StoredFile:
     stored = await uow.files.get(file_id)
     if stored is None or not stored.visible_to(actor):
         raise NotFound(FILE_NOT_FOUND)
@@ -119,7 +120,7 @@ async def _checked(head: bytes, rest: AsyncIterator[bytes], kind: FileType) -> A
 
 
 class ListFiles:
-    def __init__(self, uow: FilesUnitOfWork) -> None:
+    def __init__(self, uow: FilesReader) -> None:
         self._uow = uow
 
     async def __call__(self, *, actor: Actor, page: PageRequest) -> Page[StoredFile]:
@@ -129,7 +130,7 @@ class ListFiles:
 
 
 class GetFile:
-    def __init__(self, uow: FilesUnitOfWork) -> None:
+    def __init__(self, uow: FilesReader) -> None:
         self._uow = uow
 
     async def __call__(self, *, actor: Actor, file_id: UUID) -> StoredFile:
@@ -138,7 +139,7 @@ class GetFile:
 
 
 class CreateDownloadUrl:
-    def __init__(self, uow: FilesUnitOfWork, blobs: BlobStorage, policy: FilePolicy) -> None:
+    def __init__(self, uow: FilesReader, blobs: BlobStorage, policy: FilePolicy) -> None:
         self._uow, self._blobs, self._policy = uow, blobs, policy
 
     async def __call__(self, *, actor: Actor, file_id: UUID) -> str:

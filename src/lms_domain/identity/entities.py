@@ -30,6 +30,21 @@ class User:
     credentials_session_id: UUID | None = None
     """The session that changed the password last: it goes on with the version before."""
 
+    @classmethod
+    def create(
+        cls, *, id: UUID, email: str, full_name: str, password_hash: str, role: Role, at: datetime
+    ) -> User:
+        """A new active account without MFA, made ``at`` (the values checked by ``values``)."""
+        return cls(
+            id=id,
+            email=email,
+            full_name=full_name,
+            password_hash=password_hash,
+            role=role,
+            created_at=at,
+            updated_at=at,
+        )
+
     def change_password(self, password_hash: str, now: datetime, *, by_session: UUID | None) -> None:
         self.password_hash, self.updated_at = password_hash, now
         self.credentials_version += 1

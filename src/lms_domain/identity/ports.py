@@ -6,26 +6,27 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
-from types import TracebackType
-from typing import Protocol, Self
+from typing import Protocol
 from uuid import UUID
 
 from lms_domain.identity.entities import User
 from lms_domain.shared.actors import Role
 from lms_domain.shared.pagination import PageRequest
+from lms_domain.shared.ports import ReadOnlyUnitOfWork, UnitOfWork
 
 __all__ = [
     "EmailTaken",
+    "IdentityReader",
     "IdentityUnitOfWork",
     "LoginThrottle",
     "PasswordHasher",
-    "RateLimiter",
     "RotateOutcome",
     "SessionStore",
     "TokenClaims",
     "TokenCodec",
     "TokenKind",
     "TotpService",
+    "UserReader",
     "UserRepository",
 ]
 
@@ -34,13 +35,20 @@ class EmailTaken(Exception):
     """Raised by ``UserRepository.add`` when the address is already registered."""
 
 
-class UserRepository(Protocol):
+class UserReader(Protocol):
+    async def get(self, user_id: UUID) -> User | None: ...
+    async def get_by_email(self, email: str) -> User | None: ...
+    async def list(
+        self, *, page: PageRequest, role: Role | None = None, query: str | None = None
+    ) -> tuple[Sequence[User], int]: ...
+
+
+class UserRepository(UserReader, Protocol):
     async def get(self, user_id: UUID, *, for_update: bool = False) -> User | None:
         """``for_update``: the row stays locked until the unit of work ends (read it this way
         before changing it: ``update`` writes the whole row back)."""
         ...
 
-    async def get_by_email(self, email: str) -> User | None: ...
     async def add(self, user: User) -> None:
         """Insert; raises ``EmailTaken`` (a unique constraint decides)."""
         ...
@@ -53,19 +61,15 @@ class UserRepository(Protocol):
         """Set ``last_login_at`` alone (one column, no read: it never undoes another change)."""
         ...
 
-    async def list(
-        self, *, page: PageRequest, role: Role | None = None, query: str | None = None
-    ) -> tuple[Sequence[User], int]: ...
+
+class IdentityReader(ReadOnlyUnitOfWork, Protocol):
+    @property
+    def users(self) -> UserReader: ...
 
 
-class IdentityUnitOfWork(Protocol):
+class IdentityUnitOfWork(IdentityReader, UnitOfWork, Protocol):
     @property
     def users(self) -> UserRepository: ...
-    async def __aenter__(self) -> Self: ...
-    async def __aexit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
-    ) -> None: ...
-    async def commit(self) -> None: ...
 
 
 class PasswordHasher(Protocol):
@@ -171,15 +175,6 @@ class LoginThrottle(Protocol):
 
     async def release(self, key: str, reservation: str) -> None:
         """End the reservation without counting anything."""
-        ...
-
-
-class RateLimiter(Protocol):
-    async def hit(self, key: str, *, limit: int, window_seconds: int) -> int:
-        """Count one request; 0 if allowed, else the seconds until the window resets.
-
-        Raises ``Unavailable`` when the count can be neither kept nor fallen back on (a busy store).
-        """
         ...
 
 

@@ -4,19 +4,22 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
-from types import TracebackType
-from typing import Protocol, Self
+from typing import Protocol
 from uuid import UUID
 
-from lms_domain.catalog.ports import CourseRepository, LessonRepository
+from lms_domain.catalog.ports import CourseReader, LessonReader
 from lms_domain.learning.entities import Enrollment, EnrollmentSummary, LessonCompletion
 from lms_domain.shared.pagination import PageRequest
+from lms_domain.shared.ports import ReadOnlyUnitOfWork, UnitOfWork
 
 __all__ = [
     "AlreadyCompleted",
     "AlreadyEnrolled",
+    "CompletionReader",
     "CompletionRepository",
+    "EnrollmentReader",
     "EnrollmentRepository",
+    "LearningReader",
     "LearningUnitOfWork",
     "ReferenceGone",
 ]
@@ -35,13 +38,22 @@ class ReferenceGone(Exception):
     key), e.g. deleted by a concurrent request after the use case read it."""
 
 
-class EnrollmentRepository(Protocol):
+class EnrollmentReader(Protocol):
+    async def get(self, enrollment_id: UUID) -> Enrollment | None: ...
+    async def is_enrolled(self, *, student_id: UUID, course_id: UUID) -> bool: ...
+    async def list_for_student(
+        self, student_id: UUID, *, page: PageRequest
+    ) -> tuple[Sequence[EnrollmentSummary], int]:
+        """Newest first, each with its course and lesson counts: a fixed number of statements."""
+        ...
+
+
+class EnrollmentRepository(EnrollmentReader, Protocol):
     async def get(self, enrollment_id: UUID, *, for_update: bool = False) -> Enrollment | None:
         """``for_update`` locks the row until the unit of work ends: the enrollment is the root of
         its completions, so completing lessons of one enrollment at once runs one after another."""
         ...
 
-    async def is_enrolled(self, *, student_id: UUID, course_id: UUID) -> bool: ...
     async def add(self, enrollment: Enrollment) -> None:
         """Insert; raises ``AlreadyEnrolled``."""
         ...
@@ -50,18 +62,8 @@ class EnrollmentRepository(Protocol):
         """Set ``completed_at`` unless already set; return the value it has afterwards."""
         ...
 
-    async def list_for_student(
-        self, student_id: UUID, *, page: PageRequest
-    ) -> tuple[Sequence[EnrollmentSummary], int]:
-        """Newest first, each with its course and lesson counts: a fixed number of statements."""
-        ...
 
-
-class CompletionRepository(Protocol):
-    async def add(self, completion: LessonCompletion) -> None:
-        """Insert; raises ``AlreadyCompleted``."""
-        ...
-
+class CompletionReader(Protocol):
     async def get(self, enrollment_id: UUID, lesson_id: UUID) -> LessonCompletion | None: ...
     async def completed_lesson_ids(self, enrollment_id: UUID) -> Sequence[UUID]:
         """The completed lessons of the enrollment, in course order."""
@@ -72,17 +74,27 @@ class CompletionRepository(Protocol):
         ...
 
 
-class LearningUnitOfWork(Protocol):
+class CompletionRepository(CompletionReader, Protocol):
+    async def add(self, completion: LessonCompletion) -> None:
+        """Insert; raises ``AlreadyCompleted``."""
+        ...
+
+
+class LearningReader(ReadOnlyUnitOfWork, Protocol):
     @property
-    def courses(self) -> CourseRepository: ...
+    def courses(self) -> CourseReader: ...
     @property
-    def lessons(self) -> LessonRepository: ...
+    def lessons(self) -> LessonReader: ...
+    @property
+    def enrollments(self) -> EnrollmentReader: ...
+    @property
+    def completions(self) -> CompletionReader: ...
+
+
+class LearningUnitOfWork(LearningReader, UnitOfWork, Protocol):
+    """Learning writes enrollments and completions; courses and lessons it only reads."""
+
     @property
     def enrollments(self) -> EnrollmentRepository: ...
     @property
     def completions(self) -> CompletionRepository: ...
-    async def __aenter__(self) -> Self: ...
-    async def __aexit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
-    ) -> None: ...
-    async def commit(self) -> None: ...

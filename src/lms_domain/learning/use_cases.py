@@ -12,7 +12,13 @@ from lms_domain.learning.entities import (
     LessonCompletion,
     progress_percentage,
 )
-from lms_domain.learning.ports import AlreadyCompleted, AlreadyEnrolled, LearningUnitOfWork, ReferenceGone
+from lms_domain.learning.ports import (
+    AlreadyCompleted,
+    AlreadyEnrolled,
+    LearningReader,
+    LearningUnitOfWork,
+    ReferenceGone,
+)
 from lms_domain.shared.actors import Actor
 from lms_domain.shared.errors import Conflict, Forbidden, NotFound
 from lms_domain.shared.pagination import Page, PageRequest
@@ -60,7 +66,7 @@ class Enroll:
 
 
 class ListMyEnrollments:
-    def __init__(self, uow: LearningUnitOfWork) -> None:
+    def __init__(self, uow: LearningReader) -> None:
         self._uow = uow
 
     async def __call__(self, *, actor: Actor, page: PageRequest) -> Page[EnrollmentSummary]:
@@ -69,10 +75,7 @@ class ListMyEnrollments:
         return Page.of(items, total, page)
 
 
-async def _visible_enrollment(
-    uow: LearningUnitOfWork, actor: Actor, enrollment_id: UUID, *, for_update: bool = False
-) -> Enrollment:
-    enrollment = await uow.enrollments.get(enrollment_id, for_update=for_update)
+async def _check_visible(uow: LearningReader, actor: Actor, enrollment: Enrollment | None) -> Enrollment:
     if enrollment is None:
         raise NotFound("Enrollment not found")
     course = await uow.courses.get(enrollment.course_id)
@@ -84,12 +87,12 @@ async def _visible_enrollment(
 class GetEnrollment:
     """The enrollment with its progress: seen by its student, the course owner and admins."""
 
-    def __init__(self, uow: LearningUnitOfWork) -> None:
+    def __init__(self, uow: LearningReader) -> None:
         self._uow = uow
 
     async def __call__(self, *, actor: Actor, enrollment_id: UUID) -> EnrollmentProgress:
         async with self._uow as uow:
-            enrollment = await _visible_enrollment(uow, actor, enrollment_id)
+            enrollment = await _check_visible(uow, actor, await uow.enrollments.get(enrollment_id))
             done = await uow.completions.completed_lesson_ids(enrollment_id)
             _, total = await uow.completions.counts(enrollment_id)
         return EnrollmentProgress(enrollment=enrollment, completed_lesson_ids=done, total_lessons=total)
@@ -109,7 +112,8 @@ class CompleteLesson:
     async def __call__(self, *, actor: Actor, enrollment_id: UUID, lesson_id: UUID) -> LessonCompletion:
         now = self._clock.now()
         async with self._uow as uow:
-            enrollment = await _visible_enrollment(uow, actor, enrollment_id, for_update=True)
+            locked = await uow.enrollments.get(enrollment_id, for_update=True)
+            enrollment = await _check_visible(uow, actor, locked)
             if enrollment.student_id != actor.user_id:
                 raise Forbidden("Only the enrolled student can complete lessons")
             lesson = await uow.lessons.get(lesson_id)

@@ -1,12 +1,13 @@
-"""Ports every area uses: time and identifiers."""
+"""Ports every area uses: time, identifiers, and the two kinds of unit of work."""
 
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Protocol
+from types import TracebackType
+from typing import Protocol, Self
 from uuid import UUID
 
-__all__ = ["Clock", "IdGenerator"]
+__all__ = ["Clock", "IdGenerator", "ReadOnlyUnitOfWork", "UnitOfWork"]
 
 
 class Clock(Protocol):
@@ -17,3 +18,20 @@ class Clock(Protocol):
 
 class IdGenerator(Protocol):
     def new_id(self) -> UUID: ...
+
+
+class ReadOnlyUnitOfWork(Protocol):
+    """``async with`` it to read; it has no ``commit``, and each area's reader offers only the
+    reading half of its repositories, so a use case handed one cannot write (a write is a type
+    error, never a silent autocommit). Adapters may read without a transaction."""
+
+    async def __aenter__(self) -> Self: ...
+    async def __aexit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None: ...
+
+
+class UnitOfWork(ReadOnlyUnitOfWork, Protocol):
+    """One transaction: leaving the ``async with`` without ``commit()`` rolls back."""
+
+    async def commit(self) -> None: ...

@@ -16,6 +16,7 @@ from lms_domain.credentials import use_cases as uc
 from lms_domain.shared.actors import Actor
 from lms_http.dto.credentials import CertificateOut, CertificatePage, GenerateCertificateIn, VerificationOut
 from lms_http.errors import errors
+from lms_http.names import CERTIFICATES, VERIFY
 from lms_http.params import PageNumber, PageSize, page_request
 
 __all__ = ["CertificateController"]
@@ -31,7 +32,7 @@ class _PublicOperation(Operation):
 
 
 class CertificateController(Controller):
-    path, tags = "/certificates", ["certificates"]
+    path, tags = CERTIFICATES, ["certificates"]
 
     @post(
         "/generate",
@@ -65,7 +66,7 @@ class CertificateController(Controller):
         return CertificatePage.of(await my_certificates(actor=actor, page=page_request(page, page_size)))
 
     @get(
-        "/verify/{certificate_number:str}",
+        VERIFY + "/{certificate_number:str}",
         operation_class=_PublicOperation,
         responses=errors(404, 429, 503),
     )

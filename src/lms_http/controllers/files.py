@@ -24,13 +24,13 @@ from litestar.params import FromPath, QueryParameter
 from litestar.response import Redirect, Stream
 
 from lms_domain.files import use_cases as uc
-from lms_domain.files.disposition import attachment_disposition
 from lms_domain.files.ports import SignedBlob
 from lms_domain.shared.actors import Actor
 from lms_http.dto.files import FileOut, FilePage
 from lms_http.errors import errors
 from lms_http.multipart import MULTIPART_OVERHEAD, MultipartFile
 from lms_http.params import PageNumber, PageSize, page_request
+from lms_platform.disposition import attachment_disposition
 
 __all__ = ["FileBlobController", "FileController"]
 

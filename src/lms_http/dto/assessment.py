@@ -15,11 +15,13 @@ from msgspec import UNSET, Meta, UnsetType
 
 from lms_domain.assessment import entities as e
 from lms_domain.assessment import use_cases as uc
+from lms_domain.assessment import values as v
 from lms_domain.assessment.entities import QuestionType
 from lms_domain.assessment.grading import SubmittedAnswer
 from lms_domain.assessment.views import AttemptView, QuestionView, QuizSummary, QuizView
 from lms_domain.shared.pagination import Page
 from lms_http.dto.pages import PageOut, page_fields
+from lms_http.dto.partial import unchanged_if_unset
 
 __all__ = [
     "AnswerIn",
@@ -41,20 +43,16 @@ T = TypeVar("T")
 MAX_QUESTIONS = 500
 MAX_ANSWERS = 500
 
-Title = Annotated[str, Meta(min_length=1, max_length=e.TITLE_MAX)]
-Description = Annotated[str, Meta(max_length=e.DESCRIPTION_MAX)]
-Limit = Annotated[int, Meta(ge=e.LIMIT_MIN, le=e.LIMIT_MAX)]
+Title = Annotated[str, Meta(min_length=1, max_length=v.TITLE_MAX)]
+Description = Annotated[str, Meta(max_length=v.DESCRIPTION_MAX)]
+Limit = Annotated[int, Meta(ge=v.LIMIT_MIN, le=v.LIMIT_MAX)]
 Percentage = Annotated[float, Meta(ge=0, le=100)]
-QuestionText = Annotated[str, Meta(min_length=1, max_length=e.QUESTION_TEXT_MAX)]
-Option = Annotated[str, Meta(max_length=e.OPTION_MAX)]
-Options = Annotated[list[Option], Meta(max_length=e.OPTIONS_MAX)]
-AnswerText = Annotated[str, Meta(max_length=e.ANSWER_MAX)]
-Points = Annotated[int, Meta(ge=e.POINTS_MIN, le=e.POINTS_MAX)]
-Order = Annotated[int, Meta(ge=e.ORDER_MIN, le=e.ORDER_MAX)]
-
-
-def _keep(value: T | UnsetType) -> T | e.Unset:
-    return e.UNSET if isinstance(value, UnsetType) else value
+QuestionText = Annotated[str, Meta(min_length=1, max_length=v.QUESTION_TEXT_MAX)]
+Option = Annotated[str, Meta(max_length=v.OPTION_MAX)]
+Options = Annotated[list[Option], Meta(max_length=v.OPTIONS_MAX)]
+AnswerText = Annotated[str, Meta(max_length=v.ANSWER_MAX)]
+Points = Annotated[int, Meta(ge=v.POINTS_MIN, le=v.POINTS_MAX)]
+Order = Annotated[int, Meta(ge=v.ORDER_MIN, le=v.ORDER_MAX)]
 
 
 class QuestionCreate(msgspec.Struct, kw_only=True):
@@ -88,12 +86,12 @@ class QuestionUpdate(msgspec.Struct, kw_only=True):
 
     def to_domain(self) -> uc.QuestionChanges:
         return uc.QuestionChanges(
-            question_text=_keep(self.question_text),
-            question_type=_keep(self.question_type),
-            correct_answer=_keep(self.correct_answer),
-            options=_keep(self.options),
-            points=_keep(self.points),
-            order=_keep(self.order),
+            question_text=unchanged_if_unset(self.question_text),
+            question_type=unchanged_if_unset(self.question_type),
+            correct_answer=unchanged_if_unset(self.correct_answer),
+            options=unchanged_if_unset(self.options),
+            points=unchanged_if_unset(self.points),
+            order=unchanged_if_unset(self.order),
         )
 
 
@@ -140,14 +138,14 @@ class QuizUpdate(msgspec.Struct, kw_only=True):
 
     def to_domain(self) -> uc.QuizChanges:
         return uc.QuizChanges(
-            title=_keep(self.title),
-            description=_keep(self.description),
-            lesson_id=_keep(self.lesson_id),
-            time_limit_minutes=_keep(self.time_limit_minutes),
-            passing_score_percentage=_keep(self.passing_score_percentage),
-            shuffle_questions=_keep(self.shuffle_questions),
-            max_attempts=_keep(self.max_attempts),
-            is_published=_keep(self.is_published),
+            title=unchanged_if_unset(self.title),
+            description=unchanged_if_unset(self.description),
+            lesson_id=unchanged_if_unset(self.lesson_id),
+            time_limit_minutes=unchanged_if_unset(self.time_limit_minutes),
+            passing_score_percentage=unchanged_if_unset(self.passing_score_percentage),
+            shuffle_questions=unchanged_if_unset(self.shuffle_questions),
+            max_attempts=unchanged_if_unset(self.max_attempts),
+            is_published=unchanged_if_unset(self.is_published),
         )
 
 
@@ -239,7 +237,7 @@ class QuizPage(PageOut, kw_only=True):
 
 class AnswerIn(msgspec.Struct, kw_only=True):
     question_id: UUID
-    answer: AnswerText | Annotated[list[AnswerText], Meta(max_length=e.OPTIONS_MAX)] | None = None
+    answer: AnswerText | Annotated[list[AnswerText], Meta(max_length=v.OPTIONS_MAX)] | None = None
 
 
 class SubmitIn(msgspec.Struct, kw_only=True):

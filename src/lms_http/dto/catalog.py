@@ -21,6 +21,7 @@ from lms_domain.catalog.values import (
 )
 from lms_domain.shared.pagination import Page
 from lms_http.dto.pages import PageOut, page_fields
+from lms_http.dto.partial import unchanged_if_unset
 
 __all__ = [
     "CourseCreate",
@@ -59,10 +60,6 @@ Minutes = Annotated[int, Meta(ge=0, le=DURATION_MAX)]
 Content = Annotated[str, Meta(max_length=CONTENT_MAX)]
 
 
-def _keep(value: T | UnsetType) -> T | uc.Keep:
-    return uc.KEEP if isinstance(value, UnsetType) else value
-
-
 class CourseCreate(msgspec.Struct, kw_only=True):
     title: Title
     description: Description = ""
@@ -94,12 +91,12 @@ class CourseUpdate(msgspec.Struct, kw_only=True):
 
     def to_domain(self) -> uc.CourseChanges:
         return uc.CourseChanges(
-            title=_keep(self.title),
-            description=_keep(self.description),
-            category=_keep(self.category),
-            difficulty_level=_keep(self.difficulty_level),
-            thumbnail_url=_keep(self.thumbnail_url),
-            estimated_duration_minutes=_keep(self.estimated_duration_minutes),
+            title=unchanged_if_unset(self.title),
+            description=unchanged_if_unset(self.description),
+            category=unchanged_if_unset(self.category),
+            difficulty_level=unchanged_if_unset(self.difficulty_level),
+            thumbnail_url=unchanged_if_unset(self.thumbnail_url),
+            estimated_duration_minutes=unchanged_if_unset(self.estimated_duration_minutes),
         )
 
 
@@ -199,12 +196,12 @@ class LessonUpdate(msgspec.Struct, kw_only=True):
 
     def to_domain(self) -> uc.LessonChanges:
         return uc.LessonChanges(
-            title=_keep(self.title),
-            content_type=_keep(self.content_type),
-            content=_keep(self.content),
-            video_url=_keep(self.video_url),
-            duration_minutes=_keep(self.duration_minutes),
-            is_preview=_keep(self.is_preview),
+            title=unchanged_if_unset(self.title),
+            content_type=unchanged_if_unset(self.content_type),
+            content=unchanged_if_unset(self.content),
+            video_url=unchanged_if_unset(self.video_url),
+            duration_minutes=unchanged_if_unset(self.duration_minutes),
+            is_preview=unchanged_if_unset(self.is_preview),
         )
 
 

@@ -2,8 +2,8 @@ from __future__ import annotations
 
 import pytest
 
-from builders import actor
 from lms_domain.shared.actors import Actor, Role
+from tests.builders import actor
 from tests.unit.assessment.harness import Assessment
 
 

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import random
 import uuid
+from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import Any
 from uuid import UUID
 
-from builders import FixedClock, SequentialIds, actor
 from lms_adapters.memory.uow import MemoryState, MemoryUnitOfWork
 from lms_domain.assessment import use_cases as uc
 from lms_domain.assessment.entities import CourseRef, QuestionType
@@ -16,6 +17,7 @@ from lms_domain.assessment.views import QuizView
 from lms_domain.catalog.entities import ContentType, Course, Lesson
 from lms_domain.learning.entities import Enrollment
 from lms_domain.shared.actors import Actor, Role
+from tests.builders import FixedClock, SequentialIds, actor
 
 
 def sample_questions() -> list[uc.NewQuestion]:
@@ -53,7 +55,7 @@ def sample_questions() -> list[uc.NewQuestion]:
 RIGHT = {0: "4", 1: ["e", "a"], 2: "true", 3: "  paris "}
 
 
-def answers_for(view: QuizView, by_index: dict[int, object]) -> list[SubmittedAnswer]:
+def answers_for(view: QuizView, by_index: Mapping[int, object]) -> list[SubmittedAnswer]:
     return [
         SubmittedAnswer(question_id=view.questions[i].id, answer=answer)  # type: ignore[arg-type]
         for i, answer in by_index.items()
@@ -167,13 +169,13 @@ class Assessment:
         *,
         publish: bool = True,
         questions: list[uc.NewQuestion] | None = None,
-        **fields: object,
+        **fields: Any,
     ) -> QuizView:
         data = uc.NewQuiz(
             course_id=course.id,
             title=str(fields.pop("title", "Quiz")),
             questions=sample_questions() if questions is None else questions,
-            **fields,  # type: ignore[arg-type]
+            **fields,
         )
         view = await self.create_quiz(actor=owner, data=data)
         if publish:

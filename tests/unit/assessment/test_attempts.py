@@ -7,7 +7,6 @@ from datetime import timedelta
 
 import pytest
 
-from builders import actor
 from lms_adapters.memory.assessment import MemoryAttemptRepository
 from lms_domain.assessment import use_cases as uc
 from lms_domain.assessment.entities import AttemptStatus, QuestionType
@@ -15,6 +14,7 @@ from lms_domain.assessment.grading import SubmittedAnswer
 from lms_domain.assessment.ports import AttemptOpen
 from lms_domain.shared.actors import Actor, Role
 from lms_domain.shared.errors import Conflict, Forbidden, InvalidField, NotFound
+from tests.builders import actor
 from tests.unit.assessment.harness import RIGHT, Assessment, answers_for
 
 

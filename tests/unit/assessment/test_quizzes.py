@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import uuid
+from typing import Any
 
 import pytest
 
-from builders import actor
 from lms_domain.assessment import use_cases as uc
-from lms_domain.assessment.entities import UNSET, QuestionType
+from lms_domain.assessment.entities import QuestionType
 from lms_domain.shared.actors import Actor, Role
+from lms_domain.shared.changes import UNCHANGED
 from lms_domain.shared.errors import Forbidden, InvalidField, InvalidRequest, NotFound
 from lms_domain.shared.pagination import PageRequest
+from tests.builders import actor
 from tests.unit.assessment.harness import Assessment, sample_questions
 
 
@@ -40,13 +43,9 @@ async def test_questions_keep_explicit_orders_and_continue_after_them(lms: Asses
         owner,
         course,
         publish=False,
-        questions=[uc.NewQuestion(**{**vars_of(first), "order": 5}), second],
+        questions=[dataclasses.replace(first, order=5), second],
     )
     assert [q.order for q in view.questions] == [5, 6]
-
-
-def vars_of(q: uc.NewQuestion) -> dict[str, object]:
-    return {name: getattr(q, name) for name in q.__slots__}
 
 
 async def test_admin_creates_a_quiz_in_someone_elses_course(
@@ -115,7 +114,7 @@ async def test_quiz_fields_out_of_range_are_422(
     lms: Assessment, owner: Actor, field: str, value: object
 ) -> None:
     course = lms.course(owner)
-    fields = {"title": "Quiz", field: value}
+    fields: dict[str, Any] = {"title": "Quiz", field: value}
     with pytest.raises(InvalidField) as e:
         await lms.quiz(owner, course, publish=False, **fields)
     assert e.value.field == field
@@ -327,8 +326,8 @@ async def test_list_shows_each_caller_what_they_may_see(
     theirs = await lms.quiz(other_instructor, lms.course(other_instructor), title="Theirs", publish=False)
     page = PageRequest()
 
-    async def titles(who: Actor | None, **filters: object) -> list[str]:
-        result = await lms.list_quizzes(actor=who, page=page, **filters)  # type: ignore[arg-type]
+    async def titles(who: Actor | None, **filters: Any) -> list[str]:
+        result = await lms.list_quizzes(actor=who, page=page, **filters)
         assert result.total == len(result.items)
         return [s.quiz.title for s in result.items]
 
@@ -417,7 +416,7 @@ async def test_add_question_goes_after_the_last(lms: Assessment, owner: Actor) -
     explicit = await lms.add_question(
         actor=owner,
         quiz_id=view.quiz.id,
-        data=uc.NewQuestion(**{**vars_of(sample_questions()[3]), "order": 2}),
+        data=dataclasses.replace(sample_questions()[3], order=2),
     )
     assert explicit.order == 2
     refreshed = await lms.get_quiz(actor=owner, quiz_id=view.quiz.id)
@@ -488,7 +487,7 @@ async def test_unset_changes_keep_every_field(lms: Assessment, owner: Actor) -> 
     view = await lms.quiz(owner, lms.course(owner), publish=False)
     before = lms.state.questions[view.questions[1].id]
     after = await lms.update_question(
-        actor=owner, quiz_id=view.quiz.id, question_id=before.id, changes=uc.QuestionChanges(order=UNSET)
+        actor=owner, quiz_id=view.quiz.id, question_id=before.id, changes=uc.QuestionChanges(order=UNCHANGED)
     )
     assert (list(after.options), after.correct_answer, after.points, after.order) == (
         before.options,

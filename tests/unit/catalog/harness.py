@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 from uuid import UUID
 
-from builders import FixedClock, SequentialIds, actor
 from lms_adapters.memory.uow import MemoryState, MemoryUnitOfWork
 from lms_domain.catalog import use_cases as cat
 from lms_domain.catalog.entities import ContentType, Course, Lesson
 from lms_domain.learning import use_cases as learn
 from lms_domain.shared.actors import Actor, Role
+from tests.builders import FixedClock, RecordingStamp, SequentialIds, actor
 
 
 @dataclass
@@ -18,6 +19,7 @@ class Catalog:
     state: MemoryState = field(default_factory=MemoryState)
     clock: FixedClock = field(default_factory=FixedClock)
     ids: SequentialIds = field(default_factory=SequentialIds)
+    stamp: RecordingStamp = field(default_factory=RecordingStamp)
 
     def uow(self) -> MemoryUnitOfWork:
         return MemoryUnitOfWork(self.state)
@@ -28,7 +30,7 @@ class Catalog:
 
     @property
     def create_course(self) -> cat.CreateCourse:
-        return cat.CreateCourse(self.uow(), self.clock, self.ids)
+        return cat.CreateCourse(self.uow(), self.clock, self.ids, self.stamp)
 
     @property
     def get_course(self) -> cat.GetCourse:
@@ -36,15 +38,15 @@ class Catalog:
 
     @property
     def update_course(self) -> cat.UpdateCourse:
-        return cat.UpdateCourse(self.uow(), self.clock)
+        return cat.UpdateCourse(self.uow(), self.clock, self.stamp)
 
     @property
     def publish_course(self) -> cat.PublishCourse:
-        return cat.PublishCourse(self.uow(), self.clock)
+        return cat.PublishCourse(self.uow(), self.clock, self.stamp)
 
     @property
     def delete_course(self) -> cat.DeleteCourse:
-        return cat.DeleteCourse(self.uow())
+        return cat.DeleteCourse(self.uow(), self.stamp)
 
     @property
     def list_lessons(self) -> cat.ListLessons:
@@ -52,7 +54,7 @@ class Catalog:
 
     @property
     def create_lesson(self) -> cat.CreateLesson:
-        return cat.CreateLesson(self.uow(), self.clock, self.ids)
+        return cat.CreateLesson(self.uow(), self.clock, self.ids, self.stamp)
 
     @property
     def get_lesson(self) -> cat.GetLesson:
@@ -60,15 +62,15 @@ class Catalog:
 
     @property
     def update_lesson(self) -> cat.UpdateLesson:
-        return cat.UpdateLesson(self.uow(), self.clock)
+        return cat.UpdateLesson(self.uow(), self.clock, self.stamp)
 
     @property
     def delete_lesson(self) -> cat.DeleteLesson:
-        return cat.DeleteLesson(self.uow(), self.clock)
+        return cat.DeleteLesson(self.uow(), self.clock, self.stamp)
 
     @property
     def reorder_lessons(self) -> cat.ReorderLessons:
-        return cat.ReorderLessons(self.uow())
+        return cat.ReorderLessons(self.uow(), self.stamp)
 
     @property
     def enroll(self) -> learn.Enroll:
@@ -93,8 +95,8 @@ class Catalog:
             course.is_published = True
         return course
 
-    async def lesson(self, owner: Actor, course_id: UUID, title: str = "Lesson", **kw: object) -> Lesson:
-        data = cat.NewLesson(title=title, content_type=ContentType.TEXT, content="body", **kw)  # type: ignore[arg-type]
+    async def lesson(self, owner: Actor, course_id: UUID, title: str = "Lesson", **kw: Any) -> Lesson:
+        data = cat.NewLesson(title=title, content_type=ContentType.TEXT, content="body", **kw)
         lesson: Lesson = await self.create_lesson(actor=owner, course_id=course_id, data=data)
         return lesson
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from typing import Any
 
 import pytest
 from hypothesis import given
@@ -12,6 +13,7 @@ from lms_domain.catalog import use_cases as cat
 from lms_domain.catalog.entities import DifficultyLevel
 from lms_domain.catalog.ports import CourseSort
 from lms_domain.catalog.values import slug_candidate, slugify
+from lms_domain.shared.actors import Actor
 from lms_domain.shared.errors import Forbidden, InvalidField, NotFound, Unauthorized
 from lms_domain.shared.pagination import PageRequest
 from tests.unit.catalog.harness import Catalog, admin, instructor, student
@@ -143,8 +145,8 @@ async def test_list_visibility_and_mine() -> None:
     await catalog.course(other, "Other draft")
     page = PageRequest()
 
-    async def titles(who: object, **kw: object) -> set[str]:
-        listed = await catalog.list_courses(actor=who, page=page, **kw)  # type: ignore[arg-type]
+    async def titles(who: Actor | None, **kw: Any) -> set[str]:
+        listed = await catalog.list_courses(actor=who, page=page, **kw)
         return {c.title for c in listed.items}
 
     assert await titles(None) == {"Published"}

@@ -9,6 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from lms_domain.catalog import use_cases as cat
+from lms_domain.shared.actors import Actor
 from lms_domain.shared.errors import Forbidden, InvalidRequest, NotFound
 from lms_domain.shared.pagination import PageRequest
 from tests.unit.catalog.harness import Catalog, admin, instructor, student
@@ -98,13 +99,14 @@ async def test_material_is_shown_to_enrolled_owner_admin_and_for_previews() -> N
     learner = student()
     await catalog.enroll(actor=learner, course_id=course.id)
 
-    async def material(who: object) -> list[tuple[str | None, str | None]]:
-        listed = await catalog.list_lessons(actor=who, course_id=course.id, page=PageRequest())  # type: ignore[arg-type]
-        single = [await catalog.get_lesson(actor=who, lesson_id=v.id) for v in (locked, preview)]  # type: ignore[arg-type]
+    async def material(who: Actor | None) -> list[tuple[str | None, str | None]]:
+        listed = await catalog.list_lessons(actor=who, course_id=course.id, page=PageRequest())
+        single = [await catalog.get_lesson(actor=who, lesson_id=v.id) for v in (locked, preview)]
         assert [(v.content, v.video_url) for v in listed.items] == [(v.content, v.video_url) for v in single]
         return [(v.content, v.video_url) for v in listed.items]
 
-    for who in (owner, admin(), learner):
+    entitled: tuple[Actor | None, ...] = (owner, admin(), learner)
+    for who in entitled:
         assert await material(who) == [("body", "https://v.example/1"), ("body", None)]
     for who in (None, student(), instructor()):
         assert await material(who) == [(None, None), ("body", None)]

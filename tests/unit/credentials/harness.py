@@ -6,12 +6,12 @@ from collections.abc import Awaitable, Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from uuid import UUID
 
-from builders import actor
 from lms_adapters.memory.files import MemoryBlobStorage
 from lms_domain.credentials import use_cases as uc
 from lms_domain.credentials.ports import CertificateView
 from lms_domain.identity.entities import User
 from lms_domain.shared.actors import Actor, Role
+from tests.builders import actor
 from tests.unit.catalog.harness import Catalog
 
 
@@ -49,14 +49,16 @@ class Credentials(Catalog):
     renderer: FakeRenderer = field(default_factory=FakeRenderer)
     random: ScriptedRandom = field(default_factory=lambda: ScriptedRandom(range(123_456, 1_000_000)))
     policy: uc.CertificatePolicy = field(
-        default_factory=lambda: uc.CertificatePolicy(public_url="https://lms.example.com/")
+        default_factory=lambda: uc.CertificatePolicy(
+            verification_base="https://lms.example.com/api/v1/certificates/verify"
+        )
     )
 
     @property
     def generate(self) -> uc.GenerateCertificate:
-        return uc.GenerateCertificate(
-            self.uow(), self.blobs, self.renderer, self.clock, self.ids, self.random, self.policy
-        )
+        pdfs = uc.CertificatePdfs(self.renderer, self.blobs, self.policy)
+        numbers = uc.CertificateNumbers(self.random, self.policy)
+        return uc.GenerateCertificate(self.uow(), pdfs, numbers, self.clock, self.ids)
 
     @property
     def get(self) -> uc.GetCertificate:

@@ -264,8 +264,9 @@ def test_format_number_refuses_out_of_range_parts() -> None:
             format_number(year, serial)
 
 
-def test_verification_url_uses_the_public_url() -> None:
+def test_verification_url_is_the_given_address_and_the_number() -> None:
+    policy = CertificatePolicy(verification_base="https://lms.example.com/base/api/v1/certificates/verify/")
     assert (
-        CertificatePolicy(public_url="https://lms.example.com/base/").verification_url("CERT-2026-000001")
+        policy.verification_url("CERT-2026-000001")
         == "https://lms.example.com/base/api/v1/certificates/verify/CERT-2026-000001"
     )

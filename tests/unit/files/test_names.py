@@ -8,8 +8,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from lms_domain.files.disposition import ascii_fallback, attachment_disposition
 from lms_domain.files.entities import clean_filename
+from lms_platform.disposition import ascii_fallback, attachment_disposition
 
 
 @pytest.mark.parametrize(

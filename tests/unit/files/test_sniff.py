@@ -129,10 +129,14 @@ def test_text_that_starts_like_a_magic_number_stays_text() -> None:
 
 
 def test_text_flavour_follows_the_name_only_for_text() -> None:
-    assert sniff(b"a,b\n1,2\n", complete=True, filename="grades.CSV").content_type == "text/csv"  # type: ignore[union-attr]
-    assert sniff(b"# Title\n", complete=True, filename="README.md").content_type == "text/markdown"  # type: ignore[union-attr]
-    assert sniff(b"# Title\n", complete=True, filename="notes.pdf").content_type == "text/plain"  # type: ignore[union-attr]
-    assert sniff(b"%PDF-1.4", complete=True, filename="a.csv").content_type == "application/pdf"  # type: ignore[union-attr]
+    def content_type(head: bytes, filename: str) -> str | None:
+        kind = sniff(head, complete=True, filename=filename)
+        return None if kind is None else kind.content_type
+
+    assert content_type(b"a,b\n1,2\n", "grades.CSV") == "text/csv"
+    assert content_type(b"# Title\n", "README.md") == "text/markdown"
+    assert content_type(b"# Title\n", "notes.pdf") == "text/plain"
+    assert content_type(b"%PDF-1.4", "a.csv") == "application/pdf"
 
 
 def test_a_multibyte_character_cut_by_the_head_is_fine_unless_the_file_ends_there() -> None:

@@ -8,13 +8,13 @@ from datetime import timedelta
 
 import pytest
 
-from builders import FixedClock, SequentialIds, actor
 from lms_adapters.memory.files import MemoryBlobStorage
 from lms_adapters.memory.uow import MemoryState, MemoryUnitOfWork
 from lms_domain.files import use_cases as uc
 from lms_domain.shared.actors import Role
 from lms_domain.shared.errors import NotFound, TooLarge, UnsupportedMediaType
 from lms_domain.shared.pagination import PageRequest
+from tests.builders import FixedClock, SequentialIds, actor
 
 PDF = b"%PDF-1.5\n" + os.urandom(1000)
 

@@ -32,3 +32,15 @@ def growth(mode: str) -> int:
 @pytest.mark.skipif(platform.libc_ver()[0] != "glibc", reason="mallopt is glibc's; elsewhere nothing is set")
 def test_hashing_in_threads_leaves_the_memory_as_it_was() -> None:
     assert growth("fixed") < 10  # MB, against 19 MiB per hash and four hashing threads
+
+
+def test_what_startup_built_is_frozen_out_of_the_collectors_reach() -> None:
+    import gc
+
+    from lms_http.memory import freeze_startup_objects
+
+    try:
+        freeze_startup_objects()
+        assert gc.get_freeze_count() > 0
+    finally:
+        gc.unfreeze()

@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from lms_http.settings import ConfigError, RateLimit, load_settings
+from lms_http.settings import ConfigError, RateLimit, Settings, load_settings
 
 
-def load(tmp_path: Path, **env: str):  # type: ignore[no-untyped-def]
+def load(tmp_path: Path, **env: str) -> Settings:
     return load_settings(
         {"LMS_VAR_DIR": str(tmp_path), **{f"LMS_{k}": v for k, v in env.items()}}, env_file=None
     )

@@ -6,14 +6,15 @@ import pyotp
 import pytest
 
 from lms_domain.identity.ports import TokenKind
-from lms_domain.shared.actors import Role
+from lms_domain.identity.use_cases import TokenPair
+from lms_domain.shared.actors import Actor, Role
 from lms_domain.shared.errors import Conflict, Forbidden, InvalidField, InvalidRequest, Locked, Unauthorized
 from tests.unit.identity.harness import Identity
 
 PASSWORD = "Correct7Horse"
 
 
-async def registered(identity: Identity, email: str = "ann@example.com"):
+async def registered(identity: Identity, email: str = "ann@example.com") -> tuple[TokenPair, Actor]:
     pair = await identity.register(email=email, password=PASSWORD, full_name="Ann Lee")
     return pair, await identity.authenticate(token=pair.access_token)
 

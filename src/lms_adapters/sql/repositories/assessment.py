@@ -1,8 +1,5 @@
-"""Quizzes, questions and attempts in SQL, and the course directory assessment reads.
-
-One open attempt per student and quiz is the partial unique index ``uq_quiz_attempts_one_open``;
-closing an attempt is ``UPDATE ... WHERE status = 'open'``, so two concurrent closings succeed once.
-"""
+"""Quizzes and their questions in SQL, and the course directory assessment reads (attempts:
+``attempts.py``)."""
 
 from __future__ import annotations
 
@@ -10,30 +7,22 @@ from collections.abc import Sequence
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import and_, bindparam, delete, func, insert, or_, select, true, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import and_, delete, func, insert, or_, select, true, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from lms_adapters.sql.prebuilt import built_once
-from lms_adapters.sql.repositories.catalog import is_unique_violation
 from lms_adapters.sql.repositories.learning import SqlEnrollmentRepository
-from lms_adapters.sql.tables import courses, lessons, questions, quiz_attempts, quizzes
+from lms_adapters.sql.tables import courses, lessons, questions, quizzes
 from lms_domain.assessment.entities import (
-    AnswerResult,
-    Attempt,
-    AttemptStatus,
     CourseRef,
     Question,
     QuestionType,
     Quiz,
 )
-from lms_domain.assessment.ports import AttemptOpen
 from lms_domain.assessment.views import QuizAudience, QuizDetail, QuizSummary
 from lms_domain.shared.pagination import PageRequest
 
-__all__ = ["SqlAttemptRepository", "SqlCourseDirectory", "SqlQuizRepository"]
-
-_OPEN = AttemptStatus.OPEN.value
+__all__ = ["SqlCourseDirectory", "SqlQuizRepository"]
 
 
 def _quiz_row(quiz: Quiz) -> dict[str, Any]:
@@ -98,56 +87,6 @@ def _question(row: Any) -> Question:
     )
 
 
-def _answers_json(answers: Sequence[AnswerResult]) -> list[dict[str, Any]]:
-    return [
-        {
-            "question_id": str(a.question_id),
-            "answer": a.answer,
-            "correct": a.correct,
-            "points_earned": a.points_earned,
-        }
-        for a in answers
-    ]
-
-
-def _attempt_row(attempt: Attempt) -> dict[str, Any]:
-    return {
-        "id": attempt.id,
-        "quiz_id": attempt.quiz_id,
-        "student_id": attempt.student_id,
-        "question_order": [str(i) for i in attempt.question_order],
-        "answers": _answers_json(attempt.answers),
-        "score": attempt.score,
-        "passed": attempt.passed,
-        "status": attempt.status.value,
-        "started_at": attempt.started_at,
-        "ended_at": attempt.ended_at,
-    }
-
-
-def _attempt(row: Any) -> Attempt:
-    return Attempt(
-        id=row.id,
-        quiz_id=row.quiz_id,
-        student_id=row.student_id,
-        started_at=row.started_at,
-        ended_at=row.ended_at,
-        question_order=[UUID(i) for i in row.question_order],
-        answers=[
-            AnswerResult(
-                question_id=UUID(a["question_id"]),
-                answer=a["answer"],
-                correct=a["correct"],
-                points_earned=a["points_earned"],
-            )
-            for a in row.answers
-        ],
-        score=None if row.score is None else float(row.score),
-        passed=row.passed,
-        status=AttemptStatus(row.status),
-    )
-
-
 def _question_count(quiz_id: Any) -> Any:
     return select(func.count()).select_from(questions).where(questions.c.quiz_id == quiz_id).scalar_subquery()
 
@@ -171,28 +110,6 @@ _QUESTIONS_OF_QUIZ = built_once(
         select(questions).where(questions.c.quiz_id == quiz_id).order_by(questions.c.position, questions.c.id)
     )
 )
-_ATTEMPT_BY_ID = built_once(lambda attempt_id: select(quiz_attempts).where(quiz_attempts.c.id == attempt_id))
-_OPEN_ATTEMPT = built_once(
-    lambda student_id, quiz_id: select(quiz_attempts).where(
-        quiz_attempts.c.student_id == student_id,
-        quiz_attempts.c.quiz_id == quiz_id,
-        quiz_attempts.c.status == _OPEN,
-    )
-)
-_INSERT_ATTEMPT = insert(quiz_attempts)
-_FINISH_ATTEMPT = built_once(
-    lambda attempt_id: (
-        update(quiz_attempts)
-        .where(quiz_attempts.c.id == attempt_id, quiz_attempts.c.status == _OPEN)
-        .values(
-            status=bindparam("new_status", type_=quiz_attempts.c.status.type),
-            ended_at=bindparam("new_ended_at", type_=quiz_attempts.c.ended_at.type),
-            answers=bindparam("new_answers", type_=quiz_attempts.c.answers.type),
-            score=bindparam("new_score", type_=quiz_attempts.c.score.type),
-            passed=bindparam("new_passed", type_=quiz_attempts.c.passed.type),
-        )
-    )
-)
 _COURSE_REF = built_once(
     lambda course_id: select(courses.c.id, courses.c.instructor_id, courses.c.is_published).where(
         courses.c.id == course_id
@@ -202,32 +119,32 @@ _COURSE_REF = built_once(
 
 class SqlQuizRepository:
     def __init__(self, connection: AsyncConnection) -> None:
-        self._s = connection
+        self._connection = connection
 
     async def get(self, quiz_id: UUID, *, for_update: bool = False) -> Quiz | None:
         # FOR NO KEY UPDATE: PostgreSQL locks the row; SQLite's BEGIN IMMEDIATE already holds the file
         statement = _QUIZ_FOR_UPDATE() if for_update else _QUIZ_BY_ID()
-        row = (await self._s.execute(statement, {"quiz_id": quiz_id})).first()
+        row = (await self._connection.execute(statement, {"quiz_id": quiz_id})).first()
         return _quiz(row) if row else None
 
     async def get_with_questions(self, quiz_id: UUID) -> QuizDetail | None:
         quiz = await self.get(quiz_id)
         if quiz is None:
             return None
-        rows = await self._s.execute(_QUESTIONS_OF_QUIZ(), {"quiz_id": quiz_id})
+        rows = await self._connection.execute(_QUESTIONS_OF_QUIZ(), {"quiz_id": quiz_id})
         return QuizDetail(quiz=quiz, questions=tuple(_question(r) for r in rows))
 
     async def add(self, quiz: Quiz) -> None:
-        await self._s.execute(insert(quizzes).values(**_quiz_row(quiz)))
+        await self._connection.execute(insert(quizzes).values(**_quiz_row(quiz)))
 
     async def update(self, quiz: Quiz) -> None:
         values = _quiz_row(quiz)
         del values["id"], values["course_id"], values["created_at"]
-        await self._s.execute(update(quizzes).where(quizzes.c.id == quiz.id).values(**values))
+        await self._connection.execute(update(quizzes).where(quizzes.c.id == quiz.id).values(**values))
 
     async def delete(self, quiz_id: UUID) -> None:
         """Questions and attempts go with it (ON DELETE CASCADE)."""
-        await self._s.execute(delete(quizzes).where(quizzes.c.id == quiz_id))
+        await self._connection.execute(delete(quizzes).where(quizzes.c.id == quiz_id))
 
     async def list(
         self,
@@ -248,9 +165,9 @@ class SqlQuizRepository:
             conditions.append(quizzes.c.is_published.is_(True))
         joined = quizzes.join(courses, courses.c.id == quizzes.c.course_id)
         total = (
-            await self._s.execute(select(func.count()).select_from(joined).where(*conditions))
+            await self._connection.execute(select(func.count()).select_from(joined).where(*conditions))
         ).scalar_one()
-        rows = await self._s.execute(
+        rows = await self._connection.execute(
             select(*quizzes.c, _question_count(quizzes.c.id).label("question_count"))
             .select_from(joined)
             .where(*conditions)
@@ -262,98 +179,54 @@ class SqlQuizRepository:
 
     async def get_question(self, quiz_id: UUID, question_id: UUID) -> Question | None:
         row = (
-            await self._s.execute(
+            await self._connection.execute(
                 select(questions).where(questions.c.id == question_id, questions.c.quiz_id == quiz_id)
             )
         ).first()
         return _question(row) if row else None
 
     async def add_question(self, question: Question) -> None:
-        await self._s.execute(insert(questions).values(**_question_row(question)))
+        await self._connection.execute(insert(questions).values(**_question_row(question)))
 
     async def update_question(self, question: Question) -> None:
         values = _question_row(question)
         del values["id"], values["quiz_id"]
-        await self._s.execute(update(questions).where(questions.c.id == question.id).values(**values))
+        await self._connection.execute(
+            update(questions).where(questions.c.id == question.id).values(**values)
+        )
 
     async def delete_question(self, question_id: UUID) -> None:
-        await self._s.execute(delete(questions).where(questions.c.id == question_id))
+        await self._connection.execute(delete(questions).where(questions.c.id == question_id))
 
     async def count_questions(self, quiz_id: UUID) -> int:
-        count: int = (await self._s.execute(select(_question_count(quiz_id)))).scalar_one()
+        count: int = (await self._connection.execute(select(_question_count(quiz_id)))).scalar_one()
         return count
 
     async def max_question_order(self, quiz_id: UUID) -> int:
-        found = await self._s.execute(
+        found = await self._connection.execute(
             select(func.coalesce(func.max(questions.c.position), 0)).where(questions.c.quiz_id == quiz_id)
         )
         return int(found.scalar_one())
-
-
-class SqlAttemptRepository:
-    def __init__(self, connection: AsyncConnection) -> None:
-        self._s = connection
-
-    async def get(self, attempt_id: UUID) -> Attempt | None:
-        row = (await self._s.execute(_ATTEMPT_BY_ID(), {"attempt_id": attempt_id})).first()
-        return _attempt(row) if row else None
-
-    async def get_open(self, student_id: UUID, quiz_id: UUID) -> Attempt | None:
-        row = (await self._s.execute(_OPEN_ATTEMPT(), {"student_id": student_id, "quiz_id": quiz_id})).first()
-        return _attempt(row) if row else None
-
-    async def add(self, attempt: Attempt) -> None:
-        try:
-            async with self._s.begin_nested():  # a SAVEPOINT: the transaction survives the refusal
-                await self._s.execute(_INSERT_ATTEMPT, _attempt_row(attempt))
-        except IntegrityError as e:
-            if is_unique_violation(e):
-                raise AttemptOpen(str(attempt.quiz_id)) from e
-            raise
-
-    async def count_submitted(self, student_id: UUID, quiz_id: UUID) -> int:
-        found = await self._s.execute(
-            select(func.count())
-            .select_from(quiz_attempts)
-            .where(
-                quiz_attempts.c.student_id == student_id,
-                quiz_attempts.c.quiz_id == quiz_id,
-                quiz_attempts.c.status != _OPEN,
-            )
-        )
-        return int(found.scalar_one())
-
-    async def finish(self, attempt: Attempt) -> bool:
-        result = await self._s.execute(
-            _FINISH_ATTEMPT(),
-            {
-                "attempt_id": attempt.id,
-                "new_status": attempt.status.value,
-                "new_ended_at": attempt.ended_at,
-                "new_answers": _answers_json(attempt.answers),
-                "new_score": attempt.score,
-                "new_passed": attempt.passed,
-            },
-        )
-        return bool(getattr(result, "rowcount", 0) == 1)
 
 
 class SqlCourseDirectory:
     """Reads the catalog's courses and lessons and the enrollments."""
 
     def __init__(self, connection: AsyncConnection) -> None:
-        self._s = connection
+        self._connection = connection
 
     async def course(self, course_id: UUID) -> CourseRef | None:
-        row = (await self._s.execute(_COURSE_REF(), {"course_id": course_id})).first()
+        row = (await self._connection.execute(_COURSE_REF(), {"course_id": course_id})).first()
         if row is None:
             return None
         return CourseRef(id=row.id, instructor_id=row.instructor_id, is_published=row.is_published)
 
     async def lesson_course_id(self, lesson_id: UUID) -> UUID | None:
-        found = await self._s.execute(select(lessons.c.course_id).where(lessons.c.id == lesson_id))
+        found = await self._connection.execute(select(lessons.c.course_id).where(lessons.c.id == lesson_id))
         value: UUID | None = found.scalar_one_or_none()
         return value
 
     async def is_enrolled(self, student_id: UUID, course_id: UUID) -> bool:
-        return await SqlEnrollmentRepository(self._s).is_enrolled(student_id=student_id, course_id=course_id)
+        return await SqlEnrollmentRepository(self._connection).is_enrolled(
+            student_id=student_id, course_id=course_id
+        )

@@ -122,16 +122,16 @@ _SORTS = {
 
 class SqlCourseRepository:
     def __init__(self, connection: AsyncConnection) -> None:
-        self._s = connection
+        self._connection = connection
 
     async def get(self, course_id: UUID, *, for_update: bool = False) -> Course | None:
         # PostgreSQL locks the row; SQLite's BEGIN IMMEDIATE already serialises writers
         statement = _COURSE_FOR_UPDATE() if for_update else _COURSE_BY_ID()
-        row = (await self._s.execute(statement, {"course_id": course_id})).first()
+        row = (await self._connection.execute(statement, {"course_id": course_id})).first()
         return course_from_row(row) if row else None
 
     async def taken_slugs(self, base: str) -> set[str]:
-        rows = await self._s.execute(
+        rows = await self._connection.execute(
             select(courses.c.slug).where(
                 or_(courses.c.slug == base, courses.c.slug.like(escape_like(base) + "-%", escape="\\"))
             )
@@ -140,8 +140,8 @@ class SqlCourseRepository:
 
     async def add(self, course: Course) -> None:
         try:
-            async with self._s.begin_nested():  # a SAVEPOINT: the transaction survives a taken slug
-                await self._s.execute(insert(courses).values(**_course_row(course)))
+            async with self._connection.begin_nested():  # a SAVEPOINT: the transaction survives a taken slug
+                await self._connection.execute(insert(courses).values(**_course_row(course)))
         except IntegrityError as e:
             if is_unique_violation(e):
                 raise SlugTaken(course.slug) from e
@@ -150,10 +150,10 @@ class SqlCourseRepository:
     async def update(self, course: Course) -> None:
         row = _course_row(course)
         del row["id"], row["created_at"]
-        await self._s.execute(update(courses).where(courses.c.id == course.id).values(**row))
+        await self._connection.execute(update(courses).where(courses.c.id == course.id).values(**row))
 
     async def remove(self, course_id: UUID) -> None:
-        await self._s.execute(delete(courses).where(courses.c.id == course_id))
+        await self._connection.execute(delete(courses).where(courses.c.id == course_id))
 
     async def list(self, *, query: CourseQuery, page: PageRequest) -> tuple[Sequence[Course], int]:
         conditions: list[Any] = []
@@ -177,7 +177,7 @@ class SqlCourseRepository:
                 )
             )
         rows, total = await page_with_total(
-            self._s,
+            self._connection,
             select(courses).where(*conditions).order_by(*_SORTS[query.sort]),
             select(func.count()).select_from(courses).where(*conditions),
             page,
@@ -187,10 +187,10 @@ class SqlCourseRepository:
 
 class SqlLessonRepository:
     def __init__(self, connection: AsyncConnection) -> None:
-        self._s = connection
+        self._connection = connection
 
     async def get(self, lesson_id: UUID) -> Lesson | None:
-        row = (await self._s.execute(_LESSON_BY_ID(), {"lesson_id": lesson_id})).first()
+        row = (await self._connection.execute(_LESSON_BY_ID(), {"lesson_id": lesson_id})).first()
         return _lesson(row) if row else None
 
     async def list_for_course(
@@ -198,10 +198,10 @@ class SqlLessonRepository:
     ) -> tuple[Sequence[Lesson], int]:
         statement = select(lessons).where(lessons.c.course_id == course_id).order_by(lessons.c.position)
         if page is None:
-            found = [_lesson(r) for r in await self._s.execute(statement)]
+            found = [_lesson(r) for r in await self._connection.execute(statement)]
             return found, len(found)
         rows, total = await page_with_total(
-            self._s,
+            self._connection,
             statement,
             select(func.count()).select_from(lessons).where(lessons.c.course_id == course_id),
             page,
@@ -210,7 +210,7 @@ class SqlLessonRepository:
 
     async def next_order(self, course_id: UUID) -> int:
         last = (
-            await self._s.execute(
+            await self._connection.execute(
                 select(func.coalesce(func.max(lessons.c.position), 0)).where(lessons.c.course_id == course_id)
             )
         ).scalar_one()
@@ -218,8 +218,8 @@ class SqlLessonRepository:
 
     async def add(self, lesson: Lesson) -> None:
         try:
-            async with self._s.begin_nested():
-                await self._s.execute(insert(lessons).values(**_lesson_row(lesson)))
+            async with self._connection.begin_nested():
+                await self._connection.execute(insert(lessons).values(**_lesson_row(lesson)))
         except IntegrityError as e:
             if is_unique_violation(e):
                 raise LessonOrderTaken(lesson.order) from e
@@ -228,10 +228,10 @@ class SqlLessonRepository:
     async def update(self, lesson: Lesson) -> None:
         row = _lesson_row(lesson)
         del row["id"], row["course_id"], row["position"], row["created_at"]
-        await self._s.execute(update(lessons).where(lessons.c.id == lesson.id).values(**row))
+        await self._connection.execute(update(lessons).where(lessons.c.id == lesson.id).values(**row))
 
     async def remove(self, lesson_id: UUID) -> None:
-        await self._s.execute(delete(lessons).where(lessons.c.id == lesson_id))
+        await self._connection.execute(delete(lessons).where(lessons.c.id == lesson_id))
 
     async def set_order(self, course_id: UUID, lesson_ids: Sequence[UUID]) -> None:
         """Two statements that never break the unique (course_id, position) on the way.
@@ -242,8 +242,8 @@ class SqlLessonRepository:
         if not lesson_ids:
             return
         of_course = lessons.c.course_id == course_id
-        await self._s.execute(update(lessons).where(of_course).values(position=-lessons.c.position))
-        await self._s.execute(
+        await self._connection.execute(update(lessons).where(of_course).values(position=-lessons.c.position))
+        await self._connection.execute(
             update(lessons)
             .where(of_course, lessons.c.id.in_(lesson_ids))
             .values(

@@ -58,10 +58,10 @@ def _violated_column(error: IntegrityError) -> str:
 
 class SqlCertificateRepository:
     def __init__(self, connection: AsyncConnection) -> None:
-        self._s = connection
+        self._connection = connection
 
     async def _one(self, *where: Any) -> Certificate | None:
-        row = (await self._s.execute(select(certificates).where(*where))).first()
+        row = (await self._connection.execute(select(certificates).where(*where))).first()
         return _certificate(row) if row else None
 
     async def get(self, certificate_id: UUID) -> Certificate | None:
@@ -75,8 +75,8 @@ class SqlCertificateRepository:
 
     async def add(self, certificate: Certificate) -> None:
         try:
-            async with self._s.begin_nested():  # a SAVEPOINT: the transaction survives a duplicate
-                await self._s.execute(insert(certificates).values(**_certificate_row(certificate)))
+            async with self._connection.begin_nested():  # a SAVEPOINT: the transaction survives a duplicate
+                await self._connection.execute(insert(certificates).values(**_certificate_row(certificate)))
         except IntegrityError as e:
             if not is_unique_violation(e):
                 raise
@@ -89,9 +89,9 @@ class SqlCertificateRepository:
     ) -> tuple[Sequence[Certificate], int]:
         mine = certificates.c.student_id == student_id
         total = (
-            await self._s.execute(select(func.count()).select_from(certificates).where(mine))
+            await self._connection.execute(select(func.count()).select_from(certificates).where(mine))
         ).scalar_one()
-        rows = await self._s.execute(
+        rows = await self._connection.execute(
             select(certificates)
             .where(mine)
             .order_by(certificates.c.issued_at.desc(), certificates.c.id.desc())
@@ -103,12 +103,12 @@ class SqlCertificateRepository:
 
 class SqlCertificateSources:
     def __init__(self, connection: AsyncConnection) -> None:
-        self._s = connection
+        self._connection = connection
 
     async def enrollment(self, enrollment_id: UUID) -> EnrollmentRef | None:
         """One statement: the enrollment with its course and student."""
         row = (
-            await self._s.execute(
+            await self._connection.execute(
                 select(
                     enrollments.c.id,
                     enrollments.c.student_id,

@@ -42,17 +42,19 @@ def _stored_file(row: Any) -> StoredFile:
 
 class SqlStoredFileRepository:
     def __init__(self, connection: AsyncConnection) -> None:
-        self._s = connection
+        self._connection = connection
 
     async def get(self, file_id: UUID) -> StoredFile | None:
-        row = (await self._s.execute(select(stored_files).where(stored_files.c.id == file_id))).first()
+        row = (
+            await self._connection.execute(select(stored_files).where(stored_files.c.id == file_id))
+        ).first()
         return _stored_file(row) if row else None
 
     async def add(self, stored: StoredFile) -> None:
-        await self._s.execute(insert(stored_files).values(**_file_row(stored)))
+        await self._connection.execute(insert(stored_files).values(**_file_row(stored)))
 
     async def delete(self, file_id: UUID) -> bool:
-        result = await self._s.execute(delete(stored_files).where(stored_files.c.id == file_id))
+        result = await self._connection.execute(delete(stored_files).where(stored_files.c.id == file_id))
         return bool(getattr(result, "rowcount", 0))
 
     async def list(
@@ -60,10 +62,10 @@ class SqlStoredFileRepository:
     ) -> tuple[Sequence[StoredFile], int]:
         conditions = [] if owner_id is None else [stored_files.c.owner_id == owner_id]
         total = (
-            await self._s.execute(select(func.count()).select_from(stored_files).where(*conditions))
+            await self._connection.execute(select(func.count()).select_from(stored_files).where(*conditions))
         ).scalar_one()
         rows = (
-            await self._s.execute(
+            await self._connection.execute(
                 select(stored_files)
                 .where(*conditions)
                 .order_by(stored_files.c.uploaded_at.desc(), stored_files.c.id.desc())

@@ -73,31 +73,31 @@ def _user(row: Any) -> User:
 
 class SqlUserRepository:
     def __init__(self, connection: AsyncConnection) -> None:
-        self._s = connection
+        self._connection = connection
 
     async def get(self, user_id: UUID, *, for_update: bool = False) -> User | None:
         statement = _USER_FOR_UPDATE() if for_update else _USER_BY_ID()
-        row = (await self._s.execute(statement, {"user_id": user_id})).first()
+        row = (await self._connection.execute(statement, {"user_id": user_id})).first()
         return _user(row) if row else None
 
     async def get_by_email(self, email: str) -> User | None:
-        row = (await self._s.execute(select(users).where(users.c.email == email.lower()))).first()
+        row = (await self._connection.execute(select(users).where(users.c.email == email.lower()))).first()
         return _user(row) if row else None
 
     async def add(self, user: User) -> None:
         try:
-            async with self._s.begin_nested():
-                await self._s.execute(insert(users).values(**_user_row(user)))
+            async with self._connection.begin_nested():
+                await self._connection.execute(insert(users).values(**_user_row(user)))
         except IntegrityError as e:
             raise EmailTaken(user.email) from e
 
     async def update(self, user: User) -> None:
         row = _user_row(user)
         del row["id"], row["created_at"]
-        await self._s.execute(update(users).where(users.c.id == user.id).values(**row))
+        await self._connection.execute(update(users).where(users.c.id == user.id).values(**row))
 
     async def record_login(self, user_id: UUID, at: datetime) -> None:
-        await self._s.execute(_RECORD_LOGIN(), {"user_id": user_id, "at": at})
+        await self._connection.execute(_RECORD_LOGIN(), {"user_id": user_id, "at": at})
 
     async def list(
         self, *, page: PageRequest, role: Role | None = None, query: str | None = None
@@ -114,10 +114,10 @@ class SqlUserRepository:
                 )
             )
         total = (
-            await self._s.execute(select(func.count()).select_from(users).where(*conditions))
+            await self._connection.execute(select(func.count()).select_from(users).where(*conditions))
         ).scalar_one()
         rows = (
-            await self._s.execute(
+            await self._connection.execute(
                 select(users)
                 .where(*conditions)
                 .order_by(users.c.created_at, users.c.id)

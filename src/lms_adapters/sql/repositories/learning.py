@@ -138,28 +138,30 @@ _MY_ENROLLMENTS = built_once(_my_enrollments)
 
 class SqlEnrollmentRepository:
     def __init__(self, connection: AsyncConnection) -> None:
-        self._s = connection
+        self._connection = connection
 
     async def get(self, enrollment_id: UUID, *, for_update: bool = False) -> Enrollment | None:
         statement = _ENROLLMENT_FOR_UPDATE() if for_update else _ENROLLMENT_BY_ID()
-        row = (await self._s.execute(statement, {"enrollment_id": enrollment_id})).first()
+        row = (await self._connection.execute(statement, {"enrollment_id": enrollment_id})).first()
         return _enrollment(row) if row else None
 
     async def lock_for_course(self, course_id: UUID) -> None:
-        await self._s.execute(_LOCK_COURSE_ENROLLMENTS(), {"course_id": course_id})
+        await self._connection.execute(_LOCK_COURSE_ENROLLMENTS(), {"course_id": course_id})
 
     async def complete_finished(self, course_id: UUID, at: datetime) -> None:
-        await self._s.execute(_COMPLETE_FINISHED(), {"of_course": course_id, "at": at})
+        await self._connection.execute(_COMPLETE_FINISHED(), {"of_course": course_id, "at": at})
 
     async def is_enrolled(self, *, student_id: UUID, course_id: UUID) -> bool:
-        found = await self._s.execute(_ENROLLED(), {"student_id": student_id, "course_id": course_id})
+        found = await self._connection.execute(
+            _ENROLLED(), {"student_id": student_id, "course_id": course_id}
+        )
         return found.first() is not None
 
     async def add(self, enrollment: Enrollment) -> None:
         """One statement; a duplicate or a vanished course or student leaves the transaction usable."""
         try:
             added = await insert_unless_duplicate(
-                self._s,
+                self._connection,
                 enrollments,
                 _enrollment_row(enrollment),
                 unique=["student_id", "course_id"],
@@ -172,18 +174,20 @@ class SqlEnrollmentRepository:
         duplicate = select(enrollments.c.id).where(
             enrollments.c.student_id == enrollment.student_id, enrollments.c.course_id == enrollment.course_id
         )
-        if (await self._s.execute(duplicate)).first() is not None:
+        if (await self._connection.execute(duplicate)).first() is not None:
             raise AlreadyEnrolled(enrollment.course_id)
         raise ReferenceGone(str(enrollment.course_id))
 
     async def mark_completed(self, enrollment_id: UUID, at: datetime) -> datetime:
-        await self._s.execute(
+        await self._connection.execute(
             update(enrollments)
             .where(enrollments.c.id == enrollment_id, enrollments.c.completed_at.is_(None))
             .values(completed_at=at)
         )
         value: datetime = (
-            await self._s.execute(select(enrollments.c.completed_at).where(enrollments.c.id == enrollment_id))
+            await self._connection.execute(
+                select(enrollments.c.completed_at).where(enrollments.c.id == enrollment_id)
+            )
         ).scalar_one()
         return value
 
@@ -193,7 +197,7 @@ class SqlEnrollmentRepository:
         """One statement whatever the page size: the page with its counts and the total as subqueries
         (a second, the count alone, only for a page past the end)."""
         statement, count = _MY_ENROLLMENTS()
-        rows, total = await page_of(self._s, statement, count, {"student_id": student_id}, page)
+        rows, total = await page_of(self._connection, statement, count, {"student_id": student_id}, page)
         return [
             EnrollmentSummary(
                 enrollment=_enrollment(r, "e_"),
@@ -207,7 +211,7 @@ class SqlEnrollmentRepository:
 
 class SqlCompletionRepository:
     def __init__(self, connection: AsyncConnection) -> None:
-        self._s = connection
+        self._connection = connection
 
     async def add(self, completion: LessonCompletion) -> None:
         """One statement; a duplicate or a vanished lesson or enrollment leaves the transaction usable."""
@@ -219,7 +223,7 @@ class SqlCompletionRepository:
         }
         try:
             added = await insert_unless_duplicate(
-                self._s,
+                self._connection,
                 lesson_completions,
                 row,
                 unique=["enrollment_id", "lesson_id"],
@@ -235,12 +239,14 @@ class SqlCompletionRepository:
 
     async def get(self, enrollment_id: UUID, lesson_id: UUID) -> LessonCompletion | None:
         row = (
-            await self._s.execute(_COMPLETION(), {"enrollment_id": enrollment_id, "lesson_id": lesson_id})
+            await self._connection.execute(
+                _COMPLETION(), {"enrollment_id": enrollment_id, "lesson_id": lesson_id}
+            )
         ).first()
         return _completion(row) if row else None
 
     async def completed_lesson_ids(self, enrollment_id: UUID) -> Sequence[UUID]:
-        rows = await self._s.execute(
+        rows = await self._connection.execute(
             select(lesson_completions.c.lesson_id)
             .join_from(lesson_completions, lessons, lessons.c.id == lesson_completions.c.lesson_id)
             .where(lesson_completions.c.enrollment_id == enrollment_id)
@@ -249,5 +255,5 @@ class SqlCompletionRepository:
         return list(rows.scalars())
 
     async def counts(self, enrollment_id: UUID) -> tuple[int, int]:
-        row = (await self._s.execute(_PROGRESS_COUNTS(), {"enrollment_id": enrollment_id})).one()
+        row = (await self._connection.execute(_PROGRESS_COUNTS(), {"enrollment_id": enrollment_id})).one()
         return int(row.done), int(row.total)

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Awaitable, Callable
 
 import pytest
 
-from lms_domain.shared.coalesce import FreshRun
+from lms_platform.coalesce import FreshRun, FreshRuns
 
 
 class Counter:
@@ -83,3 +84,23 @@ async def test_a_caller_that_gives_up_does_not_cancel_the_run_of_the_others() ->
     table.gate.set()
     assert await patient == 0
     assert impatient.cancelled() and table.runs == 1
+
+
+async def test_runs_are_shared_by_callers_of_the_same_key_only() -> None:
+    shared: FreshRuns[str, str] = FreshRuns()
+    runs: list[str] = []
+    gate = asyncio.Event()
+
+    def read(key: str) -> Callable[[], Awaitable[str]]:
+        async def run() -> str:
+            runs.append(key)
+            await gate.wait()
+            return key
+
+        return run
+
+    callers = [asyncio.create_task(shared.run(key, read(key))) for key in ("admin", "student") * 3]
+    await asyncio.sleep(0)
+    gate.set()
+    assert await asyncio.gather(*callers) == ["admin", "student"] * 3  # nobody gets another key's
+    assert sorted(runs) == ["admin", "student"]

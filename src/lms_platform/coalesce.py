@@ -7,7 +7,8 @@ answer reflects everything committed before its request arrived (as a fresh read
 burst of N identical requests costs at most two runs instead of N.
 
 A failing run fails every caller that shared it; a caller that gives up (is cancelled) does not
-cancel the run the others wait for. One instance per process and per kind of read.
+cancel the run the others wait for. One instance per process and per kind of read;
+``FreshRuns`` keeps one per key, for reads whose answer depends on that key alone.
 """
 
 from __future__ import annotations
@@ -16,8 +17,9 @@ import asyncio
 from collections.abc import Awaitable, Callable
 from typing import Generic, TypeVar
 
-__all__ = ["FreshRun"]
+__all__ = ["FreshRun", "FreshRuns"]
 
+K = TypeVar("K")
 T = TypeVar("T")
 
 
@@ -38,3 +40,16 @@ class FreshRun(Generic[T]):
             await asyncio.wait([previous])
         self._running, self._next = self._next, None  # from here on, newcomers wait for the next run
         return await compute()
+
+
+class FreshRuns(Generic[K, T]):
+    """A ``FreshRun`` per key: callers share runs only with callers of the same key."""
+
+    def __init__(self) -> None:
+        self._runs: dict[K, FreshRun[T]] = {}
+
+    async def run(self, key: K, compute: Callable[[], Awaitable[T]]) -> T:
+        shared = self._runs.get(key)
+        if shared is None:
+            shared = self._runs[key] = FreshRun()
+        return await shared.run(compute)

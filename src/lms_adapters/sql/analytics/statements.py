@@ -1,5 +1,6 @@
-"""Analytics in SQL: every figure is an aggregate (COUNT, SUM with GROUP BY, filtered joins,
-scalar subqueries), and each report costs a fixed number of statements whatever the data size.
+"""The analytics reports' statements, built once: every figure is an aggregate (COUNT, SUM with
+GROUP BY, filtered joins, scalar subqueries), and each report costs a fixed number of statements
+whatever the data size.
 
 Scores are ``NUMERIC(5,2)``: they are summed as whole hundredths (``ROUND(score * 100)``), so the
 sum is exact on both databases (SQLite keeps the scores as floating point) and the domain rounds
@@ -8,10 +9,7 @@ the mean once. Closed attempts are the submitted and the expired ones; open ones
 
 from __future__ import annotations
 
-from datetime import datetime
-from types import TracebackType
-from typing import TYPE_CHECKING, Any, Self
-from uuid import UUID
+from typing import Any
 
 from sqlalchemy import (
     Integer,
@@ -28,8 +26,6 @@ from sqlalchemy import (
     true,
     union_all,
 )
-from sqlalchemy.exc import DBAPIError, OperationalError
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from lms_adapters.sql.prebuilt import built_once
 from lms_adapters.sql.tables import (
@@ -42,18 +38,15 @@ from lms_adapters.sql.tables import (
     quizzes,
     users,
 )
-from lms_domain.analytics.views import (
-    CourseAnalytics,
-    InstructorAnalytics,
-    InstructorCourseRow,
-    LessonRow,
-    QuizRow,
-    StudentAnalytics,
-    SystemAnalytics,
-)
-from lms_domain.shared.errors import Unavailable
 
-__all__ = ["SqlAnalyticsQueries"]
+__all__ = [
+    "COURSE",
+    "INSTRUCTOR_COURSES",
+    "INSTRUCTOR_TOTALS",
+    "STUDENT",
+    "SYSTEM_COUNTS",
+    "USERS_BY_ROLE",
+]
 
 _CLOSED = quiz_attempts.c.status != "open"
 _HUNDREDTHS = cast(func.round(quiz_attempts.c.score * 100), Integer)
@@ -69,12 +62,6 @@ def _count_if(condition: Any) -> Any:
 
 def _scalar(statement: Any) -> Any:
     return statement.scalar_subquery()
-
-
-def _counts(row: Any) -> dict[str, int]:
-    """A row of counts labelled as the view's ``build`` names them (sums may come back as
-    ``Decimal`` on PostgreSQL, so every value is made an ``int``)."""
-    return {name: int(value) for name, value in row._mapping.items()}
 
 
 def _student(user_id: Any) -> Any:
@@ -260,136 +247,9 @@ def _users_by_role() -> Any:
     return select(users.c.role, func.count()).group_by(users.c.role)
 
 
-_STUDENT = built_once(_student)
-_INSTRUCTOR_TOTALS = built_once(_instructor_totals)
-_INSTRUCTOR_COURSES = built_once(_instructor_courses)
-_COURSE = built_once(_course)
-_SYSTEM_COUNTS = built_once(_system_counts)
-_USERS_BY_ROLE = built_once(_users_by_role)
-
-
-class SqlAnalyticsQueries:
-    """Every report reads one snapshot.
-
-    A report of one statement is one snapshot by itself and runs alone (autocommit on PostgreSQL:
-    no ``BEGIN``, no ``ROLLBACK``). A report of several statements first opens a read-only
-    REPEATABLE READ transaction on PostgreSQL (``_snapshot``), so all of its figures come from the
-    same moment. SQLite's transaction, opened on entry, is one snapshot already.
-    """
-
-    def __init__(self, engine: AsyncEngine) -> None:
-        self._engine = engine
-        self._connection: AsyncConnection | None = None
-        self._postgres = engine.dialect.name == "postgresql"
-        self._in_snapshot = False
-
-    @property
-    def _s(self) -> AsyncConnection:
-        if self._connection is None:
-            raise RuntimeError("the analytics read is not open")
-        return self._connection
-
-    async def __aenter__(self) -> Self:
-        try:
-            connection = await self._engine.connect().start()
-        except (OperationalError, OSError) as e:
-            raise Unavailable("The database is not available") from e
-        try:
-            if self._postgres:
-                await connection.execution_options(isolation_level="AUTOCOMMIT")
-            else:
-                await connection.begin()
-        except (OperationalError, OSError) as e:
-            await connection.close()
-            raise Unavailable("The database is not available") from e
-        self._connection, self._in_snapshot = connection, False
-        return self
-
-    async def _snapshot(self) -> None:
-        """Make the following statements read one snapshot (PostgreSQL; SQLite already does)."""
-        if self._postgres and not self._in_snapshot:
-            await self._s.exec_driver_sql("BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY")
-            self._in_snapshot = True
-
-    async def __aexit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
-    ) -> None:
-        connection, self._connection = self._connection, None
-        if connection is None:
-            return
-        try:
-            if self._in_snapshot:
-                await connection.exec_driver_sql("ROLLBACK")
-            elif connection.in_transaction():
-                await connection.rollback()
-        except (OperationalError, DBAPIError):
-            await connection.invalidate()  # the transaction's state is unknown: never reuse it
-            raise
-        finally:
-            self._in_snapshot = False
-            await connection.close()
-        if isinstance(exc, OperationalError) or (isinstance(exc, DBAPIError) and exc.connection_invalidated):
-            raise Unavailable("The database is not available") from exc
-
-    async def user_exists(self, user_id: UUID) -> bool:
-        return (await self._s.scalar(select(users.c.id).where(users.c.id == user_id))) is not None
-
-    async def student(self, user_id: UUID) -> StudentAnalytics:
-        """One statement: enrollments, completed lessons with their minutes, and closed attempts,
-        each an aggregate subquery of one row, joined side by side."""
-        row = (await self._s.execute(_STUDENT(), {"user_id": user_id})).one()
-        return StudentAnalytics.build(**_counts(row))
-
-    async def instructor(self, instructor_id: UUID) -> InstructorAnalytics:
-        """Two statements in one snapshot: the totals with the closed attempts on the own quizzes
-        (scalar subqueries), and one row per own course."""
-        await self._snapshot()
-        totals = (await self._s.execute(_INSTRUCTOR_TOTALS(), {"instructor_id": instructor_id})).one()
-        rows = await self._course_rows(instructor_id)
-        return InstructorAnalytics.build(instructor_id=instructor_id, courses=rows, **_counts(totals))
-
-    async def _course_rows(self, instructor_id: UUID) -> list[InstructorCourseRow]:
-        """One statement: the own courses left-joined to per-course GROUP BY aggregates."""
-        result = await self._s.execute(_INSTRUCTOR_COURSES(), {"instructor_id": instructor_id})
-        return [InstructorCourseRow.build(**r._mapping) for r in result]
-
-    async def course(self, course_id: UUID) -> CourseAnalytics | None:
-        """One statement, so one snapshot: the course's counts, its lessons and its quizzes (each
-        with GROUP BY) as the three parts of a UNION ALL, told apart by a ``part`` column and put in
-        order by a ``place`` numbered within each part."""
-        rows = (await self._s.execute(_COURSE(), {"course_id": course_id})).all()
-        if not rows or rows[0].part != 0:  # the course is gone
-            return None
-        counts = rows[0]
-        return CourseAnalytics.build(
-            course_id=counts.id,
-            instructor_id=counts.owner,
-            enrollments=counts.a,
-            completions=counts.b,
-            lesson_count=counts.c,
-            completed_lessons=counts.d,
-            lessons=[LessonRow(lesson_id=r.id, title=r.title, completions=r.a) for r in rows if r.part == 1],
-            quizzes=[
-                QuizRow.build(
-                    quiz_id=r.id, title=r.title, attempts=r.a, score_hundredths=int(r.b), passed=int(r.c)
-                )
-                for r in rows
-                if r.part == 2
-            ],
-        )
-
-    async def system(self, *, active_since: datetime) -> SystemAnalytics:
-        """Two statements: the counts as scalar subqueries, and users grouped by role."""
-        await self._snapshot()
-        counts = (await self._s.execute(_SYSTEM_COUNTS(), {"active_since": active_since})).one()
-        by_role = await self._s.execute(_USERS_BY_ROLE())
-        return SystemAnalytics.build(
-            users_by_role={str(role): int(n) for role, n in by_role.all()}, **_counts(counts)
-        )
-
-
-if TYPE_CHECKING:  # mypy checks that the adapter satisfies the port
-    from lms_domain.analytics.ports import AnalyticsQueries
-
-    def _satisfies(engine: AsyncEngine) -> AnalyticsQueries:
-        return SqlAnalyticsQueries(engine)
+STUDENT = built_once(_student)
+INSTRUCTOR_TOTALS = built_once(_instructor_totals)
+INSTRUCTOR_COURSES = built_once(_instructor_courses)
+COURSE = built_once(_course)
+SYSTEM_COUNTS = built_once(_system_counts)
+USERS_BY_ROLE = built_once(_users_by_role)

@@ -1,0 +1,133 @@
+"""Attempts: starting one, reading it, and submitting it to be graded."""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Sequence
+from uuid import UUID
+
+from lms_domain.assessment.entities import Attempt, draw_question_order
+from lms_domain.assessment.grading import SubmittedAnswer, grade_submission
+from lms_domain.assessment.ports import AssessmentReader, AssessmentUnitOfWork, AttemptOpen
+from lms_domain.assessment.use_cases.access import ATTEMPT_NOT_FOUND, QUIZ_NOT_FOUND
+from lms_domain.assessment.views import AttemptView, can_see_attempt, can_see_quiz
+from lms_domain.shared.actors import Actor
+from lms_domain.shared.errors import Conflict, Forbidden, NotFound
+from lms_domain.shared.ports import Clock, IdGenerator
+
+__all__ = ["GetAttempt", "StartAttempt", "SubmitAttempt"]
+
+
+class StartAttempt:
+    """An enrolled student opens an attempt of a published quiz.
+
+    The question order is fixed at the start (a fresh permutation per attempt when the quiz
+    shuffles). An open attempt already past its time limit is closed as expired first.
+    """
+
+    def __init__(self, uow: AssessmentUnitOfWork, clock: Clock, ids: IdGenerator, rng: random.Random) -> None:
+        self._uow, self._clock, self._ids, self._rng = uow, clock, ids, rng
+
+    async def __call__(self, *, actor: Actor, quiz_id: UUID) -> AttemptView:
+        now = self._clock.now()
+        async with self._uow as uow:
+            detail = await uow.quizzes.get_with_questions(quiz_id)
+            course = None if detail is None else await uow.course_directory.course(detail.quiz.course_id)
+            if detail is None or course is None:
+                raise NotFound(QUIZ_NOT_FOUND)
+            quiz = detail.quiz
+            if not quiz.is_published or not can_see_quiz(actor, quiz, course):
+                raise NotFound(QUIZ_NOT_FOUND)
+            if not await uow.course_directory.is_enrolled(actor.user_id, quiz.course_id):
+                raise Forbidden("Enroll in the course to take its quizzes")
+            stale = await uow.attempts.get_open(actor.user_id, quiz_id)
+            if stale is not None:
+                if not stale.is_overdue(quiz, now):
+                    raise Conflict("An attempt of this quiz is already open")
+                stale.expire(now)
+                await uow.attempts.finish(stale)
+            if quiz.max_attempts is not None:  # unlimited quizzes need no count
+                finished = await uow.attempts.count_submitted(actor.user_id, quiz_id)
+                if finished >= quiz.max_attempts:
+                    raise Conflict("No attempts left for this quiz")
+            order = draw_question_order(
+                [q.id for q in detail.questions], shuffle=quiz.shuffle_questions, rng=self._rng
+            )
+            attempt = Attempt(
+                id=self._ids.new_id(),
+                quiz_id=quiz_id,
+                student_id=actor.user_id,
+                started_at=now,
+                question_order=order,
+            )
+            try:
+                await uow.attempts.add(attempt)
+            except AttemptOpen:
+                raise Conflict("An attempt of this quiz is already open") from None
+            await uow.commit()
+        return AttemptView.of(attempt, detail, actor, course)
+
+
+class GetAttempt:
+    """Seen by its student, the course owner and admins; others get 404."""
+
+    def __init__(self, uow: AssessmentReader) -> None:
+        self._uow = uow
+
+    async def __call__(self, *, actor: Actor, attempt_id: UUID) -> AttemptView:
+        async with self._uow as uow:
+            attempt = await uow.attempts.get(attempt_id)
+            detail = None if attempt is None else await uow.quizzes.get_with_questions(attempt.quiz_id)
+            course = None if detail is None else await uow.course_directory.course(detail.quiz.course_id)
+            if (
+                attempt is None
+                or detail is None
+                or course is None
+                or not can_see_attempt(actor, attempt, course)
+            ):
+                raise NotFound(ATTEMPT_NOT_FOUND)
+        return AttemptView.of(attempt, detail, actor, course)
+
+
+class SubmitAttempt:
+    """The attempt's student submits answers once; the attempt is graded in the same transaction.
+
+    Later than the time limit plus the grace period, the attempt is closed as expired (answers
+    ignored, score 0) and committed, and the call then fails with 409.
+    """
+
+    def __init__(self, uow: AssessmentUnitOfWork, clock: Clock) -> None:
+        self._uow, self._clock = uow, clock
+
+    async def __call__(
+        self, *, actor: Actor, attempt_id: UUID, answers: Sequence[SubmittedAnswer]
+    ) -> AttemptView:
+        now = self._clock.now()
+        async with self._uow as uow:
+            attempt = await uow.attempts.get(attempt_id)
+            if attempt is None or attempt.student_id != actor.user_id:
+                raise NotFound(ATTEMPT_NOT_FOUND)
+            if not attempt.is_open:
+                raise Conflict("This attempt has already been submitted")
+            detail = await uow.quizzes.get_with_questions(attempt.quiz_id)
+            course = None if detail is None else await uow.course_directory.course(detail.quiz.course_id)
+            if detail is None or course is None:
+                raise NotFound(ATTEMPT_NOT_FOUND)
+            expired = attempt.is_overdue(detail.quiz, now)
+            if expired:
+                attempt.expire(now)
+            else:
+                questions = detail.in_order(attempt.question_order)
+                grade = grade_submission(
+                    questions,
+                    answers,
+                    detail.quiz.passing_score_percentage,
+                    ignored=frozenset(attempt.question_order),
+                )
+                attempt.submit(answers=grade.answers, score=grade.score, passed=grade.passed, now=now)
+            if not await uow.attempts.finish(attempt):
+                raise Conflict("This attempt has already been submitted")
+            await uow.commit()
+        if expired:
+            raise Conflict("The time limit of this attempt has passed; it was closed with a score of 0")
+        return AttemptView.of(attempt, detail, actor, course)

@@ -1,0 +1,153 @@
+"""Courses: creating, listing, reading, changing, publishing and deleting them."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from uuid import UUID
+
+from lms_domain.catalog.entities import Course, CourseChanges, DifficultyLevel, Lesson, NewCourse
+from lms_domain.catalog.ports import (
+    CatalogReader,
+    CatalogStamp,
+    CatalogUnitOfWork,
+    CourseQuery,
+    CourseSort,
+    SlugTaken,
+)
+from lms_domain.catalog.use_cases.access import changing, managed_course, visible_course
+from lms_domain.catalog.values import slug_candidate, slugify
+from lms_domain.shared.actors import Actor
+from lms_domain.shared.changes import apply_changes
+from lms_domain.shared.errors import Conflict, Forbidden, NotFound, Unauthorized
+from lms_domain.shared.pagination import Page, PageRequest
+from lms_domain.shared.ports import Clock, IdGenerator
+
+__all__ = [
+    "CourseDetail",
+    "CreateCourse",
+    "DeleteCourse",
+    "GetCourse",
+    "ListCourses",
+    "PublishCourse",
+    "UpdateCourse",
+]
+
+SLUG_ATTEMPTS = 50
+
+
+@dataclass(frozen=True, slots=True)
+class CourseDetail:
+    course: Course
+    lessons: Sequence[Lesson]
+
+
+class CreateCourse:
+    def __init__(self, uow: CatalogUnitOfWork, clock: Clock, ids: IdGenerator, stamp: CatalogStamp) -> None:
+        self._uow, self._clock, self._ids, self._stamp = uow, clock, ids, stamp
+
+    async def __call__(self, *, actor: Actor, data: NewCourse) -> Course:
+        if not actor.is_staff:
+            raise Forbidden("Only instructors and admins can create courses")
+        course = Course.create(data, id=self._ids.new_id(), instructor_id=actor.user_id, at=self._clock.now())
+        base = slugify(course.title)
+        async with changing(self._uow, self._stamp) as uow:
+            for _ in range(SLUG_ATTEMPTS):
+                course.slug = slug_candidate(base, await uow.courses.taken_slugs(base))
+                try:
+                    await uow.courses.add(course)
+                    break
+                except SlugTaken:  # another course took it meanwhile: look again
+                    continue
+            else:
+                raise Conflict("Could not find a free slug for this title; try again")
+            await uow.commit()
+        return course
+
+
+class ListCourses:
+    def __init__(self, uow: CatalogReader) -> None:
+        self._uow = uow
+
+    async def __call__(
+        self,
+        *,
+        actor: Actor | None,
+        page: PageRequest,
+        mine: bool = False,
+        category: str | None = None,
+        difficulty_level: DifficultyLevel | None = None,
+        search: str | None = None,
+        sort: CourseSort = CourseSort.NEWEST,
+    ) -> Page[Course]:
+        if mine and actor is None:
+            raise Unauthorized("Not authenticated")
+        if mine and actor is not None and not actor.is_staff:
+            raise Forbidden("Only instructors and admins have courses of their own")
+        query = CourseQuery(
+            include_unpublished=actor is not None and actor.is_admin,
+            viewer_id=actor.user_id if actor is not None else None,
+            instructor_id=actor.user_id if mine and actor is not None else None,
+            category=category or None,
+            difficulty_level=difficulty_level,
+            search=search.strip() if search and search.strip() else None,
+            sort=sort,
+        )
+        async with self._uow as uow:
+            items, total = await uow.courses.list(query=query, page=page)
+        return Page.of(items, total, page)
+
+
+class GetCourse:
+    def __init__(self, uow: CatalogReader) -> None:
+        self._uow = uow
+
+    async def __call__(self, *, actor: Actor | None, course_id: UUID) -> CourseDetail:
+        async with self._uow as uow:
+            course = await visible_course(uow, actor, course_id)
+            lessons, _ = await uow.lessons.list_for_course(course_id)
+        return CourseDetail(course=course, lessons=lessons)
+
+
+class UpdateCourse:
+    """Change a course's fields; ``is_published`` changes only through ``PublishCourse``."""
+
+    def __init__(self, uow: CatalogUnitOfWork, clock: Clock, stamp: CatalogStamp) -> None:
+        self._uow, self._clock, self._stamp = uow, clock, stamp
+
+    async def __call__(self, *, actor: Actor, course_id: UUID, changes: CourseChanges) -> Course:
+        async with changing(self._uow, self._stamp) as uow:
+            managed = await managed_course(uow, actor, course_id)
+            course = apply_changes(managed, changes, updated_at=self._clock.now())
+            await uow.courses.update(course)
+            await uow.commit()
+        return course
+
+
+class PublishCourse:
+    def __init__(self, uow: CatalogUnitOfWork, clock: Clock, stamp: CatalogStamp) -> None:
+        self._uow, self._clock, self._stamp = uow, clock, stamp
+
+    async def __call__(self, *, actor: Actor, course_id: UUID) -> Course:
+        async with changing(self._uow, self._stamp) as uow:
+            course = await uow.courses.get(course_id, for_update=True)
+            if course is None:
+                raise NotFound("Course not found")
+            course.publish(actor=actor, now=self._clock.now())
+            await uow.courses.update(course)
+            await uow.commit()
+        return course
+
+
+class DeleteCourse:
+    """Delete a course with its lessons, enrollments and progress, in one transaction."""
+
+    def __init__(self, uow: CatalogUnitOfWork, stamp: CatalogStamp) -> None:
+        self._uow, self._stamp = uow, stamp
+
+    async def __call__(self, *, actor: Actor, course_id: UUID) -> None:
+        async with changing(self._uow, self._stamp) as uow:
+            await managed_course(uow, actor, course_id)
+            await uow.enrollments.lock_for_course(course_id)  # the lock order: course, enrollments, lessons
+            await uow.courses.remove(course_id)
+            await uow.commit()

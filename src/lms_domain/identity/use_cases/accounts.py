@@ -1,0 +1,226 @@
+"""Accounts: reading and listing users, profiles, passwords, administration and creation."""
+
+from __future__ import annotations
+
+from contextlib import suppress
+from uuid import UUID
+
+from lms_domain.identity.entities import User
+from lms_domain.identity.ports import (
+    EmailTaken,
+    IdentityReader,
+    IdentityUnitOfWork,
+    PasswordHasher,
+    SessionStore,
+)
+from lms_domain.identity.values import FullName, normalize_email, validate_password
+from lms_domain.shared.actors import Actor, Role
+from lms_domain.shared.errors import Conflict, Forbidden, InvalidRequest, NotFound, Unavailable
+from lms_domain.shared.pagination import Page, PageRequest
+from lms_domain.shared.ports import Clock, IdGenerator
+
+__all__ = [
+    "AdminUpdateUser",
+    "ChangePassword",
+    "CreateUser",
+    "EnsureAdmin",
+    "GetUser",
+    "ListUsers",
+    "UpdateProfile",
+    "add_user",
+]
+
+
+async def add_user(uow: IdentityUnitOfWork, user: User) -> None:
+    """Store a new account in a unit of work of its own; 409 when the address is taken (a unique
+    constraint decides)."""
+    async with uow as unit:
+        try:
+            await unit.users.add(user)
+        except EmailTaken:
+            raise Conflict("A user with this email already exists") from None
+        await unit.commit()
+
+
+class GetUser:
+    def __init__(self, uow: IdentityReader) -> None:
+        self._uow = uow
+
+    async def __call__(
+        self, *, actor: Actor, user_id: UUID | None = None, caller: User | None = None
+    ) -> User:
+        """``caller``: the actor's own record when this request already loaded it (no second read)."""
+        target = user_id or actor.user_id
+        if target != actor.user_id and not actor.is_admin:
+            raise NotFound("User not found")
+        if caller is not None and caller.id == target == actor.user_id:
+            return caller
+        async with self._uow as uow:
+            user = await uow.users.get(target)
+        if user is None:
+            raise NotFound("User not found")
+        return user
+
+
+class UpdateProfile:
+    def __init__(self, uow: IdentityUnitOfWork, clock: Clock) -> None:
+        self._uow, self._clock = uow, clock
+
+    async def __call__(self, *, actor: Actor, full_name: str | None = None) -> User:
+        async with self._uow as uow:
+            user = await uow.users.get(actor.user_id, for_update=True)
+            if user is None:
+                raise NotFound("User not found")
+            if full_name is not None:
+                user.full_name = FullName.parse(full_name).value
+                user.updated_at = self._clock.now()
+                await uow.users.update(user)
+            await uow.commit()
+        return user
+
+
+class ChangePassword:
+    """Change one's own password: every other session ends at once, this one goes on.
+
+    The new hash, a new credentials version and the id of the session that made the change
+    commit together, so sessions opened before (or by sign-ins still checking the old password)
+    are refused from that commit on, whatever the session store does afterwards, while the
+    caller's own session goes on. Carrying it over to the new version in the session store is a
+    last, best-effort step (until then the user's record vouches for it).
+    """
+
+    def __init__(
+        self, uow: IdentityUnitOfWork, hasher: PasswordHasher, sessions: SessionStore, clock: Clock
+    ) -> None:
+        self._uow, self._hasher, self._sessions, self._clock = uow, hasher, sessions, clock
+
+    async def __call__(self, *, actor: Actor, current_password: str, new_password: str) -> None:
+        async with self._uow as uow:
+            user = await uow.users.get(actor.user_id)
+        if user is None:
+            raise NotFound("User not found")
+        checked = user.password_hash
+        if not await self._hasher.verify(checked, current_password):
+            raise InvalidRequest("Current password is incorrect")
+        validate_password(new_password, "new_password")
+        new_hash = await self._hasher.hash(new_password)
+        async with self._uow as uow:
+            user = await uow.users.get(actor.user_id, for_update=True)
+            if user is None:
+                raise NotFound("User not found")
+            if user.password_hash != checked:
+                raise Conflict("The password was changed meanwhile; try again")
+            user.change_password(new_hash, self._clock.now(), by_session=actor.session_id)
+            await uow.users.update(user)
+            await uow.commit()
+        with suppress(Unavailable):
+            if actor.session_id is not None:
+                await self._sessions.carry_over(actor.session_id, user.credentials_version)
+            await self._sessions.revoke_user(user.id, keep=actor.session_id)  # tidy: already refused
+
+
+class ListUsers:
+    def __init__(self, uow: IdentityReader) -> None:
+        self._uow = uow
+
+    async def __call__(
+        self, *, actor: Actor, page: PageRequest, role: Role | None = None, query: str | None = None
+    ) -> Page[User]:
+        if not actor.is_admin:
+            raise Forbidden("Only admins can list users")
+        async with self._uow as uow:
+            items, total = await uow.users.list(page=page, role=role, query=query)
+        return Page.of(items, total, page)
+
+
+class AdminUpdateUser:
+    def __init__(self, uow: IdentityUnitOfWork, sessions: SessionStore, clock: Clock) -> None:
+        self._uow, self._sessions, self._clock = uow, sessions, clock
+
+    async def __call__(
+        self,
+        *,
+        actor: Actor,
+        user_id: UUID,
+        role: Role | None = None,
+        is_active: bool | None = None,
+        full_name: str | None = None,
+    ) -> User:
+        if not actor.is_admin:
+            raise Forbidden("Only admins can change users")
+        async with self._uow as uow:
+            user = await uow.users.get(user_id, for_update=True)
+            if user is None:
+                raise NotFound("User not found")
+            if user.id == actor.user_id and (
+                is_active is False or (role is not None and role is not Role.ADMIN)
+            ):
+                raise InvalidRequest("Admins cannot deactivate or demote themselves")
+            now = self._clock.now()
+            if role is not None:
+                user.role = role
+            if full_name is not None:
+                user.full_name = FullName.parse(full_name).value
+            deactivated = is_active is False and user.is_active
+            if deactivated:
+                user.deactivate(now)  # a new credentials version: every session ends with this commit
+            elif is_active:
+                user.is_active = True
+            user.updated_at = now
+            await uow.users.update(user)
+            await uow.commit()
+        if deactivated:
+            with suppress(Unavailable):  # tidy: the version already refuses every session
+                await self._sessions.revoke_user(user.id)
+        return user
+
+
+class CreateUser:
+    """Create an account with any role (command line and startup admin)."""
+
+    def __init__(
+        self, uow: IdentityUnitOfWork, hasher: PasswordHasher, clock: Clock, ids: IdGenerator
+    ) -> None:
+        self._uow, self._hasher, self._clock, self._ids = uow, hasher, clock, ids
+
+    async def __call__(self, *, email: str, password: str, role: Role, full_name: str | None = None) -> User:
+        address = normalize_email(email)
+        validate_password(password)
+        user = User.create(
+            id=self._ids.new_id(),
+            email=address,
+            full_name=FullName.parse(full_name or address.split("@")[0]).value,
+            password_hash=await self._hasher.hash(password),
+            role=role,
+            at=self._clock.now(),
+        )
+        await add_user(self._uow, user)
+        return user
+
+
+class EnsureAdmin:
+    """Make sure the configured admin exists; an existing account keeps its password."""
+
+    def __init__(self, uow: IdentityUnitOfWork, create_user: CreateUser, clock: Clock) -> None:
+        self._uow, self._create, self._clock = uow, create_user, clock
+
+    async def __call__(self, *, email: str, password: str) -> User:
+        address = normalize_email(email)
+        async with self._uow as uow:
+            found = await uow.users.get_by_email(address)
+            user = None if found is None else await uow.users.get(found.id, for_update=True)
+            if user is not None:
+                if user.role is not Role.ADMIN or not user.is_active:
+                    user.role, user.is_active, user.updated_at = Role.ADMIN, True, self._clock.now()
+                    await uow.users.update(user)
+                    await uow.commit()
+                return user
+        try:
+            return await self._create(
+                email=address, password=password, role=Role.ADMIN, full_name="Administrator"
+            )
+        except Conflict:  # another worker created it at the same moment
+            async with self._uow as uow:
+                existing = await uow.users.get_by_email(address)
+            assert existing is not None
+            return existing

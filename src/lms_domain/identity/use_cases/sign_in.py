@@ -1,0 +1,135 @@
+"""Signing in: registration, password and MFA login, and refreshing a login's tokens."""
+
+from __future__ import annotations
+
+from contextlib import suppress
+
+from lms_domain.identity.entities import User
+from lms_domain.identity.ports import (
+    IdentityReader,
+    IdentityUnitOfWork,
+    PasswordHasher,
+    RotateOutcome,
+    SessionStore,
+    TokenCodec,
+    TokenKind,
+)
+from lms_domain.identity.use_cases.accounts import add_user
+from lms_domain.identity.use_cases.passwords import OneTimeCodes, PasswordCheck, SignInTry
+from lms_domain.identity.use_cases.tokens import INVALID_TOKEN, TokenIssuer, TokenPair
+from lms_domain.identity.values import FullName, normalize_email, validate_password
+from lms_domain.shared.actors import Role
+from lms_domain.shared.errors import Forbidden, Unauthorized, Unavailable
+from lms_domain.shared.ports import Clock, IdGenerator
+
+__all__ = ["Login", "MfaLogin", "RefreshTokens", "Register"]
+
+
+class Register:
+    def __init__(
+        self,
+        uow: IdentityUnitOfWork,
+        hasher: PasswordHasher,
+        tokens: TokenIssuer,
+        clock: Clock,
+        ids: IdGenerator,
+    ) -> None:
+        self._uow, self._hasher, self._tokens, self._clock, self._ids = uow, hasher, tokens, clock, ids
+
+    async def __call__(self, *, email: str, password: str, full_name: str) -> TokenPair:
+        """The session is opened first and the account committed last: when either store fails,
+        no account is left behind without its answer (a session without an account signs no one in)."""
+        address = normalize_email(email)
+        name = FullName.parse(full_name)
+        validate_password(password)
+        now = self._clock.now()
+        user = User.create(
+            id=self._ids.new_id(),
+            email=address,
+            full_name=name.value,
+            password_hash=await self._hasher.hash(password),
+            role=Role.STUDENT,
+            at=now,
+        )
+        user.last_login_at = now  # registering signs in
+        pair, session_id = await self._tokens.open_session(user)
+        try:
+            await add_user(self._uow, user)
+        except BaseException:
+            with suppress(Unavailable):
+                await self._tokens.close_session(session_id)
+            raise
+        return pair
+
+
+async def _signed_in(
+    uow: IdentityUnitOfWork, attempt: SignInTry, tokens: TokenIssuer, user: User, clock: Clock
+) -> TokenPair:
+    pair, _ = await tokens.open_session(user)
+    await attempt.succeed()
+    async with uow as u:
+        await u.users.record_login(user.id, clock.now())
+        await u.commit()
+    return pair
+
+
+class Login:
+    def __init__(
+        self, uow: IdentityUnitOfWork, passwords: PasswordCheck, tokens: TokenIssuer, clock: Clock
+    ) -> None:
+        self._uow, self._passwords, self._tokens, self._clock = uow, passwords, tokens, clock
+
+    async def __call__(self, *, email: str, password: str) -> TokenPair:
+        async with self._passwords.attempt(email) as attempt:
+            user = await self._passwords.check(attempt, email, password)
+            if user.mfa_enabled:  # not a sign-in: the failures so far still count
+                raise Forbidden("MFA code required")
+            return await _signed_in(self._uow, attempt, self._tokens, user, self._clock)
+
+
+class MfaLogin:
+    def __init__(
+        self,
+        uow: IdentityUnitOfWork,
+        passwords: PasswordCheck,
+        tokens: TokenIssuer,
+        codes: OneTimeCodes,
+        clock: Clock,
+    ) -> None:
+        self._uow, self._passwords, self._tokens, self._codes, self._clock = (
+            uow,
+            passwords,
+            tokens,
+            codes,
+            clock,
+        )
+
+    async def __call__(self, *, email: str, password: str, mfa_code: str) -> TokenPair:
+        async with self._passwords.attempt(email) as attempt:
+            user = await self._passwords.check(attempt, email, password)
+            needs_code = user.mfa_enabled and user.mfa_secret is not None
+            if needs_code and not await self._codes.accept(user, mfa_code):
+                await attempt.fail()
+                raise Unauthorized("Invalid or already used MFA code")
+            return await _signed_in(self._uow, attempt, self._tokens, user, self._clock)
+
+
+class RefreshTokens:
+    def __init__(
+        self, uow: IdentityReader, codec: TokenCodec, sessions: SessionStore, tokens: TokenIssuer
+    ) -> None:
+        self._uow, self._codec, self._sessions, self._tokens = uow, codec, sessions, tokens
+
+    async def __call__(self, *, refresh_token: str) -> TokenPair:
+        claims = self._codec.decode(refresh_token, TokenKind.REFRESH)
+        version = await self._sessions.live_version(claims.session_id)
+        async with self._uow as uow:
+            user = await uow.users.get(claims.subject)
+        if version is None or user is None or not user.accepts_session(claims.session_id, version):
+            raise Unauthorized(INVALID_TOKEN)
+        outcome, pair = await self._tokens.rotate(claims)
+        if outcome is RotateOutcome.REUSED:
+            raise Unauthorized("Refresh token reuse detected; this login has been revoked")
+        if pair is None:
+            raise Unauthorized(INVALID_TOKEN)
+        return pair

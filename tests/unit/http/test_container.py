@@ -1,0 +1,48 @@
+"""The composition root: which unit of work each use case gets."""
+
+from __future__ import annotations
+
+import typing
+from pathlib import Path
+
+import pytest
+from dependency_injector import providers
+
+from lms_domain.shared.ports import ReadOnlyUnitOfWork, UnitOfWork
+from lms_http.container import Container, use_cases
+from lms_http.settings import load_settings
+
+
+@pytest.fixture
+def container(tmp_path: Path) -> Container:
+    return Container(settings=load_settings({"LMS_VAR_DIR": str(tmp_path)}, env_file=None))
+
+
+def _unit_port(provider: providers.Factory[object]) -> type | None:
+    return typing.get_type_hints(provider.cls.__init__).get("uow")
+
+
+def test_use_cases_that_only_read_get_the_read_unit_of_work(container: Container) -> None:
+    """A reader port has no commit(): the use case cannot write, so it may read without BEGIN."""
+    wired = {}
+    for name, provider in use_cases(container).items():
+        port = _unit_port(provider)
+        if port is None:
+            continue
+        assert ReadOnlyUnitOfWork in port.__mro__, name  # Protocols: no issubclass()
+        reads_only = UnitOfWork not in port.__mro__
+        wired[name] = provider.kwargs["uow"] is (container.read_uow if reads_only else container.uow)
+    assert wired and all(wired.values()), [name for name, ok in wired.items() if not ok]
+    assert {"authenticate_caller", "get_user", "list_courses", "get_quiz", "verify_certificate"} <= {
+        name
+        for name, provider in use_cases(container).items()
+        if provider.kwargs.get("uow") is container.read_uow
+    }
+
+
+def test_readers_follow_an_embedders_unit_of_work(container: Container) -> None:
+    class OwnUnit:
+        pass
+
+    container.uow.override(providers.Factory(OwnUnit))
+    assert isinstance(container.read_uow(), OwnUnit)
