@@ -125,6 +125,7 @@ ADAPTERS: dict[type, tuple[type, ...]] = {
 NOT_ADAPTERS = {
     "MemoryState",
     "Progress",
+    "RedisBusy",
     "Scale",
     "Section",
     "SeedReport",
@@ -132,6 +133,7 @@ NOT_ADAPTERS = {
     "_ChunkReader",
     "_Entry",
     "_Session",
+    "_WaitingPool",
 }
 _SPECIAL = {"__aenter__", "__aexit__", "__call__"}
 
