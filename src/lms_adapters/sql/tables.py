@@ -29,7 +29,9 @@ __all__ = [
     "auth_sessions",
     "certificates",
     "courses",
+    "deliveries",
     "enrollments",
+    "events",
     "idempotency_keys",
     "lesson_completions",
     "lessons",
@@ -40,6 +42,8 @@ __all__ = [
     "stored_files",
     "used_totp_steps",
     "users",
+    "webhook_subscriptions",
+    "webhooks",
 ]
 
 metadata = MetaData(
@@ -279,5 +283,66 @@ quiz_attempts = Table(
         unique=True,
         sqlite_where=text("status = 'open'"),
         postgresql_where=text("status = 'open'"),
+    ),
+)
+
+# --- events and integrations (migration 0010) --------------------------------------------------
+# ``events`` is the outbox: a use case writes its event in its own transaction. Deliveries are made
+# in that same transaction, one per webhook subscribed to the event's type (``webhook_subscriptions``)
+# and one for the learning record store; a try claims its delivery (``claimed_until``) so two
+# processes never make the same try.
+
+events = Table(
+    "events",
+    metadata,
+    Column("id", Uuid, primary_key=True),
+    Column("type", String(64), nullable=False),
+    Column("occurred_at", UtcDateTime, nullable=False, index=True),
+    Column("data", JSON, nullable=False),
+)
+
+webhooks = Table(
+    "webhooks",
+    metadata,
+    Column("id", Uuid, primary_key=True),
+    Column("url", String(2048), nullable=False),
+    Column("description", String(1000), nullable=False),
+    Column("secret", String(128), nullable=False),
+    Column("is_active", Boolean, nullable=False),
+    Column("created_at", UtcDateTime, nullable=False, index=True),
+    Column("updated_at", UtcDateTime, nullable=False),
+)
+
+webhook_subscriptions = Table(
+    "webhook_subscriptions",
+    metadata,
+    Column("webhook_id", Uuid, ForeignKey("webhooks.id", ondelete="CASCADE"), primary_key=True),
+    Column("event_type", String(64), primary_key=True),
+    Column("position", Integer, nullable=False),
+    Index("ix_webhook_subscriptions_event_type", "event_type"),
+)
+
+deliveries = Table(
+    "deliveries",
+    metadata,
+    Column("id", Uuid, primary_key=True),
+    Column("event_id", Uuid, ForeignKey("events.id", ondelete="CASCADE"), nullable=False, index=True),
+    Column("event_type", String(64), nullable=False),
+    Column("sink", String(16), nullable=False),
+    Column("webhook_id", Uuid, ForeignKey("webhooks.id", ondelete="CASCADE")),
+    Column("status", String(16), nullable=False),
+    Column("attempts", Integer, nullable=False),
+    Column("last_status_code", Integer),
+    Column("last_error", String(500)),
+    Column("next_attempt_at", UtcDateTime),
+    Column("claimed_until", UtcDateTime),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("delivered_at", UtcDateTime),
+    Index("ix_deliveries_webhook_created", "webhook_id", "created_at"),
+    Index(
+        "ix_deliveries_waiting",
+        "next_attempt_at",
+        postgresql_where=text("status IN ('pending', 'failed')"),
+        sqlite_where=text("status IN ('pending', 'failed')"),
     ),
 )
