@@ -64,6 +64,7 @@ from lms_domain.identity.ports import (
     TokenCodec,
     TotpService,
 )
+from lms_domain.integrations.ports import IntegrationsReader, IntegrationsUnitOfWork
 from lms_domain.learning.ports import LearningReader, LearningUnitOfWork
 from lms_domain.shared.ports import Clock, IdGenerator
 from lms_platform.idempotency import IdempotencyStore
@@ -78,8 +79,17 @@ UNITS_OF_WORK = (
     AssessmentUnitOfWork,
     CredentialsUnitOfWork,
     FilesUnitOfWork,
+    IntegrationsUnitOfWork,
 )
-READERS = (IdentityReader, CatalogReader, LearningReader, AssessmentReader, CredentialsReader, FilesReader)
+READERS = (
+    IdentityReader,
+    CatalogReader,
+    LearningReader,
+    AssessmentReader,
+    CredentialsReader,
+    FilesReader,
+    IntegrationsReader,
+)
 
 ADAPTERS: dict[type, tuple[type, ...]] = {
     # sql: repositories are reached (and checked) through the units of work
@@ -124,6 +134,7 @@ ADAPTERS: dict[type, tuple[type, ...]] = {
 # units of work; the rest are the adapters' own support classes and the seed's data).
 NOT_ADAPTERS = {
     "MemoryState",
+    "Outbox",
     "Progress",
     "RedisBusy",
     "Scale",

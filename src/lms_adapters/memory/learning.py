@@ -39,12 +39,15 @@ class MemoryEnrollmentRepository:
     async def lock_for_course(self, course_id: UUID) -> None:
         """Nothing to do: a memory unit of work holds the whole state."""
 
-    async def complete_finished(self, course_id: UUID, at: datetime) -> None:
+    async def complete_finished(self, course_id: UUID, at: datetime) -> Sequence[tuple[UUID, UUID]]:
+        completed = []
         for enrollment in self._state.enrollments.values():
             if enrollment.course_id == course_id and enrollment.completed_at is None:
                 done, total = _counts(self._state, enrollment)
                 if total > 0 and done >= total:
                     enrollment.completed_at = at
+                    completed.append((enrollment.id, enrollment.student_id))
+        return completed
 
     async def is_enrolled(self, *, student_id: UUID, course_id: UUID) -> bool:
         return any(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import copy
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from types import TracebackType
@@ -19,6 +19,11 @@ from lms_adapters.memory.assessment import (
 from lms_adapters.memory.catalog import MemoryCourseRepository, MemoryLessonRepository
 from lms_adapters.memory.credentials import MemoryCertificateRepository, MemoryCertificateSources
 from lms_adapters.memory.files import MemoryStoredFileRepository
+from lms_adapters.memory.integrations import (
+    MemoryDeliveryRepository,
+    MemoryEventLog,
+    MemoryWebhookRepository,
+)
 from lms_adapters.memory.learning import MemoryCompletionRepository, MemoryEnrollmentRepository
 from lms_domain.assessment.entities import Attempt, Question, Quiz
 from lms_domain.catalog.entities import Course, Lesson
@@ -26,11 +31,16 @@ from lms_domain.credentials.entities import Certificate
 from lms_domain.files.entities import StoredFile
 from lms_domain.identity.entities import User
 from lms_domain.identity.ports import EmailTaken
+from lms_domain.integrations.entities import Delivery, Webhook
 from lms_domain.learning.entities import Enrollment, LessonCompletion
 from lms_domain.shared.actors import Role
+from lms_domain.shared.events import Event
 from lms_domain.shared.pagination import PageRequest
 
-__all__ = ["MemoryState", "MemoryUnitOfWork"]
+__all__ = ["Committed", "MemoryState", "MemoryUnitOfWork"]
+
+# called after a commit with the ids of the deliveries it made, to queue their tries
+Committed = Callable[[Sequence[UUID]], Awaitable[None]]
 
 
 @dataclass
@@ -55,6 +65,11 @@ class MemoryState:
     quizzes: dict[UUID, Quiz] = field(default_factory=dict)
     questions: dict[UUID, Question] = field(default_factory=dict)
     attempts: dict[UUID, Attempt] = field(default_factory=dict)
+    # events and integrations
+    events: dict[UUID, Event] = field(default_factory=dict)
+    webhooks: dict[UUID, Webhook] = field(default_factory=dict)
+    deliveries: dict[UUID, Delivery] = field(default_factory=dict)
+    delivery_claims: dict[UUID, datetime] = field(default_factory=dict)
     lock: asyncio.Lock = field(default_factory=asyncio.Lock, repr=False, compare=False)
 
     def snapshot(self) -> dict[str, Any]:
@@ -109,10 +124,26 @@ class MemoryUserRepository:
 class MemoryUnitOfWork:
     """Changes are made on the shared state and undone unless committed."""
 
-    def __init__(self, state: MemoryState) -> None:
+    def __init__(self, state: MemoryState, *, xapi: bool = False, committed: Committed | None = None) -> None:
         self.state = state
         self._snapshot: dict[str, Any] | None = None
         self.commits = 0
+        self._xapi, self._committed = xapi, committed
+        self._made: list[UUID] = []
+        self._to_queue: list[UUID] = []
+
+    # events and integrations
+    @property
+    def events(self) -> MemoryEventLog:
+        return MemoryEventLog(self.state, xapi=self._xapi, made=self._made)
+
+    @property
+    def webhooks(self) -> MemoryWebhookRepository:
+        return MemoryWebhookRepository(self.state)
+
+    @property
+    def deliveries(self) -> MemoryDeliveryRepository:
+        return MemoryDeliveryRepository(self.state, made=self._made)
 
     @property
     def users(self) -> MemoryUserRepository:
@@ -165,6 +196,7 @@ class MemoryUnitOfWork:
     async def __aenter__(self) -> Self:
         await self.state.lock.acquire()
         self._snapshot = self.state.snapshot()
+        self._made, self._to_queue = [], []
         return self
 
     async def __aexit__(
@@ -176,10 +208,15 @@ class MemoryUnitOfWork:
             self._snapshot = None
         finally:
             self.state.lock.release()
+        queued, self._to_queue = self._to_queue, []
+        if queued and self._committed is not None:  # after the state is free again
+            await self._committed(queued)
 
     async def commit(self) -> None:
         self._snapshot = None
         self.commits += 1
+        self._to_queue.extend(self._made)
+        self._made.clear()
 
 
 if TYPE_CHECKING:  # mypy checks that the unit of work satisfies the assessment ports

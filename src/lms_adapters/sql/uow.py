@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Awaitable, Callable, Sequence
 from types import TracebackType
 from typing import TYPE_CHECKING, Self
+from uuid import UUID
 
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
@@ -15,10 +18,21 @@ from lms_adapters.sql.repositories.catalog import SqlCourseRepository, SqlLesson
 from lms_adapters.sql.repositories.credentials import SqlCertificateRepository, SqlCertificateSources
 from lms_adapters.sql.repositories.files import SqlStoredFileRepository
 from lms_adapters.sql.repositories.identity import SqlUserRepository
+from lms_adapters.sql.repositories.integrations import (
+    Outbox,
+    SqlDeliveryRepository,
+    SqlEventLog,
+    SqlWebhookRepository,
+)
 from lms_adapters.sql.repositories.learning import SqlCompletionRepository, SqlEnrollmentRepository
 from lms_domain.shared.errors import Unavailable
 
-__all__ = ["SqlReadUnitOfWork", "SqlUnitOfWork"]
+__all__ = ["Committed", "SqlReadUnitOfWork", "SqlUnitOfWork"]
+
+_log = logging.getLogger("lms.events")
+
+# called after a commit with the ids of the deliveries it made, to queue their tries
+Committed = Callable[[Sequence[UUID]], Awaitable[None]]
 
 
 class SqlReadUnitOfWork:
@@ -33,6 +47,7 @@ class SqlReadUnitOfWork:
     def __init__(self, engine: AsyncEngine) -> None:
         self._engine = engine
         self._connection: AsyncConnection | None = None
+        self._outbox = Outbox()
 
     @property
     def connection(self) -> AsyncConnection:
@@ -89,6 +104,15 @@ class SqlReadUnitOfWork:
     def course_directory(self) -> SqlCourseDirectory:
         return SqlCourseDirectory(self.connection)
 
+    # integrations
+    @property
+    def webhooks(self) -> SqlWebhookRepository:
+        return SqlWebhookRepository(self.connection)
+
+    @property
+    def deliveries(self) -> SqlDeliveryRepository:
+        return SqlDeliveryRepository(self.connection, self._outbox)
+
     async def __aenter__(self) -> Self:
         if self._connection is not None:
             raise RuntimeError("the unit of work is already open")
@@ -132,9 +156,26 @@ class SqlUnitOfWork(SqlReadUnitOfWork):
     ``read_engine`` (built from ``engine`` when not given).
     """
 
-    def __init__(self, engine: AsyncEngine, read_engine: AsyncEngine | None = None) -> None:
+    def __init__(
+        self,
+        engine: AsyncEngine,
+        read_engine: AsyncEngine | None = None,
+        *,
+        xapi: bool = False,
+        committed: Committed | None = None,
+    ) -> None:
         super().__init__(engine)
         self._read_engine = read_engine
+        self._xapi, self._committed = xapi, committed
+
+    @property
+    def events(self) -> SqlEventLog:
+        """The outbox: events recorded here commit with the change, deliveries and all."""
+        return SqlEventLog(self.connection, self._outbox)
+
+    async def __aenter__(self) -> Self:
+        self._outbox = Outbox(xapi=self._xapi)
+        return await super().__aenter__()
 
     def reader(self) -> SqlReadUnitOfWork:
         if self._read_engine is None:
@@ -143,6 +184,12 @@ class SqlUnitOfWork(SqlReadUnitOfWork):
 
     async def commit(self) -> None:
         await self.connection.commit()
+        made, self._outbox.made = self._outbox.made, []
+        if made and self._committed is not None:
+            try:
+                await self._committed(made)
+            except Exception:  # the change is made; the sweep queues what could not be queued now
+                _log.exception("could not queue the tries of %d deliveries", len(made))
 
 
 _COLLISIONS = frozenset({"40P01", "40001"})  # deadlock detected, serialization failure

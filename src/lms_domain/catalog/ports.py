@@ -137,9 +137,10 @@ class CourseEnrollments(EnrollmentCheck, Protocol):
         comes later sees the change)."""
         ...
 
-    async def complete_finished(self, course_id: UUID, at: datetime) -> None:
+    async def complete_finished(self, course_id: UUID, at: datetime) -> Sequence[tuple[UUID, UUID]]:
         """Set ``completed_at`` (to ``at``) on the course's open enrollments whose every lesson is
-        now completed, when the course has lessons: counted by the store."""
+        now completed, when the course has lessons: counted by the store. Answers the ids of the
+        enrollments it completed, with their students'."""
         ...
 
 

@@ -26,6 +26,7 @@ from lms_domain.credentials.ports import (
 from lms_domain.files.ports import BlobStorage
 from lms_domain.shared.actors import Actor
 from lms_domain.shared.errors import Forbidden, InvalidRequest, NotFound, Unavailable
+from lms_domain.shared.events import Event, EventType
 from lms_domain.shared.pagination import Page, PageRequest
 from lms_domain.shared.ports import Clock, IdGenerator
 
@@ -172,6 +173,16 @@ class GenerateCertificate:
         try:
             async with self._uow as uow:
                 await uow.certificates.add(certificate)
+                await uow.events.record(
+                    Event.of(
+                        EventType.CERTIFICATE_ISSUED,
+                        at=certificate.issued_at,
+                        certificate_id=certificate.id,
+                        certificate_number=certificate.certificate_number,
+                        course_id=certificate.course_id,
+                        student_id=certificate.student_id,
+                    )
+                )
                 await uow.commit()
         except NumberTaken:
             await self._pdfs.discard(certificate)

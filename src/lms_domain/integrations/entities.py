@@ -10,7 +10,17 @@ from uuid import UUID
 
 from lms_domain.shared.events import EventType
 
-__all__ = ["Delivery", "DeliveryStatus", "Sink", "TryOutcome", "Webhook"]
+__all__ = ["XAPI_EVENT_TYPES", "Delivery", "DeliveryStatus", "Sink", "TryOutcome", "Webhook"]
+
+# the events a learning record store hears about, as xAPI statements
+XAPI_EVENT_TYPES = frozenset(
+    {
+        EventType.ENROLLMENT_CREATED,
+        EventType.LESSON_COMPLETED,
+        EventType.ENROLLMENT_COMPLETED,
+        EventType.ATTEMPT_GRADED,
+    }
+)
 
 
 @dataclass(kw_only=True)

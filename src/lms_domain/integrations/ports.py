@@ -76,6 +76,9 @@ class DeliveryRepository(Protocol):
 
 class EventReader(EventLog, Protocol):
     async def get(self, event_id: UUID) -> Event | None: ...
+    async def store(self, event: Event) -> None:
+        """The event alone, with no delivery made for it (a webhook's test event)."""
+        ...
 
 
 class IntegrationsReader(ReadOnlyUnitOfWork, Protocol):

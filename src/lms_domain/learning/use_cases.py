@@ -21,10 +21,17 @@ from lms_domain.learning.ports import (
 )
 from lms_domain.shared.actors import Actor
 from lms_domain.shared.errors import Conflict, Forbidden, NotFound
+from lms_domain.shared.events import Event, EventType, enrollment_completed
 from lms_domain.shared.pagination import Page, PageRequest
 from lms_domain.shared.ports import Clock, IdGenerator
 
-__all__ = ["CompleteLesson", "Enroll", "EnrollmentProgress", "GetEnrollment", "ListMyEnrollments"]
+__all__ = [
+    "CompleteLesson",
+    "Enroll",
+    "EnrollmentProgress",
+    "GetEnrollment",
+    "ListMyEnrollments",
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,6 +68,15 @@ class Enroll:
                 raise Conflict("Already enrolled in this course") from None
             except ReferenceGone:  # the course was deleted meanwhile
                 raise NotFound("Course not found") from None
+            await uow.events.record(
+                Event.of(
+                    EventType.ENROLLMENT_CREATED,
+                    at=enrollment.enrolled_at,
+                    enrollment_id=enrollment.id,
+                    course_id=course_id,
+                    student_id=actor.user_id,
+                )
+            )
             await uow.commit()
         return enrollment
 
@@ -126,12 +142,28 @@ class CompleteLesson:
                 await uow.completions.add(completion)
             except ReferenceGone:  # the lesson or enrollment was deleted meanwhile
                 raise NotFound("Lesson not found") from None
-            except AlreadyCompleted:
+            except AlreadyCompleted:  # nothing changes, nothing is sent
                 existing = await uow.completions.get(enrollment_id, lesson_id)
                 assert existing is not None
-                completion = existing
+                return existing
             completed, total = await uow.completions.counts(enrollment_id)
+            await uow.events.record(
+                Event.of(
+                    EventType.LESSON_COMPLETED,
+                    at=now,
+                    enrollment_id=enrollment_id,
+                    course_id=enrollment.course_id,
+                    lesson_id=lesson_id,
+                    student_id=enrollment.student_id,
+                    progress_percentage=progress_percentage(completed, total),
+                )
+            )
             if total > 0 and completed >= total and enrollment.completed_at is None:
-                await uow.enrollments.mark_completed(enrollment_id, now)
+                completed_at = await uow.enrollments.mark_completed(enrollment_id, now)
+                await uow.events.record(
+                    enrollment_completed(
+                        enrollment_id, enrollment.course_id, enrollment.student_id, completed_at
+                    )
+                )
             await uow.commit()
         return completion

@@ -13,7 +13,7 @@ from enum import StrEnum
 from typing import Protocol
 from uuid import UUID, uuid4
 
-__all__ = ["Event", "EventLog", "EventType"]
+__all__ = ["Event", "EventLog", "EventType", "enrollment_completed"]
 
 
 class EventType(StrEnum):
@@ -65,3 +65,15 @@ class EventLog(Protocol):
     """The outbox: ``record`` writes the event in the unit of work's transaction."""
 
     async def record(self, event: Event) -> None: ...
+
+
+def enrollment_completed(enrollment_id: UUID, course_id: UUID, student_id: UUID, at: datetime) -> Event:
+    """Sent by completing a course's last lesson, and by deleting the only lesson a student lacked."""
+    return Event.of(
+        EventType.ENROLLMENT_COMPLETED,
+        at=at,
+        enrollment_id=enrollment_id,
+        course_id=course_id,
+        student_id=student_id,
+        completed_at=at,
+    )

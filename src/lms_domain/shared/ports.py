@@ -7,6 +7,8 @@ from types import TracebackType
 from typing import Protocol, Self
 from uuid import UUID
 
+from lms_domain.shared.events import EventLog
+
 __all__ = ["Clock", "IdGenerator", "ReadOnlyUnitOfWork", "UnitOfWork"]
 
 
@@ -32,6 +34,10 @@ class ReadOnlyUnitOfWork(Protocol):
 
 
 class UnitOfWork(ReadOnlyUnitOfWork, Protocol):
-    """One transaction: leaving the ``async with`` without ``commit()`` rolls back."""
+    """One transaction: leaving the ``async with`` without ``commit()`` rolls back. ``events`` is
+    the outbox: an event recorded there commits or rolls back with the change it describes."""
+
+    @property
+    def events(self) -> EventLog: ...
 
     async def commit(self) -> None: ...

@@ -96,6 +96,7 @@ def _complete_finished(of_course: Any, at: Any) -> Any:
             _completed_count(enrollments.c.id) >= total,
         )
         .values(completed_at=at)
+        .returning(enrollments.c.id, enrollments.c.student_id)
     )
 
 
@@ -148,8 +149,9 @@ class SqlEnrollmentRepository:
     async def lock_for_course(self, course_id: UUID) -> None:
         await self._connection.execute(_LOCK_COURSE_ENROLLMENTS(), {"course_id": course_id})
 
-    async def complete_finished(self, course_id: UUID, at: datetime) -> None:
-        await self._connection.execute(_COMPLETE_FINISHED(), {"of_course": course_id, "at": at})
+    async def complete_finished(self, course_id: UUID, at: datetime) -> Sequence[tuple[UUID, UUID]]:
+        rows = await self._connection.execute(_COMPLETE_FINISHED(), {"of_course": course_id, "at": at})
+        return [(row.id, row.student_id) for row in rows]
 
     async def is_enrolled(self, *, student_id: UUID, course_id: UUID) -> bool:
         found = await self._connection.execute(

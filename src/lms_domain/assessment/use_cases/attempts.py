@@ -13,6 +13,7 @@ from lms_domain.assessment.use_cases.access import ATTEMPT_NOT_FOUND, QUIZ_NOT_F
 from lms_domain.assessment.views import AttemptView, can_see_attempt, can_see_quiz
 from lms_domain.shared.actors import Actor
 from lms_domain.shared.errors import Conflict, Forbidden, NotFound
+from lms_domain.shared.events import Event, EventType
 from lms_domain.shared.ports import Clock, IdGenerator
 
 __all__ = ["GetAttempt", "StartAttempt", "SubmitAttempt"]
@@ -45,7 +46,8 @@ class StartAttempt:
                 if not stale.is_overdue(quiz, now):
                     raise Conflict("An attempt of this quiz is already open")
                 stale.expire(now)
-                await uow.attempts.finish(stale)
+                if await uow.attempts.finish(stale):
+                    await uow.events.record(attempt_graded(stale, quiz.course_id))
             if quiz.max_attempts is not None:  # unlimited quizzes need no count
                 finished = await uow.attempts.count_submitted(actor.user_id, quiz_id)
                 if finished >= quiz.max_attempts:
@@ -127,7 +129,23 @@ class SubmitAttempt:
                 attempt.submit(answers=grade.answers, score=grade.score, passed=grade.passed, now=now)
             if not await uow.attempts.finish(attempt):
                 raise Conflict("This attempt has already been submitted")
+            await uow.events.record(attempt_graded(attempt, detail.quiz.course_id))
             await uow.commit()
         if expired:
             raise Conflict("The time limit of this attempt has passed; it was closed with a score of 0")
         return AttemptView.of(attempt, detail, actor, course)
+
+
+def attempt_graded(attempt: Attempt, course_id: UUID) -> Event:
+    """Sent once, when the attempt gets its score (submitted, or closed as expired)."""
+    assert attempt.ended_at is not None
+    return Event.of(
+        EventType.ATTEMPT_GRADED,
+        at=attempt.ended_at,
+        attempt_id=attempt.id,
+        quiz_id=attempt.quiz_id,
+        course_id=course_id,
+        student_id=attempt.student_id,
+        score=attempt.score,
+        passed=attempt.passed,
+    )

@@ -20,6 +20,7 @@ from lms_domain.catalog.values import slug_candidate, slugify
 from lms_domain.shared.actors import Actor
 from lms_domain.shared.changes import apply_changes
 from lms_domain.shared.errors import Conflict, Forbidden, NotFound, Unauthorized
+from lms_domain.shared.events import Event, EventType
 from lms_domain.shared.pagination import Page, PageRequest
 from lms_domain.shared.ports import Clock, IdGenerator
 
@@ -133,9 +134,20 @@ class PublishCourse:
             course = await uow.courses.get(course_id, for_update=True)
             if course is None:
                 raise NotFound("Course not found")
+            was_published = course.is_published
             course.publish(actor=actor, now=self._clock.now())
-            await uow.courses.update(course)
-            await uow.commit()
+            if not was_published:  # publishing a published course changes nothing and sends nothing
+                await uow.courses.update(course)
+                await uow.events.record(
+                    Event.of(
+                        EventType.COURSE_PUBLISHED,
+                        at=course.updated_at,
+                        course_id=course.id,
+                        title=course.title,
+                        instructor_id=course.instructor_id,
+                    )
+                )
+                await uow.commit()
         return course
 
 

@@ -18,6 +18,7 @@ from lms_domain.catalog.use_cases.access import (
 from lms_domain.shared.actors import Actor
 from lms_domain.shared.changes import apply_changes
 from lms_domain.shared.errors import Conflict, InvalidRequest, NotFound
+from lms_domain.shared.events import enrollment_completed
 from lms_domain.shared.pagination import Page, PageRequest
 from lms_domain.shared.ports import Clock, IdGenerator
 
@@ -110,7 +111,11 @@ class DeleteLesson:
             await uow.lessons.remove(lesson_id)
             rest, _ = await uow.lessons.list_for_course(lesson.course_id)
             await uow.lessons.set_order(lesson.course_id, [r.id for r in rest])
-            await uow.enrollments.complete_finished(lesson.course_id, self._clock.now())
+            now = self._clock.now()
+            for enrollment_id, student_id in await uow.enrollments.complete_finished(lesson.course_id, now):
+                await uow.events.record(
+                    enrollment_completed(enrollment_id, lesson.course_id, student_id, now)
+                )
             await uow.commit()
 
 

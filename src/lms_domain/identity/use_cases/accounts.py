@@ -16,6 +16,7 @@ from lms_domain.identity.ports import (
 from lms_domain.identity.values import FullName, normalize_email, validate_password
 from lms_domain.shared.actors import Actor, Role
 from lms_domain.shared.errors import Conflict, Forbidden, InvalidRequest, NotFound, Unavailable
+from lms_domain.shared.events import Event, EventType
 from lms_domain.shared.pagination import Page, PageRequest
 from lms_domain.shared.ports import Clock, IdGenerator
 
@@ -39,6 +40,16 @@ async def add_user(uow: IdentityUnitOfWork, user: User) -> None:
             await unit.users.add(user)
         except EmailTaken:
             raise Conflict("A user with this email already exists") from None
+        await unit.events.record(
+            Event.of(
+                EventType.USER_REGISTERED,
+                at=user.created_at,
+                user_id=user.id,
+                email=user.email,
+                full_name=user.full_name,
+                role=user.role.value,
+            )
+        )
         await unit.commit()
 
 

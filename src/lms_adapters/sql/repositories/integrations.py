@@ -1,0 +1,331 @@
+"""The outbox, webhooks and deliveries in SQL.
+
+Recording an event also makes its deliveries, in the same transaction: one per active webhook
+subscribed to its type and one for the learning record store when one is configured. The ids of
+the deliveries a unit of work made are kept (``Outbox.made``) so that, once it commits, their tries
+can be queued.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+from uuid import UUID, uuid4
+
+from sqlalchemy import delete, exists, func, insert, or_, select, update
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from lms_adapters.sql.paging import page_of, paged
+from lms_adapters.sql.prebuilt import built_once
+from lms_adapters.sql.tables import deliveries, events, webhook_subscriptions, webhooks
+from lms_domain.integrations.entities import (
+    XAPI_EVENT_TYPES,
+    Delivery,
+    DeliveryStatus,
+    Sink,
+    Webhook,
+)
+from lms_domain.integrations.ports import ClaimedTry
+from lms_domain.shared.events import Event, EventType
+from lms_domain.shared.pagination import PageRequest
+
+__all__ = ["Outbox", "SqlDeliveryRepository", "SqlEventLog", "SqlWebhookRepository"]
+
+_WAITING = (DeliveryStatus.PENDING.value, DeliveryStatus.FAILED.value)
+
+
+@dataclass
+class Outbox:
+    """A unit of work's outbox settings and what it made: ``xapi`` says whether events of the xAPI
+    types get a delivery to the learning record store; ``made`` collects new deliveries' ids."""
+
+    xapi: bool = False
+    made: list[UUID] = field(default_factory=list)
+
+
+def delivery_row(delivery: Delivery) -> dict[str, Any]:
+    return {
+        "id": delivery.id,
+        "event_id": delivery.event_id,
+        "event_type": delivery.event_type.value,
+        "sink": delivery.sink.value,
+        "webhook_id": delivery.webhook_id,
+        "status": delivery.status.value,
+        "attempts": delivery.attempts,
+        "last_status_code": delivery.last_status_code,
+        "last_error": delivery.last_error,
+        "next_attempt_at": delivery.next_attempt_at,
+        "created_at": delivery.created_at,
+        "delivered_at": delivery.delivered_at,
+    }
+
+
+def _delivery(row: Any) -> Delivery:
+    m = row._mapping
+    return Delivery(
+        id=m["id"],
+        event_id=m["event_id"],
+        event_type=EventType(m["event_type"]),
+        sink=Sink(m["sink"]),
+        webhook_id=m["webhook_id"],
+        status=DeliveryStatus(m["status"]),
+        attempts=m["attempts"],
+        last_status_code=m["last_status_code"],
+        last_error=m["last_error"],
+        next_attempt_at=m["next_attempt_at"],
+        created_at=m["created_at"],
+        delivered_at=m["delivered_at"],
+    )
+
+
+def _event(row: Any) -> Event:
+    return Event(id=row.id, type=EventType(row.type), occurred_at=row.occurred_at, data=dict(row.data))
+
+
+def new_delivery(event: Event, *, sink: Sink, webhook_id: UUID | None) -> Delivery:
+    return Delivery(
+        id=uuid4(),
+        event_id=event.id,
+        event_type=event.type,
+        sink=sink,
+        webhook_id=webhook_id,
+        status=DeliveryStatus.PENDING,
+        attempts=0,
+        last_status_code=None,
+        last_error=None,
+        next_attempt_at=event.occurred_at,
+        created_at=event.occurred_at,
+        delivered_at=None,
+    )
+
+
+_INSERT_EVENT = built_once(
+    lambda id, type, occurred_at, data: insert(events).values(
+        id=id, type=type, occurred_at=occurred_at, data=data
+    )
+)
+_SUBSCRIBERS = built_once(
+    lambda event_type: (
+        select(webhook_subscriptions.c.webhook_id)
+        .join(webhooks, webhooks.c.id == webhook_subscriptions.c.webhook_id)
+        .where(webhook_subscriptions.c.event_type == event_type, webhooks.c.is_active)
+    )
+)
+_EVENT_BY_ID = built_once(lambda event_id: select(events).where(events.c.id == event_id))
+
+
+class SqlEventLog:
+    def __init__(self, connection: AsyncConnection, outbox: Outbox) -> None:
+        self._connection, self._outbox = connection, outbox
+
+    async def record(self, event: Event) -> None:
+        """The event, and a delivery for each of its receivers: two statements, three with any."""
+        await self.store(event)
+        made = [
+            new_delivery(event, sink=Sink.WEBHOOK, webhook_id=row.webhook_id)
+            for row in await self._connection.execute(_SUBSCRIBERS(), {"event_type": event.type.value})
+        ]
+        if self._outbox.xapi and event.type in XAPI_EVENT_TYPES:
+            made.append(new_delivery(event, sink=Sink.XAPI, webhook_id=None))
+        if made:
+            await self._connection.execute(insert(deliveries), [delivery_row(d) for d in made])
+            self._outbox.made.extend(d.id for d in made)
+
+    async def store(self, event: Event) -> None:
+        """The event alone, with no delivery."""
+        values = {"id": event.id, "type": event.type.value, "occurred_at": event.occurred_at}
+        await self._connection.execute(_INSERT_EVENT(), {**values, "data": dict(event.data)})
+
+    async def get(self, event_id: UUID) -> Event | None:
+        row = (await self._connection.execute(_EVENT_BY_ID(), {"event_id": event_id})).first()
+        return _event(row) if row else None
+
+
+def _webhook_row(webhook: Webhook) -> dict[str, Any]:
+    return {
+        "id": webhook.id,
+        "url": webhook.url,
+        "description": webhook.description,
+        "secret": webhook.secret,
+        "is_active": webhook.is_active,
+        "created_at": webhook.created_at,
+        "updated_at": webhook.updated_at,
+    }
+
+
+class SqlWebhookRepository:
+    def __init__(self, connection: AsyncConnection) -> None:
+        self._connection = connection
+
+    async def _types(self, ids: Sequence[UUID]) -> dict[UUID, list[EventType]]:
+        found: dict[UUID, list[EventType]] = {webhook_id: [] for webhook_id in ids}
+        if not ids:
+            return found
+        rows = await self._connection.execute(
+            select(webhook_subscriptions.c.webhook_id, webhook_subscriptions.c.event_type)
+            .where(webhook_subscriptions.c.webhook_id.in_(ids))
+            .order_by(webhook_subscriptions.c.webhook_id, webhook_subscriptions.c.position)
+        )
+        for row in rows:
+            found[row.webhook_id].append(EventType(row.event_type))
+        return found
+
+    @staticmethod
+    def _webhook(row: Any, types: Sequence[EventType]) -> Webhook:
+        return Webhook(
+            id=row.id,
+            url=row.url,
+            events=list(types),
+            description=row.description,
+            secret=row.secret,
+            is_active=row.is_active,
+            created_at=row.created_at,
+            updated_at=row.updated_at,
+        )
+
+    async def get(self, webhook_id: UUID, *, for_update: bool = False) -> Webhook | None:
+        statement = select(webhooks).where(webhooks.c.id == webhook_id)
+        if for_update:
+            statement = statement.with_for_update(key_share=False)
+        row = (await self._connection.execute(statement)).first()
+        if row is None:
+            return None
+        return self._webhook(row, (await self._types([row.id]))[row.id])
+
+    async def list(self, *, page: PageRequest) -> tuple[Sequence[Webhook], int]:
+        statement = paged(
+            select(webhooks).order_by(webhooks.c.created_at.desc(), webhooks.c.id),
+            select(func.count()).select_from(webhooks),
+        )
+        rows, total = await page_of(
+            self._connection, statement, select(func.count()).select_from(webhooks), {}, page
+        )
+        types = await self._types([row.id for row in rows])
+        return [self._webhook(row, types[row.id]) for row in rows], total
+
+    async def add(self, webhook: Webhook) -> None:
+        await self._connection.execute(insert(webhooks).values(**_webhook_row(webhook)))
+        await self._subscribe(webhook)
+
+    async def _subscribe(self, webhook: Webhook) -> None:
+        await self._connection.execute(
+            insert(webhook_subscriptions),
+            [
+                {"webhook_id": webhook.id, "event_type": t.value, "position": i}
+                for i, t in enumerate(dict.fromkeys(webhook.events))
+            ],
+        )
+
+    async def update(self, webhook: Webhook) -> None:
+        row = _webhook_row(webhook)
+        del row["id"], row["created_at"]
+        await self._connection.execute(update(webhooks).where(webhooks.c.id == webhook.id).values(**row))
+        await self._connection.execute(
+            delete(webhook_subscriptions).where(webhook_subscriptions.c.webhook_id == webhook.id)
+        )
+        await self._subscribe(webhook)
+        if not webhook.is_active:
+            await self._connection.execute(
+                update(deliveries)
+                .where(deliveries.c.webhook_id == webhook.id, deliveries.c.status.in_(_WAITING))
+                .values(
+                    status=DeliveryStatus.DEAD.value,
+                    next_attempt_at=None,
+                    last_error="The webhook was deactivated",
+                )
+            )
+
+    async def delete(self, webhook_id: UUID) -> None:
+        await self._connection.execute(delete(webhooks).where(webhooks.c.id == webhook_id))
+
+
+_ACTIVE_TARGET = or_(
+    deliveries.c.webhook_id.is_(None),
+    exists().where(webhooks.c.id == deliveries.c.webhook_id, webhooks.c.is_active),
+)
+
+
+class SqlDeliveryRepository:
+    def __init__(self, connection: AsyncConnection, outbox: Outbox) -> None:
+        self._connection, self._outbox = connection, outbox
+
+    async def get(self, webhook_id: UUID, delivery_id: UUID) -> Delivery | None:
+        row = (
+            await self._connection.execute(
+                select(deliveries).where(
+                    deliveries.c.id == delivery_id, deliveries.c.webhook_id == webhook_id
+                )
+            )
+        ).first()
+        return _delivery(row) if row else None
+
+    async def list_for_webhook(
+        self, webhook_id: UUID, *, status: DeliveryStatus | None, page: PageRequest
+    ) -> tuple[Sequence[Delivery], int]:
+        where = [deliveries.c.webhook_id == webhook_id]
+        if status is not None:
+            where.append(deliveries.c.status == status.value)
+        statement = select(deliveries).where(*where).order_by(deliveries.c.created_at.desc(), deliveries.c.id)
+        count = select(func.count()).select_from(deliveries).where(*where)
+        rows, total = await page_of(self._connection, paged(statement, count), count, {}, page)
+        return [_delivery(row) for row in rows], total
+
+    async def add(self, delivery: Delivery) -> None:
+        await self._connection.execute(insert(deliveries).values(**delivery_row(delivery)))
+        self._outbox.made.append(delivery.id)
+
+    async def claim(
+        self, delivery_id: UUID, *, now: datetime, until: datetime, force: bool
+    ) -> ClaimedTry | None:
+        conditions = [
+            deliveries.c.id == delivery_id,
+            or_(deliveries.c.claimed_until.is_(None), deliveries.c.claimed_until < now),
+            _ACTIVE_TARGET,
+        ]
+        if not force:
+            conditions += [deliveries.c.status.in_(_WAITING), deliveries.c.next_attempt_at <= now]
+        claimed = (
+            await self._connection.execute(
+                update(deliveries).where(*conditions).values(claimed_until=until).returning(*deliveries.c)
+            )
+        ).first()
+        if claimed is None:
+            return None
+        delivery = _delivery(claimed)
+        row = (await self._connection.execute(_EVENT_BY_ID(), {"event_id": delivery.event_id})).first()
+        if row is None:  # the event cascades away only with its deliveries
+            return None
+        url = secret = None
+        if delivery.webhook_id is not None:
+            hook = (
+                await self._connection.execute(
+                    select(webhooks.c.url, webhooks.c.secret).where(webhooks.c.id == delivery.webhook_id)
+                )
+            ).first()
+            if hook is None:
+                return None
+            url, secret = hook.url, hook.secret
+        return ClaimedTry(delivery=delivery, event=_event(row), url=url, secret=secret)
+
+    async def finish(self, delivery: Delivery) -> None:
+        row = delivery_row(delivery)
+        del row["id"], row["event_id"], row["event_type"], row["sink"], row["webhook_id"], row["created_at"]
+        await self._connection.execute(
+            update(deliveries).where(deliveries.c.id == delivery.id).values(**row, claimed_until=None)
+        )
+
+    async def due(self, *, now: datetime, limit: int) -> Sequence[tuple[UUID, datetime]]:
+        rows = await self._connection.execute(
+            select(deliveries.c.id, deliveries.c.next_attempt_at)
+            .where(
+                deliveries.c.status.in_(_WAITING),
+                deliveries.c.next_attempt_at.is_not(None),
+                or_(deliveries.c.claimed_until.is_(None), deliveries.c.claimed_until < now),
+                _ACTIVE_TARGET,
+            )
+            .order_by(deliveries.c.next_attempt_at)
+            .limit(limit)
+        )
+        return [(row.id, row.next_attempt_at) for row in rows]
