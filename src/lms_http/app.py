@@ -26,6 +26,7 @@ from lms_http.controllers.files import FileBlobController, FileController
 from lms_http.controllers.health import HealthController
 from lms_http.controllers.learning import EnrollmentController
 from lms_http.controllers.users import UserController
+from lms_http.controllers.webhooks import WebhookController
 from lms_http.docs_ui import swagger_assets, swagger_ui
 from lms_http.errors import exception_handlers, outage_handlers, validation_response
 from lms_http.idempotency import make_idempotency_middleware
@@ -118,6 +119,8 @@ def create_app(settings: Settings, container: Container | None = None) -> Litest
             AttemptController,
             # analytics
             AnalyticsController,
+            # events
+            WebhookController,
         ],
         dependencies=dependencies,
     )

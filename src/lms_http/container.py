@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import inspect
+import ipaddress
 import random
+import secrets
+from base64 import b64encode
 from typing import Any
+from urllib.parse import urlsplit
 
 from dependency_injector import containers, providers
 
@@ -36,6 +40,7 @@ from lms_domain.catalog import use_cases as catalog
 from lms_domain.credentials import use_cases as credentials
 from lms_domain.files import use_cases as files
 from lms_domain.identity import use_cases as identity
+from lms_domain.integrations import webhooks
 from lms_domain.learning import use_cases as learning
 from lms_http.names import CATALOG_STAMP, verification_base
 from lms_http.settings import Settings
@@ -48,6 +53,33 @@ __all__ = ["Container", "is_use_case", "use_cases"]
 
 def _state_backend(settings: Settings) -> str:
     return "redis" if settings.redis_url else "local"
+
+
+class _ProvisionalAddressCheck:
+    """PROVISIONAL until ``lms_adapters.outbound.PublicAddressCheck`` is on main (it replaces this
+    class here): refuses literal addresses that are not global and ``localhost`` names unless
+    ``allow_private``; other host names pass without a DNS lookup."""
+
+    def __init__(self, *, allow_private: bool) -> None:
+        self._allow_private = allow_private
+
+    async def refusal(self, url: str) -> str | None:
+        host = (urlsplit(url).hostname or "").rstrip(".")
+        if self._allow_private:
+            return None
+        if host == "localhost" or host.endswith(".localhost"):
+            return f"{host} is a loopback name"
+        try:
+            address = ipaddress.ip_address(host)
+        except ValueError:
+            return None
+        return None if address.is_global else f"{host} is not a public address"
+
+
+def _provisional_webhook_secret() -> str:
+    """PROVISIONAL until ``lms_domain.integrations.signing.new_secret`` is on main (it replaces
+    this function here)."""
+    return "whsec_" + b64encode(secrets.token_bytes(32)).decode("ascii")
 
 
 def _reader_of(unit: object) -> object:
@@ -270,6 +302,26 @@ class Container(containers.DeclarativeContainer):
         analytics.GetSystemAnalytics, queries=analytics_queries, clock=clock
     )
     system_reports: providers.Singleton[FreshRuns[Any, Any]] = providers.Singleton(FreshRuns)
+
+    # webhooks (admin): the address rule, new secrets, and the job engine that makes the tries
+    address_check = providers.Singleton(
+        _ProvisionalAddressCheck, allow_private=settings.provided.webhook_allow_private
+    )
+    webhook_secret = providers.Object(_provisional_webhook_secret)
+    jobs = providers.Dependency(instance_of=object)  # DeliveryJobs: the delivery machinery gives it
+    create_webhook = providers.Factory(
+        webhooks.CreateWebhook, uow=uow, addresses=address_check, clock=clock, ids=ids, secrets=webhook_secret
+    )
+    list_webhooks = providers.Factory(webhooks.ListWebhooks, uow=read_uow)
+    get_webhook = providers.Factory(webhooks.GetWebhook, uow=read_uow)
+    update_webhook = providers.Factory(webhooks.UpdateWebhook, uow=uow, addresses=address_check, clock=clock)
+    delete_webhook = providers.Factory(webhooks.DeleteWebhook, uow=uow)
+    rotate_webhook_secret = providers.Factory(
+        webhooks.RotateSecret, uow=uow, clock=clock, secrets=webhook_secret
+    )
+    send_test_event = providers.Factory(webhooks.SendTestEvent, uow=uow, clock=clock, ids=ids)
+    list_deliveries = providers.Factory(webhooks.ListDeliveries, uow=read_uow)
+    redeliver = providers.Factory(webhooks.Redeliver, uow=read_uow, jobs=jobs)
 
 
 def is_use_case(cls: object) -> bool:

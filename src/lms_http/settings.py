@@ -79,6 +79,8 @@ class Settings:
     minio_region: str = "us-east-1"
     # credentials: where clients reach this service (the verification link printed on certificates)
     public_url: str = "http://127.0.0.1:8000"
+    # events: webhooks may have loopback, private or other non-public addresses (development only)
+    webhook_allow_private: bool = False
 
 
 def _read_env_file(path: Path) -> dict[str, str]:
@@ -293,4 +295,5 @@ def load_settings(environ: dict[str, str] | None = None, *, env_file: Path | Non
         minio_secure=parse("MINIO_SECURE", boolean, True),
         minio_region=parse("MINIO_REGION", region, "us-east-1"),
         public_url=parse("PUBLIC_URL", public_url, "http://127.0.0.1:8000"),
+        webhook_allow_private=parse("WEBHOOK_ALLOW_PRIVATE", boolean, False),
     )
