@@ -21,6 +21,7 @@ import pytest
 from dependency_injector import providers
 from litestar import Litestar
 
+from lms_domain.shared.pagination import PageRequest
 from lms_http.container import Container
 from tests.integration.conftest import Api, json_body, racing_client
 
@@ -194,8 +195,12 @@ async def test_patch_changes_only_what_it_names_and_ignores_what_no_one_sets(hoo
 
 async def test_delete_is_204_and_then_everything_is_404(hooks: Hooks) -> None:
     made = await hooks.create()
+    await hooks.client.post(f"{HOOKS}/{made['id']}/test", headers=hooks.admin)
     r = await hooks.client.delete(f"{HOOKS}/{made['id']}", headers=hooks.admin)
     assert (r.status_code, r.content) == (204, b"")
+    async with hooks.container.uow() as uow:  # its delivery log went with it
+        _, left = await uow.deliveries.list_for_webhook(UUID(made["id"]), status=None, page=PageRequest())
+    assert left == 0
     for method, path, body in _every_call(made["id"], str(uuid4()))[2:]:
         r = await hooks.client.request(method, path, json=body, headers=hooks.admin)
         assert (r.status_code, r.json()) == (404, {"detail": "Webhook not found"}), (method, path)
