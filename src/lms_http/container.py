@@ -9,7 +9,6 @@ from typing import Any
 from uuid import UUID
 
 from dependency_injector import containers, providers
-from lms_adapters.outbound.sender import HttpSender
 
 from lms_adapters.jobs.engine import ProcrastinateJobs, make_job_engine
 from lms_adapters.local.blobs import LocalBlobStorage
@@ -21,6 +20,7 @@ from lms_adapters.local.system import SystemClock, UuidGenerator
 from lms_adapters.local.tokens import JwtTokenCodec
 from lms_adapters.local.totp import PyotpTotpService
 from lms_adapters.minio.blobs import MinioBlobStorage, make_minio
+from lms_adapters.outbound.sender import HttpSender
 from lms_adapters.pdf.certificates import Fpdf2CertificateRenderer
 from lms_adapters.redis.client import make_redis
 from lms_adapters.redis.counters import RedisLoginThrottle, RedisRateLimiter

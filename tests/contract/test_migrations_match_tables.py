@@ -19,9 +19,7 @@ def test_migrated_schema_matches_the_tables(request: pytest.FixtureRequest, back
     engine = create_engine(sync_url(url))
     try:
         with engine.connect() as conn:
-            context = MigrationContext.configure(
-                conn, opts={"compare_type": False, "include_name": _ours}
-            )
+            context = MigrationContext.configure(conn, opts={"compare_type": False, "include_name": _ours})
             differences = compare_metadata(context, t.metadata)
     finally:
         engine.dispose()

@@ -34,6 +34,8 @@ from lms_adapters.memory.idempotency import MemoryIdempotencyStore
 from lms_adapters.memory.sessions import MemorySessionStore
 from lms_adapters.memory.uow import MemoryUnitOfWork
 from lms_adapters.minio.blobs import MinioBlobStorage
+from lms_adapters.outbound.check import PublicAddressCheck
+from lms_adapters.outbound.sender import HttpSender
 from lms_adapters.pdf.certificates import Fpdf2CertificateRenderer
 from lms_adapters.redis.counters import RedisLoginThrottle, RedisRateLimiter
 from lms_adapters.redis.idempotency import RedisIdempotencyStore
@@ -64,7 +66,7 @@ from lms_domain.identity.ports import (
     TokenCodec,
     TotpService,
 )
-from lms_domain.integrations.ports import IntegrationsReader, IntegrationsUnitOfWork
+from lms_domain.integrations.ports import AddressCheck, IntegrationsReader, IntegrationsUnitOfWork, Sender
 from lms_domain.learning.ports import LearningReader, LearningUnitOfWork
 from lms_domain.shared.ports import Clock, IdGenerator
 from lms_platform.idempotency import IdempotencyStore
@@ -123,8 +125,10 @@ ADAPTERS: dict[type, tuple[type, ...]] = {
     UuidGenerator: (IdGenerator,),
     JwtTokenCodec: (TokenCodec,),
     PyotpTotpService: (TotpService,),
-    # minio, pdf
+    # minio, pdf, outbound
     MinioBlobStorage: (BlobStorage,),
+    HttpSender: (Sender,),
+    PublicAddressCheck: (AddressCheck,),
     Fpdf2CertificateRenderer: (CertificateRenderer,),
     # the platform's class that implements a domain port
     StampRenewal: (CatalogStamp,),
@@ -140,10 +144,14 @@ NOT_ADAPTERS = {
     "Scale",
     "Section",
     "SeedReport",
+    "Unresolvable",
     "UtcDateTime",
     "_ChunkReader",
     "_Entry",
+    "_GuardedBackend",
+    "_Refused",
     "_Session",
+    "_Transport",
     "_WaitingPool",
 }
 _SPECIAL = {"__aenter__", "__aexit__", "__call__"}

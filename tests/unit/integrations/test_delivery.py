@@ -25,7 +25,7 @@ class Receiver:
     """A sender that answers what it is told to, and keeps what it was sent."""
 
     answers: list[TryOutcome] = field(default_factory=list)
-    sent: list[tuple[str, bytes, Mapping[str, str]]] = field(default_factory=list)
+    sent: list[tuple[str, bytes, dict[str, str]]] = field(default_factory=list)
     delay: float = 0.0
 
     async def send(self, url: str, *, body: bytes, headers: Mapping[str, str]) -> TryOutcome:
@@ -39,7 +39,9 @@ class Receiver:
 class Jobs:
     queued: list[tuple[UUID, datetime | None, bool]] = field(default_factory=list)
 
-    async def try_delivery(self, delivery_id: UUID, *, at: datetime | None = None, force: bool = False) -> None:
+    async def try_delivery(
+        self, delivery_id: UUID, *, at: datetime | None = None, force: bool = False
+    ) -> None:
         self.queued.append((delivery_id, at, force))
 
 
@@ -81,7 +83,9 @@ class World:
         return hook
 
     async def event(self, type_: EventType = EventType.ENROLLMENT_CREATED) -> Event:
-        event = Event.of(type_, at=self.clock.now(), enrollment_id=uuid4(), course_id=uuid4(), student_id=uuid4())
+        event = Event.of(
+            type_, at=self.clock.now(), enrollment_id=uuid4(), course_id=uuid4(), student_id=uuid4()
+        )
         async with self.uow() as uow:
             await uow.events.record(event)
             await uow.commit()
@@ -141,7 +145,11 @@ async def test_failures_follow_the_schedule_then_the_delivery_is_dead() -> None:
     w.webhook()
     await w.event()
     delivery_id = w.only_delivery()
-    w.receiver.answers = [TryOutcome(500, None), TryOutcome(None, "Timed out after 1 s"), TryOutcome(503, None)]
+    w.receiver.answers = [
+        TryOutcome(500, None),
+        TryOutcome(None, "Timed out after 1 s"),
+        TryOutcome(503, None),
+    ]
     first = await w.try_delivery()(delivery_id=delivery_id)
     assert first is not None and first.status is DeliveryStatus.FAILED
     assert first.next_attempt_at == w.clock.now() + timedelta(seconds=5)
@@ -166,7 +174,10 @@ async def test_a_forced_try_makes_one_more_whatever_the_status() -> None:
     assert done is not None
     again = await w.try_delivery()(delivery_id=done.id, force=True)
     assert again is not None and again.attempts == 2 and again.status is DeliveryStatus.SUCCEEDED
-    assert len(w.receiver.sent) == 2 and w.receiver.sent[0][2]["webhook-id"] == w.receiver.sent[1][2]["webhook-id"]
+    assert (
+        len(w.receiver.sent) == 2
+        and w.receiver.sent[0][2]["webhook-id"] == w.receiver.sent[1][2]["webhook-id"]
+    )
 
 
 async def test_two_tries_at_once_make_one() -> None:
@@ -228,7 +239,9 @@ async def test_the_number_of_tries_is_the_schedule_plus_one(schedule_length: int
     tries = 0
     while True:
         w.receiver.answers = [TryOutcome(500, None)]
-        attempt = TryDelivery(w.uow(), w.receiver, w.jobs, w.clock, policy=policy, names=MemoryActivityNames(w.state))
+        attempt = TryDelivery(
+            w.uow(), w.receiver, w.jobs, w.clock, policy=policy, names=MemoryActivityNames(w.state)
+        )
         result = await attempt(delivery_id=w.only_delivery())
         assert result is not None
         tries += 1
