@@ -325,16 +325,16 @@ class Container(containers.DeclarativeContainer):
         timeout_seconds=settings.provided.webhook_timeout_seconds,
     )
     activity_names = providers.Singleton(SqlActivityNames, read_engine)
-    try_delivery = providers.Factory(
-        delivery.TryDelivery,
-        uow=uow,
+    sinks = providers.Singleton(
+        delivery.Sinks,
         sender=sender,
-        jobs=jobs,
         clock=clock,
-        policy=delivery_policy,
         names=activity_names,
         xapi=xapi_target,
         xapi_sender=xapi_sender,
+    )
+    try_delivery = providers.Factory(
+        delivery.TryDelivery, uow=uow, sinks=sinks, jobs=jobs, clock=clock, policy=delivery_policy
     )
     sweep_deliveries = providers.Factory(delivery.SweepDeliveries, uow=uow, jobs=jobs, clock=clock)
 

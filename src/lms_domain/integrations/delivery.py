@@ -27,7 +27,7 @@ from lms_domain.integrations.signing import webhook_headers
 from lms_domain.integrations.xapi import statement, xapi_headers
 from lms_domain.shared.ports import Clock
 
-__all__ = ["DeliveryPolicy", "SweepDeliveries", "TryDelivery", "XapiTarget", "event_body"]
+__all__ = ["DeliveryPolicy", "Sinks", "SweepDeliveries", "TryDelivery", "XapiTarget", "event_body"]
 
 DEFAULT_SCHEDULE = (5.0, 30.0, 120.0, 600.0, 1800.0, 7200.0, 21600.0, 86400.0)
 
@@ -63,45 +63,23 @@ def event_body(claimed: ClaimedTry) -> bytes:
     return json.dumps(claimed.event.to_json(), separators=(",", ":")).encode()
 
 
-class TryDelivery:
-    """Makes one try of a delivery, when it is to be tried now (or whatever its state, ``force``)."""
+class Sinks:
+    """Where deliveries go: a webhook's URL through ``sender``, signed; the learning record store
+    (when ``xapi`` is configured) as an xAPI statement naming activities by their titles."""
 
     def __init__(
         self,
-        uow: IntegrationsUnitOfWork,
         sender: Sender,
-        jobs: DeliveryJobs,
         clock: Clock,
-        *,
-        policy: DeliveryPolicy,
         names: ActivityNames,
+        *,
         xapi: XapiTarget | None = None,
         xapi_sender: Sender | None = None,
     ) -> None:
-        self._uow, self._sender, self._jobs, self._clock = uow, sender, jobs, clock
-        self._policy, self._names, self._xapi = policy, names, xapi
-        self._xapi_sender = xapi_sender or sender
+        self._sender, self._clock, self._names = sender, clock, names
+        self._xapi, self._xapi_sender = xapi, xapi_sender or sender
 
-    async def __call__(self, *, delivery_id: UUID, force: bool = False) -> Delivery | None:
-        now = self._clock.now()
-        async with self._uow as uow:
-            claimed = await uow.deliveries.claim(
-                delivery_id, now=now, until=now + self._policy.claim, force=force
-            )
-            await uow.commit()
-        if claimed is None:
-            return None
-        outcome = await self._send(claimed)
-        delivery = claimed.delivery
-        delivery.record_try(outcome, now=self._clock.now(), schedule=self._policy.schedule)
-        async with self._uow as uow:
-            await uow.deliveries.finish(delivery)
-            await uow.commit()
-        if delivery.status is DeliveryStatus.FAILED:
-            await self._jobs.try_delivery(delivery.id, at=delivery.next_attempt_at)
-        return delivery
-
-    async def _send(self, claimed: ClaimedTry) -> TryOutcome:
+    async def send(self, claimed: ClaimedTry) -> TryOutcome:
         if claimed.url is not None and claimed.secret is not None:
             body = event_body(claimed)
             headers = webhook_headers(
@@ -119,6 +97,39 @@ class TryDelivery:
             body=json.dumps(document, separators=(",", ":")).encode(),
             headers=xapi_headers(username=self._xapi.username, password=self._xapi.password),
         )
+
+
+class TryDelivery:
+    """Makes one try of a delivery, when it is to be tried now (or whatever its state, ``force``)."""
+
+    def __init__(
+        self,
+        uow: IntegrationsUnitOfWork,
+        sinks: Sinks,
+        jobs: DeliveryJobs,
+        clock: Clock,
+        policy: DeliveryPolicy,
+    ) -> None:
+        self._uow, self._sinks, self._jobs, self._clock, self._policy = uow, sinks, jobs, clock, policy
+
+    async def __call__(self, *, delivery_id: UUID, force: bool = False) -> Delivery | None:
+        now = self._clock.now()
+        async with self._uow as uow:
+            claimed = await uow.deliveries.claim(
+                delivery_id, now=now, until=now + self._policy.claim, force=force
+            )
+            await uow.commit()
+        if claimed is None:
+            return None
+        outcome = await self._sinks.send(claimed)
+        delivery = claimed.delivery
+        delivery.record_try(outcome, now=self._clock.now(), schedule=self._policy.schedule)
+        async with self._uow as uow:
+            await uow.deliveries.finish(delivery)
+            await uow.commit()
+        if delivery.status is DeliveryStatus.FAILED:
+            await self._jobs.try_delivery(delivery.id, at=delivery.next_attempt_at)
+        return delivery
 
 
 class SweepDeliveries:

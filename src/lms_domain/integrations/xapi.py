@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from datetime import UTC
 from uuid import UUID
 
+from lms_domain.integrations.entities import XAPI_EVENT_TYPES
 from lms_domain.integrations.ports import ActivityNames
 from lms_domain.shared.events import Event, EventType
 
@@ -37,7 +38,7 @@ _MAPPED: Mapping[EventType, tuple[str, str]] = {
     EventType.ATTEMPT_GRADED: ("passed", "quiz"),
 }
 
-XAPI_EVENT_TYPES: frozenset[EventType] = frozenset(_MAPPED)
+assert frozenset(_MAPPED) == XAPI_EVENT_TYPES  # one list: the outbox makes deliveries for these
 
 
 async def statement(event: Event, *, public_url: str, names: ActivityNames) -> dict[str, object]:

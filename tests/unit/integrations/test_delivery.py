@@ -13,7 +13,7 @@ from standardwebhooks import Webhook as Verifier
 
 from lms_adapters.memory.integrations import MemoryActivityNames
 from lms_adapters.memory.uow import MemoryState, MemoryUnitOfWork
-from lms_domain.integrations.delivery import DeliveryPolicy, SweepDeliveries, TryDelivery
+from lms_domain.integrations.delivery import DeliveryPolicy, Sinks, SweepDeliveries, TryDelivery
 from lms_domain.integrations.entities import DeliveryStatus, Sink, TryOutcome, Webhook
 from lms_domain.integrations.signing import new_secret
 from lms_domain.shared.events import Event, EventType
@@ -59,14 +59,11 @@ class World:
         return MemoryUnitOfWork(self.state)
 
     def try_delivery(self) -> TryDelivery:
-        return TryDelivery(
-            self.uow(),
-            self.receiver,
-            self.jobs,
-            self.clock,
-            policy=DeliveryPolicy(schedule=SCHEDULE, timeout_seconds=1),
-            names=MemoryActivityNames(self.state),
-        )
+        return self.tries(DeliveryPolicy(schedule=SCHEDULE, timeout_seconds=1))
+
+    def tries(self, policy: DeliveryPolicy) -> TryDelivery:
+        sinks = Sinks(self.receiver, self.clock, MemoryActivityNames(self.state))
+        return TryDelivery(self.uow(), sinks, self.jobs, self.clock, policy)
 
     def webhook(self, *, events: Sequence[EventType] = (EventType.ENROLLMENT_CREATED,)) -> Webhook:
         hook = Webhook(
@@ -239,10 +236,7 @@ async def test_the_number_of_tries_is_the_schedule_plus_one(schedule_length: int
     tries = 0
     while True:
         w.receiver.answers = [TryOutcome(500, None)]
-        attempt = TryDelivery(
-            w.uow(), w.receiver, w.jobs, w.clock, policy=policy, names=MemoryActivityNames(w.state)
-        )
-        result = await attempt(delivery_id=w.only_delivery())
+        result = await w.tries(policy)(delivery_id=w.only_delivery())
         assert result is not None
         tries += 1
         if result.status is DeliveryStatus.DEAD:
