@@ -26,6 +26,7 @@ from lms_http.controllers.files import FileBlobController, FileController
 from lms_http.controllers.health import HealthController
 from lms_http.controllers.learning import EnrollmentController
 from lms_http.controllers.users import UserController
+from lms_http.controllers.webhooks import WebhookController
 from lms_http.deliveries import DeliveryWorker
 from lms_http.docs_ui import swagger_assets, swagger_ui
 from lms_http.errors import exception_handlers, outage_handlers, validation_response
@@ -119,6 +120,8 @@ def create_app(settings: Settings, container: Container | None = None) -> Litest
             AttemptController,
             # analytics
             AnalyticsController,
+            # events
+            WebhookController,
         ],
         dependencies=dependencies,
     )

@@ -20,6 +20,7 @@ from lms_adapters.local.system import SystemClock, UuidGenerator
 from lms_adapters.local.tokens import JwtTokenCodec
 from lms_adapters.local.totp import PyotpTotpService
 from lms_adapters.minio.blobs import MinioBlobStorage, make_minio
+from lms_adapters.outbound.check import PublicAddressCheck
 from lms_adapters.outbound.sender import HttpSender
 from lms_adapters.pdf.certificates import Fpdf2CertificateRenderer
 from lms_adapters.redis.client import make_redis
@@ -41,7 +42,8 @@ from lms_domain.catalog import use_cases as catalog
 from lms_domain.credentials import use_cases as credentials
 from lms_domain.files import use_cases as files
 from lms_domain.identity import use_cases as identity
-from lms_domain.integrations import delivery
+from lms_domain.integrations import delivery, webhooks
+from lms_domain.integrations.signing import new_secret
 from lms_domain.learning import use_cases as learning
 from lms_http.names import CATALOG_STAMP, verification_base
 from lms_http.settings import Settings
@@ -337,6 +339,25 @@ class Container(containers.DeclarativeContainer):
         delivery.TryDelivery, uow=uow, sinks=sinks, jobs=jobs, clock=clock, policy=delivery_policy
     )
     sweep_deliveries = providers.Factory(delivery.SweepDeliveries, uow=uow, jobs=jobs, clock=clock)
+
+    # webhooks (admin): the address rule, new secrets, and the job engine that makes the tries
+    address_check = providers.Singleton(
+        PublicAddressCheck, allow_private=settings.provided.webhook_allow_private
+    )
+    webhook_secret = providers.Object(new_secret)
+    create_webhook = providers.Factory(
+        webhooks.CreateWebhook, uow=uow, addresses=address_check, clock=clock, ids=ids, secrets=webhook_secret
+    )
+    list_webhooks = providers.Factory(webhooks.ListWebhooks, uow=read_uow)
+    get_webhook = providers.Factory(webhooks.GetWebhook, uow=read_uow)
+    update_webhook = providers.Factory(webhooks.UpdateWebhook, uow=uow, addresses=address_check, clock=clock)
+    delete_webhook = providers.Factory(webhooks.DeleteWebhook, uow=uow)
+    rotate_webhook_secret = providers.Factory(
+        webhooks.RotateSecret, uow=uow, clock=clock, secrets=webhook_secret
+    )
+    send_test_event = providers.Factory(webhooks.SendTestEvent, uow=uow, clock=clock, ids=ids)
+    list_deliveries = providers.Factory(webhooks.ListDeliveries, uow=read_uow)
+    redeliver = providers.Factory(webhooks.Redeliver, uow=read_uow, jobs=jobs)
 
 
 def is_use_case(cls: object) -> bool:

@@ -2,15 +2,27 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
 from uuid import UUID
 
+from lms_domain.integrations.values import check_description, check_events, check_url
+from lms_domain.shared.changes import UNCHANGED, Unchanged
 from lms_domain.shared.events import EventType
 
-__all__ = ["XAPI_EVENT_TYPES", "Delivery", "DeliveryStatus", "Sink", "TryOutcome", "Webhook"]
+__all__ = [
+    "XAPI_EVENT_TYPES",
+    "Delivery",
+    "DeliveryStatus",
+    "NewWebhook",
+    "Sink",
+    "TryOutcome",
+    "Webhook",
+    "WebhookChanges",
+]
 
 # the events a learning record store hears about, as xAPI statements
 XAPI_EVENT_TYPES = frozenset(
@@ -23,6 +35,23 @@ XAPI_EVENT_TYPES = frozenset(
 )
 
 
+@dataclass(frozen=True, slots=True)
+class NewWebhook:
+    url: str
+    events: Sequence[EventType]
+    description: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class WebhookChanges:
+    """A partial update (``apply_changes``): fields left ``UNCHANGED`` keep their value."""
+
+    url: str | Unchanged = UNCHANGED
+    events: Sequence[EventType] | Unchanged = UNCHANGED
+    description: str | Unchanged = UNCHANGED
+    is_active: bool | Unchanged = UNCHANGED
+
+
 @dataclass(kw_only=True)
 class Webhook:
     id: UUID
@@ -33,6 +62,27 @@ class Webhook:
     is_active: bool
     created_at: datetime
     updated_at: datetime
+
+    @classmethod
+    def create(cls, data: NewWebhook, *, id: UUID, secret: str, at: datetime) -> Webhook:
+        """A new, active webhook."""
+        return cls(
+            id=id,
+            url=data.url,
+            events=data.events,
+            description=data.description,
+            secret=secret,
+            is_active=True,
+            created_at=at,
+            updated_at=at,
+        ).validated()
+
+    def validated(self) -> Webhook:
+        """Its URL's form (not yet whether its host may receive: see ``AddressCheck``), its
+        description, and its events: known types, at least one, each once in the order given."""
+        check_url(self.url)
+        check_description(self.description)
+        return dataclasses.replace(self, events=check_events(self.events))
 
     def wants(self, event_type: EventType) -> bool:
         return self.is_active and event_type in self.events

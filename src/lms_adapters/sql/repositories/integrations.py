@@ -196,7 +196,7 @@ class SqlWebhookRepository:
     async def get(self, webhook_id: UUID, *, for_update: bool = False) -> Webhook | None:
         statement = select(webhooks).where(webhooks.c.id == webhook_id)
         if for_update:
-            statement = statement.with_for_update(key_share=False)
+            statement = statement.with_for_update(key_share=True)
         row = (await self._connection.execute(statement)).first()
         if row is None:
             return None
