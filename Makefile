@@ -7,7 +7,7 @@ UV := $(PYTHON) -m uv
 endif
 export UV_PROJECT_ENVIRONMENT ?= .venv
 
-.PHONY: run test lint install install-dev unit contract integration migrate fmt clean check-compose \
+.PHONY: run test lint install install-dev install-lrs unit contract integration migrate fmt clean check-compose \
 	certificate-sample seed-demo bench bench-report bench-explain fuzz
 
 # uv is installed for this user when missing (needs only Python and the package index). pip puts it
@@ -38,13 +38,26 @@ install: .venv/.synced-runtime
 
 install-dev: .venv/.synced-dev
 
+# Ralph, the learning record store the xAPI tests send statements to (tests/integration/lrs.py), in a
+# virtualenv of its own so that its FastAPI and pydantic stay out of .venv. 5.1.0 imports requests
+# without declaring it. A new RALPH_VERSION (a new stamp) makes the virtualenv anew.
+RALPH_VERSION := 5.1.0
+RALPH_PACKAGES := 'ralph-malph[cli,lrs]==$(RALPH_VERSION)' 'requests==2.34.2'
+.lrs-venv/.ralph-$(RALPH_VERSION):
+	$(ensure_uv)
+	$(UV) venv --quiet --clear --no-project --python $(PYTHON) .lrs-venv
+	$(UV) pip install --quiet --python .lrs-venv/bin/python $(RALPH_PACKAGES)
+	@touch $@
+
+install-lrs: .lrs-venv/.ralph-$(RALPH_VERSION)
+
 run: install
 	$(UV) run --frozen --no-sync lms serve
 
 migrate: install
 	$(UV) run --frozen --no-sync lms migrate
 
-test: install-dev
+test: install-dev install-lrs
 	$(UV) run --frozen --no-sync pytest tests/unit tests/contract tests/integration tests/faults
 
 unit: install-dev
@@ -53,7 +66,7 @@ unit: install-dev
 contract: install-dev
 	$(UV) run --frozen --no-sync pytest tests/contract
 
-integration: install-dev
+integration: install-dev install-lrs
 	$(UV) run --frozen --no-sync pytest tests/integration
 
 # Property-based fuzzing of the live server against its own /openapi.json (schemathesis), once per
@@ -77,7 +90,7 @@ fmt: install-dev
 	$(UV) run --frozen --no-sync ruff check --fix src tests scripts
 
 clean:
-	rm -rf .venv .pytest_cache .mypy_cache .ruff_cache
+	rm -rf .venv .lrs-venv .pytest_cache .mypy_cache .ruff_cache
 
 # A sample certificate PDF (names in several scripts) and docs/certificate.png of its first page.
 certificate-sample: install-dev

@@ -103,7 +103,9 @@ def pg_migrated() -> str:
 
 def truncate_pg(url: str) -> None:
     engine = create_engine(sync_url(url))
-    names = ", ".join(f'"{t.name}"' for t in metadata.sorted_tables)
+    # and the job queue's tables (migration 0011), so no job of an earlier test runs in this one
+    queue = ("procrastinate_jobs", "procrastinate_periodic_defers", "procrastinate_events")
+    names = ", ".join([*(f'"{t.name}"' for t in metadata.sorted_tables), *queue])
     with engine.begin() as conn:
         conn.execute(text(f"TRUNCATE {names} CASCADE"))
     engine.dispose()

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from tests.conftest import free_port, wait_for_http
 
-__all__ = ["Server", "TcpProxy", "private_redis", "serve"]
+__all__ = ["Server", "TcpProxy", "private_redis", "serve", "worker"]
 
 FAST_ENV = {
     "LMS_ARGON2_MEMORY_KIB": "1024",
@@ -53,6 +53,34 @@ def serve(tmp_path: Path, **env: str) -> Iterator[Server]:
     try:
         wait_for_http(f"http://127.0.0.1:{port}/api/v1/health", process)
         yield Server(process, port)
+    finally:
+        if process.poll() is None:
+            process.send_signal(signal.SIGTERM)
+            try:
+                process.wait(30)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+        log.close()
+
+
+@contextlib.contextmanager
+def worker(tmp_path: Path, **env: str) -> Iterator[subprocess.Popen[bytes]]:
+    """``lms worker`` (deliveries, no HTTP) in a subprocess with ``env``, as ``serve`` does."""
+    full = {k: v for k, v in os.environ.items() if not k.startswith("LMS_")}
+    full.update(FAST_ENV)
+    full.update(LMS_VAR_DIR=str(tmp_path / "var"), **env)
+    tmp_path.mkdir(parents=True, exist_ok=True)
+    log = (tmp_path / f"worker-{len(list(tmp_path.glob('worker-*.log')))}.log").open("wb")
+    process = subprocess.Popen(
+        [sys.executable, "-m", "lms_http.cli", "worker"],
+        env=full,
+        cwd=tmp_path,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    try:
+        yield process
     finally:
         if process.poll() is None:
             process.send_signal(signal.SIGTERM)

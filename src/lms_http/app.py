@@ -27,6 +27,7 @@ from lms_http.controllers.health import HealthController
 from lms_http.controllers.learning import EnrollmentController
 from lms_http.controllers.users import UserController
 from lms_http.controllers.webhooks import WebhookController
+from lms_http.deliveries import DeliveryWorker
 from lms_http.docs_ui import swagger_assets, swagger_ui
 from lms_http.errors import exception_handlers, outage_handlers, validation_response
 from lms_http.idempotency import make_idempotency_middleware
@@ -129,6 +130,8 @@ def create_app(settings: Settings, container: Container | None = None) -> Litest
     def openapi_json(request: Request[Any, Any, Any]) -> dict[str, Any]:
         return request.app.openapi_schema.to_schema()
 
+    deliveries = DeliveryWorker(container)
+
     async def on_startup(app: Litestar) -> None:
         fix_openapi(app.openapi_schema)
         document_security(app, app.openapi_schema)
@@ -136,8 +139,13 @@ def create_app(settings: Settings, container: Container | None = None) -> Litest
         track_pool(container.pool_counts())
         if settings.admin_email and settings.admin_password:
             await container.ensure_admin()(email=settings.admin_email, password=settings.admin_password)
+        if settings.delivery_in_process:
+            deliveries.start()
 
     async def on_shutdown(_: Litestar) -> None:
+        await deliveries.stop()
+        await container.sender().aclose()
+        await container.xapi_sender().aclose()
         if settings.redis_url:
             await container.redis().aclose()
         await container.engine().dispose()

@@ -1,4 +1,4 @@
-"""The ``lms`` command: serve, migrate, create-user, seed-demo."""
+"""The ``lms`` command: serve, worker, migrate, create-user, seed-demo."""
 
 from __future__ import annotations
 
@@ -81,6 +81,14 @@ async def _create_user(settings: Settings, email: str, role: Role, password: str
     return f"created {user.role.value} {user.email} ({user.id})"
 
 
+async def _work(settings: Settings) -> None:
+    from lms_http.container import Container
+    from lms_http.deliveries import run_worker
+
+    container = Container(settings=settings)
+    await run_worker(container)
+
+
 def _ask_password() -> str:
     """At a terminal, a prompt; otherwise the first line of standard input (``echo ... | lms ...``)."""
     try:
@@ -133,6 +141,7 @@ def main(argv: list[str] | None = None) -> None:
     sub = parser.add_subparsers(dest="command", required=True)
     sub.add_parser("serve", help="migrate, then serve on LMS_HOST:LMS_PORT with LMS_WORKERS workers")
     sub.add_parser("migrate", help="apply database migrations")
+    sub.add_parser("worker", help="migrate, then deliver events (webhooks, xAPI) without serving HTTP")
     create = sub.add_parser("create-user", help="create a user with any role")
     create.add_argument("email")
     create.add_argument("--role", choices=[r.value for r in Role], default=Role.STUDENT.value)
@@ -169,6 +178,9 @@ def _run(args: argparse.Namespace, settings: Settings) -> None:
         print("database is up to date")
     elif args.command == "serve":
         serve(settings)
+    elif args.command == "worker":
+        migrate(settings)
+        asyncio.run(_work(settings))
     elif args.command == "seed-demo":
         seed_demo(settings, args.scale, progress=not args.no_progress)
     elif args.command == "create-user":

@@ -3,15 +3,14 @@
 from __future__ import annotations
 
 import inspect
-import ipaddress
 import random
-import secrets
-from base64 import b64encode
+from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
-from urllib.parse import urlsplit
+from uuid import UUID
 
 from dependency_injector import containers, providers
 
+from lms_adapters.jobs.engine import ProcrastinateJobs, make_job_engine
 from lms_adapters.local.blobs import LocalBlobStorage
 from lms_adapters.local.counters import InProcessLoginThrottle, InProcessRateLimiter
 from lms_adapters.local.passwords import Argon2PasswordHasher
@@ -21,6 +20,8 @@ from lms_adapters.local.system import SystemClock, UuidGenerator
 from lms_adapters.local.tokens import JwtTokenCodec
 from lms_adapters.local.totp import PyotpTotpService
 from lms_adapters.minio.blobs import MinioBlobStorage, make_minio
+from lms_adapters.outbound.check import PublicAddressCheck
+from lms_adapters.outbound.sender import HttpSender
 from lms_adapters.pdf.certificates import Fpdf2CertificateRenderer
 from lms_adapters.redis.client import make_redis
 from lms_adapters.redis.counters import RedisLoginThrottle, RedisRateLimiter
@@ -32,6 +33,7 @@ from lms_adapters.sql.analytics import SqlAnalyticsQueries
 from lms_adapters.sql.engine import make_engine, make_read_engine
 from lms_adapters.sql.idempotency import SqlIdempotencyStore
 from lms_adapters.sql.probe import DATABASE_DOWN, SqlProbe, pool_counter
+from lms_adapters.sql.repositories.integrations import SqlActivityNames
 from lms_adapters.sql.sessions import SqlSessionStore
 from lms_adapters.sql.uow import SqlUnitOfWork
 from lms_domain.analytics import use_cases as analytics
@@ -40,7 +42,8 @@ from lms_domain.catalog import use_cases as catalog
 from lms_domain.credentials import use_cases as credentials
 from lms_domain.files import use_cases as files
 from lms_domain.identity import use_cases as identity
-from lms_domain.integrations import webhooks
+from lms_domain.integrations import delivery, webhooks
+from lms_domain.integrations.signing import new_secret
 from lms_domain.learning import use_cases as learning
 from lms_http.names import CATALOG_STAMP, verification_base
 from lms_http.settings import Settings
@@ -55,31 +58,25 @@ def _state_backend(settings: Settings) -> str:
     return "redis" if settings.redis_url else "local"
 
 
-class _ProvisionalAddressCheck:
-    """PROVISIONAL until ``lms_adapters.outbound.PublicAddressCheck`` is on main (it replaces this
-    class here): refuses literal addresses that are not global and ``localhost`` names unless
-    ``allow_private``; other host names pass without a DNS lookup."""
-
-    def __init__(self, *, allow_private: bool) -> None:
-        self._allow_private = allow_private
-
-    async def refusal(self, url: str) -> str | None:
-        host = (urlsplit(url).hostname or "").rstrip(".")
-        if self._allow_private:
-            return None
-        if host == "localhost" or host.endswith(".localhost"):
-            return f"{host} is a loopback name"
-        try:
-            address = ipaddress.ip_address(host)
-        except ValueError:
-            return None
-        return None if address.is_global else f"{host} is not a public address"
+def _xapi_target(settings: Settings) -> delivery.XapiTarget | None:
+    if settings.xapi_endpoint is None:
+        return None
+    return delivery.XapiTarget(
+        endpoint=settings.xapi_endpoint,
+        public_url=settings.public_url,
+        username=settings.xapi_username,
+        password=settings.xapi_password,
+    )
 
 
-def _provisional_webhook_secret() -> str:
-    """PROVISIONAL until ``lms_domain.integrations.signing.new_secret`` is on main (it replaces
-    this function here)."""
-    return "whsec_" + b64encode(secrets.token_bytes(32)).decode("ascii")
+def _queue_tries(jobs: ProcrastinateJobs) -> Callable[[Sequence[UUID]], Awaitable[None]]:
+    """What a unit of work calls once committed: a job for each delivery it made."""
+
+    async def queue(delivery_ids: Sequence[UUID]) -> None:
+        for delivery_id in delivery_ids:
+            await jobs.try_delivery(delivery_id)
+
+    return queue
 
 
 def _reader_of(unit: object) -> object:
@@ -100,7 +97,18 @@ class Container(containers.DeclarativeContainer):
         make_engine, settings.provided.database_url, pool_size=settings.provided.db_pool_size
     )
     read_engine = providers.Singleton(make_read_engine, engine)
-    uow = providers.Factory(SqlUnitOfWork, engine=engine, read_engine=read_engine)
+    # events: the job engine that makes deliveries' tries (procrastinate: see lms_adapters.jobs)
+    job_engine = providers.Singleton(make_job_engine, settings.provided.database_url)
+    jobs = providers.Singleton(ProcrastinateJobs, job_engine)
+    queue_tries = providers.Singleton(_queue_tries, jobs)
+    xapi_target = providers.Callable(_xapi_target, settings)
+    uow = providers.Factory(
+        SqlUnitOfWork,
+        engine=engine,
+        read_engine=read_engine,
+        xapi=providers.Callable(lambda s: s.xapi_endpoint is not None, settings),
+        committed=queue_tries,
+    )
     # Use cases that only read are typed with the areas' reader ports (no commit) and get this
     # one: without BEGIN/ROLLBACK on PostgreSQL, and following ``uow`` when an embedder overrides it.
     read_uow = providers.Callable(_reader_of, uow)
@@ -303,12 +311,40 @@ class Container(containers.DeclarativeContainer):
     )
     system_reports: providers.Singleton[FreshRuns[Any, Any]] = providers.Singleton(FreshRuns)
 
+    # events: deliveries to webhooks and to the learning record store
+    sender = providers.Singleton(
+        HttpSender,
+        settings.provided.webhook_timeout_seconds,
+        allow_private=settings.provided.webhook_allow_private,
+    )
+    # the learning record store is the operator's own choice of address: no address rule for it
+    xapi_sender = providers.Singleton(
+        HttpSender, settings.provided.webhook_timeout_seconds, allow_private=True
+    )
+    delivery_policy = providers.Singleton(
+        delivery.DeliveryPolicy,
+        schedule=settings.provided.webhook_retry_schedule,
+        timeout_seconds=settings.provided.webhook_timeout_seconds,
+    )
+    activity_names = providers.Singleton(SqlActivityNames, read_engine)
+    sinks = providers.Singleton(
+        delivery.Sinks,
+        sender=sender,
+        clock=clock,
+        names=activity_names,
+        xapi=xapi_target,
+        xapi_sender=xapi_sender,
+    )
+    try_delivery = providers.Factory(
+        delivery.TryDelivery, uow=uow, sinks=sinks, jobs=jobs, clock=clock, policy=delivery_policy
+    )
+    sweep_deliveries = providers.Factory(delivery.SweepDeliveries, uow=uow, jobs=jobs, clock=clock)
+
     # webhooks (admin): the address rule, new secrets, and the job engine that makes the tries
     address_check = providers.Singleton(
-        _ProvisionalAddressCheck, allow_private=settings.provided.webhook_allow_private
+        PublicAddressCheck, allow_private=settings.provided.webhook_allow_private
     )
-    webhook_secret = providers.Object(_provisional_webhook_secret)
-    jobs = providers.Dependency(instance_of=object)  # DeliveryJobs: the delivery machinery gives it
+    webhook_secret = providers.Object(new_secret)
     create_webhook = providers.Factory(
         webhooks.CreateWebhook, uow=uow, addresses=address_check, clock=clock, ids=ids, secrets=webhook_secret
     )

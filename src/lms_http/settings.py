@@ -79,8 +79,15 @@ class Settings:
     minio_region: str = "us-east-1"
     # credentials: where clients reach this service (the verification link printed on certificates)
     public_url: str = "http://127.0.0.1:8000"
-    # events: webhooks may have loopback, private or other non-public addresses (development only)
+    # events: webhooks and the learning record store (xAPI)
+    webhook_timeout_seconds: float = 10.0
+    webhook_retry_schedule: tuple[float, ...] = (5, 30, 120, 600, 1800, 7200, 21600, 86400)
     webhook_allow_private: bool = False
+    delivery_in_process: bool = True
+    delivery_concurrency: int = 10
+    xapi_endpoint: str | None = None
+    xapi_username: str | None = None
+    xapi_password: str | None = field(default=None, repr=False)
 
 
 def _read_env_file(path: Path) -> dict[str, str]:
@@ -216,6 +223,39 @@ def public_url(raw: str) -> str:
     return raw.rstrip("/")
 
 
+def seconds(lo: float, hi: float) -> Callable[[str], float]:
+    def convert(raw: str) -> float:
+        try:
+            value = float(raw)
+        except ValueError:
+            raise ValueError(f"must be a number of seconds from {lo:g} to {hi:g}") from None
+        if not lo <= value <= hi:
+            raise ValueError(f"must be a number of seconds from {lo:g} to {hi:g}")
+        return value
+
+    return convert
+
+
+def schedule(raw: str) -> tuple[float, ...]:
+    """Delays in seconds, comma-separated: ``5,30,120``."""
+    convert = seconds(0, 30 * 86400)
+    try:
+        delays = tuple(convert(item) for item in raw.split(","))
+    except ValueError:
+        raise ValueError("must be delays in seconds, comma-separated, like 5,30,120") from None
+    if len(delays) > 50:
+        raise ValueError("must have at most 50 delays")
+    return delays
+
+
+def xapi_endpoint(raw: str) -> str:
+    if not re.fullmatch(r"https?://[^/\s?#@]+(/[^\s?#]*)?/", raw):
+        raise ValueError(
+            "must be the LRS's http(s) base URL, ending in / (like https://lrs.example.com/xAPI/)"
+        )
+    return raw
+
+
 def load_settings(environ: dict[str, str] | None = None, *, env_file: Path | None = Path(".env")) -> Settings:
     """Build settings; raise ``ConfigError`` naming the first bad variable."""
     env = dict(_read_env_file(env_file)) if env_file else {}
@@ -295,5 +335,14 @@ def load_settings(environ: dict[str, str] | None = None, *, env_file: Path | Non
         minio_secure=parse("MINIO_SECURE", boolean, True),
         minio_region=parse("MINIO_REGION", region, "us-east-1"),
         public_url=parse("PUBLIC_URL", public_url, "http://127.0.0.1:8000"),
+        webhook_timeout_seconds=parse("WEBHOOK_TIMEOUT_SECONDS", seconds(0.1, 300), 10.0),
+        webhook_retry_schedule=parse(
+            "WEBHOOK_RETRY_SCHEDULE", schedule, (5, 30, 120, 600, 1800, 7200, 21600, 86400)
+        ),
         webhook_allow_private=parse("WEBHOOK_ALLOW_PRIVATE", boolean, False),
+        delivery_in_process=parse("DELIVERY_IN_PROCESS", boolean, True),
+        delivery_concurrency=parse("DELIVERY_CONCURRENCY", integer(1, 200), 10),
+        xapi_endpoint=parse("XAPI_ENDPOINT", xapi_endpoint, None),
+        xapi_username=get("XAPI_USERNAME"),
+        xapi_password=get("XAPI_PASSWORD"),
     )

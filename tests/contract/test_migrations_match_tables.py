@@ -19,8 +19,13 @@ def test_migrated_schema_matches_the_tables(request: pytest.FixtureRequest, back
     engine = create_engine(sync_url(url))
     try:
         with engine.connect() as conn:
-            context = MigrationContext.configure(conn, opts={"compare_type": False})
+            context = MigrationContext.configure(conn, opts={"compare_type": False, "include_name": _ours})
             differences = compare_metadata(context, t.metadata)
     finally:
         engine.dispose()
     assert differences == []
+
+
+def _ours(name: str | None, kind: str, parents: object) -> bool:
+    """The job queue's tables (migration 0011) are procrastinate's, not declared in ``tables.py``."""
+    return not (kind == "table" and name is not None and name.startswith("procrastinate_"))

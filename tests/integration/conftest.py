@@ -6,7 +6,7 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import itertools
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from pathlib import Path
 from typing import Any, cast
 
@@ -20,6 +20,7 @@ from lms_http.app import create_app
 from lms_http.container import Container
 from lms_http.settings import RateLimit, Settings
 from tests.conftest import PG_URL, REDIS_URL, needs_pg, needs_redis
+from tests.integration.lrs import Lrs, ralph_lrs, require_ralph
 
 PASSWORD = "Correct7Horse"
 _counter = itertools.count()
@@ -47,6 +48,15 @@ def settings(stack: str, request: pytest.FixtureRequest, tmp_path: Path) -> Sett
         rate_limit_auth=RateLimit(10_000, 60),
         rate_limit_default=RateLimit(100_000, 60),
     )
+
+
+@pytest.fixture(scope="session")
+def lrs(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Lrs]:
+    """Ralph, a learning record store, for the session (``tests/integration/lrs.py``); skipped
+    without ``.lrs-venv``."""
+    require_ralph()
+    with ralph_lrs(tmp_path_factory.mktemp("lrs")) as server:
+        yield server
 
 
 @pytest.fixture

@@ -20,6 +20,7 @@ from typing import Any
 import pytest
 
 import lms_adapters
+from lms_adapters.jobs.engine import ProcrastinateJobs
 from lms_adapters.local.blobs import LocalBlobStorage
 from lms_adapters.local.counters import InProcessLoginThrottle, InProcessRateLimiter
 from lms_adapters.local.passwords import Argon2PasswordHasher
@@ -31,9 +32,12 @@ from lms_adapters.local.totp import PyotpTotpService
 from lms_adapters.memory.analytics import MemoryAnalyticsQueries
 from lms_adapters.memory.files import MemoryBlobStorage
 from lms_adapters.memory.idempotency import MemoryIdempotencyStore
+from lms_adapters.memory.integrations import MemoryActivityNames
 from lms_adapters.memory.sessions import MemorySessionStore
 from lms_adapters.memory.uow import MemoryUnitOfWork
 from lms_adapters.minio.blobs import MinioBlobStorage
+from lms_adapters.outbound.check import PublicAddressCheck
+from lms_adapters.outbound.sender import HttpSender
 from lms_adapters.pdf.certificates import Fpdf2CertificateRenderer
 from lms_adapters.redis.counters import RedisLoginThrottle, RedisRateLimiter
 from lms_adapters.redis.idempotency import RedisIdempotencyStore
@@ -43,6 +47,7 @@ from lms_adapters.redis.stamps import RedisStamps
 from lms_adapters.sql.analytics import SqlAnalyticsQueries
 from lms_adapters.sql.idempotency import SqlIdempotencyStore
 from lms_adapters.sql.probe import SqlProbe
+from lms_adapters.sql.repositories.integrations import SqlActivityNames
 from lms_adapters.sql.sessions import SqlSessionStore
 from lms_adapters.sql.uow import SqlReadUnitOfWork, SqlUnitOfWork
 from lms_domain.analytics.ports import AnalyticsQueries
@@ -64,7 +69,14 @@ from lms_domain.identity.ports import (
     TokenCodec,
     TotpService,
 )
-from lms_domain.integrations.ports import IntegrationsReader, IntegrationsUnitOfWork
+from lms_domain.integrations.ports import (
+    ActivityNames,
+    AddressCheck,
+    DeliveryJobs,
+    IntegrationsReader,
+    IntegrationsUnitOfWork,
+    Sender,
+)
 from lms_domain.learning.ports import LearningReader, LearningUnitOfWork
 from lms_domain.shared.ports import Clock, IdGenerator
 from lms_platform.idempotency import IdempotencyStore
@@ -123,8 +135,14 @@ ADAPTERS: dict[type, tuple[type, ...]] = {
     UuidGenerator: (IdGenerator,),
     JwtTokenCodec: (TokenCodec,),
     PyotpTotpService: (TotpService,),
-    # minio, pdf
+    # minio, pdf, outbound
     MinioBlobStorage: (BlobStorage,),
+    HttpSender: (Sender,),
+    PublicAddressCheck: (AddressCheck,),
+    # jobs, and the titles xAPI statements name
+    ProcrastinateJobs: (DeliveryJobs,),
+    SqlActivityNames: (ActivityNames,),
+    MemoryActivityNames: (ActivityNames,),
     Fpdf2CertificateRenderer: (CertificateRenderer,),
     # the platform's class that implements a domain port
     StampRenewal: (CatalogStamp,),
@@ -133,6 +151,8 @@ ADAPTERS: dict[type, tuple[type, ...]] = {
 # Classes of lms_adapters that are no adapter of a port (repositories are checked through their
 # units of work; the rest are the adapters' own support classes and the seed's data).
 NOT_ADAPTERS = {
+    "JobEngine",
+    "JobHandlers",
     "MemoryState",
     "Outbox",
     "Progress",
@@ -140,10 +160,14 @@ NOT_ADAPTERS = {
     "Scale",
     "Section",
     "SeedReport",
+    "Unresolvable",
     "UtcDateTime",
     "_ChunkReader",
     "_Entry",
+    "_GuardedBackend",
+    "_Refused",
     "_Session",
+    "_Transport",
     "_WaitingPool",
 }
 _SPECIAL = {"__aenter__", "__aexit__", "__call__"}

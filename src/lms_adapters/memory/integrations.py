@@ -5,7 +5,7 @@ from __future__ import annotations
 import copy
 from collections.abc import Sequence
 from datetime import datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 from uuid import UUID, uuid4
 
 from lms_domain.integrations.entities import XAPI_EVENT_TYPES, Delivery, DeliveryStatus, Sink, Webhook
@@ -16,7 +16,7 @@ from lms_domain.shared.pagination import PageRequest
 if TYPE_CHECKING:
     from lms_adapters.memory.uow import MemoryState
 
-__all__ = ["MemoryDeliveryRepository", "MemoryEventLog", "MemoryWebhookRepository"]
+__all__ = ["MemoryActivityNames", "MemoryDeliveryRepository", "MemoryEventLog", "MemoryWebhookRepository"]
 
 _WAITING = (DeliveryStatus.PENDING, DeliveryStatus.FAILED)
 
@@ -155,3 +155,17 @@ class MemoryDeliveryRepository:
         ]
         found.sort(key=lambda pair: pair[1])
         return found[:limit]
+
+
+class MemoryActivityNames:
+    def __init__(self, state: MemoryState) -> None:
+        self._state = state
+
+    async def title(self, kind: str, activity_id: UUID) -> str | None:
+        found: dict[str, Any] = {
+            "course": self._state.courses,
+            "lesson": self._state.lessons,
+            "quiz": self._state.quizzes,
+        }
+        item = found[kind].get(activity_id)
+        return None if item is None else str(item.title)

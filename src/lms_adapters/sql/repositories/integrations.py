@@ -11,15 +11,23 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, ClassVar
 from uuid import UUID, uuid4
 
-from sqlalchemy import delete, exists, func, insert, or_, select, update
-from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy import Table, delete, exists, func, insert, or_, select, update
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from lms_adapters.sql.paging import page_of, paged
 from lms_adapters.sql.prebuilt import built_once
-from lms_adapters.sql.tables import deliveries, events, webhook_subscriptions, webhooks
+from lms_adapters.sql.tables import (
+    courses,
+    deliveries,
+    events,
+    lessons,
+    quizzes,
+    webhook_subscriptions,
+    webhooks,
+)
 from lms_domain.integrations.entities import (
     XAPI_EVENT_TYPES,
     Delivery,
@@ -31,7 +39,7 @@ from lms_domain.integrations.ports import ClaimedTry
 from lms_domain.shared.events import Event, EventType
 from lms_domain.shared.pagination import PageRequest
 
-__all__ = ["Outbox", "SqlDeliveryRepository", "SqlEventLog", "SqlWebhookRepository"]
+__all__ = ["Outbox", "SqlActivityNames", "SqlDeliveryRepository", "SqlEventLog", "SqlWebhookRepository"]
 
 _WAITING = (DeliveryStatus.PENDING.value, DeliveryStatus.FAILED.value)
 
@@ -329,3 +337,19 @@ class SqlDeliveryRepository:
             .limit(limit)
         )
         return [(row.id, row.next_attempt_at) for row in rows]
+
+
+class SqlActivityNames:
+    """Titles of courses, lessons and quizzes for xAPI statements: one short read each."""
+
+    _TABLES: ClassVar[dict[str, Table]] = {"course": courses, "lesson": lessons, "quiz": quizzes}
+
+    def __init__(self, engine: AsyncEngine) -> None:
+        self._engine = engine
+
+    async def title(self, kind: str, activity_id: UUID) -> str | None:
+        table = self._TABLES[kind]
+        async with self._engine.connect() as connection:
+            found = await connection.execute(select(table.c.title).where(table.c.id == activity_id))
+            value: str | None = found.scalar_one_or_none()
+        return value

@@ -1,0 +1,124 @@
+"""Tries of deliveries as procrastinate jobs, and the periodic sweep.
+
+On PostgreSQL the jobs live in procrastinate's tables (migration 0011), so any number of servers
+and workers share one queue and a job runs once; a worker hears of new jobs at once (LISTEN /
+NOTIFY). On SQLite (the embedded default) the queue is procrastinate's in-memory connector: the
+jobs live in the process, which is why a process that starts sweeps every waiting delivery back
+into its queue. Either way the deliveries' rows are the durable record and a try's claim makes it
+once; a job is only the reminder to try.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+from uuid import UUID
+
+import procrastinate
+from procrastinate import testing
+
+__all__ = ["JobEngine", "JobHandlers", "ProcrastinateJobs", "make_job_engine"]
+
+_log = logging.getLogger("lms.jobs")
+
+QUEUE = "deliveries"
+SWEEP_EVERY_SECONDS = 15
+
+
+@dataclass(frozen=True, slots=True)
+class JobHandlers:
+    """What the jobs run: a try of one delivery, and the sweep (``everything`` when starting)."""
+
+    try_delivery: Callable[[UUID, bool], Awaitable[object]]
+    sweep: Callable[[bool], Awaitable[object]]
+
+
+def _handlers(context: procrastinate.JobContext) -> JobHandlers:
+    handlers = context.additional_context.get("handlers")
+    if not isinstance(handlers, JobHandlers):  # pragma: no cover - a worker always passes them
+        raise RuntimeError("the worker was started without its job handlers")
+    return handlers
+
+
+def _register(app: procrastinate.App) -> procrastinate.tasks.Task[Any, Any, Any]:
+    @app.task(name="lms.try_delivery", queue=QUEUE, pass_context=True)
+    async def try_delivery(context: procrastinate.JobContext, delivery_id: str, force: bool = False) -> None:
+        await _handlers(context).try_delivery(UUID(delivery_id), force)
+
+    @app.periodic(cron=f"* * * * * */{SWEEP_EVERY_SECONDS}", periodic_id="sweep")
+    @app.task(name="lms.sweep_deliveries", queue=QUEUE, pass_context=True, queueing_lock="sweep")
+    async def sweep(context: procrastinate.JobContext, timestamp: int) -> None:
+        await _handlers(context).sweep(False)
+
+    return try_delivery
+
+
+class ProcrastinateJobs:
+    """The ``DeliveryJobs`` port: a try queued as a job, to run at ``at`` (now when ``None``)."""
+
+    def __init__(self, engine: JobEngine) -> None:
+        self._engine = engine
+
+    async def try_delivery(
+        self, delivery_id: UUID, *, at: datetime | None = None, force: bool = False
+    ) -> None:
+        await self._engine.defer(delivery_id, at=at, force=force)
+
+
+class JobEngine:
+    """A procrastinate app with its tasks; ``open`` before deferring, ``run_worker`` to work."""
+
+    def __init__(self, app: procrastinate.App, *, durable: bool) -> None:
+        self.app, self.durable = app, durable
+        self._try = _register(app)
+        self._opened = False
+        self._lock = asyncio.Lock()
+
+    async def open(self) -> None:
+        async with self._lock:
+            if not self._opened:
+                await self.app.open_async()
+                self._opened = True
+
+    async def close(self) -> None:
+        async with self._lock:
+            if self._opened:
+                self._opened = False
+                await self.app.close_async()
+
+    async def defer(self, delivery_id: UUID, *, at: datetime | None, force: bool) -> None:
+        await self.open()
+        task = self._try.configure(schedule_at=at) if at is not None else self._try
+        await task.defer_async(delivery_id=str(delivery_id), force=force)
+
+    async def run_worker(self, handlers: JobHandlers, *, concurrency: int) -> None:
+        """Works until cancelled: first sweeps (every waiting delivery, when the queue is the
+        process's own), then runs jobs as they come."""
+        await self.open()
+        with contextlib.suppress(Exception):  # the periodic sweep retries what this one missed
+            await handlers.sweep(not self.durable)
+        await self.app.run_worker_async(
+            queues=[QUEUE],
+            concurrency=concurrency,
+            install_signal_handlers=False,
+            wait=True,
+            fetch_job_polling_interval=1.0 if not self.durable else 5.0,
+            delete_jobs="successful",
+            additional_context={"handlers": handlers},
+        )
+
+
+def make_job_engine(database_url: str) -> JobEngine:
+    """PostgreSQL's queue for a ``postgresql`` URL, else the in-process one."""
+    if database_url.startswith("postgresql"):
+        from procrastinate import PsycopgConnector
+
+        conninfo = "postgresql" + database_url[database_url.index("://") :]
+        connector = PsycopgConnector(conninfo=conninfo, min_size=1, max_size=4)
+        return JobEngine(procrastinate.App(connector=connector), durable=True)
+    return JobEngine(procrastinate.App(connector=testing.InMemoryConnector()), durable=False)

@@ -1,0 +1,75 @@
+"""Running deliveries: inside ``lms serve`` (unless ``LMS_DELIVERY_IN_PROCESS=false``) and as
+``lms worker``, which serves no HTTP."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import signal
+from uuid import UUID
+
+from lms_adapters.jobs.engine import JobHandlers
+from lms_http.container import Container
+
+__all__ = ["DeliveryWorker", "run_worker"]
+
+_log = logging.getLogger("lms.deliveries")
+
+
+def handlers(container: Container) -> JobHandlers:
+    async def try_delivery(delivery_id: UUID, force: bool) -> object:
+        return await container.try_delivery()(delivery_id=delivery_id, force=force)
+
+    async def sweep(everything: bool) -> object:
+        queued = await container.sweep_deliveries()(everything=everything)
+        if queued:
+            _log.info("queued %d waiting deliveries", queued)
+        return queued
+
+    return JobHandlers(try_delivery=try_delivery, sweep=sweep)
+
+
+class DeliveryWorker:
+    """The job engine's worker as a task of this process's event loop."""
+
+    def __init__(self, container: Container) -> None:
+        self._container = container
+        self._task: asyncio.Task[None] | None = None
+
+    def start(self) -> None:
+        engine = self._container.job_engine()
+        concurrency = self._container.settings().delivery_concurrency
+        self._task = asyncio.create_task(
+            engine.run_worker(handlers(self._container), concurrency=concurrency)
+        )
+        self._task.add_done_callback(_report)
+
+    async def stop(self) -> None:
+        task, self._task = self._task, None
+        if task is not None:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await task
+        await self._container.job_engine().close()
+
+
+def _report(task: asyncio.Task[None]) -> None:
+    if not task.cancelled() and (error := task.exception()) is not None:
+        _log.error("the delivery worker stopped: %s", error, exc_info=error)
+
+
+async def run_worker(container: Container) -> None:
+    """``lms worker``: deliveries only, until SIGINT or SIGTERM."""
+    worker = DeliveryWorker(container)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    worker.start()
+    _log.info("delivering events (LMS_DELIVERY_CONCURRENCY=%d)", container.settings().delivery_concurrency)
+    try:
+        await stop.wait()
+    finally:
+        await worker.stop()
+        await container.engine().dispose()
