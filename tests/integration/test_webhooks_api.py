@@ -55,6 +55,16 @@ class RecordingJobs:
     ) -> None:
         self.tries.append((delivery_id, at, force))
 
+    @property
+    def forced(self) -> list[UUID]:
+        """Redeliveries: the tries asked for whatever the delivery's state."""
+        return [delivery_id for delivery_id, _, force in self.tries if force]
+
+    @property
+    def queued(self) -> list[UUID]:
+        """New deliveries' first tries, queued by the unit of work once it commits."""
+        return [delivery_id for delivery_id, _, force in self.tries if not force]
+
 
 @dataclass
 class Hooks:
@@ -245,7 +255,7 @@ async def test_other_roles_get_403_on_every_endpoint(hooks: Hooks, role: str) ->
             path,
         )
     assert json_body(await hooks.client.get(HOOKS, headers=hooks.admin))["total"] == 1
-    assert hooks.jobs.tries == []
+    assert hooks.jobs.forced == []
 
 
 # --- what is refused -----------------------------------------------------------------------------
@@ -389,6 +399,7 @@ async def test_a_test_event_goes_to_that_webhook_only_whatever_its_events(hooks:
         None,
     )
     assert (await hooks.deliveries(listener["id"]))["total"] == 0
+    assert hooks.jobs.queued == [UUID(delivery["id"])]  # its try, once the test event committed
     async with hooks.container.uow() as uow:
         event = await uow.events.get(UUID(answer["event_id"]))
     assert event is not None and dict(event.data) == {"webhook_id": target["id"]}
@@ -406,7 +417,7 @@ async def test_an_inactive_webhook_gets_409_for_a_test_and_a_redelivery(hooks: H
     )
     assert (r.status_code, r.json()) == (409, {"detail": "The webhook is not active"})
     assert (await hooks.deliveries(made["id"]))["total"] == 1
-    assert hooks.jobs.tries == []
+    assert hooks.jobs.forced == []
 
 
 async def test_deactivation_ends_waiting_deliveries_and_events_reach_active_webhooks_only(
@@ -449,7 +460,7 @@ async def test_redelivery_answers_202_and_queues_one_forced_try(hooks: Hooks) ->
     )
     assert r.status_code == 202, r.text
     assert json_body(r) == delivery
-    assert hooks.jobs.tries == [(UUID(delivery["id"]), None, True)]
+    assert hooks.jobs.forced == [UUID(delivery["id"])]
 
 
 # --- the schema ----------------------------------------------------------------------------------
