@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import inspect
+import logging
 import random
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
@@ -10,7 +11,7 @@ from uuid import UUID
 
 from dependency_injector import containers, providers
 
-from lms_adapters.jobs.engine import ProcrastinateJobs, make_job_engine
+from lms_adapters.jobs.engine import JobHandlers, ProcrastinateJobs, make_job_engine
 from lms_adapters.local.blobs import LocalBlobStorage
 from lms_adapters.local.counters import InProcessLoginThrottle, InProcessRateLimiter
 from lms_adapters.local.passwords import Argon2PasswordHasher
@@ -53,6 +54,8 @@ from lms_platform.stamps import StampRenewal
 
 __all__ = ["Container", "is_use_case", "use_cases"]
 
+_log = logging.getLogger("lms.deliveries")
+
 
 def _state_backend(settings: Settings) -> str:
     return "redis" if settings.redis_url else "local"
@@ -77,6 +80,23 @@ def _queue_tries(jobs: ProcrastinateJobs) -> Callable[[Sequence[UUID]], Awaitabl
             await jobs.try_delivery(delivery_id)
 
     return queue
+
+
+def _job_handlers(
+    try_delivery: Callable[[], delivery.TryDelivery], sweep: Callable[[], delivery.SweepDeliveries]
+) -> JobHandlers:
+    """What the job engine's tasks run: a fresh use case for each job."""
+
+    async def try_one(delivery_id: UUID, force: bool) -> object:
+        return await try_delivery()(delivery_id=delivery_id, force=force)
+
+    async def sweep_waiting(everything: bool) -> object:
+        queued = await sweep()(everything=everything)
+        if queued:
+            _log.info("queued %d waiting deliveries", queued)
+        return queued
+
+    return JobHandlers(try_delivery=try_one, sweep=sweep_waiting)
 
 
 def _reader_of(unit: object) -> object:
@@ -339,6 +359,9 @@ class Container(containers.DeclarativeContainer):
         delivery.TryDelivery, uow=uow, sinks=sinks, jobs=jobs, clock=clock, policy=delivery_policy
     )
     sweep_deliveries = providers.Factory(delivery.SweepDeliveries, uow=uow, jobs=jobs, clock=clock)
+    job_handlers = providers.Singleton(
+        _job_handlers, try_delivery=try_delivery.provider, sweep=sweep_deliveries.provider
+    )
 
     # webhooks (admin): the address rule, new secrets, and the job engine that makes the tries
     address_check = providers.Singleton(

@@ -7,27 +7,12 @@ import asyncio
 import contextlib
 import logging
 import signal
-from uuid import UUID
 
-from lms_adapters.jobs.engine import JobHandlers
 from lms_http.container import Container
 
 __all__ = ["DeliveryWorker", "run_worker"]
 
 _log = logging.getLogger("lms.deliveries")
-
-
-def handlers(container: Container) -> JobHandlers:
-    async def try_delivery(delivery_id: UUID, force: bool) -> object:
-        return await container.try_delivery()(delivery_id=delivery_id, force=force)
-
-    async def sweep(everything: bool) -> object:
-        queued = await container.sweep_deliveries()(everything=everything)
-        if queued:
-            _log.info("queued %d waiting deliveries", queued)
-        return queued
-
-    return JobHandlers(try_delivery=try_delivery, sweep=sweep)
 
 
 class DeliveryWorker:
@@ -41,7 +26,7 @@ class DeliveryWorker:
         engine = self._container.job_engine()
         concurrency = self._container.settings().delivery_concurrency
         self._task = asyncio.create_task(
-            engine.run_worker(handlers(self._container), concurrency=concurrency)
+            engine.run_worker(self._container.job_handlers(), concurrency=concurrency)
         )
         self._task.add_done_callback(_report)
 

@@ -62,6 +62,11 @@ def configure_logging(level: str) -> None:
     root.setLevel(level)
     for noisy in ("uvicorn.access",):
         logging.getLogger(noisy).disabled = True
+    # a line per job and per request would drown the service's own lines; deliveries are in their
+    # log (GET /webhooks/{id}/deliveries), and warnings and errors of both still show
+    quieter = logging.DEBUG if level == "DEBUG" else logging.WARNING
+    for chatty in ("procrastinate", "httpx"):
+        logging.getLogger(chatty).setLevel(max(quieter, logging.getLevelName(level)))
 
 
 def make_access_log_middleware() -> Callable[[ASGIApp], ASGIApp]:
