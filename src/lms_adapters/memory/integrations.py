@@ -142,6 +142,10 @@ class MemoryDeliveryRepository:
             secret=hook.secret if hook else None,
         )
 
+    async def live_claim(self, delivery_id: UUID, *, now: datetime) -> datetime | None:
+        claim = self._state.delivery_claims.get(delivery_id)
+        return claim if claim is not None and claim >= now else None
+
     async def finish(self, delivery: Delivery) -> None:
         if delivery.id in self._state.deliveries:
             self._state.deliveries[delivery.id] = copy.deepcopy(delivery)

@@ -118,7 +118,10 @@ class TryDelivery:
             claimed = await uow.deliveries.claim(
                 delivery_id, now=now, until=now + self._policy.claim, force=force
             )
+            running = None if claimed or not force else await uow.deliveries.live_claim(delivery_id, now=now)
             await uow.commit()
+        if running is not None:  # redelivered while a try runs: one more try once that one is over
+            await self._jobs.try_delivery(delivery_id, at=running, force=True)
         if claimed is None:
             return None
         outcome = await self._sinks.send(claimed)

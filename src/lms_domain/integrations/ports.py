@@ -64,6 +64,10 @@ class DeliveryRepository(Protocol):
         callers racing for one delivery: exactly one gets it."""
         ...
 
+    async def live_claim(self, delivery_id: UUID, *, now: datetime) -> datetime | None:
+        """When the claim of a try now running on the delivery runs out; ``None`` when no try is."""
+        ...
+
     async def finish(self, delivery: Delivery) -> None:
         """Writes a claimed delivery's result back and ends its claim."""
         ...

@@ -243,3 +243,21 @@ async def test_the_number_of_tries_is_the_schedule_plus_one(schedule_length: int
             break
         w.clock.advance(seconds=1)
     assert tries == schedule_length + 1
+
+
+async def test_a_redelivery_while_a_try_runs_is_made_after_it() -> None:
+    w = World()
+    w.webhook()
+    await w.event()
+    delivery_id = w.only_delivery()
+    w.receiver.delay = 0.05
+    first = asyncio.ensure_future(w.try_delivery()(delivery_id=delivery_id))
+    await asyncio.sleep(0.01)  # the first try holds its claim now
+    assert await w.try_delivery()(delivery_id=delivery_id, force=True) is None
+    [(queued_id, at, force)] = w.jobs.queued
+    assert (queued_id, force) == (delivery_id, True)
+    assert at is not None and at > w.clock.now()
+    done = await first
+    assert done is not None and done.status is DeliveryStatus.SUCCEEDED
+    again = await w.try_delivery()(delivery_id=delivery_id, force=True)  # the queued job, once run
+    assert again is not None and again.attempts == 2

@@ -317,6 +317,15 @@ class SqlDeliveryRepository:
             url, secret = hook.url, hook.secret
         return ClaimedTry(delivery=delivery, event=_event(row), url=url, secret=secret)
 
+    async def live_claim(self, delivery_id: UUID, *, now: datetime) -> datetime | None:
+        found = await self._connection.execute(
+            select(deliveries.c.claimed_until).where(
+                deliveries.c.id == delivery_id, deliveries.c.claimed_until >= now
+            )
+        )
+        value: datetime | None = found.scalar_one_or_none()
+        return value
+
     async def finish(self, delivery: Delivery) -> None:
         row = delivery_row(delivery)
         del row["id"], row["event_id"], row["event_type"], row["sink"], row["webhook_id"], row["created_at"]
