@@ -62,6 +62,14 @@ class MemoryEventLog:
         return self._state.events.get(event_id)
 
 
+def _stored(webhook: Webhook) -> Webhook:
+    """A copy subscribed to each of its events once, in the order first given (as in SQL, where
+    a subscription is a row keyed by webhook and event type)."""
+    stored = copy.deepcopy(webhook)
+    stored.events = list(dict.fromkeys(stored.events))
+    return stored
+
+
 class MemoryWebhookRepository:
     def __init__(self, state: MemoryState) -> None:
         self._state = state
@@ -76,10 +84,10 @@ class MemoryWebhookRepository:
         return [copy.deepcopy(h) for h in chosen], len(found)
 
     async def add(self, webhook: Webhook) -> None:
-        self._state.webhooks[webhook.id] = copy.deepcopy(webhook)
+        self._state.webhooks[webhook.id] = _stored(webhook)
 
     async def update(self, webhook: Webhook) -> None:
-        self._state.webhooks[webhook.id] = copy.deepcopy(webhook)
+        self._state.webhooks[webhook.id] = _stored(webhook)
         if not webhook.is_active:
             for delivery in self._state.deliveries.values():
                 if delivery.webhook_id == webhook.id and delivery.status in _WAITING:
