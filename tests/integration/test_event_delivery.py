@@ -29,13 +29,16 @@ import httpx
 import pytest
 from dependency_injector import providers
 from litestar import Litestar
+from sqlalchemy import select
 from standardwebhooks import Webhook as Verifier
 from standardwebhooks.webhooks import WebhookVerificationError
 
+from lms_adapters.sql.tables import deliveries
 from lms_domain.shared.actors import Role
 from lms_http.container import Container
 from tests.conftest import free_port
 from tests.integration.conftest import PASSWORD, Api, json_body, racing_client
+from tests.integration.lrs import Lrs
 
 V1 = "/api/v1"
 HOOKS = f"{V1}/webhooks"
@@ -177,17 +180,21 @@ def receiver() -> Iterator[Receiver]:
 
 
 async def eventually(
-    probe: Callable[[], Awaitable[T | None]], *, timeout: float = 5.0, what: str = "the expected state"
+    probe: Callable[[], Awaitable[T | None]],
+    *,
+    timeout: float = 5.0,
+    what: str = "the expected state",
+    every: float = 0.02,
 ) -> T:
-    """The first truthy answer of ``probe``, polled every 20 ms on this loop (the delivery worker
-    runs on it too) until ``timeout``."""
+    """The first truthy answer of ``probe``, polled ``every`` seconds on this loop (the delivery
+    worker runs on it too) until ``timeout``."""
     deadline = time.monotonic() + timeout
     last: T | None = None
     while time.monotonic() < deadline:
         last = await probe()
         if last:
             return last
-        await asyncio.sleep(0.02)
+        await asyncio.sleep(every)
     raise AssertionError(f"not reached within {timeout} s: {what} (last seen: {last!r})")
 
 
@@ -305,9 +312,9 @@ async def running(
     make_app: Callable[..., Litestar],
     receiver: Receiver,
     *,
-    admin: dict[str, str] | None = None,
+    admin: Mapping[str, str] | None = None,
     clock: ShiftedClock | None = None,
-    **overrides: Any,
+    **overrides: object,
 ) -> AsyncIterator[World]:
     """The app with its delivery worker running (started and stopped with the client); an admin
     is made for it unless ``admin`` (headers valid on the same database) is given."""
@@ -327,7 +334,7 @@ async def running(
         api = Api(client, app.state.container.settings())
         if admin is None:
             admin = api.auth(await api.user_with_role("admin"))
-        yield World(api=api, app=app, receiver=receiver, admin=admin)
+        yield World(api=api, app=app, receiver=receiver, admin=dict(admin))
 
 
 @pytest.fixture
@@ -1005,3 +1012,175 @@ async def test_a_server_that_does_not_deliver_leaves_its_events_to_the_next_one(
 async def _all_succeeded(world: World, hook: str, count: int) -> bool:
     log = await world.deliveries(hook)
     return len(log) == count and all(d["status"] == "succeeded" for d in log)
+
+
+# --- learning records: the same events as xAPI statements in a real LRS ---------------------------
+
+XAPI_TYPES = ["enrollment.created", "lesson.completed", "enrollment.completed", "attempt.graded"]
+VERBS = "http://adlnet.gov/expapi/verbs/"
+
+
+async def xapi_deliveries(world: World) -> list[dict[str, Any]]:
+    """The learning record store's deliveries (no webhook lists them), read from the database."""
+    async with world.container.engine().connect() as connection:
+        rows = await connection.execute(select(deliveries).where(deliveries.c.sink == "xapi"))
+        return [dict(row._mapping) for row in rows]
+
+
+async def statement_of(lrs: Lrs, event_id: str) -> dict[str, Any]:
+    """The statement Ralph keeps under ``event_id``, once it is there."""
+    headers = {"X-Experience-API-Version": "1.0.3"}
+    async with httpx.AsyncClient(base_url=lrs.endpoint, auth=lrs.auth, headers=headers, timeout=5) as http:
+
+        async def probe() -> dict[str, Any] | None:
+            r = await http.get("statements", params={"statementId": event_id})
+            if r.status_code == 404:
+                return None
+            assert r.status_code == 200, r.text
+            body: dict[str, Any] = r.json()
+            if "statements" in body:  # Ralph 5.1 answers a StatementResult of one
+                if not body["statements"]:
+                    return None
+                [body] = body["statements"]
+            return body
+
+        return await eventually(probe, what=f"statement {event_id} in the LRS", every=0.2)
+
+
+def activity(kind: str, activity_id: str, title: str) -> dict[str, str | dict[str, str]]:
+    return {"id": f"{PUBLIC_URL}/api/v1/{kind}/{activity_id}", "name": {"en-US": title}}
+
+
+def shown(found: dict[str, Any]) -> dict[str, str | dict[str, str]]:
+    """An activity as the contract names it: its id and ``definition.name``."""
+    assert found.get("objectType", "Activity") == "Activity"
+    return {"id": found["id"], "name": found["definition"]["name"]}
+
+
+async def test_learning_events_become_xapi_statements_in_the_lrs(
+    make_app: Callable[..., Litestar], receiver: Receiver, lrs: Lrs
+) -> None:
+    # Ralph's file backend can take over a second to answer while it is read as well: the default
+    # timeout here, so that each statement is sent once
+    async with running(
+        make_app,
+        receiver,
+        webhook_timeout_seconds=10.0,
+        xapi_endpoint=lrs.endpoint,
+        xapi_username=lrs.username,
+        xapi_password=lrs.password,
+    ) as world:
+        school = await open_school(world, publish=True)
+        _, heard = await heard_by(world, "/learning", XAPI_TYPES)
+        student, student_id, _, _ = await register(world)
+        enrollment, answered = await enroll(world, student, school.course_id)
+        ids = {"enrollment_id": enrollment["id"], "course_id": school.course_id, "student_id": student_id}
+        events = [await heard.expect(answered, {"enrollment.created": ids})]
+        for lesson, percent in zip(school.lessons, (50, 100), strict=True):
+            answered = await complete(world, student, enrollment["id"], lesson["id"])
+            expected: dict[str, Mapping[str, object]] = {
+                "lesson.completed": {**ids, "lesson_id": lesson["id"], "progress_percentage": percent}
+            }
+            if percent == 100:
+                progress = await ok(world.client.get(f"{V1}/enrollments/{enrollment['id']}", headers=student))
+                expected["enrollment.completed"] = {
+                    **ids,
+                    "completed_at": parse_time(progress["completed_at"]),
+                }
+            events.append(await heard.expect(answered, expected))
+        graded = {"quiz_id": school.quiz["id"], "course_id": school.course_id, "student_id": student_id}
+        for values in (("4", "false"), ("4", "true")):
+            attempt, answered = await take_quiz(world, student, school, *values)
+            result = {"score": attempt["score"], "passed": attempt["passed"]}
+            events.append(
+                await heard.expect(
+                    answered, {"attempt.graded": {"attempt_id": attempt["id"], **graded, **result}}
+                )
+            )
+
+        course = activity("courses", school.course_id, school.course["title"])
+        actor = {"objectType": "Agent", "account": {"homePage": PUBLIC_URL, "name": student_id}}
+        every = [event for step in events for event in step.values()]
+        assert len(every) == 6
+        for event in every:
+            got = await statement_of(lrs, event["id"])
+            assert got["id"] == event["id"]
+            assert got["actor"] == actor  # an account: no name, no email
+            assert parse_time_lenient(got["timestamp"]) == parse_time(event["occurred_at"])
+            data, kind = event["data"], event["type"]
+            if kind == "enrollment.created":
+                assert got["verb"]["id"] == VERBS + "registered"
+                assert shown(got["object"]) == course
+            elif kind == "enrollment.completed":
+                assert got["verb"]["id"] == VERBS + "completed"
+                assert shown(got["object"]) == course
+            elif kind == "lesson.completed":
+                lesson = next(x for x in school.lessons if x["id"] == data["lesson_id"])
+                assert got["verb"]["id"] == VERBS + "completed"
+                assert shown(got["object"]) == activity("lessons", lesson["id"], lesson["title"])
+                assert [shown(p) for p in got["context"]["contextActivities"]["parent"]] == [course]
+            else:
+                assert got["verb"]["id"] == VERBS + ("passed" if data["passed"] else "failed")
+                assert shown(got["object"]) == activity("quizzes", school.quiz["id"], school.quiz["title"])
+                assert [shown(p) for p in got["context"]["contextActivities"]["parent"]] == [course]
+                score = data["score"]
+                assert got["result"] == {
+                    "score": {"scaled": score / 100, "raw": score, "min": 0, "max": 100},
+                    "success": data["passed"],
+                    "completion": True,
+                }
+
+        sent = await xapi_deliveries(world)
+        assert {str(d["event_id"]) for d in sent} == {e["id"] for e in every}
+        for d in sent:
+            assert (d["status"], d["attempts"], d["last_status_code"], d["webhook_id"]) == (
+                "succeeded",
+                1,
+                200,
+                None,
+            )
+
+
+def parse_time_lenient(text: str) -> datetime:
+    """A time as the LRS gives it back (it may write UTC as ``+00:00`` or ``Z``)."""
+    parsed = datetime.fromisoformat(text)
+    assert parsed.utcoffset() == timedelta(0), text
+    return parsed
+
+
+async def test_a_wrong_lrs_password_fails_the_xapi_delivery_and_nothing_else(
+    make_app: Callable[..., Litestar], receiver: Receiver, lrs: Lrs
+) -> None:
+    async with running(
+        make_app,
+        receiver,
+        webhook_timeout_seconds=10.0,
+        xapi_endpoint=lrs.endpoint,
+        xapi_username=lrs.username,
+        xapi_password="wrong",
+    ) as world:
+        school = await open_school(world, publish=True)
+        hook, heard = await heard_by(world, "/enrolled", ["enrollment.created"])
+        student, student_id, _, _ = await register(world)
+        enrollment, answered = await enroll(world, student, school.course_id)  # answered without the LRS
+        ids = {"enrollment_id": enrollment["id"], "course_id": school.course_id, "student_id": student_id}
+        event = (await heard.expect(answered, {"enrollment.created": ids}))["enrollment.created"]
+
+        async def xapi_tries(attempts: int) -> list[dict[str, Any]]:
+            return [d for d in await xapi_deliveries(world) if d["attempts"] >= attempts]
+
+        (failed,) = await eventually(functools.partial(xapi_tries, 1), what="the xAPI delivery's first try")
+        assert str(failed["event_id"]) == event["id"]
+        assert (failed["status"], failed["last_status_code"]) == ("failed", 401)
+        assert "401" in failed["last_error"]
+        (dead,) = await eventually(functools.partial(xapi_tries, len(SCHEDULE) + 1), what="every xAPI try")
+        assert (dead["status"], dead["last_status_code"], dead["next_attempt_at"]) == ("dead", 401, None)
+        (webhook,) = await world.deliveries(hook)  # the webhook's delivery of the same event is its own
+        assert (webhook["event_id"], webhook["status"], webhook["attempts"]) == (event["id"], "succeeded", 1)
+        async with httpx.AsyncClient(base_url=lrs.endpoint, auth=lrs.auth, timeout=5) as http:
+            r = await http.get(
+                "statements",
+                params={"statementId": event["id"]},
+                headers={"X-Experience-API-Version": "1.0.3"},
+            )
+        assert r.status_code == 404 or r.json().get("statements") == [], r.text
