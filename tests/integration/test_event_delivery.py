@@ -238,6 +238,37 @@ class ShiftedClock:
         self.offset += timedelta(**kwargs)
 
 
+DELIVERY_FIELDS = {
+    "id",
+    "event_id",
+    "event_type",
+    "status",
+    "attempts",
+    "last_status_code",
+    "last_error",
+    "next_attempt_at",
+    "created_at",
+    "delivered_at",
+}
+
+
+def check_delivery_shape(d: dict[str, Any]) -> None:
+    """A delivery as the log shows it: its fields, UUIDs, UTC times, and a state that agrees with
+    itself (a next try only while waiting, a delivery time once it succeeded)."""
+    assert set(d) == DELIVERY_FIELDS, d
+    UUID(d["id"]), UUID(d["event_id"])
+    assert d["status"] in {"pending", "succeeded", "failed", "dead"}, d
+    parse_time(d["created_at"])
+    for key in ("next_attempt_at", "delivered_at"):
+        if d[key] is not None:
+            parse_time(d[key])
+    assert (d["next_attempt_at"] is not None) == (d["status"] in {"pending", "failed"}), d
+    if d["status"] == "succeeded":
+        assert d["delivered_at"] is not None and d["attempts"] >= 1, d
+    if d["status"] == "pending":
+        assert (d["attempts"], d["delivered_at"]) == (0, None), d
+
+
 # --- the app, its admin and the webhooks ----------------------------------------------------------
 
 
@@ -282,6 +313,8 @@ class World:
         )
         assert r.status_code == 200, r.text
         items: list[dict[str, Any]] = json_body(r)["items"]
+        for d in items:
+            check_delivery_shape(d)
         return items
 
     async def delivery_of(
