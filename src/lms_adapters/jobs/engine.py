@@ -28,6 +28,7 @@ _log = logging.getLogger("lms.jobs")
 
 QUEUE = "deliveries"
 SWEEP_EVERY_SECONDS = 15
+FETCH_EVERY_SECONDS = 1.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -107,7 +108,9 @@ class JobEngine:
             concurrency=concurrency,
             install_signal_handlers=False,
             wait=True,
-            fetch_job_polling_interval=1.0 if not self.durable else 5.0,
+            # NOTIFY wakes the worker for a job due now, but not for one scheduled later (a retry):
+            # that one is found by polling, so a retry runs at most this late after its delay
+            fetch_job_polling_interval=FETCH_EVERY_SECONDS,
             delete_jobs="successful",
             additional_context={"handlers": handlers},
         )
