@@ -172,6 +172,7 @@ def cleanup() -> None:
         conn.execute("DELETE FROM enrollments WHERE enrolled_at >= %s", (SEED_END,))
         conn.execute("UPDATE enrollments SET completed_at = NULL WHERE completed_at >= %s", (SEED_END,))
         conn.execute("DELETE FROM quiz_attempts WHERE started_at >= %s", (SEED_END,))
+        conn.execute("DELETE FROM events WHERE occurred_at >= %s", (SEED_END,))  # and their deliveries
         conn.execute("DELETE FROM auth_sessions")
         conn.execute("UPDATE users SET last_login_at = NULL WHERE last_login_at IS NOT NULL")
         # The deleted rows leave dead tuples and pages no longer all-visible, which turns the next
