@@ -577,6 +577,27 @@ async def test_no_claim_for_an_inactive_or_deleted_webhook_or_an_unknown_deliver
         assert await claim(units, d, at(5), force=True) is None
 
 
+async def test_live_claim_tells_until_when_a_running_try_holds_the_delivery(units: Units) -> None:
+    hook = webhook()
+    await added(units, hook)
+    happened = event()
+    d, free = delivery(happened, hook.id), delivery(happened, hook.id)
+    await with_deliveries(units, happened, d, free)
+    expires = at(1) + CLAIM
+    claimed = await claim(units, d.id, at(1))
+    assert claimed is not None
+    async with units() as uow:
+        assert await uow.deliveries.live_claim(d.id, now=at(2)) == expires
+        assert await uow.deliveries.live_claim(d.id, now=expires) == expires  # claim() refuses then too
+        assert await uow.deliveries.live_claim(d.id, now=expires + timedelta(milliseconds=1)) is None
+        assert await uow.deliveries.live_claim(free.id, now=at(2)) is None
+        assert await uow.deliveries.live_claim(uuid.uuid4(), now=at(2)) is None
+    claimed.delivery.record_try(TryOutcome(200, None), now=at(3), schedule=())
+    await finish(units, claimed.delivery)
+    async with units() as uow:
+        assert await uow.deliveries.live_claim(d.id, now=at(4)) is None
+
+
 # deliveries: finishing a try
 
 
