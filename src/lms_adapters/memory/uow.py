@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import copy
+import logging
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -38,6 +39,8 @@ from lms_domain.shared.events import Event
 from lms_domain.shared.pagination import PageRequest
 
 __all__ = ["Committed", "MemoryState", "MemoryUnitOfWork"]
+
+_log = logging.getLogger("lms.events")
 
 # called after a commit with the ids of the deliveries it made, to queue their tries
 Committed = Callable[[Sequence[UUID]], Awaitable[None]]
@@ -210,7 +213,10 @@ class MemoryUnitOfWork:
             self.state.lock.release()
         queued, self._to_queue = self._to_queue, []
         if queued and self._committed is not None:  # after the state is free again
-            await self._committed(queued)
+            try:
+                await self._committed(queued)
+            except Exception:  # the change is made; the sweep queues what could not be queued now
+                _log.exception("could not queue the tries of %d deliveries", len(queued))
 
     async def commit(self) -> None:
         self._snapshot = None

@@ -261,3 +261,16 @@ async def test_a_redelivery_while_a_try_runs_is_made_after_it() -> None:
     assert done is not None and done.status is DeliveryStatus.SUCCEEDED
     again = await w.try_delivery()(delivery_id=delivery_id, force=True)  # the queued job, once run
     assert again is not None and again.attempts == 2
+
+
+async def test_a_queue_that_fails_after_the_commit_leaves_the_change_made() -> None:
+    async def broken(ids: Sequence[UUID]) -> None:
+        raise ConnectionError("the queue is down")
+
+    w = World()
+    w.webhook()
+    async with MemoryUnitOfWork(w.state, committed=broken) as uow:
+        await uow.events.record(Event.of(EventType.ENROLLMENT_CREATED, at=w.clock.now()))
+        await uow.commit()
+    assert len(w.state.events) == 1 and len(w.state.deliveries) == 1  # the sweep will queue its try
+    assert await SweepDeliveries(w.uow(), w.jobs, w.clock)() == 1
