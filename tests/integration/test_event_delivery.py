@@ -33,6 +33,7 @@ from sqlalchemy import select
 from standardwebhooks import Webhook as Verifier
 from standardwebhooks.webhooks import WebhookVerificationError
 
+from lms_adapters.jobs.engine import SWEEP_EVERY_SECONDS
 from lms_adapters.sql.tables import deliveries
 from lms_domain.shared.actors import Role
 from lms_http.container import Container
@@ -684,7 +685,9 @@ async def test_users_made_by_the_command_line_and_at_startup_are_heard(
         finally:
             await command.engine().dispose()
             await command.job_engine().close()
-        got = await world.hits("/users", 1, timeout=20)
+        # on PostgreSQL at once (one queue); on SQLite only at the server's next sweep, up to
+        # SWEEP_EVERY_SECONDS (15 s) later: more than the 2 s the contract gives a commit
+        got = await world.hits("/users", 1, timeout=SWEEP_EVERY_SECONDS + 5)
         event = delivered(got[0], heard.secret)
         assert event["data"] == {
             "user_id": str(made.id),
@@ -982,6 +985,25 @@ async def test_after_a_rotation_only_the_new_secret_signs(world: World) -> None:
         Verifier(old).verify(hit.body, hit.headers)
 
 
+async def test_a_retry_after_a_rotation_is_signed_with_the_new_secret(world: World) -> None:
+    """An event that was first sent before the rotation is, when tried again, signed with the
+    new secret only: the old one stops signing at once, retries included."""
+    hook = await world.subscribe("/rotating", ["certificate.revoked"])
+    old = world.secrets[hook]
+    world.receiver.answer("/rotating", 500)
+    event_id = await world.test_event(hook)
+    await world.delivery_of(hook, event_id, until=lambda d: d["attempts"] == 1)
+    r = await world.client.post(f"{HOOKS}/{hook}/rotate-secret", headers=world.admin)
+    assert r.status_code == 200, r.text
+    new = json_body(r)["secret"]
+    world.receiver.answer("/rotating", 200)
+    await world.delivery_of(hook, event_id, until=lambda d: d["status"] == "succeeded")
+    before, after = world.receiver.hits("/rotating")
+    assert delivered(before, old) == delivered(after, new)
+    with pytest.raises(WebhookVerificationError):
+        Verifier(old).verify(after.body, after.headers)
+
+
 # --- webhooks that are switched off or removed ----------------------------------------------------
 
 
@@ -1041,6 +1063,9 @@ async def test_the_address_rule_holds_at_delivery_time(
     not allow them: every try fails saying why, and the receiver hears nothing."""
     async with running(make_app, receiver) as lax:
         hook = await lax.subscribe("/private", ["user.registered"])
+        named = await lax.subscribe(
+            "/named", ["certificate.revoked"], url=f"http://localhost:{receiver.port}/named"
+        )
         admin = lax.admin
     async with running(make_app, receiver, admin=admin, webhook_allow_private=False) as strict:
         await register(strict)
@@ -1051,6 +1076,10 @@ async def test_the_address_rule_holds_at_delivery_time(
         tested = await strict.delivery_of(hook, event_id, until=lambda d: d["status"] == "dead")
         assert "not a public address" in tested["last_error"]
         await strict.delivery_of(hook, refused["event_id"], until=lambda d: d["status"] == "dead")
+        event_id = await strict.test_event(named)  # a name is judged by the addresses it resolves to
+        by_name = await strict.delivery_of(named, event_id, until=lambda d: d["attempts"] == 1)
+        assert by_name["last_error"].startswith("Refused: localhost resolves to ")
+        assert by_name["last_error"].endswith(", which is not a public address")
         assert receiver.hits() == []
 
 
