@@ -27,7 +27,11 @@ __all__ = ["JobEngine", "JobHandlers", "ProcrastinateJobs", "make_job_engine"]
 _log = logging.getLogger("lms.jobs")
 
 QUEUE = "deliveries"
-SWEEP_EVERY_SECONDS = 15
+# How often waiting deliveries are swept back into the queue. PostgreSQL's queue is shared and
+# durable: the sweep only catches what a dead process left. The in-process queue of the embedded
+# default never hears of changes committed by another process (``lms create-user``, a second
+# server on the same file): its sweep is what delivers them, so it runs every second.
+SWEEP_EVERY_SECONDS = {True: 15, False: 1}
 FETCH_EVERY_SECONDS = 1.0
 
 
@@ -46,12 +50,12 @@ def _handlers(context: procrastinate.JobContext) -> JobHandlers:
     return handlers
 
 
-def _register(app: procrastinate.App) -> procrastinate.tasks.Task[Any, Any, Any]:
+def _register(app: procrastinate.App, *, sweep_seconds: int) -> procrastinate.tasks.Task[Any, Any, Any]:
     @app.task(name="lms.try_delivery", queue=QUEUE, pass_context=True)
     async def try_delivery(context: procrastinate.JobContext, delivery_id: str, force: bool = False) -> None:
         await _handlers(context).try_delivery(UUID(delivery_id), force)
 
-    @app.periodic(cron=f"* * * * * */{SWEEP_EVERY_SECONDS}", periodic_id="sweep")
+    @app.periodic(cron=f"* * * * * */{sweep_seconds}", periodic_id="sweep")
     @app.task(name="lms.sweep_deliveries", queue=QUEUE, pass_context=True, queueing_lock="sweep")
     async def sweep(context: procrastinate.JobContext, timestamp: int) -> None:
         await _handlers(context).sweep(False)
@@ -76,7 +80,7 @@ class JobEngine:
 
     def __init__(self, app: procrastinate.App, *, durable: bool) -> None:
         self.app, self.durable = app, durable
-        self._try = _register(app)
+        self._try = _register(app, sweep_seconds=SWEEP_EVERY_SECONDS[durable])
         self._opened = False
         self._lock = asyncio.Lock()
 
