@@ -47,6 +47,8 @@ def settings(stack: str, request: pytest.FixtureRequest, tmp_path: Path) -> Sett
         argon2_time_cost=1,
         rate_limit_auth=RateLimit(10_000, 60),
         rate_limit_default=RateLimit(100_000, 60),
+        # no delivery worker in apps that do not test deliveries (test_event_delivery.py turns it on)
+        delivery_in_process=False,
     )
 
 
