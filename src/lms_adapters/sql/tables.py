@@ -297,7 +297,7 @@ events = Table(
     metadata,
     Column("id", Uuid, primary_key=True),
     Column("type", String(64), nullable=False),
-    Column("occurred_at", UtcDateTime, nullable=False, index=True),
+    Column("occurred_at", UtcDateTime, nullable=False),
     Column("data", JSON, nullable=False),
 )
 

@@ -27,7 +27,6 @@ def upgrade() -> None:
         sa.Column("occurred_at", UtcDateTime(), nullable=False),
         sa.Column("data", sa.JSON(), nullable=False),
     )
-    op.create_index("ix_events_occurred_at", "events", ["occurred_at"])
     op.create_table(
         "webhooks",
         sa.Column("id", sa.Uuid(), primary_key=True),
