@@ -3,7 +3,8 @@ work; a call that changes nothing records nothing; a change that rolls back reco
 
 from __future__ import annotations
 
-from uuid import UUID
+import time
+from uuid import RFC_4122, UUID
 
 import pytest
 
@@ -104,3 +105,15 @@ async def test_an_event_is_json_ready() -> None:
     assert body["type"] == "webhook.test"
     assert body["data"] == {"webhook_id": str(UUID(int=7))}
     assert isinstance(body["occurred_at"], str) and body["occurred_at"].endswith("Z")
+
+
+def test_event_ids_are_version_7_and_ordered_by_time() -> None:
+    from lms_domain.shared.events import time_ordered_id
+
+    ids = []
+    for _ in range(3):
+        ids.append(time_ordered_id())
+        time.sleep(0.002)
+    assert all(i.version == 7 and i.variant == RFC_4122 for i in ids)
+    assert ids == sorted(ids)
+    assert len({time_ordered_id() for _ in range(1000)}) == 1000

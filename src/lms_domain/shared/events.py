@@ -6,14 +6,16 @@ event commits or rolls back with the change it describes; delivery happens after
 
 from __future__ import annotations
 
+import os
+import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
 from typing import Protocol
-from uuid import UUID, uuid4
+from uuid import UUID
 
-__all__ = ["Event", "EventLog", "EventType", "enrollment_completed"]
+__all__ = ["Event", "EventLog", "EventType", "enrollment_completed", "time_ordered_id"]
 
 
 class EventType(StrEnum):
@@ -29,6 +31,16 @@ class EventType(StrEnum):
     WEBHOOK_TEST = "webhook.test"
 
 
+def time_ordered_id() -> UUID:
+    """A UUID of version 7 (RFC 9562): the Unix time in milliseconds, then 74 random bits. Events
+    are written in the order they happen, so their ids land at the end of the outbox's primary key
+    instead of on a random page of it for every write."""
+    value = (time.time_ns() // 1_000_000 & (1 << 48) - 1) << 80 | int.from_bytes(os.urandom(10), "big")
+    value = value & ~(0xF << 76) | 0x7 << 76  # version 7
+    value = value & ~(0x3 << 62) | 0x2 << 62  # the RFC's variant
+    return UUID(int=value)
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Event:
     """``{"id", "type", "occurred_at", "data"}``: ``data`` holds JSON values only (ids and times as
@@ -37,7 +49,7 @@ class Event:
     type: EventType
     occurred_at: datetime
     data: Mapping[str, object]
-    id: UUID = field(default_factory=uuid4)
+    id: UUID = field(default_factory=time_ordered_id)
 
     @classmethod
     def of(cls, type_: EventType, *, at: datetime, **data: object) -> Event:
