@@ -35,61 +35,50 @@ class Server:
 
 
 @contextlib.contextmanager
+def _lms(
+    command: str, tmp_path: Path, log_name: str, env: dict[str, str]
+) -> Iterator[subprocess.Popen[bytes]]:
+    """``lms <command>`` in a subprocess with ``env`` (and none of the caller's LMS_ settings),
+    its output in ``tmp_path / log_name``; SIGTERM (then SIGKILL after 30 s) when done."""
+    full = {k: v for k, v in os.environ.items() if not k.startswith("LMS_")}
+    full.update(FAST_ENV)
+    full.update(LMS_VAR_DIR=str(tmp_path / "var"), **env)
+    tmp_path.mkdir(parents=True, exist_ok=True)
+    with (tmp_path / log_name).open("wb") as log:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "lms_http.cli", command],
+            env=full,
+            cwd=tmp_path,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+        try:
+            yield process
+        finally:
+            if process.poll() is None:
+                process.send_signal(signal.SIGTERM)
+                try:
+                    process.wait(30)
+                except subprocess.TimeoutExpired:
+                    process.kill()
+                    process.wait()
+
+
+@contextlib.contextmanager
 def serve(tmp_path: Path, **env: str) -> Iterator[Server]:
     """``lms serve`` in a subprocess with ``env`` (and none of the caller's LMS_ settings)."""
     port = free_port()
-    full = {k: v for k, v in os.environ.items() if not k.startswith("LMS_")}
-    full.update(FAST_ENV)
-    full.update(LMS_PORT=str(port), LMS_VAR_DIR=str(tmp_path / "var"), **env)
-    tmp_path.mkdir(parents=True, exist_ok=True)
-    log = (tmp_path / f"server-{port}.log").open("wb")
-    process = subprocess.Popen(
-        [sys.executable, "-m", "lms_http.cli", "serve"],
-        env=full,
-        cwd=tmp_path,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    try:
+    with _lms("serve", tmp_path, f"server-{port}.log", {"LMS_PORT": str(port), **env}) as process:
         wait_for_http(f"http://127.0.0.1:{port}/api/v1/health", process)
         yield Server(process, port)
-    finally:
-        if process.poll() is None:
-            process.send_signal(signal.SIGTERM)
-            try:
-                process.wait(30)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
-        log.close()
 
 
 @contextlib.contextmanager
 def worker(tmp_path: Path, **env: str) -> Iterator[subprocess.Popen[bytes]]:
     """``lms worker`` (deliveries, no HTTP) in a subprocess with ``env``, as ``serve`` does."""
-    full = {k: v for k, v in os.environ.items() if not k.startswith("LMS_")}
-    full.update(FAST_ENV)
-    full.update(LMS_VAR_DIR=str(tmp_path / "var"), **env)
-    tmp_path.mkdir(parents=True, exist_ok=True)
-    log = (tmp_path / f"worker-{len(list(tmp_path.glob('worker-*.log')))}.log").open("wb")
-    process = subprocess.Popen(
-        [sys.executable, "-m", "lms_http.cli", "worker"],
-        env=full,
-        cwd=tmp_path,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    try:
+    name = f"worker-{len(list(tmp_path.glob('worker-*.log')))}.log"
+    with _lms("worker", tmp_path, name, env) as process:
         yield process
-    finally:
-        if process.poll() is None:
-            process.send_signal(signal.SIGTERM)
-            try:
-                process.wait(30)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
-        log.close()
 
 
 class TcpProxy:

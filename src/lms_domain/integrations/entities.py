@@ -11,7 +11,7 @@ from uuid import UUID
 
 from lms_domain.integrations.values import check_description, check_events, check_url
 from lms_domain.shared.changes import UNCHANGED, Unchanged
-from lms_domain.shared.events import EventType
+from lms_domain.shared.events import Event, EventType
 
 __all__ = [
     "XAPI_EVENT_TYPES",
@@ -128,6 +128,24 @@ class Delivery:
     next_attempt_at: datetime | None
     created_at: datetime
     delivered_at: datetime | None
+
+    @classmethod
+    def pending(cls, event: Event, *, id: UUID, sink: Sink, webhook_id: UUID | None) -> Delivery:
+        """A new delivery of ``event``, due at once."""
+        return cls(
+            id=id,
+            event_id=event.id,
+            event_type=event.type,
+            sink=sink,
+            webhook_id=webhook_id,
+            status=DeliveryStatus.PENDING,
+            attempts=0,
+            last_status_code=None,
+            last_error=None,
+            next_attempt_at=event.occurred_at,
+            created_at=event.occurred_at,
+            delivered_at=None,
+        )
 
     def record_try(self, outcome: TryOutcome, *, now: datetime, schedule: Sequence[float]) -> None:
         """Count a try: success ends it; a failure waits for the schedule's next delay, and after

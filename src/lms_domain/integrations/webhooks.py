@@ -9,7 +9,6 @@ unit of work once it commits; a redelivery of an existing one is queued here, af
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime
 from uuid import UUID
 
 from lms_domain.integrations.entities import (
@@ -167,23 +166,6 @@ class RotateSecret:
         return webhook
 
 
-def _pending(event: Event, *, delivery_id: UUID, webhook_id: UUID, at: datetime) -> Delivery:
-    return Delivery(
-        id=delivery_id,
-        event_id=event.id,
-        event_type=event.type,
-        sink=Sink.WEBHOOK,
-        webhook_id=webhook_id,
-        status=DeliveryStatus.PENDING,
-        attempts=0,
-        last_status_code=None,
-        last_error=None,
-        next_attempt_at=at,
-        created_at=at,
-        delivered_at=None,
-    )
-
-
 class SendTestEvent:
     """A ``webhook.test`` event for this webhook only, whatever the types it hears; the answer is
     the event's id. The delivery is queued once the transaction commits."""
@@ -202,7 +184,7 @@ class SendTestEvent:
             event = Event.of(EventType.WEBHOOK_TEST, at=now, webhook_id=webhook.id)
             await uow.events.store(event)  # stored alone: no delivery to the webhooks that hear the type
             await uow.deliveries.add(
-                _pending(event, delivery_id=self._ids.new_id(), webhook_id=webhook.id, at=now)
+                Delivery.pending(event, id=self._ids.new_id(), sink=Sink.WEBHOOK, webhook_id=webhook.id)
             )
             await uow.commit()
         return event.id

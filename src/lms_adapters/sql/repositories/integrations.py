@@ -111,20 +111,7 @@ def _event(row: Any) -> Event:
 
 
 def new_delivery(event: Event, *, sink: Sink, webhook_id: UUID | None) -> Delivery:
-    return Delivery(
-        id=uuid4(),
-        event_id=event.id,
-        event_type=event.type,
-        sink=sink,
-        webhook_id=webhook_id,
-        status=DeliveryStatus.PENDING,
-        attempts=0,
-        last_status_code=None,
-        last_error=None,
-        next_attempt_at=event.occurred_at,
-        created_at=event.occurred_at,
-        delivered_at=None,
-    )
+    return Delivery.pending(event, id=uuid4(), sink=sink, webhook_id=webhook_id)
 
 
 _INSERT_EVENT = built_once(
