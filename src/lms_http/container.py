@@ -17,7 +17,7 @@ from lms_adapters.local.counters import InProcessLoginThrottle, InProcessRateLim
 from lms_adapters.local.passwords import Argon2PasswordHasher
 from lms_adapters.local.randomness import SystemRandomSource
 from lms_adapters.local.stamps import InProcessStamps
-from lms_adapters.local.system import SystemClock, UuidGenerator
+from lms_adapters.local.system import RandomIds, SystemClock, TimeOrderedIds
 from lms_adapters.local.tokens import JwtTokenCodec
 from lms_adapters.local.totp import PyotpTotpService
 from lms_adapters.minio.blobs import MinioBlobStorage, make_minio
@@ -111,7 +111,8 @@ class Container(containers.DeclarativeContainer):
     state_backend = providers.Callable(_state_backend, settings)
 
     clock = providers.Singleton(SystemClock)
-    ids = providers.Singleton(UuidGenerator)
+    ids = providers.Singleton(TimeOrderedIds)
+    token_ids = providers.Singleton(RandomIds)
 
     engine = providers.Singleton(
         make_engine, settings.provided.database_url, pool_size=settings.provided.db_pool_size
@@ -194,7 +195,12 @@ class Container(containers.DeclarativeContainer):
 
     # identity: the sign-ins' collaborators, then the use cases
     tokens = providers.Singleton(
-        identity.TokenIssuer, codec=token_codec, sessions=sessions, clock=clock, ids=ids, policy=auth_policy
+        identity.TokenIssuer,
+        codec=token_codec,
+        sessions=sessions,
+        clock=clock,
+        ids=token_ids,
+        policy=auth_policy,
     )
     passwords = providers.Factory(
         identity.PasswordCheck, uow=read_uow, hasher=hasher, throttle=login_throttle, policy=auth_policy

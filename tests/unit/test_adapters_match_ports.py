@@ -26,7 +26,7 @@ from lms_adapters.local.counters import InProcessLoginThrottle, InProcessRateLim
 from lms_adapters.local.passwords import Argon2PasswordHasher
 from lms_adapters.local.randomness import SystemRandomSource
 from lms_adapters.local.stamps import InProcessStamps
-from lms_adapters.local.system import SystemClock, UuidGenerator
+from lms_adapters.local.system import RandomIds, SystemClock, TimeOrderedIds
 from lms_adapters.local.tokens import JwtTokenCodec
 from lms_adapters.local.totp import PyotpTotpService
 from lms_adapters.memory.analytics import MemoryAnalyticsQueries
@@ -132,7 +132,8 @@ ADAPTERS: dict[type, tuple[type, ...]] = {
     Argon2PasswordHasher: (PasswordHasher,),
     SystemRandomSource: (RandomSource,),
     SystemClock: (Clock,),
-    UuidGenerator: (IdGenerator,),
+    TimeOrderedIds: (IdGenerator,),
+    RandomIds: (IdGenerator,),
     JwtTokenCodec: (TokenCodec,),
     PyotpTotpService: (TotpService,),
     # minio, pdf, outbound

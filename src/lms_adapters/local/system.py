@@ -1,4 +1,4 @@
-"""The real clock and random UUIDs."""
+"""The real clock and ids: time-ordered for new rows, random for tokens."""
 
 from __future__ import annotations
 
@@ -6,7 +6,9 @@ import uuid
 from datetime import UTC, datetime
 from uuid import UUID
 
-__all__ = ["SystemClock", "UuidGenerator"]
+from lms_domain.shared.ids import time_ordered_id
+
+__all__ = ["RandomIds", "SystemClock", "TimeOrderedIds"]
 
 
 class SystemClock:
@@ -14,6 +16,15 @@ class SystemClock:
         return datetime.now(UTC)
 
 
-class UuidGenerator:
+class TimeOrderedIds:
+    """Ids of new rows (version 7): each insert lands at the end of its primary key's index."""
+
+    def new_id(self) -> UUID:
+        return time_ordered_id()
+
+
+class RandomIds:
+    """Ids that say nothing about when they were made (version 4): sessions and refresh tokens."""
+
     def new_id(self) -> UUID:
         return uuid.uuid4()

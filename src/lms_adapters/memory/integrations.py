@@ -6,11 +6,12 @@ import copy
 from collections.abc import Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
-from uuid import UUID, uuid4
+from uuid import UUID
 
 from lms_domain.integrations.entities import XAPI_EVENT_TYPES, Delivery, DeliveryStatus, Sink, Webhook
 from lms_domain.integrations.ports import ClaimedTry
 from lms_domain.shared.events import Event
+from lms_domain.shared.ids import time_ordered_id
 from lms_domain.shared.pagination import PageRequest
 
 if TYPE_CHECKING:
@@ -22,7 +23,7 @@ _WAITING = (DeliveryStatus.PENDING, DeliveryStatus.FAILED)
 
 
 def _new_delivery(event: Event, *, sink: Sink, webhook_id: UUID | None) -> Delivery:
-    return Delivery.pending(event, id=uuid4(), sink=sink, webhook_id=webhook_id)
+    return Delivery.pending(event, id=time_ordered_id(), sink=sink, webhook_id=webhook_id)
 
 
 class MemoryEventLog:

@@ -6,8 +6,6 @@ event commits or rolls back with the change it describes; delivery happens after
 
 from __future__ import annotations
 
-import os
-import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -15,7 +13,9 @@ from enum import StrEnum
 from typing import Protocol
 from uuid import UUID
 
-__all__ = ["Event", "EventLog", "EventType", "enrollment_completed", "time_ordered_id"]
+from lms_domain.shared.ids import time_ordered_id
+
+__all__ = ["Event", "EventLog", "EventType", "enrollment_completed"]
 
 
 class EventType(StrEnum):
@@ -29,16 +29,6 @@ class EventType(StrEnum):
     CERTIFICATE_REVOKED = "certificate.revoked"
     USER_ERASED = "user.erased"
     WEBHOOK_TEST = "webhook.test"
-
-
-def time_ordered_id() -> UUID:
-    """A UUID of version 7 (RFC 9562): the Unix time in milliseconds, then 74 random bits. Events
-    are written in the order they happen, so their ids land at the end of the outbox's primary key
-    instead of on a random page of it for every write."""
-    value = (time.time_ns() // 1_000_000 & (1 << 48) - 1) << 80 | int.from_bytes(os.urandom(10), "big")
-    value = value & ~(0xF << 76) | 0x7 << 76  # version 7
-    value = value & ~(0x3 << 62) | 0x2 << 62  # the RFC's variant
-    return UUID(int=value)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

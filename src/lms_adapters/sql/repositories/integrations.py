@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, ClassVar
-from uuid import UUID, uuid4
+from uuid import UUID
 
 from sqlalchemy import (
     JSON,
@@ -55,6 +55,7 @@ from lms_domain.integrations.entities import (
 )
 from lms_domain.integrations.ports import ClaimedTry
 from lms_domain.shared.events import Event, EventType
+from lms_domain.shared.ids import time_ordered_id
 from lms_domain.shared.pagination import PageRequest
 
 __all__ = ["Outbox", "SqlActivityNames", "SqlDeliveryRepository", "SqlEventLog", "SqlWebhookRepository"]
@@ -111,7 +112,7 @@ def _event(row: Any) -> Event:
 
 
 def new_delivery(event: Event, *, sink: Sink, webhook_id: UUID | None) -> Delivery:
-    return Delivery.pending(event, id=uuid4(), sink=sink, webhook_id=webhook_id)
+    return Delivery.pending(event, id=time_ordered_id(), sink=sink, webhook_id=webhook_id)
 
 
 _INSERT_EVENT = built_once(
