@@ -20,6 +20,8 @@ from lms_adapters.local.stamps import InProcessStamps
 from lms_adapters.local.system import RandomIds, SystemClock, TimeOrderedIds
 from lms_adapters.local.tokens import JwtTokenCodec
 from lms_adapters.local.totp import PyotpTotpService
+from lms_adapters.mail.files import FileMailer
+from lms_adapters.mail.smtp import SmtpMailer, SmtpSettings
 from lms_adapters.minio.blobs import MinioBlobStorage, make_minio
 from lms_adapters.outbound.check import PublicAddressCheck
 from lms_adapters.outbound.sender import HttpSender
@@ -46,6 +48,7 @@ from lms_domain.identity import use_cases as identity
 from lms_domain.integrations import delivery, webhooks
 from lms_domain.integrations.signing import new_secret
 from lms_domain.learning import use_cases as learning
+from lms_domain.mail.templates import MailTemplates
 from lms_http.names import CATALOG_STAMP, verification_base
 from lms_http.settings import Settings
 from lms_platform.coalesce import FreshRuns
@@ -83,9 +86,14 @@ def _queue_tries(jobs: ProcrastinateJobs) -> Callable[[Sequence[UUID]], Awaitabl
 
 
 def _job_handlers(
-    try_delivery: Callable[[], delivery.TryDelivery], sweep: Callable[[], delivery.SweepDeliveries]
+    try_delivery: Callable[[], delivery.TryDelivery],
+    sweep: Callable[[], delivery.SweepDeliveries],
+    password_reset: Callable[[], identity.SendPasswordReset],
 ) -> JobHandlers:
     """What the job engine's tasks run: a fresh use case for each job."""
+
+    async def reset(email: str) -> object:
+        return await password_reset()(email=email)
 
     async def try_one(delivery_id: UUID, force: bool) -> object:
         return await try_delivery()(delivery_id=delivery_id, force=force)
@@ -96,7 +104,16 @@ def _job_handlers(
             _log.info("queued %d waiting deliveries", queued)
         return queued
 
-    return JobHandlers(try_delivery=try_one, sweep=sweep_waiting)
+    return JobHandlers(try_delivery=try_one, sweep=sweep_waiting, password_reset=reset)
+
+
+def _mail_transport(settings: Settings) -> str:
+    return "smtp" if settings.smtp_url else "files"
+
+
+def _smtp_mailer(settings: Settings) -> SmtpMailer:
+    assert settings.smtp_url is not None
+    return SmtpMailer(SmtpSettings.from_url(settings.smtp_url), sender=settings.mail_from)
 
 
 def _reader_of(unit: object) -> object:
@@ -206,8 +223,33 @@ class Container(containers.DeclarativeContainer):
         identity.PasswordCheck, uow=read_uow, hasher=hasher, throttle=login_throttle, policy=auth_policy
     )
     one_time_codes = providers.Singleton(identity.OneTimeCodes, totp=totp, sessions=sessions, clock=clock)
+    # mail: the messages' templates and where they go (SMTP, or .eml files for the embedded default)
+    mail_templates = providers.Singleton(MailTemplates, app_url=settings.provided.app_url)
+    mailer = providers.Selector(
+        providers.Callable(_mail_transport, settings),
+        smtp=providers.Singleton(_smtp_mailer, settings),
+        files=providers.Singleton(FileMailer, settings.provided.mail_dir, sender=settings.provided.mail_from),
+    )
+    new_accounts = providers.Singleton(identity.NewAccounts, hasher=hasher, clock=clock, ids=ids)
+    verifications = providers.Singleton(
+        identity.Verifications, templates=mail_templates, clock=clock, ids=ids
+    )
     register = providers.Factory(
-        identity.Register, uow=uow, hasher=hasher, tokens=tokens, clock=clock, ids=ids
+        identity.Register, uow=uow, accounts=new_accounts, tokens=tokens, verifications=verifications
+    )
+    verify_email = providers.Factory(identity.VerifyEmail, uow=uow, clock=clock)
+    resend_verification = providers.Factory(identity.ResendVerification, uow=uow, verifications=verifications)
+    request_password_reset = providers.Factory(identity.RequestPasswordReset, jobs=jobs)
+    send_password_reset = providers.Factory(
+        identity.SendPasswordReset, uow=uow, clock=clock, ids=ids, templates=mail_templates
+    )
+    confirm_password_reset = providers.Factory(
+        identity.ConfirmPasswordReset,
+        uow=uow,
+        hasher=hasher,
+        throttle=login_throttle,
+        clock=clock,
+        templates=mail_templates,
     )
     login = providers.Factory(identity.Login, uow=uow, passwords=passwords, tokens=tokens, clock=clock)
     mfa_login = providers.Factory(
@@ -223,14 +265,19 @@ class Container(containers.DeclarativeContainer):
     get_user = providers.Factory(identity.GetUser, uow=read_uow)
     update_profile = providers.Factory(identity.UpdateProfile, uow=uow, clock=clock)
     change_password = providers.Factory(
-        identity.ChangePassword, uow=uow, hasher=hasher, sessions=sessions, clock=clock
+        identity.ChangePassword,
+        uow=uow,
+        hasher=hasher,
+        sessions=sessions,
+        clock=clock,
+        templates=mail_templates,
     )
     enable_mfa = providers.Factory(identity.EnableMfa, uow=uow, totp=totp, clock=clock)
     verify_mfa = providers.Factory(identity.VerifyMfa, uow=uow, codes=one_time_codes, clock=clock)
     disable_mfa = providers.Factory(identity.DisableMfa, uow=uow, codes=one_time_codes, clock=clock)
     list_users = providers.Factory(identity.ListUsers, uow=read_uow)
     admin_update_user = providers.Factory(identity.AdminUpdateUser, uow=uow, sessions=sessions, clock=clock)
-    create_user = providers.Factory(identity.CreateUser, uow=uow, hasher=hasher, clock=clock, ids=ids)
+    create_user = providers.Factory(identity.CreateUser, uow=uow, accounts=new_accounts)
     ensure_admin = providers.Factory(identity.EnsureAdmin, uow=uow, create_user=create_user, clock=clock)
 
     # files
@@ -281,7 +328,13 @@ class Container(containers.DeclarativeContainer):
     reorder_lessons = providers.Factory(catalog.ReorderLessons, uow=uow, stamp=catalog_stamp)
 
     # learning
-    enroll = providers.Factory(learning.Enroll, uow=uow, clock=clock, ids=ids)
+    enroll = providers.Factory(
+        learning.Enroll,
+        uow=uow,
+        clock=clock,
+        ids=ids,
+        require_verified_email=settings.provided.require_verified_email,
+    )
     list_my_enrollments = providers.Factory(learning.ListMyEnrollments, uow=read_uow)
     get_enrollment = providers.Factory(learning.GetEnrollment, uow=read_uow)
     complete_lesson = providers.Factory(learning.CompleteLesson, uow=uow, clock=clock, ids=ids)
@@ -323,7 +376,14 @@ class Container(containers.DeclarativeContainer):
     add_question = providers.Factory(assessment.AddQuestion, uow=uow, clock=clock, ids=ids)
     update_question = providers.Factory(assessment.UpdateQuestion, uow=uow, clock=clock)
     delete_question = providers.Factory(assessment.DeleteQuestion, uow=uow, clock=clock)
-    start_attempt = providers.Factory(assessment.StartAttempt, uow=uow, clock=clock, ids=ids, rng=shuffle_rng)
+    start_attempt = providers.Factory(
+        assessment.StartAttempt,
+        uow=uow,
+        clock=clock,
+        ids=ids,
+        rng=shuffle_rng,
+        require_verified_email=settings.provided.require_verified_email,
+    )
     get_attempt = providers.Factory(assessment.GetAttempt, uow=read_uow)
     submit_attempt = providers.Factory(assessment.SubmitAttempt, uow=uow, clock=clock)
 
@@ -358,6 +418,7 @@ class Container(containers.DeclarativeContainer):
         sender=sender,
         clock=clock,
         names=activity_names,
+        mailer=mailer,
         xapi=xapi_target,
         xapi_sender=xapi_sender,
     )
@@ -366,7 +427,10 @@ class Container(containers.DeclarativeContainer):
     )
     sweep_deliveries = providers.Factory(delivery.SweepDeliveries, uow=uow, jobs=jobs, clock=clock)
     job_handlers = providers.Singleton(
-        _job_handlers, try_delivery=try_delivery.provider, sweep=sweep_deliveries.provider
+        _job_handlers,
+        try_delivery=try_delivery.provider,
+        sweep=sweep_deliveries.provider,
+        password_reset=send_password_reset.provider,
     )
 
     # webhooks (admin): the address rule, new secrets, and the job engine that makes the tries

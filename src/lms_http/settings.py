@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import email.utils
 import ipaddress
 import os
 import re
@@ -10,6 +11,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal, TypeVar
+
+from lms_adapters.mail.smtp import SmtpSettings
 
 __all__ = ["ConfigError", "RateLimit", "Settings", "load_settings"]
 
@@ -88,6 +91,12 @@ class Settings:
     xapi_endpoint: str | None = None
     xapi_username: str | None = None
     xapi_password: str | None = field(default=None, repr=False)
+    # mail: SMTP when set, else .eml files under mail_dir; links in mail point at app_url
+    smtp_url: str | None = field(default=None, repr=False)
+    mail_from: str = "LMS <no-reply@localhost>"
+    mail_dir: Path = Path("var/mail")
+    app_url: str = "http://127.0.0.1:8000"
+    require_verified_email: bool = False
 
 
 def _read_env_file(path: Path) -> dict[str, str]:
@@ -256,6 +265,18 @@ def xapi_endpoint(raw: str) -> str:
     return raw
 
 
+def smtp_url(raw: str) -> str:
+    SmtpSettings.from_url(raw)
+    return raw
+
+
+def mail_from(raw: str) -> str:
+    _, address = email.utils.parseaddr(raw)
+    if not re.fullmatch(r"[^@\s<>]+@[^@\s<>]+", address) or any(c in raw for c in "\r\n"):
+        raise ValueError("must be an address like no-reply@example.com or LMS <no-reply@example.com>")
+    return raw.strip()
+
+
 def load_settings(environ: dict[str, str] | None = None, *, env_file: Path | None = Path(".env")) -> Settings:
     """Build settings; raise ``ConfigError`` naming the first bad variable."""
     env = dict(_read_env_file(env_file)) if env_file else {}
@@ -297,6 +318,7 @@ def load_settings(environ: dict[str, str] | None = None, *, env_file: Path | Non
         ):
             if value is None:
                 raise ConfigError(f"LMS_{name}: required when LMS_STORAGE_BACKEND is minio")
+    public = parse("PUBLIC_URL", public_url, "http://127.0.0.1:8000")
     return Settings(
         host=get("HOST") or "127.0.0.1",
         port=parse("PORT", integer(1, 65535), 8000),
@@ -334,7 +356,7 @@ def load_settings(environ: dict[str, str] | None = None, *, env_file: Path | Non
         minio_bucket=parse("MINIO_BUCKET", bucket, "lms-files"),
         minio_secure=parse("MINIO_SECURE", boolean, True),
         minio_region=parse("MINIO_REGION", region, "us-east-1"),
-        public_url=parse("PUBLIC_URL", public_url, "http://127.0.0.1:8000"),
+        public_url=public,
         webhook_timeout_seconds=parse("WEBHOOK_TIMEOUT_SECONDS", seconds(0.1, 300), 10.0),
         webhook_retry_schedule=parse(
             "WEBHOOK_RETRY_SCHEDULE", schedule, (5, 30, 120, 600, 1800, 7200, 21600, 86400)
@@ -345,4 +367,9 @@ def load_settings(environ: dict[str, str] | None = None, *, env_file: Path | Non
         xapi_endpoint=parse("XAPI_ENDPOINT", xapi_endpoint, None),
         xapi_username=get("XAPI_USERNAME"),
         xapi_password=get("XAPI_PASSWORD"),
+        smtp_url=parse("SMTP_URL", smtp_url, None),
+        mail_from=parse("MAIL_FROM", mail_from, "LMS <no-reply@localhost>"),
+        mail_dir=var_dir / "mail",
+        app_url=parse("APP_URL", public_url, public),
+        require_verified_email=parse("REQUIRE_VERIFIED_EMAIL", boolean, False),
     )

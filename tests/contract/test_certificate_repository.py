@@ -195,6 +195,7 @@ async def test_sources_read_the_enrollment_with_course_and_student_names(new_uow
         completed_at=None,
         course_title="Analytical Engines",
         student_name="Ada Lovelace",
+        student_email=student.email,
     )
     async with new_uow() as uow:
         assert await uow.certificate_sources.enrollment(e.id) == expected

@@ -313,7 +313,7 @@ async def test_an_xapi_delivery_only_with_xapi_and_only_for_its_four_types(units
     found: dict[EventType, ClaimedTry] = {}
     for delivery_id in await waiting(units):
         claimed = await claim(units, delivery_id, NOW, force=True)
-        assert claimed is not None
+        assert claimed is not None and claimed.event is not None
         found[claimed.event.type] = claimed
     assert set(found) == (set(XAPI_EVENT_TYPES) if xapi else set())
     for type_, claimed in found.items():

@@ -25,6 +25,7 @@ from tests.conftest import needs_pg
 pytestmark = pytest.mark.timeout(30)
 
 WAIT = 8.0  # seconds any expected call may take (PostgreSQL's workers poll every 5 s)
+RESET_RETRY_WAIT = WAIT + 5  # a failed reset job runs again 5 s later (RESET_RETRY)
 
 
 @dataclass
@@ -60,6 +61,7 @@ class Handlers:
     ran_by: list[str] | None = None
     hold: Callable[[], Awaitable[None]] | None = None
     sweep_fails: bool = False
+    resets_failing: int = 0
 
     def handlers(self) -> JobHandlers:
         async def try_delivery(delivery_id: uuid.UUID, force: bool) -> object:
@@ -77,7 +79,14 @@ class Handlers:
                 raise RuntimeError("the database is away")
             return 0
 
-        return JobHandlers(try_delivery=try_delivery, sweep=sweep)
+        async def password_reset(email: str) -> object:
+            self.log.append(("reset", email))
+            self.resets_failing -= 1
+            if self.resets_failing >= 0:
+                raise RuntimeError("the database is away")
+            return None
+
+        return JobHandlers(try_delivery=try_delivery, sweep=sweep, password_reset=password_reset)
 
     def ids(self) -> list[tuple[uuid.UUID, bool]]:
         return [(delivery_id, force) for delivery_id, force, _ in self.tries]
@@ -115,6 +124,27 @@ async def test_a_deferred_try_runs_its_handler_with_the_id_and_force(engines: En
     assert sorted(calls.ids()[:2]) == sorted([(before, False), (forced, True)])
     assert calls.ids()[2] == (during, False)
     assert len(calls.tries) == 3  # each once
+
+
+async def test_a_reset_request_runs_its_handler_with_the_address(engines: Engines) -> None:
+    engine, calls = engines(), Handlers()
+    jobs = ProcrastinateJobs(engine)
+    await jobs.request_reset("ann@example.com")
+    async with working(engine, calls):
+        await until(lambda: ("reset", "ann@example.com") in calls.log)
+        await jobs.request_reset("bob@example.com")
+        await until(lambda: ("reset", "bob@example.com") in calls.log)
+    assert [entry for entry in calls.log if entry[0] == "reset"] == [
+        ("reset", "ann@example.com"),
+        ("reset", "bob@example.com"),
+    ]
+
+
+async def test_a_failed_reset_request_is_run_again(engines: Engines) -> None:
+    engine, calls = engines(), Handlers(resets_failing=1)
+    await ProcrastinateJobs(engine).request_reset("ann@example.com")
+    async with working(engine, calls):
+        await until(lambda: calls.log.count(("reset", "ann@example.com")) == 2, timeout=RESET_RETRY_WAIT)
 
 
 async def test_a_try_scheduled_at_a_time_runs_no_earlier(engines: Engines) -> None:

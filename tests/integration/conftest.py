@@ -43,6 +43,7 @@ def settings(stack: str, request: pytest.FixtureRequest, tmp_path: Path) -> Sett
         redis_url=redis,
         secret_key="integration-secret-" + "x" * 32,
         storage_dir=tmp_path / "files",
+        mail_dir=tmp_path / "mail",
         argon2_memory_kib=1024,
         argon2_time_cost=1,
         rate_limit_auth=RateLimit(10_000, 60),

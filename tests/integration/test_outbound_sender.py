@@ -17,8 +17,8 @@ from standardwebhooks import Webhook
 from lms_adapters.outbound import addresses
 from lms_adapters.outbound.check import PublicAddressCheck
 from lms_adapters.outbound.sender import HttpSender
-from lms_domain.integrations.entities import TryOutcome
 from lms_domain.integrations.signing import new_secret, webhook_headers
+from lms_domain.shared.outcomes import TryOutcome
 from tests.conftest import free_port
 
 TIMEOUT = 1.0

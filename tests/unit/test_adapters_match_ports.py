@@ -29,10 +29,13 @@ from lms_adapters.local.stamps import InProcessStamps
 from lms_adapters.local.system import RandomIds, SystemClock, TimeOrderedIds
 from lms_adapters.local.tokens import JwtTokenCodec
 from lms_adapters.local.totp import PyotpTotpService
+from lms_adapters.mail.files import FileMailer
+from lms_adapters.mail.smtp import SmtpMailer
 from lms_adapters.memory.analytics import MemoryAnalyticsQueries
 from lms_adapters.memory.files import MemoryBlobStorage
 from lms_adapters.memory.idempotency import MemoryIdempotencyStore
 from lms_adapters.memory.integrations import MemoryActivityNames
+from lms_adapters.memory.mail import MemoryMailer
 from lms_adapters.memory.sessions import MemorySessionStore
 from lms_adapters.memory.uow import MemoryUnitOfWork
 from lms_adapters.minio.blobs import MinioBlobStorage
@@ -78,6 +81,7 @@ from lms_domain.integrations.ports import (
     Sender,
 )
 from lms_domain.learning.ports import LearningReader, LearningUnitOfWork
+from lms_domain.mail.ports import Mailer, PasswordResetJobs
 from lms_domain.shared.ports import Clock, IdGenerator
 from lms_platform.idempotency import IdempotencyStore
 from lms_platform.rate_limits import RateLimiter
@@ -141,7 +145,11 @@ ADAPTERS: dict[type, tuple[type, ...]] = {
     HttpSender: (Sender,),
     PublicAddressCheck: (AddressCheck,),
     # jobs, and the titles xAPI statements name
-    ProcrastinateJobs: (DeliveryJobs,),
+    ProcrastinateJobs: (DeliveryJobs, PasswordResetJobs),
+    # mail
+    SmtpMailer: (Mailer,),
+    FileMailer: (Mailer,),
+    MemoryMailer: (Mailer,),
     SqlActivityNames: (ActivityNames,),
     MemoryActivityNames: (ActivityNames,),
     Fpdf2CertificateRenderer: (CertificateRenderer,),
@@ -160,6 +168,7 @@ NOT_ADAPTERS = {
     "RedisBusy",
     "Scale",
     "Section",
+    "SmtpSettings",
     "SeedReport",
     "Unresolvable",
     "UtcDateTime",

@@ -20,7 +20,10 @@ from typing import Any
 from uuid import UUID
 
 import procrastinate
+import procrastinate.exceptions
 from procrastinate import testing
+
+from lms_domain.shared.errors import Unavailable
 
 __all__ = ["JobEngine", "JobHandlers", "ProcrastinateJobs", "make_job_engine"]
 
@@ -37,10 +40,12 @@ FETCH_EVERY_SECONDS = 1.0
 
 @dataclass(frozen=True, slots=True)
 class JobHandlers:
-    """What the jobs run: a try of one delivery, and the sweep (``everything`` when starting)."""
+    """What the jobs run: a try of one delivery, the sweep (``everything`` when starting), and the
+    background half of a password reset request (an address)."""
 
     try_delivery: Callable[[UUID, bool], Awaitable[object]]
     sweep: Callable[[bool], Awaitable[object]]
+    password_reset: Callable[[str], Awaitable[object]]
 
 
 def _handlers(context: procrastinate.JobContext) -> JobHandlers:
@@ -50,21 +55,32 @@ def _handlers(context: procrastinate.JobContext) -> JobHandlers:
     return handlers
 
 
-def _register(app: procrastinate.App, *, sweep_seconds: int) -> procrastinate.tasks.Task[Any, Any, Any]:
+# A reset request whose job fails (the database away for a moment) is run again a few times.
+RESET_RETRY = procrastinate.RetryStrategy(max_attempts=5, wait=5)
+
+
+def _register(
+    app: procrastinate.App, *, sweep_seconds: int
+) -> tuple[procrastinate.tasks.Task[Any, Any, Any], ...]:
     @app.task(name="lms.try_delivery", queue=QUEUE, pass_context=True)
     async def try_delivery(context: procrastinate.JobContext, delivery_id: str, force: bool = False) -> None:
         await _handlers(context).try_delivery(UUID(delivery_id), force)
+
+    @app.task(name="lms.password_reset", queue=QUEUE, pass_context=True, retry=RESET_RETRY)
+    async def password_reset(context: procrastinate.JobContext, email: str) -> None:
+        await _handlers(context).password_reset(email)
 
     @app.periodic(cron=f"* * * * * */{sweep_seconds}", periodic_id="sweep")
     @app.task(name="lms.sweep_deliveries", queue=QUEUE, pass_context=True, queueing_lock="sweep")
     async def sweep(context: procrastinate.JobContext, timestamp: int) -> None:
         await _handlers(context).sweep(False)
 
-    return try_delivery
+    return try_delivery, password_reset
 
 
 class ProcrastinateJobs:
-    """The ``DeliveryJobs`` port: a try queued as a job, to run at ``at`` (now when ``None``)."""
+    """The ``DeliveryJobs`` port: a try queued as a job, to run at ``at`` (now when ``None``); and
+    the ``PasswordResetJobs`` port."""
 
     def __init__(self, engine: JobEngine) -> None:
         self._engine = engine
@@ -74,13 +90,19 @@ class ProcrastinateJobs:
     ) -> None:
         await self._engine.defer(delivery_id, at=at, force=force)
 
+    async def request_reset(self, email: str) -> None:
+        try:
+            await self._engine.defer_reset(email)
+        except (procrastinate.exceptions.ConnectorException, OSError) as e:
+            raise Unavailable("The job queue is not available") from e
+
 
 class JobEngine:
     """A procrastinate app with its tasks; ``open`` before deferring, ``run_worker`` to work."""
 
     def __init__(self, app: procrastinate.App, *, durable: bool) -> None:
         self.app, self.durable = app, durable
-        self._try = _register(app, sweep_seconds=SWEEP_EVERY_SECONDS[durable])
+        self._try, self._reset = _register(app, sweep_seconds=SWEEP_EVERY_SECONDS[durable])
         self._opened = False
         self._lock = asyncio.Lock()
 
@@ -100,6 +122,10 @@ class JobEngine:
         await self.open()
         task = self._try.configure(schedule_at=at) if at is not None else self._try
         await task.defer_async(delivery_id=str(delivery_id), force=force)
+
+    async def defer_reset(self, email: str) -> None:
+        await self.open()
+        await self._reset.defer_async(email=email)
 
     async def run_worker(self, handlers: JobHandlers, *, concurrency: int) -> None:
         """Works until cancelled: first sweeps (every waiting delivery, when the queue is the

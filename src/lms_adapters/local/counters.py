@@ -76,6 +76,10 @@ class InProcessLoginThrottle:
     async def release(self, key: str, reservation: str) -> None:
         self._end(key, reservation)
 
+    async def clear(self, key: str) -> None:
+        self._failures.pop(key, None)
+        self._locked_until.pop(key, None)
+
 
 class InProcessRateLimiter:
     """Fixed windows per key; old windows are dropped as new ones start."""

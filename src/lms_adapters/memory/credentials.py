@@ -81,4 +81,5 @@ class MemoryCertificateSources:
             completed_at=enrollment.completed_at,
             course_title=course.title,
             student_name=student.full_name if student else "",
+            student_email=student.email if student else "",
         )

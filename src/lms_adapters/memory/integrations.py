@@ -129,6 +129,14 @@ class MemoryDeliveryRepository:
         due = delivery.next_attempt_at is not None and delivery.next_attempt_at <= now
         if not force and (delivery.status not in _WAITING or not due):
             return None
+        if delivery.sink is Sink.MAIL:
+            message = self._state.mail_messages.get(delivery_id)
+            if message is None:
+                return None
+            self._state.delivery_claims[delivery_id] = until
+            return ClaimedTry(copy.deepcopy(delivery), None, None, None, mail=message)
+        if delivery.event_id is None:  # pragma: no cover - only mail has no event
+            return None
         self._state.delivery_claims[delivery_id] = until
         hook = self._state.webhooks.get(delivery.webhook_id) if delivery.webhook_id else None
         return ClaimedTry(
@@ -146,6 +154,8 @@ class MemoryDeliveryRepository:
         if delivery.id in self._state.deliveries:
             self._state.deliveries[delivery.id] = copy.deepcopy(delivery)
         self._state.delivery_claims.pop(delivery.id, None)
+        if delivery.sink is Sink.MAIL and delivery.status in (DeliveryStatus.SUCCEEDED, DeliveryStatus.DEAD):
+            self._state.mail_messages.pop(delivery.id, None)
 
     async def due(self, *, now: datetime, limit: int) -> Sequence[tuple[UUID, datetime]]:
         found = [

@@ -26,6 +26,7 @@ from lms_adapters.memory.integrations import (
     MemoryWebhookRepository,
 )
 from lms_adapters.memory.learning import MemoryCompletionRepository, MemoryEnrollmentRepository
+from lms_adapters.memory.mail_store import MemoryEmailTokenRepository, MemoryMailOutbox
 from lms_domain.assessment.entities import Attempt, Question, Quiz
 from lms_domain.catalog.entities import Course, Lesson
 from lms_domain.credentials.entities import Certificate
@@ -34,6 +35,7 @@ from lms_domain.identity.entities import User
 from lms_domain.identity.ports import EmailTaken
 from lms_domain.integrations.entities import Delivery, Webhook
 from lms_domain.learning.entities import Enrollment, LessonCompletion
+from lms_domain.mail.entities import EmailToken, MailMessage
 from lms_domain.shared.actors import Role
 from lms_domain.shared.events import Event
 from lms_domain.shared.pagination import PageRequest
@@ -73,6 +75,9 @@ class MemoryState:
     webhooks: dict[UUID, Webhook] = field(default_factory=dict)
     deliveries: dict[UUID, Delivery] = field(default_factory=dict)
     delivery_claims: dict[UUID, datetime] = field(default_factory=dict)
+    # mail: the content of messages not yet sent (by delivery id), and email tokens
+    mail_messages: dict[UUID, MailMessage] = field(default_factory=dict)
+    email_tokens: dict[UUID, EmailToken] = field(default_factory=dict)
     lock: asyncio.Lock = field(default_factory=asyncio.Lock, repr=False, compare=False)
 
     def snapshot(self) -> dict[str, Any]:
@@ -139,6 +144,14 @@ class MemoryUnitOfWork:
     @property
     def events(self) -> MemoryEventLog:
         return MemoryEventLog(self.state, xapi=self._xapi, made=self._made)
+
+    @property
+    def mail(self) -> MemoryMailOutbox:
+        return MemoryMailOutbox(self.state, self._made)
+
+    @property
+    def email_tokens(self) -> MemoryEmailTokenRepository:
+        return MemoryEmailTokenRepository(self.state)
 
     @property
     def webhooks(self) -> MemoryWebhookRepository:

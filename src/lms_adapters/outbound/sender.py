@@ -17,7 +17,7 @@ import httpcore
 import httpx
 
 from lms_adapters.outbound.addresses import Unresolvable, refusal, resolve
-from lms_domain.integrations.entities import TryOutcome
+from lms_domain.shared.outcomes import TryOutcome
 
 __all__ = ["HttpSender"]
 

@@ -99,6 +99,13 @@ class RedisLoginThrottle:
         except REDIS_FAILED as e:
             raise unavailable("lockout store", e) from e
 
+    async def clear(self, key: str) -> None:
+        failures, lock, _ = self._keys(key)
+        try:
+            await self._r.delete(failures, lock)
+        except REDIS_FAILED as e:
+            raise unavailable("lockout store", e) from e
+
 
 class RedisRateLimiter:
     """Fixed windows in Redis; when Redis does not answer, ``fallback`` (per process) decides.

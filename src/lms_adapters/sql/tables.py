@@ -19,6 +19,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     Uuid,
+    false,
     func,
     text,
 )
@@ -30,11 +31,13 @@ __all__ = [
     "certificates",
     "courses",
     "deliveries",
+    "email_tokens",
     "enrollments",
     "events",
     "idempotency_keys",
     "lesson_completions",
     "lessons",
+    "mail_messages",
     "metadata",
     "questions",
     "quiz_attempts",
@@ -74,6 +77,7 @@ users = Table(
     # except the one that changed the password
     Column("credentials_version", Integer, nullable=False, server_default="0"),
     Column("credentials_session_id", Uuid),
+    Column("email_verified", Boolean, nullable=False, server_default=false()),
     Index("ix_users_role_created", "role", "created_at"),
     Index("ix_users_created_at", "created_at"),
     Index("ix_users_last_login_at", "last_login_at"),  # active users: created or signed in lately
@@ -326,8 +330,8 @@ deliveries = Table(
     "deliveries",
     metadata,
     Column("id", Uuid, primary_key=True),
-    Column("event_id", Uuid, ForeignKey("events.id", ondelete="CASCADE"), nullable=False, index=True),
-    Column("event_type", String(64), nullable=False),
+    Column("event_id", Uuid, ForeignKey("events.id", ondelete="CASCADE"), index=True),  # mail: none
+    Column("event_type", String(64)),
     Column("sink", String(16), nullable=False),
     Column("webhook_id", Uuid, ForeignKey("webhooks.id", ondelete="CASCADE")),
     Column("status", String(16), nullable=False),
@@ -345,4 +349,32 @@ deliveries = Table(
         postgresql_where=text("status IN ('pending', 'failed')"),
         sqlite_where=text("status IN ('pending', 'failed')"),
     ),
+)
+
+# --- mail and email tokens (migration 0012) ----------------------------------------------------
+# A message is a delivery (sink ``mail``) with its content in ``mail_messages``, made in the
+# transaction of the change it tells about; its content is erased once it is sent or dead. Tokens
+# of verification and reset links are stored only as SHA-256 hashes.
+
+mail_messages = Table(
+    "mail_messages",
+    metadata,
+    Column("delivery_id", Uuid, ForeignKey("deliveries.id", ondelete="CASCADE"), primary_key=True),
+    Column("to_address", String(254), nullable=False),
+    Column("subject", Text, nullable=False),
+    Column("text_body", Text, nullable=False),
+    Column("html_body", Text),
+)
+
+email_tokens = Table(
+    "email_tokens",
+    metadata,
+    Column("id", Uuid, primary_key=True),
+    Column("user_id", Uuid, ForeignKey("users.id", ondelete="CASCADE"), nullable=False),
+    Column("purpose", String(32), nullable=False),
+    Column("token_hash", String(64), nullable=False, unique=True),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("expires_at", UtcDateTime, nullable=False),
+    Column("used_at", UtcDateTime),
+    Index("ix_email_tokens_user_purpose_created", "user_id", "purpose", "created_at"),
 )

@@ -25,6 +25,7 @@ from lms_adapters.sql.repositories.integrations import (
     SqlWebhookRepository,
 )
 from lms_adapters.sql.repositories.learning import SqlCompletionRepository, SqlEnrollmentRepository
+from lms_adapters.sql.repositories.mail import SqlEmailTokenRepository, SqlMailOutbox
 from lms_domain.shared.errors import Unavailable
 
 __all__ = ["Committed", "SqlReadUnitOfWork", "SqlUnitOfWork"]
@@ -172,6 +173,15 @@ class SqlUnitOfWork(SqlReadUnitOfWork):
     def events(self) -> SqlEventLog:
         """The outbox: events recorded here commit with the change, deliveries and all."""
         return SqlEventLog(self.connection, self._outbox)
+
+    @property
+    def mail(self) -> SqlMailOutbox:
+        """Messages queued here are sent once the change commits (never when it rolls back)."""
+        return SqlMailOutbox(self.connection, self._outbox.made)
+
+    @property
+    def email_tokens(self) -> SqlEmailTokenRepository:
+        return SqlEmailTokenRepository(self.connection)
 
     async def __aenter__(self) -> Self:
         self._outbox = Outbox(xapi=self._xapi)

@@ -9,6 +9,7 @@ from typing import Protocol
 from uuid import UUID
 
 from lms_domain.credentials.entities import Certificate
+from lms_domain.mail.ports import MailOutbox
 from lms_domain.shared.pagination import PageRequest
 from lms_domain.shared.ports import ReadOnlyUnitOfWork, UnitOfWork
 
@@ -86,6 +87,7 @@ class EnrollmentRef:
     completed_at: datetime | None
     course_title: str
     student_name: str
+    student_email: str = ""
 
 
 class CertificateSources(Protocol):
@@ -104,3 +106,5 @@ class CredentialsReader(ReadOnlyUnitOfWork, Protocol):
 class CredentialsUnitOfWork(CredentialsReader, UnitOfWork, Protocol):
     @property
     def certificates(self) -> CertificateRepository: ...
+    @property
+    def mail(self) -> MailOutbox: ...

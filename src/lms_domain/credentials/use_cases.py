@@ -24,6 +24,7 @@ from lms_domain.credentials.ports import (
     RandomSource,
 )
 from lms_domain.files.ports import BlobStorage
+from lms_domain.mail.templates import certificate_issued
 from lms_domain.shared.actors import Actor
 from lms_domain.shared.errors import Forbidden, InvalidRequest, NotFound, Unavailable
 from lms_domain.shared.events import Event, EventType
@@ -98,6 +99,9 @@ class CertificatePdfs:
     def __init__(self, renderer: CertificateRenderer, blobs: BlobStorage, policy: CertificatePolicy) -> None:
         self._renderer, self._blobs, self._policy = renderer, blobs, policy
 
+    def verification_url(self, certificate_number: str) -> str:
+        return self._policy.verification_url(certificate_number)
+
     async def store(self, certificate: Certificate) -> None:
         pdf = await self._renderer.render(
             CertificateView(
@@ -105,7 +109,7 @@ class CertificatePdfs:
                 course_title=certificate.course_title,
                 certificate_number=certificate.certificate_number,
                 issued_at=certificate.issued_at,
-                verification_url=self._policy.verification_url(certificate.certificate_number),
+                verification_url=self.verification_url(certificate.certificate_number),
             )
         )
         await self._blobs.put(
@@ -162,13 +166,14 @@ class GenerateCertificate:
                 issued_at=issued_at,
                 pdf_key=f"certificate-{certificate_id.hex}.pdf",
             )
-            issued = await self._store(certificate)
+            issued = await self._store(certificate, ref.student_email)
             if issued is not None:
                 return issued
         raise Unavailable("No free certificate number was found; try again")
 
-    async def _store(self, certificate: Certificate) -> Issued | None:
-        """Render, upload, insert. None when the number was taken meanwhile."""
+    async def _store(self, certificate: Certificate, student_email: str) -> Issued | None:
+        """Render, upload, insert (with the event and the student's message). None when the
+        number was taken meanwhile."""
         await self._pdfs.store(certificate)
         try:
             async with self._uow as uow:
@@ -183,6 +188,15 @@ class GenerateCertificate:
                         student_id=certificate.student_id,
                     )
                 )
+                if student_email:
+                    message = certificate_issued(
+                        to=student_email,
+                        full_name=certificate.student_name,
+                        course_title=certificate.course_title,
+                        number=certificate.certificate_number,
+                        url=self._pdfs.verification_url(certificate.certificate_number),
+                    )
+                    await uow.mail.queue(message, at=certificate.issued_at)
                 await uow.commit()
         except NumberTaken:
             await self._pdfs.discard(certificate)

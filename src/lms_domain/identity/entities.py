@@ -29,6 +29,9 @@ class User:
     older version are refused from then on."""
     credentials_session_id: UUID | None = None
     """The session that changed the password last: it goes on with the version before."""
+    email_verified: bool = False
+    """Whether the user proved the address is theirs (a verification link), or an administrator
+    made the account."""
 
     @classmethod
     def create(

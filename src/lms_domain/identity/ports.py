@@ -10,6 +10,7 @@ from typing import Protocol
 from uuid import UUID
 
 from lms_domain.identity.entities import User
+from lms_domain.mail.ports import EmailTokenRepository, MailOutbox
 from lms_domain.shared.actors import Role
 from lms_domain.shared.pagination import PageRequest
 from lms_domain.shared.ports import ReadOnlyUnitOfWork, UnitOfWork
@@ -70,6 +71,10 @@ class IdentityReader(ReadOnlyUnitOfWork, Protocol):
 class IdentityUnitOfWork(IdentityReader, UnitOfWork, Protocol):
     @property
     def users(self) -> UserRepository: ...
+    @property
+    def email_tokens(self) -> EmailTokenRepository: ...
+    @property
+    def mail(self) -> MailOutbox: ...
 
 
 class PasswordHasher(Protocol):
@@ -175,6 +180,11 @@ class LoginThrottle(Protocol):
 
     async def release(self, key: str, reservation: str) -> None:
         """End the reservation without counting anything."""
+        ...
+
+    async def clear(self, key: str) -> None:
+        """Forget the failures and end the lock (a password reset proved who the user is); tries
+        in flight keep their reservations."""
         ...
 
 

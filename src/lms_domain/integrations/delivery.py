@@ -25,6 +25,8 @@ from lms_domain.integrations.ports import (
 )
 from lms_domain.integrations.signing import webhook_headers
 from lms_domain.integrations.xapi import statement, xapi_headers
+from lms_domain.mail.ports import Mailer
+from lms_domain.shared.events import Event
 from lms_domain.shared.ports import Clock
 
 __all__ = ["DeliveryPolicy", "Sinks", "SweepDeliveries", "TryDelivery", "XapiTarget", "event_body"]
@@ -59,13 +61,14 @@ class XapiTarget:
     password: str | None = None
 
 
-def event_body(claimed: ClaimedTry) -> bytes:
-    return json.dumps(claimed.event.to_json(), separators=(",", ":")).encode()
+def event_body(event: Event) -> bytes:
+    return json.dumps(event.to_json(), separators=(",", ":")).encode()
 
 
 class Sinks:
     """Where deliveries go: a webhook's URL through ``sender``, signed; the learning record store
-    (when ``xapi`` is configured) as an xAPI statement naming activities by their titles."""
+    (when ``xapi`` is configured) as an xAPI statement naming activities by their titles; a mail
+    message through ``mailer``."""
 
     def __init__(
         self,
@@ -73,25 +76,33 @@ class Sinks:
         clock: Clock,
         names: ActivityNames,
         *,
+        mailer: Mailer | None = None,
         xapi: XapiTarget | None = None,
         xapi_sender: Sender | None = None,
     ) -> None:
-        self._sender, self._clock, self._names = sender, clock, names
+        self._sender, self._clock, self._names, self._mailer = sender, clock, names, mailer
         self._xapi, self._xapi_sender = xapi, xapi_sender or sender
 
     async def send(self, claimed: ClaimedTry) -> TryOutcome:
+        if claimed.mail is not None:
+            if self._mailer is None:
+                return TryOutcome(None, "No mailer is configured")
+            return await self._mailer.send(claimed.mail)
+        event = claimed.event
+        if event is None:  # pragma: no cover - a claim of an event's delivery always has its event
+            return TryOutcome(None, "The delivery has neither an event nor a message")
         if claimed.url is not None and claimed.secret is not None:
-            body = event_body(claimed)
+            body = event_body(event)
             headers = webhook_headers(
                 claimed.secret,
-                message_id=str(claimed.event.id),
+                message_id=str(event.id),
                 timestamp=int(self._clock.now().timestamp()),
                 body=body,
             )
             return await self._sender.send(claimed.url, body=body, headers=headers)
         if self._xapi is None:
             return TryOutcome(None, "No learning record store is configured (LMS_XAPI_ENDPOINT)")
-        document = await statement(claimed.event, public_url=self._xapi.public_url, names=self._names)
+        document = await statement(event, public_url=self._xapi.public_url, names=self._names)
         return await self._xapi_sender.send(
             self._xapi.endpoint + "statements",
             body=json.dumps(document, separators=(",", ":")).encode(),

@@ -12,6 +12,7 @@ from uuid import UUID
 from lms_domain.integrations.values import check_description, check_events, check_url
 from lms_domain.shared.changes import UNCHANGED, Unchanged
 from lms_domain.shared.events import Event, EventType
+from lms_domain.shared.outcomes import TryOutcome
 
 __all__ = [
     "XAPI_EVENT_TYPES",
@@ -89,10 +90,12 @@ class Webhook:
 
 
 class Sink(StrEnum):
-    """Where a delivery goes: a webhook, or the learning record store (xAPI)."""
+    """Where a delivery goes: a webhook, the learning record store (xAPI), or a mail message's
+    recipient (through the mail system)."""
 
     WEBHOOK = "webhook"
     XAPI = "xapi"
+    MAIL = "mail"
 
 
 class DeliveryStatus(StrEnum):
@@ -102,23 +105,14 @@ class DeliveryStatus(StrEnum):
     DEAD = "dead"
 
 
-@dataclass(frozen=True, slots=True)
-class TryOutcome:
-    """What one try got: a status code (when the receiver answered) and an error (when it failed)."""
-
-    status_code: int | None
-    error: str | None
-
-    @property
-    def succeeded(self) -> bool:
-        return self.error is None and self.status_code is not None and 200 <= self.status_code < 300
-
-
 @dataclass(kw_only=True)
 class Delivery:
+    """A delivery of an event (to a webhook or the learning record store) or of a mail message
+    (``sink`` is ``MAIL``: no event, the message is stored with the delivery)."""
+
     id: UUID
-    event_id: UUID
-    event_type: EventType
+    event_id: UUID | None
+    event_type: EventType | None
     sink: Sink
     webhook_id: UUID | None
     status: DeliveryStatus
@@ -144,6 +138,24 @@ class Delivery:
             last_error=None,
             next_attempt_at=event.occurred_at,
             created_at=event.occurred_at,
+            delivered_at=None,
+        )
+
+    @classmethod
+    def mail(cls, *, id: UUID, at: datetime) -> Delivery:
+        """A new delivery of a mail message, due at once."""
+        return cls(
+            id=id,
+            event_id=None,
+            event_type=None,
+            sink=Sink.MAIL,
+            webhook_id=None,
+            status=DeliveryStatus.PENDING,
+            attempts=0,
+            last_status_code=None,
+            last_error=None,
+            next_attempt_at=at,
+            created_at=at,
             delivered_at=None,
         )
 

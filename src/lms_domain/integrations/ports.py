@@ -10,6 +10,7 @@ from typing import Protocol
 from uuid import UUID
 
 from lms_domain.integrations.entities import Delivery, DeliveryStatus, TryOutcome, Webhook
+from lms_domain.mail.entities import MailMessage
 from lms_domain.shared.events import Event, EventLog
 from lms_domain.shared.pagination import PageRequest
 from lms_domain.shared.ports import ReadOnlyUnitOfWork, UnitOfWork
@@ -41,12 +42,13 @@ class WebhookRepository(Protocol):
 @dataclass(frozen=True, slots=True)
 class ClaimedTry:
     """A delivery claimed for one try, with what the try needs: the event, and for a webhook its
-    URL and secret (``None`` for the learning record store)."""
+    URL and secret (``None`` for the learning record store); for mail, the message (no event)."""
 
     delivery: Delivery
-    event: Event
+    event: Event | None
     url: str | None
     secret: str | None
+    mail: MailMessage | None = None
 
 
 class DeliveryRepository(Protocol):
@@ -69,7 +71,8 @@ class DeliveryRepository(Protocol):
         ...
 
     async def finish(self, delivery: Delivery) -> None:
-        """Writes a claimed delivery's result back and ends its claim."""
+        """Writes a claimed delivery's result back and ends its claim. A mail message's content
+        (which may carry a one-time token) is erased once it is sent or dead."""
         ...
 
     async def due(self, *, now: datetime, limit: int) -> Sequence[tuple[UUID, datetime]]:

@@ -46,12 +46,17 @@ class EnrollmentProgress:
 
 
 class Enroll:
-    """Any signed-in user enrolls in a published course, once."""
+    """Any signed-in user enrolls in a published course, once (with ``require_verified_email``,
+    only a user whose address is verified)."""
 
-    def __init__(self, uow: LearningUnitOfWork, clock: Clock, ids: IdGenerator) -> None:
+    def __init__(
+        self, uow: LearningUnitOfWork, clock: Clock, ids: IdGenerator, *, require_verified_email: bool = False
+    ) -> None:
         self._uow, self._clock, self._ids = uow, clock, ids
+        self._require_verified = require_verified_email
 
     async def __call__(self, *, actor: Actor, course_id: UUID) -> Enrollment:
+        actor.check_verified(self._require_verified)
         enrollment = Enrollment(
             id=self._ids.new_id(),
             student_id=actor.user_id,

@@ -6,6 +6,8 @@ from dataclasses import dataclass
 from enum import StrEnum
 from uuid import UUID
 
+from lms_domain.shared.errors import Forbidden
+
 __all__ = ["Actor", "Role"]
 
 
@@ -22,6 +24,12 @@ class Actor:
     user_id: UUID
     role: Role
     session_id: UUID | None = None
+    email_verified: bool = False
+
+    def check_verified(self, required: bool) -> None:
+        """With ``required`` (``LMS_REQUIRE_VERIFIED_EMAIL``), an unverified user may not go on."""
+        if required and not self.email_verified:
+            raise Forbidden("Email not verified")
 
     @property
     def is_admin(self) -> bool:

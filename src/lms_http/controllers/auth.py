@@ -1,4 +1,4 @@
-"""/auth: registration, sign-in, tokens and MFA."""
+"""/auth: registration, sign-in, tokens, MFA, address verification and password reset."""
 
 from __future__ import annotations
 
@@ -9,18 +9,24 @@ from litestar.params import JSONBody
 from lms_domain.identity import use_cases as uc
 from lms_domain.shared.actors import Actor
 from lms_http.dto.identity import (
+    EmailTokenIn,
     LoginIn,
     MessageOut,
     MfaCodeIn,
     MfaLoginIn,
     MfaSetupOut,
+    PasswordResetConfirmIn,
+    PasswordResetRequestIn,
     RefreshIn,
     RegisterIn,
     TokenOut,
+    UserOut,
 )
 from lms_http.errors import errors
 
 __all__ = ["AuthController"]
+
+RESET_REQUESTED = "If an account has this address, a message to reset its password is on its way"
 
 
 class AuthController(Controller):
@@ -82,3 +88,40 @@ class AuthController(Controller):
     ) -> TokenOut:
         """Sign in with e-mail, password and a TOTP code (each code works once)."""
         return TokenOut.of(await mfa_login(email=data.email, password=data.password, mfa_code=data.mfa_code))
+
+    @post("/verify-email", status_code=200, responses=errors(400, 422, 429, 503))
+    async def verify_email(
+        self, data: JSONBody[EmailTokenIn], verify_email: NamedDependency[uc.VerifyEmail]
+    ) -> UserOut:
+        """Prove the address with the token from the verification message (no sign-in needed);
+        answers the user as ``GET /users/me`` shows it. An unknown, used or expired token is 400."""
+        return UserOut.of(await verify_email(token=data.token))
+
+    @post("/verify-email/resend", status_code=202, responses=errors(401, 409, 429, 503))
+    async def resend_verification(
+        self, actor: NamedDependency[Actor], resend_verification: NamedDependency[uc.ResendVerification]
+    ) -> MessageOut:
+        """Send a new verification message; the older link stops working (409 when verified)."""
+        await resend_verification(actor=actor)
+        return MessageOut(message="A verification message is on its way")
+
+    @post("/password-reset/request", status_code=202, responses=errors(422, 429, 503))
+    async def request_password_reset(
+        self,
+        data: JSONBody[PasswordResetRequestIn],
+        request_password_reset: NamedDependency[uc.RequestPasswordReset],
+    ) -> MessageOut:
+        """Ask for a reset message. The answer is the same for every well-formed address, whether
+        or not an account has it."""
+        await request_password_reset(email=data.email)
+        return MessageOut(message=RESET_REQUESTED)
+
+    @post("/password-reset/confirm", status_code=204, responses=errors(400, 422, 429, 503))
+    async def confirm_password_reset(
+        self,
+        data: JSONBody[PasswordResetConfirmIn],
+        confirm_password_reset: NamedDependency[uc.ConfirmPasswordReset],
+    ) -> None:
+        """Set a new password with the token from the reset message: every session ends, the
+        lockout is cleared, MFA stays on. A bad token is 400 (before the password is checked)."""
+        await confirm_password_reset(token=data.token, new_password=data.new_password)

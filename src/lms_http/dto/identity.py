@@ -18,12 +18,15 @@ from lms_http.dto.pages import PageOut, page_fields
 
 __all__ = [
     "AdminUserUpdate",
+    "EmailTokenIn",
     "LoginIn",
     "MessageOut",
     "MfaCodeIn",
     "MfaLoginIn",
     "MfaSetupOut",
     "PasswordChangeIn",
+    "PasswordResetConfirmIn",
+    "PasswordResetRequestIn",
     "ProfileUpdate",
     "RefreshIn",
     "RegisterIn",
@@ -92,6 +95,19 @@ class MessageOut(msgspec.Struct, kw_only=True):
     message: str
 
 
+class EmailTokenIn(msgspec.Struct, kw_only=True):
+    token: Token
+
+
+class PasswordResetRequestIn(msgspec.Struct, kw_only=True):
+    email: Email
+
+
+class PasswordResetConfirmIn(msgspec.Struct, kw_only=True):
+    token: Token
+    new_password: NewPassword
+
+
 class UserOut(msgspec.Struct, kw_only=True):
     id: UUID
     email: str
@@ -101,6 +117,7 @@ class UserOut(msgspec.Struct, kw_only=True):
     mfa_enabled: bool
     created_at: datetime
     last_login_at: datetime | None
+    email_verified: bool
 
     @classmethod
     def of(cls, user: User) -> UserOut:
@@ -113,6 +130,7 @@ class UserOut(msgspec.Struct, kw_only=True):
             mfa_enabled=user.mfa_enabled,
             created_at=user.created_at,
             last_login_at=user.last_login_at,
+            email_verified=user.email_verified,
         )
 
 

@@ -134,6 +134,9 @@ class DeliveryOut(msgspec.Struct, kw_only=True):
 
     @classmethod
     def of(cls, delivery: Delivery) -> DeliveryOut:
+        """A webhook's delivery (only mail has no event, and no webhook lists mail)."""
+        if delivery.event_id is None or delivery.event_type is None:
+            raise ValueError(f"delivery {delivery.id} is not of an event")
         return cls(
             id=delivery.id,
             event_id=delivery.event_id,

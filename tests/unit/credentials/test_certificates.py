@@ -65,10 +65,15 @@ async def test_first_call_issues_later_calls_return_the_same_certificate() -> No
             verification_url=f"https://lms.example.com/api/v1/certificates/verify/{cert.certificate_number}",
         )
     ]
+    [notice] = c.state.mail_messages.values()  # the student's message, queued with the certificate
+    assert notice.to == c.state.users[learner.user_id].email
+    assert cert.certificate_number in notice.text
+    assert f"https://lms.example.com/api/v1/certificates/verify/{cert.certificate_number}" in notice.text
     c.clock.advance(days=3)
     again = await c.generate(actor=learner, enrollment_id=enrollment_id)
     assert (again.created, again.certificate) == (False, cert)
     assert len(c.renderer.views) == 1 and len(c.state.certificates) == 1 and len(c.blobs.blobs) == 1
+    assert len(c.state.mail_messages) == 1
 
 
 async def test_an_incomplete_enrollment_gets_400_and_nothing_is_stored() -> None:

@@ -11,6 +11,8 @@ from lms_adapters.local.totp import PyotpTotpService
 from lms_adapters.memory.sessions import MemorySessionStore
 from lms_adapters.memory.uow import MemoryState, MemoryUnitOfWork
 from lms_domain.identity import use_cases as uc
+from lms_domain.mail.entities import MailMessage
+from lms_domain.mail.templates import MailTemplates
 from lms_domain.shared.actors import Actor
 from tests.builders import FixedClock, PlainHasher, SequentialIds
 
@@ -45,7 +47,7 @@ class Identity:
 
     @property
     def register(self) -> uc.Register:
-        return uc.Register(self.uow(), PlainHasher(), self.tokens, self.clock, self.ids)
+        return uc.Register(self.uow(), self.accounts, self.tokens, self.verifications)
 
     @property
     def login(self) -> uc.Login:
@@ -83,7 +85,7 @@ class Identity:
 
     @property
     def change_password(self) -> uc.ChangePassword:
-        return uc.ChangePassword(self.uow(), PlainHasher(), self.sessions, self.clock)
+        return uc.ChangePassword(self.uow(), PlainHasher(), self.sessions, self.clock, TEMPLATES)
 
     @property
     def admin_update(self) -> uc.AdminUpdateUser:
@@ -91,4 +93,53 @@ class Identity:
 
     @property
     def create_user(self) -> uc.CreateUser:
-        return uc.CreateUser(self.uow(), PlainHasher(), self.clock, self.ids)
+        return uc.CreateUser(self.uow(), self.accounts)
+
+    @property
+    def accounts(self) -> uc.NewAccounts:
+        return uc.NewAccounts(PlainHasher(), self.clock, self.ids)
+
+    @property
+    def verifications(self) -> uc.Verifications:
+        return uc.Verifications(TEMPLATES, self.clock, self.ids)
+
+    # email: verification, password reset (its background half runs at once here)
+    @property
+    def verify_email(self) -> uc.VerifyEmail:
+        return uc.VerifyEmail(self.uow(), self.clock)
+
+    @property
+    def resend_verification(self) -> uc.ResendVerification:
+        return uc.ResendVerification(self.uow(), self.verifications)
+
+    @property
+    def send_password_reset(self) -> uc.SendPasswordReset:
+        return uc.SendPasswordReset(self.uow(), self.clock, self.ids, TEMPLATES)
+
+    @property
+    def request_password_reset(self) -> uc.RequestPasswordReset:
+        return uc.RequestPasswordReset(ResetsAtOnce(self.send_password_reset))
+
+    @property
+    def confirm_password_reset(self) -> uc.ConfirmPasswordReset:
+        return uc.ConfirmPasswordReset(self.uow(), PlainHasher(), self.throttle, self.clock, TEMPLATES)
+
+    def queued_mail(self) -> list[MailMessage]:
+        """The messages queued so far, oldest first."""
+        return list(self.state.mail_messages.values())
+
+
+TEMPLATES = MailTemplates(app_url="https://app.example.com")
+
+
+class ResetsAtOnce:
+    """The ``PasswordResetJobs`` port running the background half at once (and remembering what
+    it was asked)."""
+
+    def __init__(self, send: uc.SendPasswordReset) -> None:
+        self._send = send
+        self.requested: list[str] = []
+
+    async def request_reset(self, email: str) -> None:
+        self.requested.append(email)
+        await self._send(email=email)

@@ -117,6 +117,7 @@ class SqlCertificateSources:
                     courses.c.instructor_id,
                     courses.c.title,
                     users.c.full_name,
+                    users.c.email,
                 )
                 .join_from(enrollments, courses, courses.c.id == enrollments.c.course_id)
                 .join(users, users.c.id == enrollments.c.student_id)
@@ -133,4 +134,5 @@ class SqlCertificateSources:
             completed_at=row.completed_at,
             course_title=row.title,
             student_name=row.full_name,
+            student_email=row.email,
         )

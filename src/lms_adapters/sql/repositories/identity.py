@@ -50,6 +50,7 @@ def _user_row(user: User) -> dict[str, Any]:
         "last_login_at": user.last_login_at,
         "credentials_version": user.credentials_version,
         "credentials_session_id": user.credentials_session_id,
+        "email_verified": user.email_verified,
     }
 
 
@@ -68,6 +69,7 @@ def _user(row: Any) -> User:
         last_login_at=row.last_login_at,
         credentials_version=row.credentials_version,
         credentials_session_id=row.credentials_session_id,
+        email_verified=row.email_verified,
     )
 
 

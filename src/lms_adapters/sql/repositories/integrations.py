@@ -36,11 +36,14 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from lms_adapters.sql.paging import page_of, paged
 from lms_adapters.sql.prebuilt import built_once
+from lms_adapters.sql.repositories.delivery_rows import delivery_from_row, delivery_row
+from lms_adapters.sql.repositories.mail import mail_message
 from lms_adapters.sql.tables import (
     courses,
     deliveries,
     events,
     lessons,
+    mail_messages,
     quizzes,
     webhook_subscriptions,
     webhooks,
@@ -61,6 +64,7 @@ from lms_domain.shared.pagination import PageRequest
 __all__ = ["Outbox", "SqlActivityNames", "SqlDeliveryRepository", "SqlEventLog", "SqlWebhookRepository"]
 
 _WAITING = (DeliveryStatus.PENDING.value, DeliveryStatus.FAILED.value)
+_OVER = (DeliveryStatus.SUCCEEDED, DeliveryStatus.DEAD)
 
 
 @dataclass
@@ -70,41 +74,6 @@ class Outbox:
 
     xapi: bool = False
     made: list[UUID] = field(default_factory=list)
-
-
-def delivery_row(delivery: Delivery) -> dict[str, Any]:
-    return {
-        "id": delivery.id,
-        "event_id": delivery.event_id,
-        "event_type": delivery.event_type.value,
-        "sink": delivery.sink.value,
-        "webhook_id": delivery.webhook_id,
-        "status": delivery.status.value,
-        "attempts": delivery.attempts,
-        "last_status_code": delivery.last_status_code,
-        "last_error": delivery.last_error,
-        "next_attempt_at": delivery.next_attempt_at,
-        "created_at": delivery.created_at,
-        "delivered_at": delivery.delivered_at,
-    }
-
-
-def _delivery(row: Any) -> Delivery:
-    m = row._mapping
-    return Delivery(
-        id=m["id"],
-        event_id=m["event_id"],
-        event_type=EventType(m["event_type"]),
-        sink=Sink(m["sink"]),
-        webhook_id=m["webhook_id"],
-        status=DeliveryStatus(m["status"]),
-        attempts=m["attempts"],
-        last_status_code=m["last_status_code"],
-        last_error=m["last_error"],
-        next_attempt_at=m["next_attempt_at"],
-        created_at=m["created_at"],
-        delivered_at=m["delivered_at"],
-    )
 
 
 def _event(row: Any) -> Event:
@@ -318,7 +287,7 @@ class SqlDeliveryRepository:
                 )
             )
         ).first()
-        return _delivery(row) if row else None
+        return delivery_from_row(row) if row else None
 
     async def list_for_webhook(
         self, webhook_id: UUID, *, status: DeliveryStatus | None, page: PageRequest
@@ -329,7 +298,7 @@ class SqlDeliveryRepository:
         statement = select(deliveries).where(*where).order_by(deliveries.c.created_at.desc(), deliveries.c.id)
         count = select(func.count()).select_from(deliveries).where(*where)
         rows, total = await page_of(self._connection, paged(statement, count), count, {}, page)
-        return [_delivery(row) for row in rows], total
+        return [delivery_from_row(row) for row in rows], total
 
     async def add(self, delivery: Delivery) -> None:
         await self._connection.execute(insert(deliveries).values(**delivery_row(delivery)))
@@ -352,7 +321,10 @@ class SqlDeliveryRepository:
         ).first()
         if claimed is None:
             return None
-        delivery = _delivery(claimed)
+        delivery = delivery_from_row(claimed)
+        if delivery.sink is Sink.MAIL:
+            message = await mail_message(self._connection, delivery.id)
+            return None if message is None else ClaimedTry(delivery, None, None, None, mail=message)
         row = (await self._connection.execute(_EVENT_BY_ID(), {"event_id": delivery.event_id})).first()
         if row is None:  # the event cascades away only with its deliveries
             return None
@@ -383,6 +355,10 @@ class SqlDeliveryRepository:
         await self._connection.execute(
             update(deliveries).where(deliveries.c.id == delivery.id).values(**row, claimed_until=None)
         )
+        if delivery.sink is Sink.MAIL and delivery.status in _OVER:
+            await self._connection.execute(
+                delete(mail_messages).where(mail_messages.c.delivery_id == delivery.id)
+            )
 
     async def due(self, *, now: datetime, limit: int) -> Sequence[tuple[UUID, datetime]]:
         rows = await self._connection.execute(

@@ -26,10 +26,20 @@ class StartAttempt:
     shuffles). An open attempt already past its time limit is closed as expired first.
     """
 
-    def __init__(self, uow: AssessmentUnitOfWork, clock: Clock, ids: IdGenerator, rng: random.Random) -> None:
+    def __init__(
+        self,
+        uow: AssessmentUnitOfWork,
+        clock: Clock,
+        ids: IdGenerator,
+        rng: random.Random,
+        *,
+        require_verified_email: bool = False,
+    ) -> None:
         self._uow, self._clock, self._ids, self._rng = uow, clock, ids, rng
+        self._require_verified = require_verified_email
 
     async def __call__(self, *, actor: Actor, quiz_id: UUID) -> AttemptView:
+        actor.check_verified(self._require_verified)
         now = self._clock.now()
         async with self._uow as uow:
             detail = await uow.quizzes.get_with_questions(quiz_id)

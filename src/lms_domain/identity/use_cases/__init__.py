@@ -11,7 +11,17 @@ from lms_domain.identity.use_cases.accounts import (
     EnsureAdmin,
     GetUser,
     ListUsers,
+    NewAccounts,
     UpdateProfile,
+)
+from lms_domain.identity.use_cases.email import (
+    ConfirmPasswordReset,
+    EmailPolicy,
+    RequestPasswordReset,
+    ResendVerification,
+    SendPasswordReset,
+    Verifications,
+    VerifyEmail,
 )
 from lms_domain.identity.use_cases.mfa import DisableMfa, EnableMfa, MfaSetup, VerifyMfa
 from lms_domain.identity.use_cases.passwords import OneTimeCodes, PasswordCheck, SignInTry
@@ -25,8 +35,10 @@ __all__ = [
     "AuthenticateCaller",
     "Caller",
     "ChangePassword",
+    "ConfirmPasswordReset",
     "CreateUser",
     "DisableMfa",
+    "EmailPolicy",
     "EnableMfa",
     "EnsureAdmin",
     "GetUser",
@@ -35,13 +47,19 @@ __all__ = [
     "Logout",
     "MfaLogin",
     "MfaSetup",
+    "NewAccounts",
     "OneTimeCodes",
     "PasswordCheck",
     "RefreshTokens",
     "Register",
+    "RequestPasswordReset",
+    "ResendVerification",
+    "SendPasswordReset",
     "SignInTry",
     "TokenIssuer",
     "TokenPair",
     "UpdateProfile",
+    "Verifications",
+    "VerifyEmail",
     "VerifyMfa",
 ]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from contextlib import suppress
 from uuid import UUID
 
@@ -13,7 +14,9 @@ from lms_domain.identity.ports import (
     PasswordHasher,
     SessionStore,
 )
+from lms_domain.identity.use_cases.email import tell_password_changed
 from lms_domain.identity.values import FullName, normalize_email, validate_password
+from lms_domain.mail.templates import MailTemplates
 from lms_domain.shared.actors import Actor, Role
 from lms_domain.shared.errors import Conflict, Forbidden, InvalidRequest, NotFound, Unavailable
 from lms_domain.shared.events import Event, EventType
@@ -27,19 +30,27 @@ __all__ = [
     "EnsureAdmin",
     "GetUser",
     "ListUsers",
+    "NewAccounts",
     "UpdateProfile",
     "add_user",
 ]
 
 
-async def add_user(uow: IdentityUnitOfWork, user: User) -> None:
-    """Store a new account in a unit of work of its own; 409 when the address is taken (a unique
-    constraint decides)."""
+async def add_user(
+    uow: IdentityUnitOfWork,
+    user: User,
+    *,
+    then: Callable[[IdentityUnitOfWork], Awaitable[None]] | None = None,
+) -> None:
+    """Store a new account in a unit of work of its own, with what ``then`` adds to it; 409 when
+    the address is taken (a unique constraint decides)."""
     async with uow as unit:
         try:
             await unit.users.add(user)
         except EmailTaken:
             raise Conflict("A user with this email already exists") from None
+        if then is not None:
+            await then(unit)
         await unit.events.record(
             Event.of(
                 EventType.USER_REGISTERED,
@@ -101,9 +112,15 @@ class ChangePassword:
     """
 
     def __init__(
-        self, uow: IdentityUnitOfWork, hasher: PasswordHasher, sessions: SessionStore, clock: Clock
+        self,
+        uow: IdentityUnitOfWork,
+        hasher: PasswordHasher,
+        sessions: SessionStore,
+        clock: Clock,
+        templates: MailTemplates,
     ) -> None:
         self._uow, self._hasher, self._sessions, self._clock = uow, hasher, sessions, clock
+        self._templates = templates
 
     async def __call__(self, *, actor: Actor, current_password: str, new_password: str) -> None:
         async with self._uow as uow:
@@ -121,8 +138,10 @@ class ChangePassword:
                 raise NotFound("User not found")
             if user.password_hash != checked:
                 raise Conflict("The password was changed meanwhile; try again")
-            user.change_password(new_hash, self._clock.now(), by_session=actor.session_id)
+            now = self._clock.now()
+            user.change_password(new_hash, now, by_session=actor.session_id)
             await uow.users.update(user)
+            await tell_password_changed(uow, user, self._templates, now)
             await uow.commit()
         with suppress(Unavailable):
             if actor.session_id is not None:
@@ -186,25 +205,39 @@ class AdminUpdateUser:
         return user
 
 
-class CreateUser:
-    """Create an account with any role (command line and startup admin)."""
+class NewAccounts:
+    """Makes the record of a new account (not yet stored): the address, name and password checked
+    (422 naming the field), then the password hashed. Shared by registration and ``CreateUser``."""
 
-    def __init__(
-        self, uow: IdentityUnitOfWork, hasher: PasswordHasher, clock: Clock, ids: IdGenerator
-    ) -> None:
-        self._uow, self._hasher, self._clock, self._ids = uow, hasher, clock, ids
+    def __init__(self, hasher: PasswordHasher, clock: Clock, ids: IdGenerator) -> None:
+        self._hasher, self._clock, self._ids = hasher, clock, ids
 
-    async def __call__(self, *, email: str, password: str, role: Role, full_name: str | None = None) -> User:
+    async def make(self, *, email: str, password: str, role: Role, full_name: str | None) -> User:
+        """``full_name`` ``None``: the address's local part."""
         address = normalize_email(email)
+        name = FullName.parse(address.split("@")[0] if full_name is None else full_name)
         validate_password(password)
-        user = User.create(
+        return User.create(
             id=self._ids.new_id(),
             email=address,
-            full_name=FullName.parse(full_name or address.split("@")[0]).value,
+            full_name=name.value,
             password_hash=await self._hasher.hash(password),
             role=role,
             at=self._clock.now(),
         )
+
+
+class CreateUser:
+    """Create an account with any role (command line and startup admin)."""
+
+    def __init__(self, uow: IdentityUnitOfWork, accounts: NewAccounts) -> None:
+        self._uow, self._accounts = uow, accounts
+
+    async def __call__(self, *, email: str, password: str, role: Role, full_name: str | None = None) -> User:
+        user = await self._accounts.make(
+            email=email, password=password, role=role, full_name=full_name or None
+        )
+        user.email_verified = True  # an administrator vouches for accounts made this way
         await add_user(self._uow, user)
         return user
 
@@ -221,8 +254,9 @@ class EnsureAdmin:
             found = await uow.users.get_by_email(address)
             user = None if found is None else await uow.users.get(found.id, for_update=True)
             if user is not None:
-                if user.role is not Role.ADMIN or not user.is_active:
+                if user.role is not Role.ADMIN or not user.is_active or not user.email_verified:
                     user.role, user.is_active, user.updated_at = Role.ADMIN, True, self._clock.now()
+                    user.email_verified = True
                     await uow.users.update(user)
                     await uow.commit()
                 return user

@@ -38,7 +38,15 @@ class AuthenticateCaller:
         # even when it was opened after the change by a sign-in that had checked the old password
         if user is None or not user.accepts_session(claims.session_id, version):
             raise Unauthorized(INVALID_TOKEN)
-        return Caller(Actor(user_id=user.id, role=user.role, session_id=claims.session_id), user)
+        return Caller(
+            Actor(
+                user_id=user.id,
+                role=user.role,
+                session_id=claims.session_id,
+                email_verified=user.email_verified,
+            ),
+            user,
+        )
 
 
 class Logout:

@@ -8,53 +8,44 @@ from lms_domain.identity.entities import User
 from lms_domain.identity.ports import (
     IdentityReader,
     IdentityUnitOfWork,
-    PasswordHasher,
     RotateOutcome,
     SessionStore,
     TokenCodec,
     TokenKind,
 )
-from lms_domain.identity.use_cases.accounts import add_user
+from lms_domain.identity.use_cases.accounts import NewAccounts, add_user
+from lms_domain.identity.use_cases.email import Verifications
 from lms_domain.identity.use_cases.passwords import OneTimeCodes, PasswordCheck, SignInTry
 from lms_domain.identity.use_cases.tokens import INVALID_TOKEN, TokenIssuer, TokenPair
-from lms_domain.identity.values import FullName, normalize_email, validate_password
 from lms_domain.shared.actors import Role
 from lms_domain.shared.errors import Forbidden, Unauthorized, Unavailable
-from lms_domain.shared.ports import Clock, IdGenerator
+from lms_domain.shared.ports import Clock
 
 __all__ = ["Login", "MfaLogin", "RefreshTokens", "Register"]
 
 
 class Register:
+    """A new student account, signed in, with a verification message sent to its address."""
+
     def __init__(
         self,
         uow: IdentityUnitOfWork,
-        hasher: PasswordHasher,
+        accounts: NewAccounts,
         tokens: TokenIssuer,
-        clock: Clock,
-        ids: IdGenerator,
+        verifications: Verifications,
     ) -> None:
-        self._uow, self._hasher, self._tokens, self._clock, self._ids = uow, hasher, tokens, clock, ids
+        self._uow, self._accounts, self._tokens, self._verifications = uow, accounts, tokens, verifications
 
     async def __call__(self, *, email: str, password: str, full_name: str) -> TokenPair:
         """The session is opened first and the account committed last: when either store fails,
         no account is left behind without its answer (a session without an account signs no one in)."""
-        address = normalize_email(email)
-        name = FullName.parse(full_name)
-        validate_password(password)
-        now = self._clock.now()
-        user = User.create(
-            id=self._ids.new_id(),
-            email=address,
-            full_name=name.value,
-            password_hash=await self._hasher.hash(password),
-            role=Role.STUDENT,
-            at=now,
+        user = await self._accounts.make(
+            email=email, password=password, role=Role.STUDENT, full_name=full_name
         )
-        user.last_login_at = now  # registering signs in
+        user.last_login_at = user.created_at  # registering signs in
         pair, session_id = await self._tokens.open_session(user)
         try:
-            await add_user(self._uow, user)
+            await add_user(self._uow, user, then=lambda uow: self._verifications.send(uow, user))
         except BaseException:
             with suppress(Unavailable):
                 await self._tokens.close_session(session_id)
