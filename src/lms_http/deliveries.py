@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import signal
 
@@ -13,6 +12,7 @@ from lms_http.container import Container
 __all__ = ["DeliveryWorker", "run_worker"]
 
 _log = logging.getLogger("lms.deliveries")
+STOP_SECONDS = 10.0  # beyond the worker's own grace for running tries (5 s)
 
 
 class DeliveryWorker:
@@ -31,12 +31,19 @@ class DeliveryWorker:
         self._task.add_done_callback(_report)
 
     async def stop(self) -> None:
+        """Cancels the worker and closes the queue, each bounded in time: a shutdown never hangs
+        on them (a try cut short is made again once its claim runs out)."""
         task, self._task = self._task, None
         if task is not None:
             task.cancel()
-            with contextlib.suppress(asyncio.CancelledError, Exception):
-                await task
-        await self._container.job_engine().close()
+            _, running = await asyncio.wait({task}, timeout=STOP_SECONDS)
+            if running:
+                _log.warning("the delivery worker did not stop within %g s", STOP_SECONDS)
+        try:
+            async with asyncio.timeout(STOP_SECONDS):
+                await self._container.job_engine().close()
+        except TimeoutError:
+            _log.warning("the job queue did not close within %g s", STOP_SECONDS)
 
 
 def _report(task: asyncio.Task[None]) -> None:

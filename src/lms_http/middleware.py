@@ -33,6 +33,13 @@ __all__ = [
 AUTH_PATHS = frozenset(
     {"/api/v1/auth/register", "/api/v1/auth/login", "/api/v1/auth/mfa/login", "/api/v1/auth/refresh"}
 )
+# limited per client address like the sign-ins: the anonymous endpoints that take an address or a
+# one-time token from mail
+AUTH_LIMITED_PATHS = AUTH_PATHS | {
+    "/api/v1/auth/verify-email",
+    "/api/v1/auth/password-reset/request",
+    "/api/v1/auth/password-reset/confirm",
+}
 UNLIMITED_PREFIXES = ("/api/v1/health", "/api/v1/ready", "/docs", "/openapi.json")
 
 
@@ -233,7 +240,7 @@ def make_rate_limit_middleware(
             ):
                 await app(scope, receive, send)
                 return
-            if path in AUTH_PATHS:
+            if path in AUTH_LIMITED_PATHS:
                 rule, key = settings.rate_limit_auth, f"auth:{path}:{client_ip(scope, settings)}"
             else:
                 rule, key = settings.rate_limit_default, f"any:{caller_key(scope, settings, codec)}"

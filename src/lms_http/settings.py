@@ -286,14 +286,16 @@ def load_settings(environ: dict[str, str] | None = None, *, env_file: Path | Non
         value = env.get(f"LMS_{name}")
         return value if value not in (None, "") else None
 
-    def parse(name: str, convert: Callable[[str], T], default: D) -> T | D:
+    def parse(name: str, convert: Callable[[str], T], default: D, *, hidden: bool = False) -> T | D:
+        """``hidden``: the value may hold a secret, so an error does not repeat it."""
         raw = get(name)
         if raw is None:
             return default
         try:
             return convert(raw)
         except (ValueError, TypeError) as e:
-            raise ConfigError(f"LMS_{name}: invalid value {raw!r} ({e})") from None
+            shown = "" if hidden else f" {raw!r}"
+            raise ConfigError(f"LMS_{name}: invalid value{shown} ({e})") from None
 
     var_dir = Path(get("VAR_DIR") or "var")
     database_url = parse("DATABASE_URL", database, f"sqlite:///{var_dir / 'lms.db'}")
@@ -328,7 +330,7 @@ def load_settings(environ: dict[str, str] | None = None, *, env_file: Path | Non
         db_pool_size=db_pool_size,
         # as many Redis connections as requests a worker is sized to serve at once (see decisions.md)
         redis_pool_size=parse("REDIS_POOL_SIZE", integer(1, 1000), db_pool_size + 10),
-        secret_key=parse("SECRET_KEY", secret, None) or _secret_from_file(var_dir),
+        secret_key=parse("SECRET_KEY", secret, None, hidden=True) or _secret_from_file(var_dir),
         admin_email=admin_email,
         admin_password=admin_password,
         storage_backend=storage_backend,
@@ -367,7 +369,7 @@ def load_settings(environ: dict[str, str] | None = None, *, env_file: Path | Non
         xapi_endpoint=parse("XAPI_ENDPOINT", xapi_endpoint, None),
         xapi_username=get("XAPI_USERNAME"),
         xapi_password=get("XAPI_PASSWORD"),
-        smtp_url=parse("SMTP_URL", smtp_url, None),
+        smtp_url=parse("SMTP_URL", smtp_url, None, hidden=True),
         mail_from=parse("MAIL_FROM", mail_from, "LMS <no-reply@localhost>"),
         mail_dir=var_dir / "mail",
         app_url=parse("APP_URL", public_url, public),

@@ -23,7 +23,7 @@ from sqlalchemy import create_engine, select
 
 from lms_adapters.sql.tables import deliveries, email_tokens
 from lms_adapters.sql.urls import sync_url
-from lms_http.settings import Settings
+from lms_http.settings import RateLimit, Settings
 from tests.integration.catalog_support import V1, cast, new_course, new_lesson, publish
 from tests.integration.conftest import PASSWORD, Api, json_body, racing_client
 from tests.mailserver import MailServer, unused_port
@@ -146,6 +146,33 @@ async def test_resend_retires_the_older_link_and_is_409_once_verified(api: Api, 
     r = await api.client.post(f"{V1}/auth/verify-email/resend", headers=api.auth(user))
     assert r.status_code == 409
     assert r.json()["detail"] == "Email already verified"
+
+
+async def test_a_registration_refused_sends_nothing(api: Api, mail: MailServer) -> None:
+    user = await api.register()
+    again = await api.client.post(
+        f"{V1}/auth/register",
+        json={"email": user["email"].upper(), "password": PASSWORD, "full_name": "Twin"},
+    )
+    assert again.status_code == 409
+    await arrived(mail, 1)
+    await asyncio.sleep(0.5)
+    assert len(to_of(mail, user["email"])) == 1
+
+
+async def test_resends_at_once_leave_exactly_one_working_link(api: Api, mail: MailServer) -> None:
+    for _ in range(2):  # rounds
+        user = await api.register()
+        answers = await asyncio.gather(
+            *(api.client.post(f"{V1}/auth/verify-email/resend", headers=api.auth(user)) for _ in range(6))
+        )
+        assert [a.status_code for a in answers] == [202] * 6
+        links = [await message_to(mail, user["email"], "Confirm your email address", n) for n in range(1, 8)]
+        tried = [
+            await api.client.post(f"{V1}/auth/verify-email", json={"token": link_token(m, "verify-email")})
+            for m in links
+        ]
+        assert sorted(t.status_code for t in tried) == [200] + [400] * 6
 
 
 async def test_staff_made_by_the_command_line_count_as_verified(api: Api, mail: MailServer) -> None:
@@ -315,6 +342,19 @@ async def test_an_unverified_user_may_not_enroll_when_verification_is_required(
         assert ok.status_code == 201, ok.text
         started = await client.post(f"{V1}/quizzes/{quiz_id}/attempts", headers=api.auth(student))
         assert started.status_code == 201, started.text
+
+
+async def test_the_anonymous_mail_endpoints_are_limited_per_client_address(
+    make_app: Callable[..., Litestar], mail_settings: dict[str, Any]
+) -> None:
+    async with racing_client(make_app(**mail_settings, rate_limit_auth=RateLimit(2, 60))) as client:
+        for path, body, status in (
+            ("password-reset/request", {"email": "a@example.com"}, 202),
+            ("password-reset/confirm", {"token": "x", "new_password": NEW_PASSWORD}, 400),
+            ("verify-email", {"token": "x"}, 400),
+        ):
+            codes = [(await client.post(f"{V1}/auth/{path}", json=body)).status_code for _ in range(3)]
+            assert codes == [status, status, 429], path
 
 
 async def test_an_issued_certificate_is_mailed_with_its_number_and_link(

@@ -36,6 +36,7 @@ QUEUE = "deliveries"
 # server on the same file): its sweep is what delivers them, so it runs every second.
 SWEEP_EVERY_SECONDS = {True: 15, False: 1}
 FETCH_EVERY_SECONDS = 1.0
+SHUTDOWN_GRACE_SECONDS = 5.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -109,8 +110,14 @@ class JobEngine:
     async def open(self) -> None:
         async with self._lock:
             if not self._opened:
-                await self.app.open_async()
                 self._opened = True
+                try:
+                    await self.app.open_async()
+                except BaseException:  # failed or cancelled half-way: nothing left open behind
+                    self._opened = False
+                    with contextlib.suppress(Exception):
+                        await self.app.close_async()
+                    raise
 
     async def close(self) -> None:
         async with self._lock:
@@ -142,6 +149,9 @@ class JobEngine:
             # that one is found by polling, so a retry runs at most this late after its delay
             fetch_job_polling_interval=FETCH_EVERY_SECONDS,
             delete_jobs="successful",
+            # once cancelled, tries still running get this long; one cut short is tried again
+            # when its claim runs out, like one whose process died
+            shutdown_graceful_timeout=SHUTDOWN_GRACE_SECONDS,
             additional_context={"handlers": handlers},
         )
 

@@ -96,6 +96,13 @@ def test_env_file_is_read_and_environment_wins(tmp_path: Path) -> None:
         ("DB_POOL_SIZE", "0"),
         ("REDIS_POOL_SIZE", "0"),
         ("REDIS_POOL_SIZE", "many"),
+        ("SMTP_URL", "http://mail.example.com"),
+        ("SMTP_URL", "smtp://user:pw@:25"),
+        ("SMTP_URL", "smtp://mail.example.com:99999"),
+        ("MAIL_FROM", "not an address"),
+        ("MAIL_FROM", "LMS <a@b.c>\r\nBcc: x@y.z"),
+        ("APP_URL", "app.example.com"),
+        ("REQUIRE_VERIFIED_EMAIL", "sometimes"),
     ],
 )
 def test_a_bad_value_names_its_variable(tmp_path: Path, variable: str, value: str) -> None:
@@ -103,6 +110,33 @@ def test_a_bad_value_names_its_variable(tmp_path: Path, variable: str, value: st
         load(tmp_path, **{variable: value})
     assert str(e.value).startswith(f"LMS_{variable}:")
     assert "\n" not in str(e.value)
+
+
+def test_mail_settings_default_and_parse(tmp_path: Path) -> None:
+    s = load(tmp_path, PUBLIC_URL="https://lms.example.com/")
+    assert (s.smtp_url, s.mail_from, s.require_verified_email) == (None, "LMS <no-reply@localhost>", False)
+    assert s.mail_dir == tmp_path / "mail"
+    assert s.app_url == "https://lms.example.com"  # LMS_PUBLIC_URL unless set
+    s = load(
+        tmp_path,
+        SMTP_URL="smtps://apikey:s%40cret@smtp.example.com",
+        MAIL_FROM="Academy <no-reply@academy.example>",
+        APP_URL="https://academy.example/",
+        REQUIRE_VERIFIED_EMAIL="true",
+    )
+    assert s.smtp_url == "smtps://apikey:s%40cret@smtp.example.com"
+    assert (s.mail_from, s.app_url, s.require_verified_email) == (
+        "Academy <no-reply@academy.example>",
+        "https://academy.example",
+        True,
+    )
+
+
+def test_a_bad_secret_is_never_repeated(tmp_path: Path) -> None:
+    for variable, value in (("SMTP_URL", "ftp://user:hunter2hunter2@mail"), ("SECRET_KEY", "hunter2hunter2")):
+        with pytest.raises(ConfigError) as e:
+            load(tmp_path, **{variable: value})
+        assert str(e.value).startswith(f"LMS_{variable}:") and "hunter2" not in str(e.value)
 
 
 def test_the_redis_pool_follows_the_database_pool_unless_set(tmp_path: Path) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import uuid
 
+import pyotp
 import pytest
 
 from lms_domain.identity.use_cases import TokenPair
@@ -95,7 +96,9 @@ async def test_a_reset_request_for_an_unknown_address_sends_nothing(identity: Id
 
 
 async def test_a_reset_sets_the_password_ends_every_session_and_keeps_mfa(identity: Identity) -> None:
-    pair, _ = await registered(identity)
+    pair, actor = await registered(identity)
+    totp = pyotp.TOTP((await identity.enable_mfa(actor=actor)).secret)
+    await identity.verify_mfa(actor=actor, code=totp.at(identity.clock.now()))
     await identity.request_password_reset(email="ANN@example.com ")
     reset = identity.queued_mail()[-1]
     assert reset.subject == "Reset your password"
@@ -104,7 +107,11 @@ async def test_a_reset_sets_the_password_ends_every_session_and_keeps_mfa(identi
     with pytest.raises(Unauthorized):
         await identity.authenticate(token=pair.access_token)
     assert identity.queued_mail()[-1].subject == "Your password was changed"
-    await identity.login(email="ann@example.com", password=NEW_PASSWORD)
+    with pytest.raises(Forbidden, match="MFA code required"):  # MFA stays on
+        await identity.login(email="ann@example.com", password=NEW_PASSWORD)
+    identity.clock.advance(seconds=30)
+    code = totp.at(identity.clock.now())
+    assert await identity.mfa_login(email="ann@example.com", password=NEW_PASSWORD, mfa_code=code)
     with pytest.raises(InvalidRequest):  # single use
         await identity.confirm_password_reset(token=token, new_password="Another5Password")
 

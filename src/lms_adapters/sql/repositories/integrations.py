@@ -8,30 +8,25 @@ can be queued.
 
 from __future__ import annotations
 
-import functools
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any, ClassVar
 from uuid import UUID
 
+import psycopg
 from sqlalchemy import (
-    JSON,
-    Boolean,
-    String,
     Table,
-    TextualSelect,
-    Uuid,
-    bindparam,
     delete,
     exists,
     func,
     insert,
     or_,
     select,
-    text,
     update,
 )
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from lms_adapters.sql.paging import page_of, paged
@@ -48,7 +43,6 @@ from lms_adapters.sql.tables import (
     webhook_subscriptions,
     webhooks,
 )
-from lms_adapters.sql.types import UtcDateTime
 from lms_domain.integrations.entities import (
     XAPI_EVENT_TYPES,
     Delivery,
@@ -61,7 +55,13 @@ from lms_domain.shared.events import Event, EventType
 from lms_domain.shared.ids import time_ordered_id
 from lms_domain.shared.pagination import PageRequest
 
-__all__ = ["Outbox", "SqlActivityNames", "SqlDeliveryRepository", "SqlEventLog", "SqlWebhookRepository"]
+__all__ = [
+    "Outbox",
+    "SqlActivityNames",
+    "SqlDeliveryRepository",
+    "SqlEventLog",
+    "SqlWebhookRepository",
+]
 
 _WAITING = (DeliveryStatus.PENDING.value, DeliveryStatus.FAILED.value)
 _OVER = (DeliveryStatus.SUCCEEDED, DeliveryStatus.DEAD)
@@ -99,39 +99,46 @@ _SUBSCRIBERS = built_once(
 _EVENT_BY_ID = built_once(lambda event_id: select(events).where(events.c.id == event_id))
 
 
-@functools.cache
-def _RECORD_PG() -> TextualSelect:
-    """The event and its deliveries in one round trip (PostgreSQL: data-modifying CTEs; the foreign
-    key from the deliveries to the event is checked at the statement's end)."""
-    return (
-        text(
-            """
-        WITH event AS (
-            INSERT INTO events (id, type, occurred_at, data) VALUES (:id, :type, :occurred_at, :data)
-        ), made AS (
-            INSERT INTO deliveries (id, event_id, event_type, sink, webhook_id, status, attempts,
-                                    next_attempt_at, created_at)
-            SELECT gen_random_uuid(), :id, :type, 'webhook', s.webhook_id, 'pending', 0, :occurred_at,
-                   :occurred_at
-            FROM webhook_subscriptions AS s JOIN webhooks AS w ON w.id = s.webhook_id
-            WHERE s.event_type = :type AND w.is_active
-            UNION ALL
-            SELECT gen_random_uuid(), :id, :type, 'xapi', NULL, 'pending', 0, :occurred_at, :occurred_at
-            WHERE :xapi
-            RETURNING id
-        )
-        SELECT id FROM made
-        """
-        )
-        .bindparams(
-            bindparam("id", type_=Uuid()),
-            bindparam("type", type_=String()),
-            bindparam("occurred_at", type_=UtcDateTime()),
-            bindparam("data", type_=JSON()),
-            bindparam("xapi", type_=Boolean()),
-        )
-        .columns(id=Uuid())
-    )
+# The event and its deliveries in one round trip (PostgreSQL: data-modifying CTEs; the foreign key
+# from the deliveries to the event is checked at the statement's end), in the driver's own
+# parameter style: it runs on the driver's connection (``_record_on_driver``).
+_RECORD_PG = """
+WITH event AS (
+    INSERT INTO events (id, type, occurred_at, data) VALUES (%(id)s, %(type)s, %(at)s, %(data)s)
+), made AS (
+    INSERT INTO deliveries (id, event_id, event_type, sink, webhook_id, status, attempts,
+                            next_attempt_at, created_at)
+    SELECT gen_random_uuid(), %(id)s, %(type)s, 'webhook', s.webhook_id, 'pending', 0, %(at)s, %(at)s
+    FROM webhook_subscriptions AS s JOIN webhooks AS w ON w.id = s.webhook_id
+    WHERE s.event_type = %(type)s AND w.is_active
+    UNION ALL
+    SELECT gen_random_uuid(), %(id)s, %(type)s, 'xapi', NULL, 'pending', 0, %(at)s, %(at)s
+    WHERE %(xapi)s
+    RETURNING id
+)
+SELECT id FROM made
+"""
+
+
+async def _record_on_driver(connection: AsyncConnection, event: Event, *, xapi: bool) -> list[UUID]:
+    """``_RECORD_PG`` for ``event`` on the psycopg connection under ``connection``, in its
+    transaction; the new deliveries' ids. A driver error comes out as SQLAlchemy's (``DBAPIError``
+    and its kinds), as from any other statement, so the unit of work answers a lost connection or
+    a deadlock as it always does."""
+    params = {
+        "id": event.id,
+        "type": event.type.value,
+        "at": event.occurred_at.astimezone(UTC),
+        "data": json.dumps(dict(event.data)),
+        "xapi": xapi,
+    }
+    raw = await connection.get_raw_connection()
+    driver: Any = raw.driver_connection
+    try:
+        cursor = await driver.execute(_RECORD_PG, params)
+        return [row[0] for row in await cursor.fetchall()]
+    except psycopg.Error as e:
+        raise DBAPIError.instance(_RECORD_PG, params, e, psycopg.Error) from e
 
 
 class SqlEventLog:
@@ -140,15 +147,14 @@ class SqlEventLog:
 
     async def record(self, event: Event) -> None:
         """The event, and a delivery for each of its receivers. On PostgreSQL one statement (the
-        event, then its deliveries made by the database from the subscriptions); elsewhere the
-        event, a read of the subscribers, and an insert of the deliveries when there are any."""
+        event, then its deliveries made by the database from the subscriptions) sent on the
+        driver's connection: every write that changes something records an event, and SQLAlchemy's
+        way to the driver costs a write more than the insert itself does (``docs/benchmarks.md``,
+        "The cost of events"). Elsewhere the event, a read of the subscribers, and an insert of
+        the deliveries when there are any."""
         xapi = self._outbox.xapi and event.type in XAPI_EVENT_TYPES
         if self._connection.dialect.name == "postgresql":
-            values = {"id": event.id, "type": event.type.value, "occurred_at": event.occurred_at}
-            made_ids = await self._connection.execute(
-                _RECORD_PG(), {**values, "data": dict(event.data), "xapi": xapi}
-            )
-            self._outbox.made.extend(row.id for row in made_ids)
+            self._outbox.made.extend(await _record_on_driver(self._connection, event, xapi=xapi))
             return
         await self.store(event)
         made = [
