@@ -97,6 +97,7 @@ async def test_a_password_change_meeting_a_stalled_redis_is_made_whole(
                         hasher=providers.Object(stalling),
                         sessions=container.sessions,
                         clock=container.clock,
+                        templates=container.mail_templates,
                     )
                 )
                 new_password = f"Fresh7Horse{round_}x"
