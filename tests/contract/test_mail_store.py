@@ -18,6 +18,7 @@ import pytest
 
 from lms_domain.identity.entities import User
 from lms_domain.integrations.entities import DeliveryStatus, Sink, TryOutcome
+from lms_domain.integrations.ports import ClaimedTry
 from lms_domain.mail.entities import EmailToken, MailMessage, TokenPurpose, hash_token
 from lms_domain.shared.actors import Role
 from tests.contract.catalog_data import NOW
@@ -164,34 +165,34 @@ async def test_a_message_rolled_back_is_not_queued(new_uow: UowFactory) -> None:
         assert await uow.deliveries.due(now=NOW, limit=10) == []
 
 
-@pytest.mark.parametrize("outcome", [TryOutcome(250, None), TryOutcome(550, "550 no such user")])
-async def test_a_message_sent_or_dead_loses_its_content(new_uow: UowFactory, outcome: TryOutcome) -> None:
+async def tried_once(new_uow: UowFactory, outcome: TryOutcome, schedule: tuple[float, ...]) -> ClaimedTry:
+    """A message queued, claimed and tried once with ``outcome``, the try written back."""
     async with new_uow() as uow:
         await uow.mail.queue(MESSAGE, at=NOW)
         await uow.commit()
     async with new_uow() as uow:
         [(delivery_id, _)] = await uow.deliveries.due(now=NOW, limit=10)
-        claimed = await uow.deliveries.claim(delivery_id, now=NOW, until=NOW + CLAIM, force=False)
+        claimed: ClaimedTry | None = await uow.deliveries.claim(
+            delivery_id, now=NOW, until=NOW + CLAIM, force=False
+        )
         assert claimed is not None
-        claimed.delivery.record_try(outcome, now=NOW, schedule=())  # no retries: success or dead
+        claimed.delivery.record_try(outcome, now=NOW, schedule=schedule)
         await uow.deliveries.finish(claimed.delivery)
         await uow.commit()
+    return claimed
+
+
+@pytest.mark.parametrize("outcome", [TryOutcome(250, None), TryOutcome(550, "550 no such user")])
+async def test_a_message_sent_or_dead_loses_its_content(new_uow: UowFactory, outcome: TryOutcome) -> None:
+    claimed = await tried_once(new_uow, outcome, schedule=())  # no retries: success or dead
+    delivery_id = claimed.delivery.id
     assert claimed.delivery.status in (DeliveryStatus.SUCCEEDED, DeliveryStatus.DEAD)
     async with new_uow() as uow:
         assert await uow.deliveries.claim(delivery_id, now=NOW, until=NOW + CLAIM, force=True) is None
 
 
 async def test_a_failed_message_keeps_its_content_for_the_next_try(new_uow: UowFactory) -> None:
-    async with new_uow() as uow:
-        await uow.mail.queue(MESSAGE, at=NOW)
-        await uow.commit()
-    async with new_uow() as uow:
-        [(delivery_id, _)] = await uow.deliveries.due(now=NOW, limit=10)
-        claimed = await uow.deliveries.claim(delivery_id, now=NOW, until=NOW + CLAIM, force=False)
-        assert claimed is not None
-        claimed.delivery.record_try(TryOutcome(None, "refused"), now=NOW, schedule=(5.0,))
-        await uow.deliveries.finish(claimed.delivery)
-        await uow.commit()
+    delivery_id = (await tried_once(new_uow, TryOutcome(None, "refused"), schedule=(5.0,))).delivery.id
     later = NOW + timedelta(seconds=5)
     async with new_uow() as uow:
         again = await uow.deliveries.claim(delivery_id, now=later, until=later + CLAIM, force=False)

@@ -11,8 +11,8 @@ from datetime import UTC, datetime
 from email.policy import SMTP
 from pathlib import Path
 
-from lms_adapters.mail.message import build_message, one_address, unsendable
-from lms_domain.mail.entities import MailMessage
+from lms_adapters.mail.message import build_message
+from lms_domain.mail.entities import MailMessage, one_address
 from lms_domain.shared.outcomes import TryOutcome
 
 __all__ = ["FileMailer"]
@@ -25,18 +25,14 @@ class FileMailer:
     A failure to write is the outcome (``None``, "Could not write ..."), never an exception.
 
     The text is written as it is (8-bit UTF-8, not quoted-printable), so the links in a file read
-    as they are. ``ValueError`` (raised) for a sender that is not one address; a message that
-    cannot be sent as given (see ``build_message``) is a failed outcome."""
+    as they are. ``ValueError`` (raised) for a sender that is not one address."""
 
     def __init__(self, directory: Path, *, sender: str) -> None:
         self._directory, self._sender = directory, sender
         self._domain = one_address(sender, "sender (LMS_MAIL_FROM)").domain
 
     async def send(self, message: MailMessage) -> TryOutcome:
-        try:
-            built = build_message(message, sender=self._sender, domain=self._domain, eight_bit=True)
-        except ValueError as e:
-            return unsendable(e)
+        built = build_message(message, sender=self._sender, domain=self._domain, eight_bit=True)
         data = built.as_bytes(policy=SMTP)
         name = f"{datetime.now(UTC):%Y%m%dT%H%M%S.%fZ}-{secrets.token_hex(4)}.eml"
         try:

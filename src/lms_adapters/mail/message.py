@@ -1,9 +1,9 @@
 """A ``MailMessage`` as an RFC 5322 message: the headers, a plain-text part that carries all of the
 content, and the HTML rendering as its alternative when there is one.
 
-Header injection is impossible: a recipient, subject or sender with a line break or another control
-character is refused before any header is set (the ``email`` policy refuses line breaks too, but
-lets NUL and DEL through), and the recipient must be exactly one address.
+Header injection is impossible: a recipient or subject with a line break or another control
+character cannot be made into a ``MailMessage``, and a sender with one is refused here, before any
+header is set (the ``email`` policy refuses line breaks too, but lets NUL and DEL through).
 """
 
 from __future__ import annotations
@@ -12,25 +12,17 @@ from email.message import EmailMessage
 from email.policy import default
 from email.utils import formatdate, make_msgid
 
-from lms_domain.mail.entities import MailMessage, check_header_value, one_address
-from lms_domain.shared.outcomes import TryOutcome
+from lms_domain.mail.entities import MailMessage, one_address
 
-__all__ = ["build_message", "check_header_value", "one_address", "unsendable"]
-
-
-def unsendable(error: ValueError) -> TryOutcome:
-    """The outcome of a message refused by ``build_message``: a failure, with why."""
-    return TryOutcome(status_code=None, error=f"The message cannot be sent: {error}"[:500])
+__all__ = ["build_message"]
 
 
 def build_message(message: MailMessage, *, sender: str, domain: str, eight_bit: bool = False) -> EmailMessage:
     """The message from ``sender`` (a ``From`` value) to ``message.to``, dated now (UTC), with a
     Message-ID in ``domain``; its text 8-bit with ``eight_bit`` (for a file), else whatever 7-bit
-    encoding suits it. ``ValueError`` for a recipient, subject or sender that could smuggle a
-    header in, or a recipient or sender that is not exactly one address."""
-    one_address(sender, "sender")
-    one_address(message.to, "recipient")
-    check_header_value(message.subject, "subject")
+    encoding suits it. ``ValueError`` for a sender that could smuggle a header in or is not exactly
+    one address (a ``MailMessage`` cannot be made with such a recipient or subject)."""
+    one_address(sender, "sender")  # the recipient and subject were checked making the message
     built = EmailMessage(policy=default)
     built["From"] = sender
     built["To"] = message.to

@@ -16,8 +16,8 @@ from urllib.parse import unquote, urlsplit
 
 import aiosmtplib
 
-from lms_adapters.mail.message import build_message, one_address, unsendable
-from lms_domain.mail.entities import MailMessage
+from lms_adapters.mail.message import build_message
+from lms_domain.mail.entities import MailMessage, one_address
 from lms_domain.shared.outcomes import TryOutcome
 
 __all__ = ["SmtpMailer", "SmtpSettings"]
@@ -86,8 +86,8 @@ class SmtpMailer:
     never cross the network in the clear (a server that does not offer it fails the try).
     ``timeout_seconds`` bounds the whole exchange.
 
-    ``ValueError`` (raised) for a sender that is not one address; a message that cannot be sent as
-    given (see ``build_message``) is a failed outcome, as the mail system's refusals are."""
+    ``ValueError`` (raised) for a sender that is not one address (a ``MailMessage`` cannot be made
+    with a recipient or subject that could not be sent)."""
 
     def __init__(
         self, settings: SmtpSettings, *, sender: str, tls_context: ssl.SSLContext | None = None
@@ -97,11 +97,8 @@ class SmtpMailer:
         self._envelope_sender, self._domain = address.addr_spec, address.domain
 
     async def send(self, message: MailMessage) -> TryOutcome:
-        try:
-            built = build_message(message, sender=self._sender, domain=self._domain)
-            recipient = one_address(message.to, "recipient").addr_spec
-        except ValueError as e:
-            return unsendable(e)
+        built = build_message(message, sender=self._sender, domain=self._domain)
+        recipient = one_address(message.to, "recipient").addr_spec
         settings = self._settings
         start_tls = False if settings.implicit_tls else (True if settings.username else None)
         try:
