@@ -254,21 +254,22 @@ async def test_changing_ones_password_sends_the_notice(api: Api, mail: MailServe
 async def test_at_most_three_reset_messages_an_hour_even_when_asked_at_once(
     api: Api, mail: MailServer, settings: Settings
 ) -> None:
-    user = await api.register()
-    await arrived(mail, 1)
-    answers = await asyncio.gather(
-        *(
-            api.client.post(f"{V1}/auth/password-reset/request", json={"email": user["email"]})
-            for _ in range(8)
+    for round_ in range(1, 4):  # rounds, each with an account of its own
+        user = await api.register()
+        await message_to(mail, user["email"], "Confirm your email address")
+        answers = await asyncio.gather(
+            *(
+                api.client.post(f"{V1}/auth/password-reset/request", json={"email": user["email"]})
+                for _ in range(8)
+            )
         )
-    )
-    assert [a.status_code for a in answers] == [202] * 8
-    await arrived(mail, 4)
-    await asyncio.sleep(1.0)
-    resets = [m for m in mail.messages if m["Subject"] == "Reset your password"]
-    assert len(resets) == 3
-    assert len({link_token(m, "reset-password") for m in resets}) == 3
-    assert _tokens(settings, "reset_password") == 3
+        assert [a.status_code for a in answers] == [202] * 8
+        await message_to(mail, user["email"], "Reset your password", count=3)
+        await asyncio.sleep(1.0)
+        resets = to_of(mail, user["email"], "Reset your password")
+        assert len(resets) == 3
+        assert len({link_token(m, "reset-password") for m in resets}) == 3
+        assert _tokens(settings, "reset_password") == 3 * round_
 
 
 async def test_one_reset_token_used_at_once_sets_the_password_once(api: Api, mail: MailServer) -> None:
