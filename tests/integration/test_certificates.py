@@ -1,6 +1,6 @@
 """/certificates over HTTP through the real app, on SQLite and on PostgreSQL + Redis: issuing
-(once, also under concurrent calls), who may do what, the PDF behind the download, listing,
-and public verification that outlives the course."""
+(once, also under concurrent calls), who may do what, the PDF behind the download (its QR code
+read back by zbar), listing, and public verification that outlives the course."""
 
 from __future__ import annotations
 
@@ -21,6 +21,7 @@ from pypdf import PdfReader
 from lms_http.settings import Settings
 from tests.integration.catalog_support import V1, Cast, cast, new_course, new_lesson, publish
 from tests.integration.conftest import Api
+from tests.qr import barcodes, require_zbar
 
 __all__ = ["cast"]  # the fixture
 
@@ -212,6 +213,38 @@ async def test_the_pdf_links_to_verification_under_the_public_url(
     location = (await download(public_client, learner, cert["id"])).headers["location"]
     text = pdf_text((await public_client.get(location)).content)
     assert f"https://lms.example.org/school/api/v1/certificates/verify/{cert['certificate_number']}" in text
+
+
+@pytest.mark.parametrize("public_url", ["http://127.0.0.1:8000", "https://lms.example.org/school"])
+async def test_the_qr_code_of_the_downloaded_pdf_opens_its_verification(
+    make_app: Callable[..., Litestar], settings: Settings, public_url: str
+) -> None:
+    require_zbar()  # before any work: skipped without zbar, failed under CI
+    async with AsyncTestClient(app=make_app(public_url=public_url)) as client:
+        api = Api(client, settings)
+        owner = api.auth(await api.user_with_role("instructor"))
+        learner = api.auth(await api.register(full_name=STUDENT_NAME))
+        fake_cast = Cast(owner=owner, other=owner, admin=owner, student=learner, anonymous={})
+        _, enrollment_id = await enrollment(api, fake_cast, learner, title="Data Science: Ñandú edition")
+        cert = (await generate(api, learner, enrollment_id)).json()
+        r = await download(client, learner, cert["id"])
+        assert r.status_code == 307
+        pdf = await client.get(r.headers["location"])
+        assert pdf.status_code == 200
+        url = f"{public_url}/api/v1/certificates/verify/{cert['certificate_number']}"
+        assert barcodes(pdf.content) == [("QRCODE", url)]  # one symbol on the page, and nothing else
+        # what a phone that scans it is shown: the public verification, without a token
+        r = await client.get(url.removeprefix(public_url))
+        assert (r.status_code, r.json()) == (
+            200,
+            {
+                "valid": True,
+                "certificate_number": cert["certificate_number"],
+                "course_title": "Data Science: Ñandú edition",
+                "student_name": STUDENT_NAME,
+                "issued_at": cert["issued_at"],
+            },
+        )
 
 
 async def test_my_certificates_lists_the_callers_newest_first(

@@ -9,6 +9,7 @@ right-to-left names; characters DejaVu lacks fall back to Droid.
 from __future__ import annotations
 
 import asyncio
+import itertools
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -25,6 +26,9 @@ _NAVY = (28, 45, 84)
 _GOLD = (176, 141, 62)
 _GREY = (90, 96, 110)
 _LONG_NAME, _LONG_TITLE = 40, 60  # characters: longer ones are printed smaller
+# The QR code of the verification link: 30 mm with its quiet zone of 4 modules (about 25 mm of
+# modules, which a phone reads from a printed page), in the gold frame's bottom right corner.
+_QR_SIZE, _QR_INSET, _QR_BORDER = 30.0, 17.0, 4
 
 
 class Fpdf2CertificateRenderer:
@@ -132,14 +136,14 @@ def _issue_details(pdf: FPDF, view: CertificateView) -> None:
     ):
         pdf.set_font("DejaVu", "B", 12)
         pdf.set_text_color(*_NAVY)
-        pdf.set_xy(x, 150)
-        pdf.cell(80, 7, value, align=Align.C)
+        pdf.set_xy(x + 5, 150)  # each as wide as its line, so that the QR code below stays clear
+        pdf.cell(70, 7, value, align=Align.C)
         pdf.set_draw_color(*_GOLD)
         pdf.line(x + 5, 158, x + 75, 158)
         pdf.set_font("DejaVu", "", 9)
         pdf.set_text_color(*_GREY)
-        pdf.set_xy(x, 160)
-        pdf.cell(80, 5, label, align=Align.C)
+        pdf.set_xy(x + 5, 160)
+        pdf.cell(70, 5, label, align=Align.C)
 
 
 def _seal(pdf: FPDF, issuer: str) -> None:
@@ -158,14 +162,45 @@ def _seal(pdf: FPDF, issuer: str) -> None:
 
 
 def _verification(pdf: FPDF, url: str) -> None:
-    """Where to verify the certificate, as a link."""
-    from fpdf.enums import Align, XPos, YPos
+    """Where to verify the certificate: the link, centred under the seal, and its QR code in the
+    bottom right corner. The text keeps clear of the code: a URL too wide for its line is set
+    smaller, down to 6 pt, and past that wraps."""
+    from fpdf.enums import Align, WrapMode, XPos, YPos
 
     width, height = pdf.w, pdf.h
+    qr_x, qr_y = width - _QR_INSET - _QR_SIZE, height - _QR_INSET - _QR_SIZE
+    _qr_code(pdf, url, x=qr_x, y=qr_y, size=_QR_SIZE)
+    left = width - qr_x + 3  # as far from the left edge as the code (and a gap) from the right
+    line = width - 2 * left
     pdf.set_font("DejaVu", "", 8)
     pdf.set_text_color(*_GREY)
-    pdf.set_xy(25, height - 30)
-    pdf.cell(width - 50, 5, "Verify this certificate at", align=Align.C, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
-    pdf.set_x(25)
+    pdf.set_xy(left, height - 30)
+    pdf.cell(line, 5, "Verify this certificate at", align=Align.C, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    room, needed = line - 2 * pdf.c_margin - 0.5, pdf.get_string_width(url)
+    pdf.set_font_size(8 if needed <= room else max(6.0, 8 * room / needed))
+    pdf.set_x(left)
     pdf.set_text_color(*_NAVY)
-    pdf.cell(width - 50, 5, url, align=Align.C, link=url)
+    pdf.multi_cell(line, pdf.font_size_pt * 0.45, url, align=Align.C, link=url, wrapmode=WrapMode.CHAR)
+
+
+def _qr_code(pdf: FPDF, url: str, *, x: float, y: float, size: float) -> None:
+    """``url`` as a QR code ``size`` mm wide at (x, y), its quiet zone of 4 modules included, and a
+    link. The dark modules are one filled path of horizontal runs, so that no seam shows between
+    neighbouring modules when the page is rasterised."""
+    # segno (pure Python, no Pillow) is imported on the first certificate, like fpdf: see _document
+    import segno
+    from fpdf.drawing_primitives import DeviceRGB
+
+    rows = list(segno.make(url, error="m", micro=False).matrix_iter(border=_QR_BORDER))
+    module = size / len(rows)
+    with pdf.new_path() as path:
+        path.style.fill_color = DeviceRGB(*(c / 255 for c in _NAVY))
+        path.style.stroke_color = None
+        for r, row in enumerate(rows):
+            column = 0
+            for dark, run in itertools.groupby(row):
+                length = len(list(run))
+                if dark:
+                    path.rectangle(x + column * module, y + r * module, length * module, module)
+                column += length
+    pdf.link(x, y, size, size, url)
