@@ -21,7 +21,7 @@ from lms_http.controllers.analytics import AnalyticsController
 from lms_http.controllers.assessment import AttemptController, QuizController
 from lms_http.controllers.auth import AuthController
 from lms_http.controllers.catalog import CourseController, LessonController
-from lms_http.controllers.credentials import CertificateController
+from lms_http.controllers.credentials import CertificateController, IssuerController, StatusListController
 from lms_http.controllers.files import FileBlobController, FileController
 from lms_http.controllers.health import HealthController
 from lms_http.controllers.learning import EnrollmentController
@@ -94,6 +94,7 @@ def create_app(settings: Settings, container: Container | None = None) -> Litest
     dependencies.update(
         {
             "file_policy": _provider(container.file_policy),
+            "certificate_policy": _provider(container.certificate_policy),
             "readiness": _provider(container.readiness),
             "system_reports": _provider(container.system_reports),
             "actor": Provide(provide_actor),
@@ -115,6 +116,8 @@ def create_app(settings: Settings, container: Container | None = None) -> Litest
             EnrollmentController,
             # credentials
             CertificateController,
+            StatusListController,
+            IssuerController,
             # assessment
             QuizController,
             AttemptController,

@@ -12,6 +12,7 @@ from uuid import UUID
 from dependency_injector import containers, providers
 
 from lms_adapters.jobs.engine import JobHandlers, ProcrastinateJobs, make_job_engine
+from lms_adapters.local.badge_signer import Ed25519CredentialSigner
 from lms_adapters.local.blobs import LocalBlobStorage
 from lms_adapters.local.counters import InProcessLoginThrottle, InProcessRateLimiter
 from lms_adapters.local.passwords import Argon2PasswordHasher
@@ -348,17 +349,39 @@ class Container(containers.DeclarativeContainer):
     certificate_pdfs = providers.Singleton(
         credentials.CertificatePdfs, renderer=certificate_renderer, blobs=blobs, policy=certificate_policy
     )
-    certificate_numbers = providers.Singleton(
-        credentials.CertificateNumbers, random=random_source, policy=certificate_policy
+    certificate_draws = providers.Singleton(
+        credentials.CertificateDraws, random=random_source, ids=ids, policy=certificate_policy
+    )
+    badge_signer = providers.Singleton(
+        Ed25519CredentialSigner.configured,
+        pem=settings.provided.issuer_key,
+        path=settings.provided.issuer_key_file,
+    )
+    badge_issuer = providers.Singleton(
+        credentials.BadgeIssuer,
+        signer=badge_signer,
+        random=random_source,
+        policy=certificate_policy,
+        name=settings.provided.issuer_name,
+        url=settings.provided.public_url,
     )
     generate_certificate = providers.Factory(
         credentials.GenerateCertificate,
         uow=uow,
         pdfs=certificate_pdfs,
-        numbers=certificate_numbers,
+        draws=certificate_draws,
+        badges=badge_issuer,
         clock=clock,
-        ids=ids,
     )
+    certificate_credential = providers.Factory(
+        credentials.CertificateCredential, uow=uow, badges=badge_issuer
+    )
+    public_credential = providers.Factory(credentials.PublicCredential, uow=uow, badges=badge_issuer)
+    revoke_certificate = providers.Factory(credentials.RevokeCertificate, uow=uow, clock=clock)
+    status_list_credential = providers.Factory(
+        credentials.StatusListCredential, uow=read_uow, badges=badge_issuer
+    )
+    issuer_profile = providers.Factory(credentials.IssuerProfile, badges=badge_issuer)
     get_certificate = providers.Factory(credentials.GetCertificate, uow=read_uow)
     certificate_download_url = providers.Factory(
         credentials.CertificateDownloadUrl, uow=read_uow, blobs=blobs, policy=certificate_policy

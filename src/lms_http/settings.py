@@ -82,6 +82,10 @@ class Settings:
     minio_region: str = "us-east-1"
     # credentials: where clients reach this service (the verification link printed on certificates)
     public_url: str = "http://127.0.0.1:8000"
+    # Open Badges: the issuer's name, and its Ed25519 key (a PEM) or the file it is generated into
+    issuer_name: str = "LMS"
+    issuer_key: str | None = field(default=None, repr=False)
+    issuer_key_file: Path = Path("var/issuer_key.pem")
     # events: webhooks and the learning record store (xAPI)
     webhook_timeout_seconds: float = 10.0
     webhook_retry_schedule: tuple[float, ...] = (5, 30, 120, 600, 1800, 7200, 21600, 86400)
@@ -129,6 +133,28 @@ def _secret_from_file(var_dir: Path) -> str:
 
 
 # Each converter turns a variable's text into its value, or raises ValueError saying why not.
+
+
+def issuer_key(raw: str) -> str:
+    """An unencrypted PEM of an Ed25519 private key (``\\n`` may stand for line breaks)."""
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+    pem = raw.replace("\\n", "\n").strip() + "\n"
+    try:
+        key = serialization.load_pem_private_key(pem.encode("utf-8"), password=None)
+    except (ValueError, TypeError):
+        raise ValueError("not an unencrypted PEM private key") from None
+    if not isinstance(key, Ed25519PrivateKey):
+        raise ValueError("the issuer key must be an Ed25519 key")
+    return pem
+
+
+def issuer_name(raw: str) -> str:
+    name = raw.strip()
+    if not 1 <= len(name) <= 200 or any(ord(c) < 32 for c in name):
+        raise ValueError("1 to 200 printable characters")
+    return name
 
 
 def integer(lo: int, hi: int) -> Callable[[str], int]:
@@ -359,6 +385,9 @@ def load_settings(environ: dict[str, str] | None = None, *, env_file: Path | Non
         minio_secure=parse("MINIO_SECURE", boolean, True),
         minio_region=parse("MINIO_REGION", region, "us-east-1"),
         public_url=public,
+        issuer_name=parse("ISSUER_NAME", issuer_name, "LMS"),
+        issuer_key=parse("ISSUER_KEY", issuer_key, None, hidden=True),
+        issuer_key_file=var_dir / "issuer_key.pem",
         webhook_timeout_seconds=parse("WEBHOOK_TIMEOUT_SECONDS", seconds(0.1, 300), 10.0),
         webhook_retry_schedule=parse(
             "WEBHOOK_RETRY_SCHEDULE", schedule, (5, 30, 120, 600, 1800, 7200, 21600, 86400)

@@ -44,6 +44,7 @@ def settings(stack: str, request: pytest.FixtureRequest, tmp_path: Path) -> Sett
         secret_key="integration-secret-" + "x" * 32,
         storage_dir=tmp_path / "files",
         mail_dir=tmp_path / "mail",
+        issuer_key_file=tmp_path / "issuer_key.pem",
         argon2_memory_kib=1024,
         argon2_time_cost=1,
         rate_limit_auth=RateLimit(10_000, 60),

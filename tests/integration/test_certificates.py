@@ -36,6 +36,8 @@ FIELDS = {
     "issued_at",
     "course_title",
     "student_name",
+    "revoked_at",
+    "revocation_reason",
 }
 
 
@@ -239,10 +241,12 @@ async def test_the_qr_code_of_the_downloaded_pdf_opens_its_verification(
             200,
             {
                 "valid": True,
+                "status": "active",
                 "certificate_number": cert["certificate_number"],
                 "course_title": "Data Science: Ñandú edition",
                 "student_name": STUDENT_NAME,
                 "issued_at": cert["issued_at"],
+                "credential_url": f"{url}/credential",
             },
         )
 
@@ -279,10 +283,12 @@ async def test_verification_is_public_and_outlives_the_course(
     verify = f"{V1}/certificates/verify/{cert['certificate_number']}"
     expected = {
         "valid": True,
+        "status": "active",
         "certificate_number": cert["certificate_number"],
         "course_title": "Old Title",
         "student_name": STUDENT_NAME,
         "issued_at": cert["issued_at"],
+        "credential_url": f"http://127.0.0.1:8000{verify}/credential",
     }
     r = await api.client.get(verify)  # no token
     assert (r.status_code, r.json()) == (200, expected)

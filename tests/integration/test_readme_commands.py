@@ -173,6 +173,8 @@ def test_the_readme_works_in_a_fresh_shell(served: tuple[Path, int]) -> None:
         '"passed":false',
         '"correct_answer":"4"',
         '"valid":true',
+        '"format":"vc+jwt"',
+        '"id":"did:key:z6Mk',
     ):
         assert shown in done.stdout, (shown, out[-4000:])
     assert (project / "certificate.pdf").read_bytes().startswith(b"%PDF")

@@ -21,6 +21,7 @@ import pytest
 
 import lms_adapters
 from lms_adapters.jobs.engine import ProcrastinateJobs
+from lms_adapters.local.badge_signer import Ed25519CredentialSigner
 from lms_adapters.local.blobs import LocalBlobStorage
 from lms_adapters.local.counters import InProcessLoginThrottle, InProcessRateLimiter
 from lms_adapters.local.passwords import Argon2PasswordHasher
@@ -58,6 +59,7 @@ from lms_domain.assessment.ports import AssessmentReader, AssessmentUnitOfWork
 from lms_domain.catalog.ports import CatalogReader, CatalogStamp, CatalogUnitOfWork
 from lms_domain.credentials.ports import (
     CertificateRenderer,
+    CredentialSigner,
     CredentialsReader,
     CredentialsUnitOfWork,
     RandomSource,
@@ -139,6 +141,7 @@ ADAPTERS: dict[type, tuple[type, ...]] = {
     TimeOrderedIds: (IdGenerator,),
     RandomIds: (IdGenerator,),
     JwtTokenCodec: (TokenCodec,),
+    Ed25519CredentialSigner: (CredentialSigner,),
     PyotpTotpService: (TotpService,),
     # minio, pdf, outbound
     MinioBlobStorage: (BlobStorage,),

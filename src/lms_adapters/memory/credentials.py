@@ -4,11 +4,19 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Sequence
+from datetime import datetime
 from typing import TYPE_CHECKING
 from uuid import UUID
 
+from lms_domain.credentials.badges import StatusEntry
 from lms_domain.credentials.entities import Certificate
-from lms_domain.credentials.ports import CertificateExists, EnrollmentRef, NumberTaken
+from lms_domain.credentials.ports import (
+    CertificateExists,
+    EnrollmentRef,
+    NumberTaken,
+    StatusIndexTaken,
+    StatusListState,
+)
 from lms_domain.shared.pagination import PageRequest
 
 if TYPE_CHECKING:
@@ -50,7 +58,44 @@ class MemoryCertificateRepository:
             raise CertificateExists(certificate.enrollment_id)
         if self._find(certificate_number=certificate.certificate_number):
             raise NumberTaken(certificate.certificate_number)
+        if certificate.status is not None and self._find(status=certificate.status):
+            raise StatusIndexTaken(certificate.id)
         self._state.certificates[certificate.id] = copy.deepcopy(certificate)
+
+    async def attach_credential(self, certificate_id: UUID, status: StatusEntry, credential: str) -> bool:
+        certificate = self._state.certificates.get(certificate_id)
+        if certificate is None or certificate.credential is not None:
+            return False
+        if self._find(status=status):
+            raise StatusIndexTaken(certificate_id)
+        certificate.status, certificate.credential = status, credential
+        return True
+
+    async def revoke(self, certificate_id: UUID, *, at: datetime, reason: str) -> bool:
+        certificate = self._state.certificates.get(certificate_id)
+        if certificate is None or certificate.revoked_at is not None:
+            return False
+        certificate.revoked_at, certificate.revocation_reason = at, reason
+        return True
+
+    async def last_status_list(self) -> int:
+        lists = [c.status.list_number for c in self._state.certificates.values() if c.status]
+        return max(lists, default=1)
+
+    async def status_list(self, list_number: int) -> StatusListState | None:
+        members = [
+            (c.status.index, c)
+            for c in self._state.certificates.values()
+            if c.status and c.status.list_number == list_number
+        ]
+        if not members:
+            return None
+        revoked = [(i, c.revoked_at) for i, c in members if c.revoked_at is not None]
+        if revoked:
+            return StatusListState(
+                revoked=sorted(i for i, _ in revoked), changed_at=max(at for _, at in revoked)
+            )
+        return StatusListState(revoked=[], changed_at=min(members, key=lambda m: m[0])[1].issued_at)
 
     async def list_for_student(
         self, student_id: UUID, *, page: PageRequest
@@ -83,3 +128,7 @@ class MemoryCertificateSources:
             student_name=student.full_name if student else "",
             student_email=student.email if student else "",
         )
+
+    async def student_email(self, student_id: UUID) -> str | None:
+        student = self._state.users.get(student_id)
+        return student.email if student else None

@@ -221,8 +221,23 @@ certificates = Table(
     Column("student_name", String(255), nullable=False),
     Column("issued_at", UtcDateTime, nullable=False),
     Column("pdf_key", String(128), nullable=False),
+    # Open Badges (migration 0013): the signed credential, its place in a revocation list (unique:
+    # the database settles racing draws), and the revocation
+    Column("credential", Text),
+    Column("status_list", Integer),
+    Column("status_index", Integer),
+    Column("revoked_at", UtcDateTime),
+    Column("revocation_reason", String(500)),
     Index("ix_certificates_student_issued", "student_id", "issued_at"),
     Index("ix_certificates_course_id", "course_id"),
+    Index("uq_certificates_status_entry", "status_list", "status_index", unique=True),
+    Index(
+        "ix_certificates_revoked",
+        "status_list",
+        "status_index",
+        postgresql_where=text("revoked_at IS NOT NULL"),
+        sqlite_where=text("revoked_at IS NOT NULL"),
+    ),
 )
 
 # --- assessment (migration 0004) ---------------------------------------------------------------

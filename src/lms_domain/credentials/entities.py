@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from uuid import UUID
 
+from lms_domain.credentials.badges import StatusEntry
 from lms_domain.shared.actors import Actor
 
 __all__ = ["NUMBER_DIGITS", "Certificate", "format_number", "is_certificate_number"]
@@ -43,6 +44,16 @@ class Certificate:
     student_name: str
     issued_at: datetime
     pdf_key: str
+    credential: str | None = None
+    """Its Open Badges credential as a VC-JWT, signed at issue time (None for certificates issued
+    before credentials existed, until first asked for)."""
+    status: StatusEntry | None = None
+    revoked_at: datetime | None = None
+    revocation_reason: str | None = None
+
+    @property
+    def revoked(self) -> bool:
+        return self.revoked_at is not None
 
     def visible_to(self, actor: Actor) -> bool:
         """Its student and admins see a certificate."""

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
 from uuid import UUID
 
+from lms_domain.credentials.badges import StatusEntry
 from lms_domain.credentials.entities import Certificate
 from lms_domain.mail.ports import MailOutbox
 from lms_domain.shared.pagination import PageRequest
@@ -20,11 +21,14 @@ __all__ = [
     "CertificateRepository",
     "CertificateSources",
     "CertificateView",
+    "CredentialSigner",
     "CredentialsReader",
     "CredentialsUnitOfWork",
     "EnrollmentRef",
     "NumberTaken",
     "RandomSource",
+    "StatusIndexTaken",
+    "StatusListState",
 ]
 
 
@@ -59,6 +63,38 @@ class NumberTaken(Exception):
     """Raised by ``CertificateRepository.add``: the certificate number is in use already."""
 
 
+class StatusIndexTaken(Exception):
+    """Raised by ``CertificateRepository.add`` and ``attach_credential``: another certificate holds
+    that place of the status list (a unique constraint decides)."""
+
+
+class CredentialSigner(Protocol):
+    """Signs credentials as VC-JWTs with the issuer's key, which never leaves the adapter."""
+
+    @property
+    def did(self) -> str:
+        """The issuer's DID (``did:key`` of the public key)."""
+        ...
+
+    def public_jwk(self) -> dict[str, str]:
+        """The public key as a JWK (public members only)."""
+        ...
+
+    def sign(self, claims: Mapping[str, object]) -> str:
+        """A compact JWS of ``claims``: header exactly ``alg`` EdDSA, ``kid`` ``<did>#<fragment>``,
+        ``typ`` JWT."""
+        ...
+
+
+@dataclass(frozen=True, slots=True)
+class StatusListState:
+    """What one revocation list says: the revoked indexes, and when it last changed (the latest
+    revocation, else its first certificate's issue time)."""
+
+    revoked: Sequence[int]
+    changed_at: datetime
+
+
 class CertificateReader(Protocol):
     async def get(self, certificate_id: UUID) -> Certificate | None: ...
     async def get_by_enrollment(self, enrollment_id: UUID) -> Certificate | None: ...
@@ -69,10 +105,28 @@ class CertificateReader(Protocol):
         """Newest first."""
         ...
 
+    async def last_status_list(self) -> int:
+        """The highest status list in use (1 when none is)."""
+        ...
+
+    async def status_list(self, list_number: int) -> StatusListState | None:
+        """The list's revoked indexes; None when no certificate is in that list."""
+        ...
+
 
 class CertificateRepository(CertificateReader, Protocol):
     async def add(self, certificate: Certificate) -> None:
-        """Insert; raises ``CertificateExists`` or ``NumberTaken`` (unique constraints decide)."""
+        """Insert; raises ``CertificateExists``, ``NumberTaken`` or ``StatusIndexTaken`` (unique
+        constraints decide)."""
+        ...
+
+    async def attach_credential(self, certificate_id: UUID, status: StatusEntry, credential: str) -> bool:
+        """Give a certificate issued without one its credential; False when it has one already.
+        Raises ``StatusIndexTaken``."""
+        ...
+
+    async def revoke(self, certificate_id: UUID, *, at: datetime, reason: str) -> bool:
+        """Mark it revoked; False when it was already (a conditional update: one of racing calls wins)."""
         ...
 
 
@@ -94,6 +148,7 @@ class CertificateSources(Protocol):
     """A narrow read of learning, catalog and identity."""
 
     async def enrollment(self, enrollment_id: UUID) -> EnrollmentRef | None: ...
+    async def student_email(self, student_id: UUID) -> str | None: ...
 
 
 class CredentialsReader(ReadOnlyUnitOfWork, Protocol):

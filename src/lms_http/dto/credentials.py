@@ -3,16 +3,25 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Literal
+from typing import Annotated, Any, Literal
 from uuid import UUID
 
 import msgspec
 
 from lms_domain.credentials.entities import Certificate
+from lms_domain.credentials.use_cases import MAX_REASON, CertificatePolicy, SignedCredential
 from lms_domain.shared.pagination import Page
 from lms_http.dto.pages import PageOut, page_fields
 
-__all__ = ["CertificateOut", "CertificatePage", "GenerateCertificateIn", "VerificationOut"]
+__all__ = [
+    "CertificateOut",
+    "CertificatePage",
+    "CredentialOut",
+    "GenerateCertificateIn",
+    "IssuerOut",
+    "RevokeIn",
+    "VerificationOut",
+]
 
 
 class GenerateCertificateIn(msgspec.Struct, kw_only=True):
@@ -28,6 +37,8 @@ class CertificateOut(msgspec.Struct, kw_only=True):
     issued_at: datetime
     course_title: str
     student_name: str
+    revoked_at: datetime | None
+    revocation_reason: str | None
 
     @classmethod
     def of(cls, certificate: Certificate) -> CertificateOut:
@@ -40,6 +51,8 @@ class CertificateOut(msgspec.Struct, kw_only=True):
             issued_at=certificate.issued_at,
             course_title=certificate.course_title,
             student_name=certificate.student_name,
+            revoked_at=certificate.revoked_at,
+            revocation_reason=certificate.revocation_reason,
         )
 
 
@@ -55,18 +68,57 @@ class CertificatePage(PageOut, kw_only=True):
 
 
 class VerificationOut(msgspec.Struct, kw_only=True):
-    valid: Literal[True]
+    valid: bool
+    """False once the certificate is revoked."""
+    status: Literal["active", "revoked"]
     certificate_number: str
     course_title: str
     student_name: str
     issued_at: datetime
+    credential_url: str
+    """Where anyone fetches its Open Badges credential (no token)."""
 
     @classmethod
-    def of(cls, certificate: Certificate) -> VerificationOut:
+    def of(cls, certificate: Certificate, *, policy: CertificatePolicy) -> VerificationOut:
         return cls(
-            valid=True,
+            valid=not certificate.revoked,
+            status="revoked" if certificate.revoked else "active",
             certificate_number=certificate.certificate_number,
             course_title=certificate.course_title,
             student_name=certificate.student_name,
             issued_at=certificate.issued_at,
+            credential_url=policy.credential_url(certificate.certificate_number),
         )
+
+
+class RevokeIn(msgspec.Struct, kw_only=True):
+    reason: Annotated[str, msgspec.Meta(min_length=1, max_length=MAX_REASON)]
+
+
+class CredentialOut(msgspec.Struct, kw_only=True):
+    """An Open Badges 3.0 credential: the VC-JWT as signed, and its payload (the credential with
+    the JWT claims ``iss``, ``jti`` and ``nbf``)."""
+
+    format: Literal["vc+jwt"]
+    jwt: str
+    credential: dict[str, Any]
+
+    @classmethod
+    def of(cls, signed: SignedCredential) -> CredentialOut:
+        return cls(format="vc+jwt", jwt=signed.jwt, credential=signed.credential)
+
+
+class PublicJwk(msgspec.Struct, kw_only=True):
+    kty: Literal["OKP"]
+    crv: Literal["Ed25519"]
+    x: str
+
+
+class IssuerOut(msgspec.Struct, kw_only=True, rename={"public_key_jwk": "publicKeyJwk"}):
+    """The issuer's Open Badges Profile: its DID, and the public key that signs credentials."""
+
+    id: str
+    type: list[str]
+    name: str
+    url: str
+    public_key_jwk: PublicJwk

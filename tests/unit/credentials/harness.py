@@ -6,6 +6,9 @@ from collections.abc import Awaitable, Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from uuid import UUID
 
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+from lms_adapters.local.badge_signer import Ed25519CredentialSigner
 from lms_adapters.memory.files import MemoryBlobStorage
 from lms_domain.credentials import use_cases as uc
 from lms_domain.credentials.ports import CertificateView
@@ -48,6 +51,11 @@ class Credentials(Catalog):
     blobs: MemoryBlobStorage = field(default_factory=MemoryBlobStorage)
     renderer: FakeRenderer = field(default_factory=FakeRenderer)
     random: ScriptedRandom = field(default_factory=lambda: ScriptedRandom(range(123_456, 1_000_000)))
+    badge_random: ScriptedRandom = field(default_factory=lambda: ScriptedRandom(range(7, 131_072, 7)))
+    """Places in the status list and salts: a source of their own, so numbers stay as scripted."""
+    signer: Ed25519CredentialSigner = field(
+        default_factory=lambda: Ed25519CredentialSigner(Ed25519PrivateKey.generate())
+    )
     policy: uc.CertificatePolicy = field(
         default_factory=lambda: uc.CertificatePolicy(
             verification_base="https://lms.example.com/api/v1/certificates/verify"
@@ -55,10 +63,32 @@ class Credentials(Catalog):
     )
 
     @property
+    def badges(self) -> uc.BadgeIssuer:
+        return uc.BadgeIssuer(
+            self.signer, self.badge_random, self.policy, name="Example LMS", url="https://lms.example.com"
+        )
+
+    @property
     def generate(self) -> uc.GenerateCertificate:
         pdfs = uc.CertificatePdfs(self.renderer, self.blobs, self.policy)
-        numbers = uc.CertificateNumbers(self.random, self.policy)
-        return uc.GenerateCertificate(self.uow(), pdfs, numbers, self.clock, self.ids)
+        draws = uc.CertificateDraws(self.random, self.ids, self.policy)
+        return uc.GenerateCertificate(self.uow(), pdfs, draws, self.badges, self.clock)
+
+    @property
+    def credential(self) -> uc.CertificateCredential:
+        return uc.CertificateCredential(self.uow(), self.badges)
+
+    @property
+    def public_credential(self) -> uc.PublicCredential:
+        return uc.PublicCredential(self.uow(), self.badges)
+
+    @property
+    def revoke(self) -> uc.RevokeCertificate:
+        return uc.RevokeCertificate(self.uow(), self.clock)
+
+    @property
+    def status_list(self) -> uc.StatusListCredential:
+        return uc.StatusListCredential(self.uow(), self.badges)
 
     @property
     def get(self) -> uc.GetCertificate:

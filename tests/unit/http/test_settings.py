@@ -6,6 +6,9 @@ import ipaddress
 from pathlib import Path
 
 import pytest
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from lms_http.settings import ConfigError, RateLimit, Settings, load_settings
 
@@ -188,3 +191,35 @@ def test_a_bad_value_is_explained_in_the_settings_own_words(
 @pytest.mark.parametrize("url", ["sqlite:///var/lms.db", "sqlite:////srv/lms.db", "sqlite+aiosqlite:///x.db"])
 def test_sqlite_urls_with_three_or_four_slashes_are_taken(tmp_path: Path, url: str) -> None:
     assert load(tmp_path, DATABASE_URL=url).database_url == url
+
+
+def test_an_unusable_issuer_key_is_refused_at_start_without_repeating_it(tmp_path: Path) -> None:
+    for bad in ("not a key", "-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----"):
+        with pytest.raises(ConfigError, match=r"^LMS_ISSUER_KEY: invalid value \(") as caught:
+            load(tmp_path, ISSUER_KEY=bad)
+        assert bad not in str(caught.value)
+    rsa_pem = (
+        rsa.generate_private_key(public_exponent=65537, key_size=2048)
+        .private_bytes(
+            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+        )
+        .decode()
+    )
+    with pytest.raises(ConfigError, match="Ed25519"):
+        load(tmp_path, ISSUER_KEY=rsa_pem)
+
+
+def test_an_issuer_key_may_have_its_line_breaks_written_as_backslash_n(tmp_path: Path) -> None:
+    pem = (
+        Ed25519PrivateKey.generate()
+        .private_bytes(
+            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+        )
+        .decode()
+    )
+    s = load(tmp_path, ISSUER_KEY=pem.strip().replace("\n", "\\n"), ISSUER_NAME="  Université Exemple ")
+    assert s.issuer_key == pem and s.issuer_name == "Université Exemple"
+    assert s.issuer_key_file == tmp_path / "issuer_key.pem" and "BEGIN" not in repr(s)
+    for bad in (" ", "x" * 201, "a\x01b"):
+        with pytest.raises(ConfigError, match=r"^LMS_ISSUER_NAME: "):
+            load(tmp_path, ISSUER_NAME=bad)

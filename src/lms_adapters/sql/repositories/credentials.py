@@ -3,17 +3,25 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import func, insert, select
+from sqlalchemy import func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from lms_adapters.sql.repositories.catalog import is_unique_violation
 from lms_adapters.sql.tables import certificates, courses, enrollments, users
+from lms_domain.credentials.badges import StatusEntry
 from lms_domain.credentials.entities import Certificate
-from lms_domain.credentials.ports import CertificateExists, EnrollmentRef, NumberTaken
+from lms_domain.credentials.ports import (
+    CertificateExists,
+    EnrollmentRef,
+    NumberTaken,
+    StatusIndexTaken,
+    StatusListState,
+)
 from lms_domain.shared.pagination import PageRequest
 
 __all__ = ["SqlCertificateRepository", "SqlCertificateSources"]
@@ -30,6 +38,11 @@ def _certificate_row(certificate: Certificate) -> dict[str, Any]:
         "student_name": certificate.student_name,
         "issued_at": certificate.issued_at,
         "pdf_key": certificate.pdf_key,
+        "credential": certificate.credential,
+        "status_list": certificate.status.list_number if certificate.status else None,
+        "status_index": certificate.status.index if certificate.status else None,
+        "revoked_at": certificate.revoked_at,
+        "revocation_reason": certificate.revocation_reason,
     }
 
 
@@ -44,6 +57,10 @@ def _certificate(row: Any) -> Certificate:
         student_name=row.student_name,
         issued_at=row.issued_at,
         pdf_key=row.pdf_key,
+        credential=row.credential,
+        status=StatusEntry(row.status_list, row.status_index) if row.status_list is not None else None,
+        revoked_at=row.revoked_at,
+        revocation_reason=row.revocation_reason,
     )
 
 
@@ -53,7 +70,20 @@ def _violated_column(error: IntegrityError) -> str:
     orig = error.orig
     diag = getattr(orig, "diag", None)
     text = f"{getattr(diag, 'constraint_name', '') or ''} {orig}"
-    return "enrollment_id" if "enrollment_id" in text else "certificate_number"
+    for column in ("enrollment_id", "status_index"):
+        if column in text:
+            return column
+    return "certificate_number"
+
+
+def _refused(error: IntegrityError, certificate_id: UUID, number: str) -> Exception:
+    """The domain's exception for a unique constraint's refusal."""
+    column = _violated_column(error)
+    if column == "status_index":
+        return StatusIndexTaken(certificate_id)
+    if column == "enrollment_id":
+        return CertificateExists(certificate_id)
+    return NumberTaken(number)
 
 
 class SqlCertificateRepository:
@@ -80,9 +110,56 @@ class SqlCertificateRepository:
         except IntegrityError as e:
             if not is_unique_violation(e):
                 raise
-            if _violated_column(e) == "enrollment_id":
-                raise CertificateExists(certificate.enrollment_id) from e
-            raise NumberTaken(certificate.certificate_number) from e
+            raise _refused(e, certificate.id, certificate.certificate_number) from e
+
+    async def attach_credential(self, certificate_id: UUID, status: StatusEntry, credential: str) -> bool:
+        statement = (
+            update(certificates)
+            .where(certificates.c.id == certificate_id, certificates.c.credential.is_(None))
+            .values(credential=credential, status_list=status.list_number, status_index=status.index)
+        )
+        try:
+            async with self._connection.begin_nested():
+                result = await self._connection.execute(statement)
+        except IntegrityError as e:
+            if not is_unique_violation(e):
+                raise
+            raise StatusIndexTaken(certificate_id) from e
+        return bool(result.rowcount)
+
+    async def revoke(self, certificate_id: UUID, *, at: datetime, reason: str) -> bool:
+        result = await self._connection.execute(
+            update(certificates)
+            .where(certificates.c.id == certificate_id, certificates.c.revoked_at.is_(None))
+            .values(revoked_at=at, revocation_reason=reason)
+        )
+        return bool(result.rowcount)
+
+    async def last_status_list(self) -> int:
+        newest = (await self._connection.execute(select(func.max(certificates.c.status_list)))).scalar()
+        return newest or 1
+
+    async def status_list(self, list_number: int) -> StatusListState | None:
+        """The revoked places (the partial index), else the list's first place: one statement
+        for a list with revocations, two for one without."""
+        in_list = certificates.c.status_list == list_number
+        revoked = (
+            await self._connection.execute(
+                select(certificates.c.status_index, certificates.c.revoked_at).where(
+                    in_list, certificates.c.revoked_at.is_not(None)
+                )
+            )
+        ).all()
+        if revoked:
+            return StatusListState(
+                revoked=sorted(r.status_index for r in revoked), changed_at=max(r.revoked_at for r in revoked)
+            )
+        first = (
+            await self._connection.execute(
+                select(certificates.c.issued_at).where(in_list).order_by(certificates.c.status_index).limit(1)
+            )
+        ).scalar()
+        return StatusListState(revoked=[], changed_at=first) if first is not None else None
 
     async def list_for_student(
         self, student_id: UUID, *, page: PageRequest
@@ -136,3 +213,8 @@ class SqlCertificateSources:
             student_name=row.full_name,
             student_email=row.email,
         )
+
+    async def student_email(self, student_id: UUID) -> str | None:
+        return (
+            await self._connection.execute(select(users.c.email).where(users.c.id == student_id))
+        ).scalar()
