@@ -327,6 +327,9 @@ class Container(containers.DeclarativeContainer):
     update_lesson = providers.Factory(catalog.UpdateLesson, uow=uow, clock=clock, stamp=catalog_stamp)
     delete_lesson = providers.Factory(catalog.DeleteLesson, uow=uow, clock=clock, stamp=catalog_stamp)
     reorder_lessons = providers.Factory(catalog.ReorderLessons, uow=uow, stamp=catalog_stamp)
+    add_staff = providers.Factory(catalog.AddStaff, uow=uow, clock=clock, stamp=catalog_stamp)
+    list_staff = providers.Factory(catalog.ListStaff, uow=read_uow)
+    remove_staff = providers.Factory(catalog.RemoveStaff, uow=uow, stamp=catalog_stamp)
 
     # learning
     enroll = providers.Factory(

@@ -348,7 +348,7 @@ async def test_list_respects_audience_filters_and_pages(world: World) -> None:
         return [s.quiz.id for s in items]
 
     assert await ids(QuizAudience()) == [live.id, other.id]
-    assert await ids(QuizAudience(course_owner_id=owner)) == [live.id, draft.id, secret.id, other.id]
+    assert await ids(QuizAudience(member_id=owner)) == [live.id, draft.id, secret.id, other.id]
     assert await ids(QuizAudience(sees_everything=True), published_only=True) == [
         live.id,
         secret.id,

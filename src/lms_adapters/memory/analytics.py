@@ -17,6 +17,7 @@ from lms_domain.analytics.views import (
     SystemAnalytics,
 )
 from lms_domain.assessment.entities import Attempt, AttemptStatus
+from lms_domain.shared.course_access import StaffRole
 
 if TYPE_CHECKING:
     from lms_adapters.memory.uow import MemoryState
@@ -85,7 +86,11 @@ class MemoryAnalyticsQueries:
     async def instructor(self, instructor_id: UUID) -> InstructorAnalytics:
         s = self._state
         own = sorted(
-            (c for c in s.courses.values() if c.instructor_id == instructor_id),
+            (
+                c
+                for c in s.courses.values()
+                if c.instructor_id == instructor_id or (c.id, instructor_id) in s.course_staff
+            ),
             key=lambda c: (c.created_at, c.id),
         )
         course_ids = {c.id for c in own}
@@ -103,6 +108,10 @@ class MemoryAnalyticsQueries:
             score_hundredths=sum(_hundredths(a) for a in attempts),
             courses=[self._course_row(c.id, c.title) for c in own],
         )
+
+    async def staff_role(self, course_id: UUID, user_id: UUID) -> StaffRole | None:
+        found = self._state.course_staff.get((course_id, user_id))
+        return found[0] if found else None
 
     async def course(self, course_id: UUID) -> CourseAnalytics | None:
         s = self._state

@@ -31,7 +31,10 @@ def _ref(state: MemoryState, course_id: UUID) -> CourseRef | None:
     course = state.courses.get(course_id)
     if course is None:
         return None
-    return CourseRef(id=course.id, instructor_id=course.instructor_id, is_published=course.is_published)
+    staff = tuple((user_id, role) for (c, user_id), (role, _) in state.course_staff.items() if c == course_id)
+    return CourseRef(
+        id=course.id, instructor_id=course.instructor_id, is_published=course.is_published, staff=staff
+    )
 
 
 def remove_quizzes(state: MemoryState, quiz_ids: set[UUID]) -> None:

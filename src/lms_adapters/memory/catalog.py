@@ -3,20 +3,49 @@
 from __future__ import annotations
 
 import copy
+import dataclasses
 from collections.abc import Sequence
+from datetime import datetime
 from typing import TYPE_CHECKING
 from uuid import UUID
 
 from lms_adapters.memory.assessment import remove_quizzes
 from lms_adapters.memory.credentials import detach_certificates
 from lms_domain.catalog.entities import Course, Lesson
-from lms_domain.catalog.ports import CourseQuery, CourseSort, LessonOrderTaken, SlugTaken
+from lms_domain.catalog.ports import CourseQuery, CourseSort, LessonOrderTaken, SlugTaken, StaffExists
+from lms_domain.shared.course_access import StaffMember, StaffRole
 from lms_domain.shared.pagination import PageRequest
 
 if TYPE_CHECKING:
     from lms_adapters.memory.uow import MemoryState
 
-__all__ = ["MemoryCourseRepository", "MemoryLessonRepository", "remove_lessons"]
+__all__ = [
+    "MemoryCourseRepository",
+    "MemoryCourseStaffRepository",
+    "MemoryLessonRepository",
+    "remove_lessons",
+]
+
+
+def staff_of(state: MemoryState, course_id: UUID) -> tuple[StaffMember, ...]:
+    """The course's staff with their names, by the time they were added."""
+    members = []
+    for (course, user_id), (role, at) in state.course_staff.items():
+        user = state.users.get(user_id)
+        if course == course_id and user is not None:
+            members.append(
+                StaffMember(
+                    user_id=user_id, role=role, full_name=user.full_name, email=user.email, added_at=at
+                )
+            )
+    return tuple(sorted(members, key=lambda m: (m.added_at, m.user_id)))
+
+
+def is_member(state: MemoryState, course: Course, user_id: UUID | None) -> bool:
+    """The course's owner or one of its staff."""
+    return user_id is not None and (
+        course.instructor_id == user_id or (course.id, user_id) in state.course_staff
+    )
 
 
 def remove_lessons(state: MemoryState, lesson_ids: set[UUID]) -> None:
@@ -37,7 +66,11 @@ class MemoryCourseRepository:
 
     async def get(self, course_id: UUID, *, for_update: bool = False) -> Course | None:
         course = self._state.courses.get(course_id)
-        return copy.deepcopy(course) if course else None
+        if course is None:
+            return None
+        found = copy.deepcopy(course)
+        found.staff = staff_of(self._state, course_id)
+        return found
 
     async def taken_slugs(self, base: str) -> set[str]:
         return {
@@ -47,15 +80,17 @@ class MemoryCourseRepository:
     async def add(self, course: Course) -> None:
         if any(c.slug == course.slug for c in self._state.courses.values()):
             raise SlugTaken(course.slug)
-        self._state.courses[course.id] = copy.deepcopy(course)
+        self._state.courses[course.id] = dataclasses.replace(copy.deepcopy(course), staff=())
 
     async def update(self, course: Course) -> None:
         if course.id in self._state.courses:
-            self._state.courses[course.id] = copy.deepcopy(course)
+            self._state.courses[course.id] = dataclasses.replace(copy.deepcopy(course), staff=())
 
     async def remove(self, course_id: UUID) -> None:
         state = self._state
         state.courses.pop(course_id, None)
+        for key in [k for k in state.course_staff if k[0] == course_id]:
+            del state.course_staff[key]
         remove_lessons(state, {i for i, lesson in state.lessons.items() if lesson.course_id == course_id})
         gone = {i for i, e in state.enrollments.items() if e.course_id == course_id}
         for enrollment_id in gone:
@@ -71,8 +106,8 @@ class MemoryCourseRepository:
         found = [
             c
             for c in self._state.courses.values()
-            if (query.include_unpublished or c.is_published or c.instructor_id == query.viewer_id)
-            and (query.instructor_id is None or c.instructor_id == query.instructor_id)
+            if (query.include_unpublished or c.is_published or is_member(self._state, c, query.viewer_id))
+            and (query.instructor_id is None or is_member(self._state, c, query.instructor_id))
             and (query.category is None or c.category == query.category)
             and (query.difficulty_level is None or c.difficulty_level is query.difficulty_level)
             and (search is None or search in c.title.lower() or search in c.description.lower())
@@ -84,6 +119,27 @@ class MemoryCourseRepository:
         else:
             found.sort(key=lambda c: (c.created_at, c.id), reverse=True)
         return [copy.deepcopy(c) for c in found[page.offset : page.offset + page.page_size]], len(found)
+
+
+class MemoryCourseStaffRepository:
+    def __init__(self, state: MemoryState) -> None:
+        self._state = state
+
+    async def add(
+        self, course_id: UUID, user_id: UUID, role: StaffRole, *, at: datetime
+    ) -> StaffMember | None:
+        user = self._state.users.get(user_id)
+        if user is None or not user.is_active:
+            return None
+        if (course_id, user_id) in self._state.course_staff:
+            raise StaffExists(user_id)
+        self._state.course_staff[(course_id, user_id)] = (role, at)
+        return StaffMember(
+            user_id=user_id, role=role, full_name=user.full_name, email=user.email, added_at=at
+        )
+
+    async def remove(self, course_id: UUID, user_id: UUID) -> bool:
+        return self._state.course_staff.pop((course_id, user_id), None) is not None
 
 
 class MemoryLessonRepository:

@@ -127,6 +127,11 @@ class MemoryCertificateSources:
             course_title=course.title,
             student_name=student.full_name if student else "",
             student_email=student.email if student else "",
+            course_staff=tuple(
+                (user_id, role)
+                for (c, user_id), (role, _) in self._state.course_staff.items()
+                if c == course.id
+            ),
         )
 
     async def student_email(self, student_id: UUID) -> str | None:

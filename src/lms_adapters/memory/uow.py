@@ -17,7 +17,11 @@ from lms_adapters.memory.assessment import (
     MemoryCourseDirectory,
     MemoryQuizRepository,
 )
-from lms_adapters.memory.catalog import MemoryCourseRepository, MemoryLessonRepository
+from lms_adapters.memory.catalog import (
+    MemoryCourseRepository,
+    MemoryCourseStaffRepository,
+    MemoryLessonRepository,
+)
 from lms_adapters.memory.credentials import MemoryCertificateRepository, MemoryCertificateSources
 from lms_adapters.memory.files import MemoryStoredFileRepository
 from lms_adapters.memory.integrations import (
@@ -37,6 +41,7 @@ from lms_domain.integrations.entities import Delivery, Webhook
 from lms_domain.learning.entities import Enrollment, LessonCompletion
 from lms_domain.mail.entities import EmailToken, MailMessage
 from lms_domain.shared.actors import Role
+from lms_domain.shared.course_access import StaffRole
 from lms_domain.shared.events import Event
 from lms_domain.shared.pagination import PageRequest
 
@@ -64,6 +69,8 @@ class MemoryState:
     lessons: dict[UUID, Lesson] = field(default_factory=dict)
     enrollments: dict[UUID, Enrollment] = field(default_factory=dict)
     lesson_completions: dict[tuple[UUID, UUID], LessonCompletion] = field(default_factory=dict)
+    # (course id, user id) -> (role, added at)
+    course_staff: dict[tuple[UUID, UUID], tuple[StaffRole, datetime]] = field(default_factory=dict)
     # credentials
     certificates: dict[UUID, Certificate] = field(default_factory=dict)
     # assessment
@@ -174,6 +181,10 @@ class MemoryUnitOfWork:
     @property
     def courses(self) -> MemoryCourseRepository:
         return MemoryCourseRepository(self.state)
+
+    @property
+    def course_staff(self) -> MemoryCourseStaffRepository:
+        return MemoryCourseStaffRepository(self.state)
 
     @property
     def lessons(self) -> MemoryLessonRepository:

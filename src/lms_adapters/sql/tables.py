@@ -29,6 +29,7 @@ from lms_adapters.sql.types import UtcDateTime
 __all__ = [
     "auth_sessions",
     "certificates",
+    "course_staff",
     "courses",
     "deliveries",
     "email_tokens",
@@ -203,6 +204,20 @@ idempotency_keys = Table(
     Column("body", LargeBinary),
     Column("expires_at", UtcDateTime, nullable=False, index=True),
     Column("lease_token", String(32)),
+)
+
+# --- course staff (migration 0014) ------------------------------------------------------------
+# Co-instructors and teaching assistants of a course; gone with the course. The (user_id,
+# course_id) index serves "the courses I am staff of" (mine=true, drafts in lists, reports).
+
+course_staff = Table(
+    "course_staff",
+    metadata,
+    Column("course_id", Uuid, ForeignKey("courses.id", ondelete="CASCADE"), primary_key=True),
+    Column("user_id", Uuid, ForeignKey("users.id"), primary_key=True),
+    Column("role", String(32), nullable=False),
+    Column("added_at", UtcDateTime, nullable=False),
+    Index("ix_course_staff_user_course", "user_id", "course_id"),
 )
 
 # --- credentials (migration 0005) -------------------------------------------------------------

@@ -14,7 +14,11 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from lms_adapters.sql.engine import make_read_engine
 from lms_adapters.sql.repositories.assessment import SqlCourseDirectory, SqlQuizRepository
 from lms_adapters.sql.repositories.attempts import SqlAttemptRepository
-from lms_adapters.sql.repositories.catalog import SqlCourseRepository, SqlLessonRepository
+from lms_adapters.sql.repositories.catalog import (
+    SqlCourseRepository,
+    SqlCourseStaffRepository,
+    SqlLessonRepository,
+)
 from lms_adapters.sql.repositories.credentials import SqlCertificateRepository, SqlCertificateSources
 from lms_adapters.sql.repositories.files import SqlStoredFileRepository
 from lms_adapters.sql.repositories.identity import SqlUserRepository
@@ -70,6 +74,10 @@ class SqlReadUnitOfWork:
     @property
     def courses(self) -> SqlCourseRepository:
         return SqlCourseRepository(self.connection)
+
+    @property
+    def course_staff(self) -> SqlCourseStaffRepository:
+        return SqlCourseStaffRepository(self.connection)
 
     @property
     def lessons(self) -> SqlLessonRepository:

@@ -8,6 +8,7 @@ from typing import Protocol, Self
 from uuid import UUID
 
 from lms_domain.analytics.views import CourseAnalytics, InstructorAnalytics, StudentAnalytics, SystemAnalytics
+from lms_domain.shared.course_access import StaffRole
 
 __all__ = ["AnalyticsQueries"]
 
@@ -32,10 +33,14 @@ class AnalyticsQueries(Protocol):
     async def student(self, user_id: UUID) -> StudentAnalytics: ...
 
     async def instructor(self, instructor_id: UUID) -> InstructorAnalytics:
-        """Figures over the courses ``instructor_id`` owns (published or not)."""
+        """Figures over the courses ``instructor_id`` owns or is on the staff of (published or not)."""
         ...
 
     async def course(self, course_id: UUID) -> CourseAnalytics | None: ...
+
+    async def staff_role(self, course_id: UUID, user_id: UUID) -> StaffRole | None:
+        """The user's role on the course's staff, if any."""
+        ...
 
     async def system(self, *, active_since: datetime) -> SystemAnalytics:
         """``active_users_30d`` counts users created or signed in at or after ``active_since``."""

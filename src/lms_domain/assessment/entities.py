@@ -29,7 +29,9 @@ from lms_domain.assessment.values import (
     normalize_choices,
     question_type_of,
 )
+from lms_domain.shared.actors import Actor
 from lms_domain.shared.changes import UNCHANGED, Unchanged, apply_changes
+from lms_domain.shared.course_access import CourseAccess, StaffRole
 from lms_domain.shared.errors import InvalidField
 
 __all__ = [
@@ -55,11 +57,15 @@ GRACE = timedelta(seconds=60)
 
 @dataclass(frozen=True, slots=True)
 class CourseRef:
-    """What assessment knows of a course: its owner and whether it is published."""
+    """What assessment knows of a course: its owner, its staff and whether it is published."""
 
     id: UUID
     instructor_id: UUID
     is_published: bool
+    staff: tuple[tuple[UUID, StaffRole], ...] = ()
+
+    def access(self, actor: Actor | None) -> CourseAccess:
+        return CourseAccess.of(actor, owner_id=self.instructor_id, staff=self.staff)
 
 
 class AttemptStatus(StrEnum):

@@ -21,6 +21,7 @@ from lms_domain.assessment.entities import (
     Quiz,
 )
 from lms_domain.shared.actors import Actor
+from lms_domain.shared.course_access import CourseAccess
 from lms_domain.shared.errors import Forbidden, NotFound
 
 __all__ = [
@@ -38,41 +39,44 @@ __all__ = [
 
 
 def can_see_answers(actor: Actor | None, course: CourseRef) -> bool:
-    """Correct answers are for the course owner and admins only."""
-    return actor is not None and actor.owns_or_admin(course.instructor_id)
+    """Correct answers are for course editors and teaching assistants."""
+    return course.access(actor).reads_all
 
 
 def can_see_quiz(actor: Actor | None, quiz: Quiz, course: CourseRef) -> bool:
-    """Published quizzes of published courses are public; the rest is the owner's and admins'."""
+    """Published quizzes of published courses are public; the rest is for editors and TAs."""
     return can_see_answers(actor, course) or (quiz.is_published and course.is_published)
 
 
 def can_see_attempt(actor: Actor, attempt: Attempt, course: CourseRef) -> bool:
-    return actor.user_id == attempt.student_id or actor.owns_or_admin(course.instructor_id)
+    """Its student, the course's editors and teaching assistants."""
+    return actor.user_id == attempt.student_id or course.access(actor).reads_all
 
 
 def authorize_quiz_edit(actor: Actor, course: CourseRef, quiz: Quiz | None = None) -> None:
-    """Only the course owner or an admin writes quizzes and questions.
+    """Only course editors write quizzes and questions.
 
     Anyone else gets 403 when they may see the thing (the course, or the quiz when one is given)
     and 404 when they may not even know it exists.
     """
-    if actor.owns_or_admin(course.instructor_id):
+    access = course.access(actor)
+    if access.edits:
         return
-    visible = course.is_published if quiz is None else can_see_quiz(actor, quiz, course)
+    visible = (course.is_published or access.reads_all) if quiz is None else can_see_quiz(actor, quiz, course)
     if visible:
-        raise Forbidden("Only the course owner or an admin can do this")
+        raise Forbidden("Only the course's instructors or an admin can do this")
     raise NotFound("Quiz not found" if quiz is not None else "Course not found")
 
 
 @dataclass(frozen=True, slots=True)
 class QuizAudience:
     """Which quizzes a list may show: published ones of published courses, plus, for
-    ``course_owner_id``, every quiz of that user's courses; an admin (``sees_everything``) sees all.
+    ``member_id``, every quiz of the courses that user owns or is staff of; an admin
+    (``sees_everything``) sees all.
     """
 
     sees_everything: bool = False
-    course_owner_id: UUID | None = None
+    member_id: UUID | None = None
 
     @classmethod
     def of(cls, actor: Actor | None) -> QuizAudience:
@@ -80,12 +84,17 @@ class QuizAudience:
             return cls()
         if actor.is_admin:
             return cls(sees_everything=True)
-        return cls(course_owner_id=actor.user_id)
+        return cls(member_id=actor.user_id)
 
     def admits(self, quiz: Quiz, course: CourseRef) -> bool:
         return (
             self.sees_everything
-            or (self.course_owner_id is not None and course.instructor_id == self.course_owner_id)
+            or (
+                self.member_id is not None
+                and CourseAccess.of_user(
+                    self.member_id, owner_id=course.instructor_id, staff=course.staff
+                ).reads_all
+            )
             or (quiz.is_published and course.is_published)
         )
 

@@ -19,6 +19,7 @@ from lms_domain.catalog.values import (
 )
 from lms_domain.shared.actors import Actor
 from lms_domain.shared.changes import UNCHANGED, Unchanged
+from lms_domain.shared.course_access import CourseAccess, StaffMember
 from lms_domain.shared.errors import Forbidden, NotFound
 
 __all__ = [
@@ -82,6 +83,8 @@ class Course:
     estimated_duration_minutes: int | None = None
     created_at: datetime
     updated_at: datetime
+    staff: tuple[StaffMember, ...] = ()
+    """Its co-instructors and teaching assistants (read with the course, never written with it)."""
 
     @classmethod
     def create(cls, data: NewCourse, *, id: UUID, instructor_id: UUID, at: datetime) -> Course:
@@ -109,12 +112,18 @@ class Course:
         check_duration(self.estimated_duration_minutes, "estimated_duration_minutes")
         return dataclasses.replace(self, title=title)
 
+    def access(self, actor: Actor | None) -> CourseAccess:
+        return CourseAccess.of(
+            actor, owner_id=self.instructor_id, staff=((m.user_id, m.role) for m in self.staff)
+        )
+
     def is_managed_by(self, actor: Actor | None) -> bool:
-        """The owner and admins manage a course (and see it unpublished)."""
-        return actor is not None and actor.owns_or_admin(self.instructor_id)
+        """Course editors (the owner, co-instructors, admins) change a course."""
+        return self.access(actor).edits
 
     def is_visible_to(self, actor: Actor | None) -> bool:
-        return self.is_published or self.is_managed_by(actor)
+        """Published courses to everyone; unpublished ones to editors and teaching assistants."""
+        return self.is_published or self.access(actor).reads_all
 
     def ensure_visible(self, actor: Actor | None) -> None:
         """404 for an unpublished course of someone else: its existence is not told."""
@@ -125,9 +134,16 @@ class Course:
         """403 to those who may see the course but not change it; 404 to those who may not see it."""
         if self.is_managed_by(actor):
             return
-        if self.is_published:
-            raise Forbidden("Only the course owner or an admin can do this")
-        raise NotFound("Course not found")
+        self.ensure_visible(actor)
+        raise Forbidden("Only the course's instructors or an admin can do this")
+
+    def ensure_owned(self, actor: Actor | None) -> None:
+        """The owner and admins (deleting the course, managing its staff): others who may see the
+        course 403, the rest 404."""
+        if self.access(actor).manages:
+            return
+        self.ensure_visible(actor)
+        raise Forbidden("Only the course owner or an admin can do this")
 
     def publish(self, *, actor: Actor, now: datetime) -> None:
         self.ensure_manageable(actor)

@@ -10,6 +10,7 @@ from typing import Protocol
 from uuid import UUID
 
 from lms_domain.catalog.entities import Course, DifficultyLevel, Lesson
+from lms_domain.shared.course_access import StaffMember, StaffRole
 from lms_domain.shared.pagination import PageRequest
 from lms_domain.shared.ports import ReadOnlyUnitOfWork, UnitOfWork
 
@@ -22,16 +23,23 @@ __all__ = [
     "CourseReader",
     "CourseRepository",
     "CourseSort",
+    "CourseStaffRepository",
     "EnrollmentCheck",
     "LessonOrderTaken",
     "LessonReader",
     "LessonRepository",
     "SlugTaken",
+    "StaffExists",
 ]
 
 
 class SlugTaken(Exception):
     """Raised by ``CourseRepository.add`` when another course has the slug (a unique constraint)."""
+
+
+class StaffExists(Exception):
+    """Raised by ``CourseStaffRepository.add``: the user is on the course's staff already (the
+    primary key decides)."""
 
 
 class LessonOrderTaken(Exception):
@@ -49,8 +57,8 @@ class CourseQuery:
     """Which courses a list shows.
 
     Visibility: every course when ``include_unpublished``; otherwise published
-    ones plus those of ``viewer_id`` (its own drafts). ``instructor_id`` keeps one
-    instructor's courses (``mine=true``).
+    ones plus those ``viewer_id`` owns or is staff of (drafts included). ``instructor_id``
+    keeps the courses that user owns or is staff of (``mine=true``).
     """
 
     include_unpublished: bool = False
@@ -63,7 +71,10 @@ class CourseQuery:
 
 
 class CourseReader(Protocol):
-    async def get(self, course_id: UUID) -> Course | None: ...
+    async def get(self, course_id: UUID) -> Course | None:
+        """The course with its ``staff`` (by the time they were added)."""
+        ...
+
     async def list(self, *, query: CourseQuery, page: PageRequest) -> tuple[Sequence[Course], int]: ...
 
 
@@ -88,6 +99,19 @@ class CourseRepository(CourseReader, Protocol):
 
     async def remove(self, course_id: UUID) -> None:
         """Delete the course with its lessons, enrollments and progress."""
+        ...
+
+
+class CourseStaffRepository(Protocol):
+    async def add(
+        self, course_id: UUID, user_id: UUID, role: StaffRole, *, at: datetime
+    ) -> StaffMember | None:
+        """Put an active user on the course's staff: the new member, None when no active user has
+        that id. Raises ``StaffExists``."""
+        ...
+
+    async def remove(self, course_id: UUID, user_id: UUID) -> bool:
+        """False when the user was not on the course's staff."""
         ...
 
 
@@ -172,3 +196,5 @@ class CatalogUnitOfWork(CatalogReader, UnitOfWork, Protocol):
     def lessons(self) -> LessonRepository: ...
     @property
     def enrollments(self) -> CourseEnrollments: ...
+    @property
+    def course_staff(self) -> CourseStaffRepository: ...

@@ -11,6 +11,7 @@ from uuid import UUID
 from lms_domain.credentials.badges import StatusEntry
 from lms_domain.credentials.entities import Certificate
 from lms_domain.mail.ports import MailOutbox
+from lms_domain.shared.course_access import StaffRole
 from lms_domain.shared.pagination import PageRequest
 from lms_domain.shared.ports import ReadOnlyUnitOfWork, UnitOfWork
 
@@ -142,6 +143,7 @@ class EnrollmentRef:
     course_title: str
     student_name: str
     student_email: str = ""
+    course_staff: tuple[tuple[UUID, StaffRole], ...] = ()
 
 
 class CertificateSources(Protocol):

@@ -38,6 +38,7 @@ from lms_domain.credentials.ports import (
 from lms_domain.files.ports import BlobStorage
 from lms_domain.mail.templates import certificate_issued
 from lms_domain.shared.actors import Actor
+from lms_domain.shared.course_access import CourseAccess
 from lms_domain.shared.errors import Conflict, Forbidden, InvalidField, InvalidRequest, NotFound, Unavailable
 from lms_domain.shared.events import Event, EventType
 from lms_domain.shared.pagination import Page, PageRequest
@@ -97,7 +98,7 @@ def _check_issuer(ref: EnrollmentRef | None, actor: Actor) -> EnrollmentRef:
     if ref is None:
         raise NotFound(ENROLLMENT_NOT_FOUND)
     if ref.student_id != actor.user_id:
-        if actor.owns_or_admin(ref.course_instructor_id):
+        if CourseAccess.of(actor, owner_id=ref.course_instructor_id, staff=ref.course_staff).reads_all:
             raise Forbidden("Only the enrolled student can generate the certificate")
         raise NotFound(ENROLLMENT_NOT_FOUND)
     return ref

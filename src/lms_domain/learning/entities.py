@@ -8,6 +8,7 @@ from uuid import UUID
 
 from lms_domain.catalog.entities import Course
 from lms_domain.shared.actors import Actor
+from lms_domain.shared.course_access import CourseAccess
 
 __all__ = ["Enrollment", "EnrollmentSummary", "LessonCompletion", "progress_percentage"]
 
@@ -32,9 +33,10 @@ class Enrollment:
     enrolled_at: datetime
     completed_at: datetime | None = None
 
-    def is_visible_to(self, actor: Actor, course_instructor_id: UUID) -> bool:
-        """Its student, the course owner and admins see an enrollment."""
-        return actor.user_id == self.student_id or actor.owns_or_admin(course_instructor_id)
+    def is_visible_to(self, actor: Actor, course: CourseAccess) -> bool:
+        """Its student, and the course's editors and teaching assistants (``course`` is the
+        caller's access to the enrollment's course)."""
+        return actor.user_id == self.student_id or course.reads_all
 
 
 @dataclass(kw_only=True)

@@ -100,7 +100,7 @@ async def _check_visible(uow: LearningReader, actor: Actor, enrollment: Enrollme
     if enrollment is None:
         raise NotFound("Enrollment not found")
     course = await uow.courses.get(enrollment.course_id)
-    if course is None or not enrollment.is_visible_to(actor, course.instructor_id):
+    if course is None or not enrollment.is_visible_to(actor, course.access(actor)):
         raise NotFound("Enrollment not found")
     return enrollment
 

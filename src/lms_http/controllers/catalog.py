@@ -25,13 +25,16 @@ from lms_http.dto.catalog import (
     LessonPage,
     LessonUpdate,
     ReorderIn,
+    StaffIn,
+    StaffOut,
+    StaffPage,
 )
 from lms_http.errors import errors
 from lms_http.params import PageNumber, PageSize, page_request
 
 __all__ = ["CourseController", "LessonController"]
 
-Mine = Annotated[bool, QueryParameter(description="Only the caller's own courses (instructor/admin)")]
+Mine = Annotated[bool, QueryParameter(description="Only the courses the caller owns or is on the staff of")]
 CategoryFilter = Annotated[str | None, QueryParameter(max_length=CATEGORY_MAX, description="Exact category")]
 LevelFilter = Annotated[DifficultyLevel | None, QueryParameter(description="Difficulty level")]
 Search = Annotated[str | None, QueryParameter(max_length=255, description="Search in title and description")]
@@ -117,6 +120,46 @@ class CourseController(Controller):
     ) -> None:
         """Delete a course with its lessons, enrollments and progress (owner or admin)."""
         await delete_course(actor=actor, course_id=course_id)
+
+    @post("/{course_id:uuid}/staff", status_code=201, responses=errors(401, 403, 404, 409, 422, 429, 503))
+    async def add_staff(
+        self,
+        course_id: FromPath[UUID],
+        data: JSONBody[StaffIn],
+        actor: NamedDependency[Actor],
+        add_staff: NamedDependency[uc.AddStaff],
+    ) -> StaffOut:
+        """Put a user on the course's staff as `co_instructor` or `teaching_assistant` (owner or
+        admin). An unknown or inactive user: 404; the owner or someone on the staff already: 409."""
+        member = await add_staff(actor=actor, course_id=course_id, user_id=data.user_id, role=data.role)
+        return StaffOut.of(member)
+
+    @get("/{course_id:uuid}/staff", responses=errors(401, 403, 404, 422, 429, 503))
+    async def list_staff(
+        self,
+        course_id: FromPath[UUID],
+        actor: NamedDependency[Actor],
+        list_staff: NamedDependency[uc.ListStaff],
+        page: PageNumber = 1,
+        page_size: PageSize = 20,
+    ) -> StaffPage:
+        """The course's staff in the order they were added (owner, staff, admins)."""
+        return StaffPage.of(
+            await list_staff(actor=actor, course_id=course_id, page=page_request(page, page_size))
+        )
+
+    @delete(
+        "/{course_id:uuid}/staff/{user_id:uuid}", status_code=204, responses=errors(401, 403, 404, 429, 503)
+    )
+    async def remove_staff(
+        self,
+        course_id: FromPath[UUID],
+        user_id: FromPath[UUID],
+        actor: NamedDependency[Actor],
+        remove_staff: NamedDependency[uc.RemoveStaff],
+    ) -> None:
+        """Take a user off the course's staff (owner or admin); someone not on it: 404."""
+        await remove_staff(actor=actor, course_id=course_id, user_id=user_id)
 
     @get("/{course_id:uuid}/lessons", responses=errors(401, 404, 422, 429, 503))
     async def list_lessons(

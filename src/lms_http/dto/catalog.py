@@ -19,6 +19,7 @@ from lms_domain.catalog.values import (
     TITLE_MAX,
     URL_MAX,
 )
+from lms_domain.shared.course_access import StaffMember, StaffRole
 from lms_domain.shared.pagination import Page
 from lms_http.dto.pages import PageOut, page_fields
 from lms_http.dto.partial import unchanged_if_unset
@@ -35,6 +36,10 @@ __all__ = [
     "LessonPage",
     "LessonUpdate",
     "ReorderIn",
+    "StaffIn",
+    "StaffOut",
+    "StaffOutlineOut",
+    "StaffPage",
 ]
 
 T = TypeVar("T")
@@ -139,8 +144,17 @@ class LessonOutlineOut(msgspec.Struct, kw_only=True):
     duration_minutes: int
 
 
+class StaffOutlineOut(msgspec.Struct, kw_only=True):
+    """A staff member as the course page shows them (no email)."""
+
+    user_id: UUID
+    full_name: str
+    role: StaffRole
+
+
 class CourseDetailOut(CourseOut, kw_only=True):
     lessons: list[LessonOutlineOut]
+    staff: list[StaffOutlineOut]
 
     @classmethod
     def of_detail(cls, detail: uc.CourseDetail) -> CourseDetailOut:
@@ -151,7 +165,42 @@ class CourseDetailOut(CourseOut, kw_only=True):
                 LessonOutlineOut(id=v.id, title=v.title, order=v.order, duration_minutes=v.duration_minutes)
                 for v in detail.lessons
             ],
+            staff=[
+                StaffOutlineOut(user_id=m.user_id, full_name=m.full_name, role=m.role)
+                for m in detail.course.staff
+            ],
         )
+
+
+class StaffIn(msgspec.Struct, kw_only=True):
+    user_id: UUID
+    role: StaffRole
+
+
+class StaffOut(msgspec.Struct, kw_only=True):
+    user_id: UUID
+    full_name: str
+    email: str
+    role: StaffRole
+    added_at: datetime
+
+    @classmethod
+    def of(cls, member: StaffMember) -> StaffOut:
+        return cls(
+            user_id=member.user_id,
+            full_name=member.full_name,
+            email=member.email,
+            role=member.role,
+            added_at=member.added_at,
+        )
+
+
+class StaffPage(PageOut, kw_only=True):
+    items: list[StaffOut]
+
+    @classmethod
+    def of(cls, page: Page[StaffMember]) -> StaffPage:
+        return cls(items=[StaffOut.of(m) for m in page.items], **page_fields(page))
 
 
 class CoursePage(PageOut, kw_only=True):

@@ -13,12 +13,32 @@ import pytest
 from lms_domain.catalog import use_cases as cat
 from lms_domain.catalog.entities import ContentType
 from lms_domain.catalog.ports import CatalogStamp, CatalogUnitOfWork
-from lms_domain.shared.actors import Actor
+from lms_domain.identity.entities import User
+from lms_domain.shared.actors import Actor, Role
+from lms_domain.shared.course_access import StaffRole
 from lms_domain.shared.errors import DomainError
 from tests.unit.catalog.harness import Catalog, instructor
 
 Write = Callable[[Catalog, Actor, UUID, UUID], Awaitable[object]]
 """A write on the catalog ``c`` by ``who``: (catalog, who, course id, lesson id)."""
+
+
+def _person(c: Catalog, *, staff_of: UUID | None = None) -> UUID:
+    """An active user (on ``staff_of``'s staff when given), put straight into the state."""
+    who, now = instructor(), c.clock.now()
+    c.state.users[who.user_id] = User(
+        id=who.user_id,
+        email=f"{who.user_id.hex}@example.com",
+        full_name="Someone",
+        password_hash="x",
+        role=Role.INSTRUCTOR,
+        created_at=now,
+        updated_at=now,
+    )
+    if staff_of is not None:
+        c.state.course_staff[(staff_of, who.user_id)] = (StaffRole.TEACHING_ASSISTANT, now)
+    return who.user_id
+
 
 OWNER = instructor()
 INTRUDER = instructor()  # may not change the owner's course (but may create courses of their own)
@@ -41,6 +61,12 @@ WRITES: dict[type, Write] = {
     cat.DeleteLesson: lambda c, who, _course, lesson: c.delete_lesson(actor=who, lesson_id=lesson),
     cat.ReorderLessons: lambda c, who, course, lesson: c.reorder_lessons(
         actor=who, course_id=course, lesson_ids=[lesson]
+    ),
+    cat.AddStaff: lambda c, who, course, _lesson: cat.AddStaff(c.uow(), c.clock, c.stamp)(
+        actor=who, course_id=course, user_id=_person(c), role=StaffRole.CO_INSTRUCTOR
+    ),
+    cat.RemoveStaff: lambda c, who, course, _lesson: cat.RemoveStaff(c.uow(), c.stamp)(
+        actor=who, course_id=course, user_id=_person(c, staff_of=course)
     ),
 }
 REFUSED = [cls for cls in WRITES if cls is not cat.CreateCourse]  # refused to the intruder

@@ -19,7 +19,7 @@ from lms_adapters.sql.analytics.statements import (
     SYSTEM_COUNTS,
     USERS_BY_ROLE,
 )
-from lms_adapters.sql.tables import users
+from lms_adapters.sql.tables import course_staff, users
 from lms_domain.analytics.views import (
     CourseAnalytics,
     InstructorAnalytics,
@@ -29,6 +29,7 @@ from lms_domain.analytics.views import (
     StudentAnalytics,
     SystemAnalytics,
 )
+from lms_domain.shared.course_access import StaffRole
 from lms_domain.shared.errors import Unavailable
 
 __all__ = ["SqlAnalyticsQueries"]
@@ -103,6 +104,14 @@ class SqlAnalyticsQueries:
             await connection.close()
         if isinstance(exc, OperationalError) or (isinstance(exc, DBAPIError) and exc.connection_invalidated):
             raise Unavailable("The database is not available") from exc
+
+    async def staff_role(self, course_id: UUID, user_id: UUID) -> StaffRole | None:
+        role = await self.connection.scalar(
+            select(course_staff.c.role).where(
+                course_staff.c.course_id == course_id, course_staff.c.user_id == user_id
+            )
+        )
+        return StaffRole(role) if role is not None else None
 
     async def user_exists(self, user_id: UUID) -> bool:
         return (await self.connection.scalar(select(users.c.id).where(users.c.id == user_id))) is not None

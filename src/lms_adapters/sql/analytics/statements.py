@@ -30,6 +30,7 @@ from sqlalchemy import (
 from lms_adapters.sql.prebuilt import built_once
 from lms_adapters.sql.tables import (
     certificates,
+    course_staff,
     courses,
     enrollments,
     lesson_completions,
@@ -101,8 +102,16 @@ def _student(user_id: Any) -> Any:
     ).select_from(enrolled.join(completed, true()).join(attempted, true()))
 
 
+def _taught_by(instructor_id: Any) -> Any:
+    """The courses ``instructor_id`` owns or is on the staff of."""
+    return or_(
+        courses.c.instructor_id == instructor_id,
+        courses.c.id.in_(select(course_staff.c.course_id).where(course_staff.c.user_id == instructor_id)),
+    )
+
+
 def _instructor_totals(instructor_id: Any) -> Any:
-    own = select(courses.c.id).where(courses.c.instructor_id == instructor_id)
+    own = select(courses.c.id).where(_taught_by(instructor_id))
     in_own = enrollments.c.course_id.in_(own)
     closed = (
         select(func.count())
@@ -110,13 +119,13 @@ def _instructor_totals(instructor_id: Any) -> Any:
         .where(quizzes.c.course_id.in_(own), _CLOSED)
     )
     return select(
-        _scalar(
-            select(func.count()).select_from(courses).where(courses.c.instructor_id == instructor_id)
-        ).label("total_courses"),
+        _scalar(select(func.count()).select_from(courses).where(_taught_by(instructor_id))).label(
+            "total_courses"
+        ),
         _scalar(
             select(func.count())
             .select_from(courses)
-            .where(courses.c.instructor_id == instructor_id, courses.c.is_published.is_(True))
+            .where(_taught_by(instructor_id), courses.c.is_published.is_(True))
         ).label("published_courses"),
         _scalar(select(func.count()).where(in_own)).label("total_enrollments"),
         _scalar(select(func.count(enrollments.c.completed_at)).where(in_own)).label("total_completions"),
@@ -127,7 +136,7 @@ def _instructor_totals(instructor_id: Any) -> Any:
 
 
 def _instructor_courses(instructor_id: Any) -> Any:
-    own = select(courses.c.id).where(courses.c.instructor_id == instructor_id)
+    own = select(courses.c.id).where(_taught_by(instructor_id))
     per_enrollments = (
         select(
             enrollments.c.course_id.label("course_id"),
@@ -167,7 +176,7 @@ def _instructor_courses(instructor_id: Any) -> Any:
             .outerjoin(per_lessons, per_lessons.c.course_id == courses.c.id)
             .outerjoin(per_completions, per_completions.c.course_id == courses.c.id)
         )
-        .where(courses.c.instructor_id == instructor_id)
+        .where(_taught_by(instructor_id))
         .order_by(courses.c.created_at, courses.c.id)
     )
 

@@ -11,8 +11,9 @@ from sqlalchemy import and_, delete, func, insert, or_, select, true, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from lms_adapters.sql.prebuilt import built_once
+from lms_adapters.sql.repositories.catalog import on_staff
 from lms_adapters.sql.repositories.learning import SqlEnrollmentRepository
-from lms_adapters.sql.tables import courses, lessons, questions, quizzes
+from lms_adapters.sql.tables import course_staff, courses, lessons, questions, quizzes
 from lms_domain.assessment.entities import (
     CourseRef,
     Question,
@@ -20,6 +21,7 @@ from lms_domain.assessment.entities import (
     Quiz,
 )
 from lms_domain.assessment.views import QuizAudience, QuizDetail, QuizSummary
+from lms_domain.shared.course_access import StaffRole
 from lms_domain.shared.pagination import PageRequest
 
 __all__ = ["SqlCourseDirectory", "SqlQuizRepository"]
@@ -96,9 +98,11 @@ def _admitted(audience: QuizAudience) -> Any:
     if audience.sees_everything:
         return true()
     public = and_(quizzes.c.is_published.is_(True), courses.c.is_published.is_(True))
-    if audience.course_owner_id is None:
+    if audience.member_id is None:
         return public
-    return or_(public, courses.c.instructor_id == audience.course_owner_id)
+    return or_(
+        public, courses.c.instructor_id == audience.member_id, on_staff(courses.c.id, audience.member_id)
+    )
 
 
 _QUIZ_BY_ID = built_once(lambda quiz_id: select(quizzes).where(quizzes.c.id == quiz_id))
@@ -110,9 +114,18 @@ _QUESTIONS_OF_QUIZ = built_once(
         select(questions).where(questions.c.quiz_id == quiz_id).order_by(questions.c.position, questions.c.id)
     )
 )
+# one row per staff member (one with NULLs when the course has none)
 _COURSE_REF = built_once(
-    lambda course_id: select(courses.c.id, courses.c.instructor_id, courses.c.is_published).where(
-        courses.c.id == course_id
+    lambda course_id: (
+        select(
+            courses.c.id,
+            courses.c.instructor_id,
+            courses.c.is_published,
+            course_staff.c.user_id,
+            course_staff.c.role,
+        )
+        .join_from(courses, course_staff, course_staff.c.course_id == courses.c.id, isouter=True)
+        .where(courses.c.id == course_id)
     )
 )
 
@@ -216,10 +229,14 @@ class SqlCourseDirectory:
         self._connection = connection
 
     async def course(self, course_id: UUID) -> CourseRef | None:
-        row = (await self._connection.execute(_COURSE_REF(), {"course_id": course_id})).first()
-        if row is None:
+        rows = (await self._connection.execute(_COURSE_REF(), {"course_id": course_id})).all()
+        if not rows:
             return None
-        return CourseRef(id=row.id, instructor_id=row.instructor_id, is_published=row.is_published)
+        head = rows[0]
+        staff = tuple((r.user_id, StaffRole(r.role)) for r in rows if r.user_id is not None)
+        return CourseRef(
+            id=head.id, instructor_id=head.instructor_id, is_published=head.is_published, staff=staff
+        )
 
     async def lesson_course_id(self, lesson_id: UUID) -> UUID | None:
         found = await self._connection.execute(select(lessons.c.course_id).where(lessons.c.id == lesson_id))

@@ -13,16 +13,19 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from lms_adapters.sql.paging import page_with_total
 from lms_adapters.sql.prebuilt import built_once
 from lms_adapters.sql.repositories.identity import escape_like
-from lms_adapters.sql.tables import courses, lessons
+from lms_adapters.sql.tables import course_staff, courses, lessons, users
 from lms_domain.catalog.entities import ContentType, Course, DifficultyLevel, Lesson
-from lms_domain.catalog.ports import CourseQuery, CourseSort, LessonOrderTaken, SlugTaken
+from lms_domain.catalog.ports import CourseQuery, CourseSort, LessonOrderTaken, SlugTaken, StaffExists
+from lms_domain.shared.course_access import StaffMember, StaffRole
 from lms_domain.shared.pagination import PageRequest
 
 __all__ = [
     "SqlCourseRepository",
+    "SqlCourseStaffRepository",
     "SqlLessonRepository",
     "course_from_row",
     "is_unique_violation",
+    "on_staff",
 ]
 
 
@@ -31,6 +34,20 @@ _COURSE_BY_ID = built_once(lambda course_id: select(courses).where(courses.c.id 
 # (a new enrollment, a quiz) go on
 _COURSE_FOR_UPDATE = built_once(
     lambda course_id: select(courses).where(courses.c.id == course_id).with_for_update(key_share=True)
+)
+_STAFF_OF = built_once(
+    lambda course_id: (
+        select(
+            course_staff.c.user_id,
+            course_staff.c.role,
+            course_staff.c.added_at,
+            users.c.full_name,
+            users.c.email,
+        )
+        .join_from(course_staff, users, users.c.id == course_staff.c.user_id)
+        .where(course_staff.c.course_id == course_id)
+        .order_by(course_staff.c.added_at, course_staff.c.user_id)
+    )
 )
 _LESSON_BY_ID = built_once(lambda lesson_id: select(lessons).where(lessons.c.id == lesson_id))
 
@@ -61,7 +78,26 @@ def _course_row(course: Course) -> dict[str, Any]:
     }
 
 
-def course_from_row(row: Any, prefix: str = "") -> Course:
+def _member(row: Any) -> StaffMember:
+    return StaffMember(
+        user_id=row.user_id,
+        role=StaffRole(row.role),
+        full_name=row.full_name,
+        email=row.email,
+        added_at=row.added_at,
+    )
+
+
+def on_staff(course_id: Any, user_id: Any) -> Any:
+    """Whether ``user_id`` is on the staff of ``course_id`` (columns or values): an EXISTS."""
+    return (
+        select(course_staff.c.user_id)
+        .where(course_staff.c.course_id == course_id, course_staff.c.user_id == user_id)
+        .exists()
+    )
+
+
+def course_from_row(row: Any, prefix: str = "", *, staff: tuple[StaffMember, ...] = ()) -> Course:
     """A course from a row; ``prefix`` names labelled columns (``c_title``) in joins."""
     m = row._mapping
     level = m[prefix + "difficulty_level"]
@@ -78,6 +114,7 @@ def course_from_row(row: Any, prefix: str = "") -> Course:
         estimated_duration_minutes=m[prefix + "estimated_duration_minutes"],
         created_at=m[prefix + "created_at"],
         updated_at=m[prefix + "updated_at"],
+        staff=staff,
     )
 
 
@@ -128,7 +165,10 @@ class SqlCourseRepository:
         # PostgreSQL locks the row; SQLite's BEGIN IMMEDIATE already serialises writers
         statement = _COURSE_FOR_UPDATE() if for_update else _COURSE_BY_ID()
         row = (await self._connection.execute(statement, {"course_id": course_id})).first()
-        return course_from_row(row) if row else None
+        if row is None:
+            return None
+        staff = await self._connection.execute(_STAFF_OF(), {"course_id": course_id})
+        return course_from_row(row, staff=tuple(_member(m) for m in staff))
 
     async def taken_slugs(self, base: str) -> set[str]:
         rows = await self._connection.execute(
@@ -161,9 +201,15 @@ class SqlCourseRepository:
             visible: list[Any] = [courses.c.is_published.is_(True)]
             if query.viewer_id is not None:
                 visible.append(courses.c.instructor_id == query.viewer_id)
+                visible.append(on_staff(courses.c.id, query.viewer_id))
             conditions.append(or_(*visible))
         if query.instructor_id is not None:
-            conditions.append(courses.c.instructor_id == query.instructor_id)
+            conditions.append(
+                or_(
+                    courses.c.instructor_id == query.instructor_id,
+                    on_staff(courses.c.id, query.instructor_id),
+                )
+            )
         if query.category is not None:
             conditions.append(courses.c.category == query.category)
         if query.difficulty_level is not None:
@@ -183,6 +229,44 @@ class SqlCourseRepository:
             page,
         )
         return [course_from_row(r) for r in rows], total
+
+
+class SqlCourseStaffRepository:
+    def __init__(self, connection: AsyncConnection) -> None:
+        self._connection = connection
+
+    async def add(self, course_id: UUID, user_id: UUID, role: StaffRole, *, at: Any) -> StaffMember | None:
+        person = (
+            await self._connection.execute(
+                select(users.c.full_name, users.c.email).where(
+                    users.c.id == user_id, users.c.is_active.is_(True)
+                )
+            )
+        ).first()
+        if person is None:
+            return None
+        try:
+            async with self._connection.begin_nested():  # a SAVEPOINT: the transaction survives a duplicate
+                await self._connection.execute(
+                    insert(course_staff).values(
+                        course_id=course_id, user_id=user_id, role=role.value, added_at=at
+                    )
+                )
+        except IntegrityError as e:
+            if is_unique_violation(e):
+                raise StaffExists(user_id) from e
+            raise
+        return StaffMember(
+            user_id=user_id, role=role, full_name=person.full_name, email=person.email, added_at=at
+        )
+
+    async def remove(self, course_id: UUID, user_id: UUID) -> bool:
+        result = await self._connection.execute(
+            delete(course_staff).where(
+                course_staff.c.course_id == course_id, course_staff.c.user_id == user_id
+            )
+        )
+        return bool(result.rowcount)
 
 
 class SqlLessonRepository:

@@ -12,7 +12,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from lms_adapters.sql.repositories.catalog import is_unique_violation
-from lms_adapters.sql.tables import certificates, courses, enrollments, users
+from lms_adapters.sql.tables import certificates, course_staff, courses, enrollments, users
 from lms_domain.credentials.badges import StatusEntry
 from lms_domain.credentials.entities import Certificate
 from lms_domain.credentials.ports import (
@@ -22,6 +22,7 @@ from lms_domain.credentials.ports import (
     StatusIndexTaken,
     StatusListState,
 )
+from lms_domain.shared.course_access import StaffRole
 from lms_domain.shared.pagination import PageRequest
 
 __all__ = ["SqlCertificateRepository", "SqlCertificateSources"]
@@ -183,8 +184,9 @@ class SqlCertificateSources:
         self._connection = connection
 
     async def enrollment(self, enrollment_id: UUID) -> EnrollmentRef | None:
-        """One statement: the enrollment with its course and student."""
-        row = (
+        """One statement: the enrollment with its course, student and the course's staff (a row
+        per staff member)."""
+        rows = (
             await self._connection.execute(
                 select(
                     enrollments.c.id,
@@ -195,14 +197,18 @@ class SqlCertificateSources:
                     courses.c.title,
                     users.c.full_name,
                     users.c.email,
+                    course_staff.c.user_id.label("staff_id"),
+                    course_staff.c.role.label("staff_role"),
                 )
                 .join_from(enrollments, courses, courses.c.id == enrollments.c.course_id)
                 .join(users, users.c.id == enrollments.c.student_id)
+                .outerjoin(course_staff, course_staff.c.course_id == courses.c.id)
                 .where(enrollments.c.id == enrollment_id)
             )
-        ).first()
-        if row is None:
+        ).all()
+        if not rows:
             return None
+        row = rows[0]
         return EnrollmentRef(
             id=row.id,
             student_id=row.student_id,
@@ -212,6 +218,7 @@ class SqlCertificateSources:
             course_title=row.title,
             student_name=row.full_name,
             student_email=row.email,
+            course_staff=tuple((r.staff_id, StaffRole(r.staff_role)) for r in rows if r.staff_id is not None),
         )
 
     async def student_email(self, student_id: UUID) -> str | None:

@@ -21,8 +21,10 @@ from lms_domain.catalog.use_cases.lessons import (
     ReorderLessons,
     UpdateLesson,
 )
+from lms_domain.catalog.use_cases.staff import AddStaff, ListStaff, RemoveStaff
 
 __all__ = [
+    "AddStaff",
     "CourseChanges",
     "CourseDetail",
     "CreateCourse",
@@ -34,9 +36,11 @@ __all__ = [
     "LessonChanges",
     "ListCourses",
     "ListLessons",
+    "ListStaff",
     "NewCourse",
     "NewLesson",
     "PublishCourse",
+    "RemoveStaff",
     "ReorderLessons",
     "UpdateCourse",
     "UpdateLesson",

@@ -29,20 +29,26 @@ async def visible_course(uow: CatalogReader, actor: Actor | None, course_id: UUI
     return course
 
 
-async def managed_course(uow: CatalogUnitOfWork, actor: Actor, course_id: UUID) -> Course:
-    """The course, locked for the transaction, if the actor may change it."""
+async def managed_course(
+    uow: CatalogUnitOfWork, actor: Actor, course_id: UUID, *, owner: bool = False
+) -> Course:
+    """The course, locked for the transaction, if the actor may change it (with ``owner``: if the
+    actor is its owner or an admin)."""
     course = await uow.courses.get(course_id, for_update=True)
     if course is None:
         raise NotFound("Course not found")
-    course.ensure_manageable(actor)
+    if owner:
+        course.ensure_owned(actor)
+    else:
+        course.ensure_manageable(actor)
     return course
 
 
 async def has_material_access(uow: CatalogReader, actor: Actor | None, course: Course) -> bool:
-    """The owner, admins and enrolled users see lesson content and video URLs."""
+    """Editors, teaching assistants and enrolled users see lesson content and video URLs."""
     if actor is None:
         return False
-    if course.is_managed_by(actor):
+    if course.access(actor).reads_all:
         return True
     return await uow.enrollments.is_enrolled(student_id=actor.user_id, course_id=course.id)
 
