@@ -15,10 +15,11 @@ from litestar.logging.config import LoggingConfig
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.spec import Components, SecurityScheme
 
-from lms_http.auth import provide_actor, provide_optional_actor
+from lms_http.auth import provide_actor, provide_optional_actor, request_context
 from lms_http.container import Container, use_cases
 from lms_http.controllers.analytics import AnalyticsController
 from lms_http.controllers.assessment import AttemptController, QuizController
+from lms_http.controllers.audit import AuditLogController
 from lms_http.controllers.auth import AuthController
 from lms_http.controllers.catalog import CourseController, LessonController
 from lms_http.controllers.credentials import CertificateController, IssuerController, StatusListController
@@ -98,6 +99,7 @@ def create_app(settings: Settings, container: Container | None = None) -> Litest
             "readiness": _provider(container.readiness),
             "system_reports": _provider(container.system_reports),
             "actor": Provide(provide_actor),
+            "request_context": Provide(request_context, sync_to_thread=False),
             "optional_actor": Provide(provide_optional_actor),
         }
     )
@@ -125,6 +127,8 @@ def create_app(settings: Settings, container: Container | None = None) -> Litest
             AnalyticsController,
             # events
             WebhookController,
+            # the audit log
+            AuditLogController,
         ],
         dependencies=dependencies,
     )

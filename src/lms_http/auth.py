@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any
 
 from litestar import Request
@@ -10,9 +11,10 @@ from litestar.di import NamedDependency
 from lms_domain.identity.entities import User
 from lms_domain.identity.use_cases import AuthenticateCaller
 from lms_domain.shared.actors import Actor
+from lms_domain.shared.audit import RequestContext
 from lms_domain.shared.errors import Unauthorized
 
-__all__ = ["bearer_token", "caller_user", "provide_actor", "provide_optional_actor"]
+__all__ = ["bearer_token", "caller_user", "provide_actor", "provide_optional_actor", "request_context"]
 
 
 _CALLER = "lms_caller"
@@ -37,7 +39,13 @@ async def provide_actor(
     caller = await authenticate_caller(token=token)
     request.scope["state"]["user_id"] = str(caller.actor.user_id)
     request.scope["state"][_CALLER] = caller.user
-    return caller.actor
+    return dataclasses.replace(caller.actor, context=request_context(request))
+
+
+def request_context(request: Request[Any, Any, Any]) -> RequestContext:
+    """The request id and client address the security middleware put in the request's state."""
+    state = request.scope.get("state", {})
+    return RequestContext(request_id=state.get("request_id"), ip=state.get("client_ip"))
 
 
 async def provide_optional_actor(

@@ -42,6 +42,7 @@ from lms_adapters.sql.sessions import SqlSessionStore
 from lms_adapters.sql.uow import SqlUnitOfWork
 from lms_domain.analytics import use_cases as analytics
 from lms_domain.assessment import use_cases as assessment
+from lms_domain.audit.use_cases import ListAuditLog
 from lms_domain.catalog import use_cases as catalog
 from lms_domain.credentials import use_cases as credentials
 from lms_domain.files import use_cases as files
@@ -318,7 +319,7 @@ class Container(containers.DeclarativeContainer):
     get_course = providers.Factory(catalog.GetCourse, uow=read_uow)
     update_course = providers.Factory(catalog.UpdateCourse, uow=uow, clock=clock, stamp=catalog_stamp)
     publish_course = providers.Factory(catalog.PublishCourse, uow=uow, clock=clock, stamp=catalog_stamp)
-    delete_course = providers.Factory(catalog.DeleteCourse, uow=uow, stamp=catalog_stamp)
+    delete_course = providers.Factory(catalog.DeleteCourse, uow=uow, stamp=catalog_stamp, clock=clock)
     list_lessons = providers.Factory(catalog.ListLessons, uow=read_uow)
     create_lesson = providers.Factory(
         catalog.CreateLesson, uow=uow, clock=clock, ids=ids, stamp=catalog_stamp
@@ -327,9 +328,10 @@ class Container(containers.DeclarativeContainer):
     update_lesson = providers.Factory(catalog.UpdateLesson, uow=uow, clock=clock, stamp=catalog_stamp)
     delete_lesson = providers.Factory(catalog.DeleteLesson, uow=uow, clock=clock, stamp=catalog_stamp)
     reorder_lessons = providers.Factory(catalog.ReorderLessons, uow=uow, stamp=catalog_stamp)
+    list_audit_log = providers.Factory(ListAuditLog, uow=read_uow)
     add_staff = providers.Factory(catalog.AddStaff, uow=uow, clock=clock, stamp=catalog_stamp)
     list_staff = providers.Factory(catalog.ListStaff, uow=read_uow)
-    remove_staff = providers.Factory(catalog.RemoveStaff, uow=uow, stamp=catalog_stamp)
+    remove_staff = providers.Factory(catalog.RemoveStaff, uow=uow, clock=clock, stamp=catalog_stamp)
 
     # learning
     enroll = providers.Factory(
@@ -470,7 +472,7 @@ class Container(containers.DeclarativeContainer):
     list_webhooks = providers.Factory(webhooks.ListWebhooks, uow=read_uow)
     get_webhook = providers.Factory(webhooks.GetWebhook, uow=read_uow)
     update_webhook = providers.Factory(webhooks.UpdateWebhook, uow=uow, addresses=address_check, clock=clock)
-    delete_webhook = providers.Factory(webhooks.DeleteWebhook, uow=uow)
+    delete_webhook = providers.Factory(webhooks.DeleteWebhook, uow=uow, clock=clock)
     rotate_webhook_secret = providers.Factory(
         webhooks.RotateSecret, uow=uow, clock=clock, secrets=webhook_secret
     )

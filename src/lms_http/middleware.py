@@ -193,6 +193,7 @@ def make_security_middleware(
             caller = _caller(scope)
             state = scope.setdefault("state", {})
             state["request_id"] = caller.request_id
+            state["client_ip"] = client_ip(scope, settings)
             docs = scope["path"].startswith("/docs")
             head = scope["method"] == "HEAD"
 

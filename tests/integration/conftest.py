@@ -6,6 +6,8 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import itertools
+import json
+import re
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from pathlib import Path
 from typing import Any, cast
@@ -23,6 +25,41 @@ from tests.conftest import PG_URL, REDIS_URL, needs_pg, needs_redis
 from tests.integration.lrs import Lrs, ralph_lrs, require_ralph
 
 PASSWORD = "Correct7Horse"
+
+# What no audit entry may hold, whatever test wrote it: the suite's password, a JWT (access and
+# refresh tokens), a webhook secret, a TOTP secret (32 base32 letters), an email address.
+SECRETS_IN_AUDIT = re.compile(
+    rf"{PASSWORD}|eyJ[A-Za-z0-9_-]{{8,}}|whsec_|\b[A-Z2-7]{{32}}\b|[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+"
+)
+
+
+@pytest.fixture(autouse=True)
+def _audit_entries_hold_no_secrets(request: pytest.FixtureRequest) -> Iterator[None]:
+    """After every test that had an app, read every audit entry it wrote and look for secrets."""
+    yield
+    settings = request.node.funcargs.get("settings")
+    if not isinstance(settings, Settings):
+        return
+    from sqlalchemy import create_engine, select
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from lms_adapters.sql.tables import audit_log
+    from lms_adapters.sql.urls import sync_url
+
+    engine = create_engine(sync_url(settings.database_url))
+    try:
+        with engine.connect() as conn:
+            rows = conn.execute(select(audit_log.c.details, audit_log.c.request_id, audit_log.c.ip)).all()
+    except SQLAlchemyError:  # the test dropped or never made its database
+        return
+    finally:
+        engine.dispose()
+    for row in rows:
+        text = json.dumps([row.details, row.request_id, row.ip])
+        found = SECRETS_IN_AUDIT.search(text)
+        assert found is None, f"an audit entry holds {found.group()!r}: {text}"
+
+
 _counter = itertools.count()
 
 

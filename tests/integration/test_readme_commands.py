@@ -36,6 +36,7 @@ BLOCKS = {
     "QUIZ=$(curl": "run",
     "CERT=$(curl": "run",
     "curl -s $API/analytics/student": "run",
+    "ADMIN=$(login boss@example.com": "run",
     "# webhooks: an admin registers one": "no: needs a receiver and LMS_WEBHOOK_ALLOW_PRIVATE=true "
     "(test_readme_webhooks.py runs it with README's receiver)",
     "ls var/mail/ && grep -h": "run: the tour's registrations left their messages there",
@@ -175,6 +176,7 @@ def test_the_readme_works_in_a_fresh_shell(served: tuple[Path, int]) -> None:
         '"valid":true',
         '"format":"vc+jwt"',
         '"id":"did:key:z6Mk',
+        '"action":"auth.login_succeeded"',
     ):
         assert shown in done.stdout, (shown, out[-4000:])
     assert (project / "certificate.pdf").read_bytes().startswith(b"%PDF")

@@ -56,6 +56,7 @@ from lms_adapters.sql.sessions import SqlSessionStore
 from lms_adapters.sql.uow import SqlReadUnitOfWork, SqlUnitOfWork
 from lms_domain.analytics.ports import AnalyticsQueries
 from lms_domain.assessment.ports import AssessmentReader, AssessmentUnitOfWork
+from lms_domain.audit.use_cases import AuditLogReader
 from lms_domain.catalog.ports import CatalogReader, CatalogStamp, CatalogUnitOfWork
 from lms_domain.credentials.ports import (
     CertificateRenderer,
@@ -107,6 +108,7 @@ READERS = (
     CredentialsReader,
     FilesReader,
     IntegrationsReader,
+    AuditLogReader,
 )
 
 ADAPTERS: dict[type, tuple[type, ...]] = {
@@ -118,7 +120,7 @@ ADAPTERS: dict[type, tuple[type, ...]] = {
     SqlAnalyticsQueries: (AnalyticsQueries,),
     SqlProbe: (Probe,),
     # memory: the fakes
-    MemoryUnitOfWork: UNITS_OF_WORK,
+    MemoryUnitOfWork: (*UNITS_OF_WORK, AuditLogReader),
     MemorySessionStore: (SessionStore,),
     MemoryIdempotencyStore: (IdempotencyStore,),
     MemoryAnalyticsQueries: (AnalyticsQueries,),

@@ -213,7 +213,7 @@ async def list_staff(w: World, a: Actor) -> Any:
 
 async def remove_staff(w: World, a: Actor) -> Any:
     co = w.people[Who.CO_INSTRUCTOR].user_id
-    return await cat.RemoveStaff(w.uow(), w.stamp)(actor=a, course_id=w.ids_[0], user_id=co)
+    return await cat.RemoveStaff(w.uow(), w.clock, w.stamp)(actor=a, course_id=w.ids_[0], user_id=co)
 
 
 async def list_lessons(w: World, a: Actor) -> Any:
@@ -389,6 +389,9 @@ async def test_the_course_page_lists_its_staff_and_mine_finds_staff_courses() ->
         assert [c.id for c in mine.items] == [w.course_id], who
         listed = await w.list_courses(actor=w.people[who], page=PageRequest(1, 20))
         assert [c.id for c in listed.items] == [w.course_id], who  # the draft shows for its staff
+    other = w.people[Who.OTHER_INSTRUCTOR]
+    assert (await w.list_courses(actor=other, page=PageRequest(1, 20), mine=True)).total == 0
+    with pytest.raises(Forbidden):  # a student on no course's staff has no courses of their own
+        await w.list_courses(actor=w.people[Who.STUDENT], page=PageRequest(1, 20), mine=True)
     for who in (Who.STUDENT, Who.OTHER_INSTRUCTOR):
-        assert (await w.list_courses(actor=w.people[who], page=PageRequest(1, 20), mine=True)).total == 0
         assert (await w.list_courses(actor=w.people[who], page=PageRequest(1, 20))).total == 0

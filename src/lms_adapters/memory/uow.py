@@ -17,6 +17,7 @@ from lms_adapters.memory.assessment import (
     MemoryCourseDirectory,
     MemoryQuizRepository,
 )
+from lms_adapters.memory.audit import MemoryAuditLog, MemoryAuditReader
 from lms_adapters.memory.catalog import (
     MemoryCourseRepository,
     MemoryCourseStaffRepository,
@@ -41,6 +42,7 @@ from lms_domain.integrations.entities import Delivery, Webhook
 from lms_domain.learning.entities import Enrollment, LessonCompletion
 from lms_domain.mail.entities import EmailToken, MailMessage
 from lms_domain.shared.actors import Role
+from lms_domain.shared.audit import AuditEntry
 from lms_domain.shared.course_access import StaffRole
 from lms_domain.shared.events import Event
 from lms_domain.shared.pagination import PageRequest
@@ -85,6 +87,8 @@ class MemoryState:
     # mail: the content of messages not yet sent (by delivery id), and email tokens
     mail_messages: dict[UUID, MailMessage] = field(default_factory=dict)
     email_tokens: dict[UUID, EmailToken] = field(default_factory=dict)
+    # the audit log: only ever appended to
+    audit_entries: list[AuditEntry] = field(default_factory=list)
     lock: asyncio.Lock = field(default_factory=asyncio.Lock, repr=False, compare=False)
 
     def snapshot(self) -> dict[str, Any]:
@@ -146,6 +150,14 @@ class MemoryUnitOfWork:
         self._xapi, self._committed = xapi, committed
         self._made: list[UUID] = []
         self._to_queue: list[UUID] = []
+
+    @property
+    def audit(self) -> MemoryAuditLog:
+        return MemoryAuditLog(self.state)
+
+    @property
+    def audit_entries(self) -> MemoryAuditReader:
+        return MemoryAuditReader(self.state)
 
     # events and integrations
     @property

@@ -27,6 +27,7 @@ from sqlalchemy import (
 from lms_adapters.sql.types import UtcDateTime
 
 __all__ = [
+    "audit_log",
     "auth_sessions",
     "certificates",
     "course_staff",
@@ -218,6 +219,28 @@ course_staff = Table(
     Column("role", String(32), nullable=False),
     Column("added_at", UtcDateTime, nullable=False),
     Index("ix_course_staff_user_course", "user_id", "course_id"),
+)
+
+# --- audit log (migration 0015) -----------------------------------------------------------------
+# Append-only: nothing in the code updates or deletes a row, and triggers refuse UPDATE and DELETE
+# on both databases. People appear by id only (no foreign keys: entries outlive what they name).
+
+audit_log = Table(
+    "audit_log",
+    metadata,
+    Column("id", Uuid, primary_key=True),
+    Column("at", UtcDateTime, nullable=False),
+    Column("actor_id", Uuid),
+    Column("action", String(64), nullable=False),
+    Column("target_type", String(32), nullable=False),
+    Column("target_id", Uuid),
+    Column("ip", String(64)),
+    Column("request_id", String(128)),
+    Column("details", JSON, nullable=False),
+    Index("ix_audit_log_at", "at", "id"),
+    Index("ix_audit_log_actor", "actor_id", "at"),
+    Index("ix_audit_log_target", "target_type", "target_id", "at"),
+    Index("ix_audit_log_action", "action", "at"),
 )
 
 # --- credentials (migration 0005) -------------------------------------------------------------

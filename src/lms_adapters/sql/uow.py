@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from lms_adapters.sql.engine import make_read_engine
 from lms_adapters.sql.repositories.assessment import SqlCourseDirectory, SqlQuizRepository
 from lms_adapters.sql.repositories.attempts import SqlAttemptRepository
+from lms_adapters.sql.repositories.audit import SqlAuditLog, SqlAuditReader
 from lms_adapters.sql.repositories.catalog import (
     SqlCourseRepository,
     SqlCourseStaffRepository,
@@ -74,6 +75,10 @@ class SqlReadUnitOfWork:
     @property
     def courses(self) -> SqlCourseRepository:
         return SqlCourseRepository(self.connection)
+
+    @property
+    def audit_entries(self) -> SqlAuditReader:
+        return SqlAuditReader(self.connection)
 
     @property
     def course_staff(self) -> SqlCourseStaffRepository:
@@ -176,6 +181,11 @@ class SqlUnitOfWork(SqlReadUnitOfWork):
         super().__init__(engine)
         self._read_engine = read_engine
         self._xapi, self._committed = xapi, committed
+
+    @property
+    def audit(self) -> SqlAuditLog:
+        """The audit log: an entry recorded here commits with the change it tells about."""
+        return SqlAuditLog(self.connection)
 
     @property
     def events(self) -> SqlEventLog:

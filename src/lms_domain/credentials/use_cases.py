@@ -38,6 +38,7 @@ from lms_domain.credentials.ports import (
 from lms_domain.files.ports import BlobStorage
 from lms_domain.mail.templates import certificate_issued
 from lms_domain.shared.actors import Actor
+from lms_domain.shared.audit import AuditAction, entry_by
 from lms_domain.shared.course_access import CourseAccess
 from lms_domain.shared.errors import Conflict, Forbidden, InvalidField, InvalidRequest, NotFound, Unavailable
 from lms_domain.shared.events import Event, EventType
@@ -276,12 +277,12 @@ class GenerateCertificate:
                 issued_at=issued_at,
                 pdf_key=f"certificate-{certificate_id.hex}.pdf",
             )
-            issued = await self._store(certificate, ref.student_email)
+            issued = await self._store(actor, certificate, ref.student_email)
             if issued is not None:
                 return issued
         raise Unavailable("No free certificate number was found; try again")
 
-    async def _store(self, certificate: Certificate, student_email: str) -> Issued | None:
+    async def _store(self, actor: Actor, certificate: Certificate, student_email: str) -> Issued | None:
         """Render, upload, insert with its credential (and the event and the student's message).
         None when the number was taken meanwhile."""
         await self._pdfs.store(certificate)
@@ -302,6 +303,14 @@ class GenerateCertificate:
                         certificate_number=certificate.certificate_number,
                         course_id=certificate.course_id,
                         student_id=certificate.student_id,
+                    )
+                )
+                await uow.audit.record(
+                    entry_by(
+                        actor,
+                        AuditAction.CERTIFICATE_ISSUED,
+                        at=certificate.issued_at,
+                        target_id=certificate.id,
                     )
                 )
                 if student_email:
@@ -486,6 +495,15 @@ class RevokeCertificate:
                     certificate_id=certificate.id,
                     certificate_number=certificate.certificate_number,
                     reason=reason,
+                )
+            )
+            await uow.audit.record(
+                entry_by(
+                    actor,
+                    AuditAction.CERTIFICATE_REVOKED,
+                    at=at,
+                    target_id=certificate.id,
+                    certificate_number=certificate.certificate_number,
                 )
             )
             await uow.commit()

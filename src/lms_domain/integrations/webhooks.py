@@ -28,6 +28,7 @@ from lms_domain.integrations.ports import (
 )
 from lms_domain.integrations.values import check_url
 from lms_domain.shared.actors import Actor
+from lms_domain.shared.audit import AuditAction, entry_by
 from lms_domain.shared.changes import UNCHANGED, apply_changes
 from lms_domain.shared.errors import Conflict, Forbidden, InvalidField, NotFound
 from lms_domain.shared.events import Event, EventType
@@ -90,6 +91,9 @@ class CreateWebhook:
         await _receivable(self._addresses, webhook.url)
         async with self._uow as uow:
             await uow.webhooks.add(webhook)
+            await uow.audit.record(
+                entry_by(actor, AuditAction.WEBHOOK_CREATED, at=webhook.created_at, target_id=webhook.id)
+            )
             await uow.commit()
         return webhook
 
@@ -130,6 +134,9 @@ class UpdateWebhook:
             stored = await _existing(uow.webhooks, webhook_id, for_update=True)
             webhook = apply_changes(stored, changes, updated_at=self._clock.now())
             await uow.webhooks.update(webhook)
+            await uow.audit.record(
+                entry_by(actor, AuditAction.WEBHOOK_UPDATED, at=webhook.updated_at, target_id=webhook.id)
+            )
             await uow.commit()
         return webhook
 
@@ -137,14 +144,17 @@ class UpdateWebhook:
 class DeleteWebhook:
     """Remove a webhook with its delivery log."""
 
-    def __init__(self, uow: IntegrationsUnitOfWork) -> None:
-        self._uow = uow
+    def __init__(self, uow: IntegrationsUnitOfWork, clock: Clock) -> None:
+        self._uow, self._clock = uow, clock
 
     async def __call__(self, *, actor: Actor, webhook_id: UUID) -> None:
         _ensure_admin(actor)
         async with self._uow as uow:
             await _existing(uow.webhooks, webhook_id, for_update=True)
             await uow.webhooks.delete(webhook_id)
+            await uow.audit.record(
+                entry_by(actor, AuditAction.WEBHOOK_DELETED, at=self._clock.now(), target_id=webhook_id)
+            )
             await uow.commit()
 
 
@@ -162,6 +172,11 @@ class RotateSecret:
                 stored, WebhookChanges(), secret=self._secrets(), updated_at=self._clock.now()
             )
             await uow.webhooks.update(webhook)
+            await uow.audit.record(
+                entry_by(
+                    actor, AuditAction.WEBHOOK_SECRET_ROTATED, at=webhook.updated_at, target_id=webhook.id
+                )
+            )
             await uow.commit()
         return webhook
 

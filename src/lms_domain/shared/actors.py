@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from uuid import UUID
 
+from lms_domain.shared.audit import NO_CONTEXT, RequestContext
 from lms_domain.shared.errors import Forbidden
 
 __all__ = ["Actor", "Role"]
@@ -19,12 +20,14 @@ class Role(StrEnum):
 
 @dataclass(frozen=True, slots=True)
 class Actor:
-    """An authenticated user; ``session_id`` names the login the token belongs to."""
+    """An authenticated user; ``session_id`` names the login the token belongs to, ``context``
+    where the call came from (for the audit log)."""
 
     user_id: UUID
     role: Role
     session_id: UUID | None = None
     email_verified: bool = False
+    context: RequestContext = NO_CONTEXT
 
     def check_verified(self, required: bool) -> None:
         """With ``required`` (``LMS_REQUIRE_VERIFIED_EMAIL``), an unverified user may not go on."""

@@ -7,6 +7,7 @@ from types import TracebackType
 from typing import Protocol, Self
 from uuid import UUID
 
+from lms_domain.shared.audit import AuditLog
 from lms_domain.shared.events import EventLog
 
 __all__ = ["Clock", "IdGenerator", "ReadOnlyUnitOfWork", "UnitOfWork"]
@@ -35,9 +36,13 @@ class ReadOnlyUnitOfWork(Protocol):
 
 class UnitOfWork(ReadOnlyUnitOfWork, Protocol):
     """One transaction: leaving the ``async with`` without ``commit()`` rolls back. ``events`` is
-    the outbox: an event recorded there commits or rolls back with the change it describes."""
+    the outbox: an event recorded there commits or rolls back with the change it describes; so does
+    an entry of the audit log recorded through ``audit``."""
 
     @property
     def events(self) -> EventLog: ...
+
+    @property
+    def audit(self) -> AuditLog: ...
 
     async def commit(self) -> None: ...

@@ -8,6 +8,7 @@ from litestar.params import JSONBody
 
 from lms_domain.identity import use_cases as uc
 from lms_domain.shared.actors import Actor
+from lms_domain.shared.audit import RequestContext
 from lms_http.dto.identity import (
     EmailTokenIn,
     LoginIn,
@@ -38,9 +39,14 @@ class AuthController(Controller):
         return TokenOut.of(await register(email=data.email, password=data.password, full_name=data.full_name))
 
     @post("/login", status_code=200, responses=errors(401, 403, 422, 423, 429, 503))
-    async def login(self, data: JSONBody[LoginIn], login: NamedDependency[uc.Login]) -> TokenOut:
+    async def login(
+        self,
+        data: JSONBody[LoginIn],
+        login: NamedDependency[uc.Login],
+        request_context: NamedDependency[RequestContext],
+    ) -> TokenOut:
         """Sign in with e-mail and password (403 ``MFA code required`` for MFA users)."""
-        return TokenOut.of(await login(email=data.email, password=data.password))
+        return TokenOut.of(await login(email=data.email, password=data.password, context=request_context))
 
     @post("/refresh", status_code=200, responses=errors(401, 422, 429, 503))
     async def refresh(
@@ -84,10 +90,16 @@ class AuthController(Controller):
 
     @post("/mfa/login", status_code=200, responses=errors(401, 422, 423, 429, 503))
     async def mfa_login(
-        self, data: JSONBody[MfaLoginIn], mfa_login: NamedDependency[uc.MfaLogin]
+        self,
+        data: JSONBody[MfaLoginIn],
+        mfa_login: NamedDependency[uc.MfaLogin],
+        request_context: NamedDependency[RequestContext],
     ) -> TokenOut:
         """Sign in with e-mail, password and a TOTP code (each code works once)."""
-        return TokenOut.of(await mfa_login(email=data.email, password=data.password, mfa_code=data.mfa_code))
+        signed_in = await mfa_login(
+            email=data.email, password=data.password, mfa_code=data.mfa_code, context=request_context
+        )
+        return TokenOut.of(signed_in)
 
     @post("/verify-email", status_code=200, responses=errors(400, 422, 429, 503))
     async def verify_email(
@@ -121,7 +133,10 @@ class AuthController(Controller):
         self,
         data: JSONBody[PasswordResetConfirmIn],
         confirm_password_reset: NamedDependency[uc.ConfirmPasswordReset],
+        request_context: NamedDependency[RequestContext],
     ) -> None:
         """Set a new password with the token from the reset message: every session ends, the
         lockout is cleared, MFA stays on. A bad token is 400 (before the password is checked)."""
-        await confirm_password_reset(token=data.token, new_password=data.new_password)
+        await confirm_password_reset(
+            token=data.token, new_password=data.new_password, context=request_context
+        )

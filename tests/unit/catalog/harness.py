@@ -46,7 +46,7 @@ class Catalog:
 
     @property
     def delete_course(self) -> cat.DeleteCourse:
-        return cat.DeleteCourse(self.uow(), self.stamp)
+        return cat.DeleteCourse(self.uow(), self.stamp, self.clock)
 
     @property
     def list_lessons(self) -> cat.ListLessons:

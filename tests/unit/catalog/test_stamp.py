@@ -65,7 +65,7 @@ WRITES: dict[type, Write] = {
     cat.AddStaff: lambda c, who, course, _lesson: cat.AddStaff(c.uow(), c.clock, c.stamp)(
         actor=who, course_id=course, user_id=_person(c), role=StaffRole.CO_INSTRUCTOR
     ),
-    cat.RemoveStaff: lambda c, who, course, _lesson: cat.RemoveStaff(c.uow(), c.stamp)(
+    cat.RemoveStaff: lambda c, who, course, _lesson: cat.RemoveStaff(c.uow(), c.clock, c.stamp)(
         actor=who, course_id=course, user_id=_person(c, staff_of=course)
     ),
 }

@@ -83,7 +83,7 @@ class Hooks:
 
     @property
     def delete(self) -> uc.DeleteWebhook:
-        return uc.DeleteWebhook(self.uow())
+        return uc.DeleteWebhook(self.uow(), self.clock)
 
     @property
     def rotate(self) -> uc.RotateSecret:

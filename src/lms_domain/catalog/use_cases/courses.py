@@ -18,6 +18,7 @@ from lms_domain.catalog.ports import (
 from lms_domain.catalog.use_cases.access import changing, managed_course, visible_course
 from lms_domain.catalog.values import slug_candidate, slugify
 from lms_domain.shared.actors import Actor
+from lms_domain.shared.audit import AuditAction, entry_by
 from lms_domain.shared.changes import apply_changes
 from lms_domain.shared.errors import Conflict, Forbidden, NotFound, Unauthorized
 from lms_domain.shared.events import Event, EventType
@@ -94,6 +95,9 @@ class ListCourses:
         )
         async with self._uow as uow:
             items, total = await uow.courses.list(query=query, page=page)
+        if mine and actor is not None and not actor.is_staff and total == 0:
+            # a student has courses of their own only on a course's staff (a teaching assistant)
+            raise Forbidden("Only instructors, admins and course staff have courses of their own")
         return Page.of(items, total, page)
 
 
@@ -145,6 +149,9 @@ class PublishCourse:
                         instructor_id=course.instructor_id,
                     )
                 )
+                await uow.audit.record(
+                    entry_by(actor, AuditAction.COURSE_PUBLISHED, at=course.updated_at, target_id=course.id)
+                )
                 await uow.commit()
         return course
 
@@ -152,12 +159,15 @@ class PublishCourse:
 class DeleteCourse:
     """Delete a course with its lessons, enrollments and progress, in one transaction."""
 
-    def __init__(self, uow: CatalogUnitOfWork, stamp: CatalogStamp) -> None:
-        self._uow, self._stamp = uow, stamp
+    def __init__(self, uow: CatalogUnitOfWork, stamp: CatalogStamp, clock: Clock) -> None:
+        self._uow, self._stamp, self._clock = uow, stamp, clock
 
     async def __call__(self, *, actor: Actor, course_id: UUID) -> None:
         async with changing(self._uow, self._stamp) as uow:
             await managed_course(uow, actor, course_id, owner=True)
             await uow.enrollments.lock_for_course(course_id)  # the lock order: course, enrollments, lessons
             await uow.courses.remove(course_id)
+            await uow.audit.record(
+                entry_by(actor, AuditAction.COURSE_DELETED, at=self._clock.now(), target_id=course_id)
+            )
             await uow.commit()

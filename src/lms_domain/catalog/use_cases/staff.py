@@ -7,6 +7,7 @@ from uuid import UUID
 from lms_domain.catalog.ports import CatalogReader, CatalogStamp, CatalogUnitOfWork, StaffExists
 from lms_domain.catalog.use_cases.access import changing, managed_course, visible_course
 from lms_domain.shared.actors import Actor
+from lms_domain.shared.audit import AuditAction, entry_by
 from lms_domain.shared.course_access import StaffMember, StaffRole
 from lms_domain.shared.errors import Conflict, Forbidden, NotFound
 from lms_domain.shared.pagination import Page, PageRequest
@@ -35,6 +36,16 @@ class AddStaff:
                 raise Conflict(ALREADY_STAFF) from None
             if member is None:
                 raise NotFound("User not found")
+            await uow.audit.record(
+                entry_by(
+                    actor,
+                    AuditAction.STAFF_ADDED,
+                    at=member.added_at,
+                    target_id=course_id,
+                    user_id=user_id,
+                    role=role,
+                )
+            )
             await uow.commit()
         return member
 
@@ -58,12 +69,21 @@ class ListStaff:
 class RemoveStaff:
     """The owner or an admin takes someone off the staff (204); someone not on it 404."""
 
-    def __init__(self, uow: CatalogUnitOfWork, stamp: CatalogStamp) -> None:
-        self._uow, self._stamp = uow, stamp
+    def __init__(self, uow: CatalogUnitOfWork, clock: Clock, stamp: CatalogStamp) -> None:
+        self._uow, self._clock, self._stamp = uow, clock, stamp
 
     async def __call__(self, *, actor: Actor, course_id: UUID, user_id: UUID) -> None:
         async with changing(self._uow, self._stamp) as uow:
             await managed_course(uow, actor, course_id, owner=True)
             if not await uow.course_staff.remove(course_id, user_id):
                 raise NotFound("Staff member not found")
+            await uow.audit.record(
+                entry_by(
+                    actor,
+                    AuditAction.STAFF_REMOVED,
+                    at=self._clock.now(),
+                    target_id=course_id,
+                    user_id=user_id,
+                )
+            )
             await uow.commit()

@@ -18,6 +18,7 @@ from lms_domain.identity.use_cases.email import tell_password_changed
 from lms_domain.identity.values import FullName, normalize_email, validate_password
 from lms_domain.mail.templates import MailTemplates
 from lms_domain.shared.actors import Actor, Role
+from lms_domain.shared.audit import AuditAction, entry_by
 from lms_domain.shared.errors import Conflict, Forbidden, InvalidRequest, NotFound, Unavailable
 from lms_domain.shared.events import Event, EventType
 from lms_domain.shared.pagination import Page, PageRequest
@@ -142,6 +143,7 @@ class ChangePassword:
             user.change_password(new_hash, now, by_session=actor.session_id)
             await uow.users.update(user)
             await tell_password_changed(uow, user, self._templates, now)
+            await uow.audit.record(entry_by(actor, AuditAction.PASSWORD_CHANGED, at=now, target_id=user.id))
             await uow.commit()
         with suppress(Unavailable):
             if actor.session_id is not None:
@@ -187,10 +189,18 @@ class AdminUpdateUser:
             ):
                 raise InvalidRequest("Admins cannot deactivate or demote themselves")
             now = self._clock.now()
-            if role is not None:
+            entries = []
+            if role is not None and role is not user.role:
+                entries.append(entry_by(actor, AuditAction.ROLE_CHANGED, at=now, target_id=user.id, to=role))
                 user.role = role
             if full_name is not None:
                 user.full_name = FullName.parse(full_name).value
+            if is_active is not None and is_active is not user.is_active:
+                entries.append(
+                    entry_by(
+                        actor, AuditAction.ACTIVE_CHANGED, at=now, target_id=user.id, is_active=is_active
+                    )
+                )
             deactivated = is_active is False and user.is_active
             if deactivated:
                 user.deactivate(now)  # a new credentials version: every session ends with this commit
@@ -198,6 +208,8 @@ class AdminUpdateUser:
                 user.is_active = True
             user.updated_at = now
             await uow.users.update(user)
+            for entry in entries:
+                await uow.audit.record(entry)
             await uow.commit()
         if deactivated:
             with suppress(Unavailable):  # tidy: the version already refuses every session

@@ -18,6 +18,7 @@ from lms_domain.mail.entities import EmailToken, TokenPurpose, hash_token
 from lms_domain.mail.ports import PasswordResetJobs
 from lms_domain.mail.templates import MailTemplates
 from lms_domain.shared.actors import Actor
+from lms_domain.shared.audit import NO_CONTEXT, AuditAction, AuditEntry, RequestContext
 from lms_domain.shared.errors import Conflict, InvalidRequest, NotFound
 from lms_domain.shared.ports import Clock, IdGenerator
 
@@ -179,7 +180,7 @@ class ConfirmPasswordReset:
         self._uow, self._hasher, self._throttle = uow, hasher, throttle
         self._clock, self._templates = clock, templates
 
-    async def __call__(self, *, token: str, new_password: str) -> None:
+    async def __call__(self, *, token: str, new_password: str, context: RequestContext = NO_CONTEXT) -> None:
         token_hash = hash_token(token)
         async with self._uow as uow:
             found = await uow.email_tokens.find(
@@ -201,4 +202,9 @@ class ConfirmPasswordReset:
             user.change_password(new_hash, now, by_session=None)
             await uow.users.update(user)
             await tell_password_changed(uow, user, self._templates, now)
+            await uow.audit.record(
+                AuditEntry.of(
+                    AuditAction.PASSWORD_RESET, at=now, actor_id=None, target_id=user.id, context=context
+                )
+            )
             await uow.commit()

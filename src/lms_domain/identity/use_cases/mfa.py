@@ -8,6 +8,7 @@ from lms_domain.identity.entities import User
 from lms_domain.identity.ports import IdentityUnitOfWork, TotpService
 from lms_domain.identity.use_cases.passwords import OneTimeCodes
 from lms_domain.shared.actors import Actor
+from lms_domain.shared.audit import AuditAction, entry_by
 from lms_domain.shared.errors import Conflict, InvalidRequest, NotFound
 from lms_domain.shared.ports import Clock
 
@@ -54,7 +55,7 @@ class _MfaSwitch:
             raise NotFound("User not found")
         return user
 
-    async def turn(self, user: User, code: str, *, enabled: bool) -> None:
+    async def turn(self, actor: Actor, user: User, code: str, *, enabled: bool) -> None:
         if user.mfa_secret is None:
             raise InvalidRequest("MFA has not been set up; call /auth/mfa/enable first")
         if not await self._codes.accept(user, code):
@@ -67,6 +68,8 @@ class _MfaSwitch:
             if not enabled:
                 fresh.mfa_secret = None
             await uow.users.update(fresh)
+            action = AuditAction.MFA_ENABLED if enabled else AuditAction.MFA_DISABLED
+            await uow.audit.record(entry_by(actor, action, at=fresh.updated_at, target_id=fresh.id))
             await uow.commit()
 
 
@@ -78,7 +81,7 @@ class VerifyMfa:
         user = await self._switch.user(actor)
         if user.mfa_enabled:
             raise Conflict("MFA is already enabled")
-        await self._switch.turn(user, code, enabled=True)
+        await self._switch.turn(actor, user, code, enabled=True)
 
 
 class DisableMfa:
@@ -89,4 +92,4 @@ class DisableMfa:
         user = await self._switch.user(actor)
         if not user.mfa_enabled:
             raise InvalidRequest("MFA is not enabled")
-        await self._switch.turn(user, code, enabled=False)
+        await self._switch.turn(actor, user, code, enabled=False)

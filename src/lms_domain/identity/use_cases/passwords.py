@@ -6,12 +6,20 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager, suppress
 
 from lms_domain.identity.entities import User
-from lms_domain.identity.ports import IdentityReader, LoginThrottle, PasswordHasher, SessionStore, TotpService
+from lms_domain.identity.ports import (
+    IdentityReader,
+    IdentityUnitOfWork,
+    LoginThrottle,
+    PasswordHasher,
+    SessionStore,
+    TotpService,
+)
 from lms_domain.identity.use_cases.tokens import AuthPolicy
+from lms_domain.shared.audit import AuditAction, AuditEntry, RequestContext
 from lms_domain.shared.errors import Locked, Unauthorized, Unavailable
 from lms_domain.shared.ports import Clock
 
-__all__ = ["INVALID_CREDENTIALS", "OneTimeCodes", "PasswordCheck", "SignInTry"]
+__all__ = ["INVALID_CREDENTIALS", "OneTimeCodes", "PasswordCheck", "SignInRecord", "SignInTry"]
 
 INVALID_CREDENTIALS = "Invalid email or password"
 
@@ -22,6 +30,8 @@ class SignInTry:
     def __init__(self, throttle: LoginThrottle, key: str, reservation: str, policy: AuthPolicy) -> None:
         self._throttle, self._key, self._reservation, self._policy = throttle, key, reservation, policy
         self._ended = False
+        self.locked_out = False
+        """Whether this try's failure locked the account (the one that reached the threshold)."""
 
     def _end(self) -> bool:
         ended, self._ended = self._ended, True
@@ -29,7 +39,7 @@ class SignInTry:
 
     async def fail(self) -> None:
         if self._end():
-            await self._throttle.fail(
+            self.locked_out = await self._throttle.fail(
                 self._key,
                 self._reservation,
                 threshold=self._policy.lockout_threshold,
@@ -44,6 +54,38 @@ class SignInTry:
         if self._end():
             with suppress(Unavailable):  # the reservation lapses by itself; the answer stands
                 await self._throttle.release(self._key, self._reservation)
+
+
+class SignInRecord:
+    """The audit log's entries of sign-ins. A failure is written in a transaction of its own (the
+    sign-in answers an error, so nothing else commits), naming the account when one has the
+    address; the failure that locked the account adds ``auth.locked_out``."""
+
+    def __init__(self, uow: IdentityUnitOfWork, clock: Clock) -> None:
+        self._uow, self._clock = uow, clock
+
+    async def failed(self, email: str, attempt: SignInTry | None, context: RequestContext, why: str) -> None:
+        now = self._clock.now()
+        async with self._uow as uow:
+            user = await uow.users.get_by_email(email.strip().lower())
+            target = user.id if user else None
+            await uow.audit.record(
+                AuditEntry.of(
+                    AuditAction.LOGIN_FAILED,
+                    at=now,
+                    actor_id=None,
+                    target_id=target,
+                    context=context,
+                    failure=why,
+                )
+            )
+            if attempt is not None and attempt.locked_out:
+                await uow.audit.record(
+                    AuditEntry.of(
+                        AuditAction.LOCKED_OUT, at=now, actor_id=None, target_id=target, context=context
+                    )
+                )
+            await uow.commit()
 
 
 class PasswordCheck:

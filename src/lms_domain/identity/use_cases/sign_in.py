@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from contextlib import suppress
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager, suppress
 
 from lms_domain.identity.entities import User
 from lms_domain.identity.ports import (
@@ -15,10 +16,11 @@ from lms_domain.identity.ports import (
 )
 from lms_domain.identity.use_cases.accounts import NewAccounts, add_user
 from lms_domain.identity.use_cases.email import Verifications
-from lms_domain.identity.use_cases.passwords import OneTimeCodes, PasswordCheck, SignInTry
+from lms_domain.identity.use_cases.passwords import OneTimeCodes, PasswordCheck, SignInRecord, SignInTry
 from lms_domain.identity.use_cases.tokens import INVALID_TOKEN, TokenIssuer, TokenPair
 from lms_domain.shared.actors import Role
-from lms_domain.shared.errors import Forbidden, Unauthorized, Unavailable
+from lms_domain.shared.audit import NO_CONTEXT, AuditAction, AuditEntry, RequestContext
+from lms_domain.shared.errors import Forbidden, Locked, Unauthorized, Unavailable
 from lms_domain.shared.ports import Clock
 
 __all__ = ["Login", "MfaLogin", "RefreshTokens", "Register"]
@@ -54,14 +56,50 @@ class Register:
 
 
 async def _signed_in(
-    uow: IdentityUnitOfWork, attempt: SignInTry, tokens: TokenIssuer, user: User, clock: Clock
+    uow: IdentityUnitOfWork,
+    attempt: SignInTry,
+    tokens: TokenIssuer,
+    user: User,
+    clock: Clock,
+    *,
+    context: RequestContext,
 ) -> TokenPair:
     pair, _ = await tokens.open_session(user)
     await attempt.succeed()
     async with uow as u:
-        await u.users.record_login(user.id, clock.now())
+        now = clock.now()
+        await u.users.record_login(user.id, now)
+        await u.audit.record(
+            AuditEntry.of(
+                AuditAction.LOGIN_SUCCEEDED, at=now, actor_id=None, target_id=user.id, context=context
+            )
+        )
         await u.commit()
     return pair
+
+
+_FAILURES: dict[type[Exception], str] = {
+    Locked: "locked",
+    Unauthorized: "invalid_credentials",
+    Forbidden: "mfa_required",
+}
+
+
+@asynccontextmanager
+async def _recorded(
+    record: SignInRecord, email: str, context: RequestContext
+) -> AsyncIterator[list[SignInTry]]:
+    """Records a sign-in that answers an error (the try, once made, is put in the list)."""
+    tries: list[SignInTry] = []
+    try:
+        yield tries
+    except (Locked, Unauthorized, Forbidden) as e:
+        why = "invalid_mfa_code" if str(e) == INVALID_MFA_CODE else _FAILURES[type(e)]
+        await record.failed(email, tries[0] if tries else None, context, why)
+        raise
+
+
+INVALID_MFA_CODE = "Invalid or already used MFA code"
 
 
 class Login:
@@ -69,13 +107,18 @@ class Login:
         self, uow: IdentityUnitOfWork, passwords: PasswordCheck, tokens: TokenIssuer, clock: Clock
     ) -> None:
         self._uow, self._passwords, self._tokens, self._clock = uow, passwords, tokens, clock
+        self._record = SignInRecord(uow, clock)
 
-    async def __call__(self, *, email: str, password: str) -> TokenPair:
-        async with self._passwords.attempt(email) as attempt:
+    async def __call__(self, *, email: str, password: str, context: RequestContext = NO_CONTEXT) -> TokenPair:
+        async with (
+            _recorded(self._record, email, context) as tries,
+            self._passwords.attempt(email) as attempt,
+        ):
+            tries.append(attempt)
             user = await self._passwords.check(attempt, email, password)
             if user.mfa_enabled:  # not a sign-in: the failures so far still count
                 raise Forbidden("MFA code required")
-            return await _signed_in(self._uow, attempt, self._tokens, user, self._clock)
+            return await _signed_in(self._uow, attempt, self._tokens, user, self._clock, context=context)
 
 
 class MfaLogin:
@@ -94,15 +137,22 @@ class MfaLogin:
             codes,
             clock,
         )
+        self._record = SignInRecord(uow, clock)
 
-    async def __call__(self, *, email: str, password: str, mfa_code: str) -> TokenPair:
-        async with self._passwords.attempt(email) as attempt:
+    async def __call__(
+        self, *, email: str, password: str, mfa_code: str, context: RequestContext = NO_CONTEXT
+    ) -> TokenPair:
+        async with (
+            _recorded(self._record, email, context) as tries,
+            self._passwords.attempt(email) as attempt,
+        ):
+            tries.append(attempt)
             user = await self._passwords.check(attempt, email, password)
             needs_code = user.mfa_enabled and user.mfa_secret is not None
             if needs_code and not await self._codes.accept(user, mfa_code):
                 await attempt.fail()
-                raise Unauthorized("Invalid or already used MFA code")
-            return await _signed_in(self._uow, attempt, self._tokens, user, self._clock)
+                raise Unauthorized(INVALID_MFA_CODE)
+            return await _signed_in(self._uow, attempt, self._tokens, user, self._clock, context=context)
 
 
 class RefreshTokens:

@@ -1,0 +1,1 @@
+"""The audit log as admins read it (entries are written by every area through its unit of work)."""
