@@ -51,6 +51,7 @@ from lms_domain.integrations import delivery, webhooks
 from lms_domain.integrations.signing import new_secret
 from lms_domain.learning import use_cases as learning
 from lms_domain.mail.templates import MailTemplates
+from lms_domain.privacy.use_cases import ExportPersonalData
 from lms_http.names import CATALOG_STAMP, verification_base
 from lms_http.settings import Settings
 from lms_platform.coalesce import FreshRuns
@@ -329,6 +330,7 @@ class Container(containers.DeclarativeContainer):
     delete_lesson = providers.Factory(catalog.DeleteLesson, uow=uow, clock=clock, stamp=catalog_stamp)
     reorder_lessons = providers.Factory(catalog.ReorderLessons, uow=uow, stamp=catalog_stamp)
     list_audit_log = providers.Factory(ListAuditLog, uow=read_uow)
+    export_personal_data = providers.Factory(ExportPersonalData, uow=uow, clock=clock)
     add_staff = providers.Factory(catalog.AddStaff, uow=uow, clock=clock, stamp=catalog_stamp)
     list_staff = providers.Factory(catalog.ListStaff, uow=read_uow)
     remove_staff = providers.Factory(catalog.RemoveStaff, uow=uow, clock=clock, stamp=catalog_stamp)

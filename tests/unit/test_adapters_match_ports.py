@@ -85,6 +85,7 @@ from lms_domain.integrations.ports import (
 )
 from lms_domain.learning.ports import LearningReader, LearningUnitOfWork
 from lms_domain.mail.ports import Mailer, PasswordResetJobs
+from lms_domain.privacy.ports import PrivacyUnitOfWork
 from lms_domain.shared.ports import Clock, IdGenerator
 from lms_platform.idempotency import IdempotencyStore
 from lms_platform.rate_limits import RateLimiter
@@ -99,6 +100,7 @@ UNITS_OF_WORK = (
     CredentialsUnitOfWork,
     FilesUnitOfWork,
     IntegrationsUnitOfWork,
+    PrivacyUnitOfWork,
 )
 READERS = (
     IdentityReader,

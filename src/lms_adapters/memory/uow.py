@@ -32,6 +32,7 @@ from lms_adapters.memory.integrations import (
 )
 from lms_adapters.memory.learning import MemoryCompletionRepository, MemoryEnrollmentRepository
 from lms_adapters.memory.mail_store import MemoryEmailTokenRepository, MemoryMailOutbox
+from lms_adapters.memory.personal_data import MemoryPersonalData
 from lms_domain.assessment.entities import Attempt, Question, Quiz
 from lms_domain.catalog.entities import Course, Lesson
 from lms_domain.credentials.entities import Certificate
@@ -158,6 +159,10 @@ class MemoryUnitOfWork:
     @property
     def audit_entries(self) -> MemoryAuditReader:
         return MemoryAuditReader(self.state)
+
+    @property
+    def personal_data(self) -> MemoryPersonalData:
+        return MemoryPersonalData(self.state)
 
     # events and integrations
     @property

@@ -31,6 +31,7 @@ from lms_adapters.sql.repositories.integrations import (
 )
 from lms_adapters.sql.repositories.learning import SqlCompletionRepository, SqlEnrollmentRepository
 from lms_adapters.sql.repositories.mail import SqlEmailTokenRepository, SqlMailOutbox
+from lms_adapters.sql.repositories.personal_data import SqlPersonalData
 from lms_domain.shared.errors import Unavailable
 
 __all__ = ["Committed", "SqlReadUnitOfWork", "SqlUnitOfWork"]
@@ -181,6 +182,11 @@ class SqlUnitOfWork(SqlReadUnitOfWork):
         super().__init__(engine)
         self._read_engine = read_engine
         self._xapi, self._committed = xapi, committed
+
+    @property
+    def personal_data(self) -> SqlPersonalData:
+        """Read for an export, in the unit that records the export."""
+        return SqlPersonalData(self.connection)
 
     @property
     def audit(self) -> SqlAuditLog:

@@ -7,16 +7,22 @@ from uuid import UUID
 
 from litestar import Controller, Request, get, patch, post
 from litestar.di import NamedDependency
+from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import FromPath, JSONBody, QueryParameter
+from litestar.response import Stream
 
 from lms_domain.identity import use_cases as uc
+from lms_domain.privacy.use_cases import ExportPersonalData
 from lms_domain.shared.actors import Actor, Role
 from lms_http.auth import caller_user
 from lms_http.dto.identity import AdminUserUpdate, PasswordChangeIn, ProfileUpdate, UserOut, UserPage
+from lms_http.dto.privacy import PersonalDataOut, stream_export
 from lms_http.errors import errors
 from lms_http.params import PageNumber, PageSize, page_request
 
 __all__ = ["UserController"]
+
+_EXPORTED = ResponseSpec(data_container=PersonalDataOut, description="Everything stored about the user")
 
 Search = Annotated[str | None, QueryParameter(max_length=255, description="Search in e-mail and name")]
 
@@ -55,6 +61,25 @@ class UserController(Controller):
         await change_password(
             actor=actor, current_password=data.current_password, new_password=data.new_password
         )
+
+    @get("/me/export", responses={200: _EXPORTED, **errors(401, 429, 503)})
+    async def export_my_data(
+        self, actor: NamedDependency[Actor], export_personal_data: NamedDependency[ExportPersonalData]
+    ) -> Stream:
+        """Everything stored about the signed-in user but their credentials (GDPR Art. 15 and 20)."""
+        data = await export_personal_data(actor=actor, user_id=actor.user_id)
+        return Stream(stream_export(data), media_type="application/json")
+
+    @get("/{user_id:uuid}/export", responses={200: _EXPORTED, **errors(401, 403, 404, 429, 503)})
+    async def export_user_data(
+        self,
+        user_id: FromPath[UUID],
+        actor: NamedDependency[Actor],
+        export_personal_data: NamedDependency[ExportPersonalData],
+    ) -> Stream:
+        """Everything stored about a user but their credentials (admins; others 403)."""
+        data = await export_personal_data(actor=actor, user_id=user_id)
+        return Stream(stream_export(data), media_type="application/json")
 
     @get("/", responses=errors(401, 403, 422, 429, 503))
     async def list_users(

@@ -1,0 +1,1 @@
+"""Personal data: everything stored about a person, gathered for them (GDPR Articles 15 and 20)."""
