@@ -5,6 +5,7 @@ holds a password, a secret, a token or a code the flows used."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 import time
 from collections.abc import AsyncIterator, Callable
@@ -215,3 +216,23 @@ async def test_only_admins_read_it_and_the_filters_are_checked(audited: Api) -> 
     for method in ("PATCH", "PUT", "DELETE"):
         r = await api.client.request(method, f"{V1}/audit-log/{entry_id}", headers=admin)
         assert r.status_code in (404, 405), method
+
+
+async def test_racing_failed_sign_ins_record_each_failure_and_one_lockout(audited: Api) -> None:
+    """Eight wrong passwords at once against a threshold of three, over three rounds: every answer
+    is a recorded failure (the 401s and the 423s), and the lockout is recorded once."""
+    api = audited
+    admin = api.auth(await api.user_with_role("admin"))
+    for n in range(3):
+        email = f"racer{n}@example.com"
+        target = await user_id(api, api.auth(await api.register(email)))
+        answers = await asyncio.gather(
+            *(
+                api.client.post(f"{V1}/auth/login", json={"email": email, "password": f"Wrong7Horse{i}"})
+                for i in range(8)
+            )
+        )
+        assert sorted({r.status_code for r in answers}) <= [401, 423], f"round {n}"
+        failed = await entries(api, admin, target_id=target, action="auth.login_failed")
+        locked = await entries(api, admin, target_id=target, action="auth.locked_out")
+        assert (len(failed), len(locked)) == (8, 1), f"round {n}"
