@@ -203,6 +203,9 @@ async def test_only_admins_read_it_and_the_filters_are_checked(audited: Api) -> 
         {"target_type": "lesson"},
         {"actor_id": "nope"},
         {"since": "yesterday"},
+        {"until": "0.5"},
+        {"since": "2026-01-01T00:00:00"},  # no offset
+        {"since": "2026-13-01T00:00:00Z"},
         {"page_size": 101},
         {"since": "2026-01-02T00:00:00Z", "until": "2026-01-01T00:00:00Z"},
     ):

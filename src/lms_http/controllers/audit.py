@@ -8,6 +8,7 @@ from uuid import UUID
 
 from litestar import Controller, get
 from litestar.di import NamedDependency
+from litestar.exceptions import ValidationException
 from litestar.params import QueryParameter
 
 from lms_domain.audit.use_cases import ListAuditLog
@@ -25,8 +26,29 @@ TargetTypeFilter = Annotated[
     AuditTarget | None, QueryParameter(description="Entries about this kind of thing")
 ]
 TargetFilter = Annotated[UUID | None, QueryParameter(description="Entries about this thing")]
-Since = Annotated[datetime | None, QueryParameter(description="Entries at or after this time (ISO 8601)")]
-Until = Annotated[datetime | None, QueryParameter(description="Entries at or before this time (ISO 8601)")]
+# An ISO 8601 time with its offset (`Z` or `+hh:mm`): a bare number or a time without an offset
+# would be read in more than one way.
+TIME = r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?(Z|[+-]\d{2}:\d{2})$"
+Since = Annotated[
+    str | None,
+    QueryParameter(pattern=TIME, description="Entries at or after this time (ISO 8601 with offset)"),
+]
+Until = Annotated[
+    str | None,
+    QueryParameter(pattern=TIME, description="Entries at or before this time (ISO 8601 with offset)"),
+]
+
+
+def _time(name: str, text: str | None) -> datetime | None:
+    if text is None:
+        return None
+    try:
+        return datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:  # the shape is right but not the values (month 13, hour 25)
+        raise ValidationException(
+            detail="Validation failed",
+            extra=[{"key": name, "source": "query", "message": "Not a valid time"}],
+        ) from None
 
 
 class AuditLogController(Controller):
@@ -53,8 +75,8 @@ class AuditLogController(Controller):
             action=action,
             target_type=target_type,
             target_id=target_id,
-            since=since,
-            until=until,
+            since=_time("since", since),
+            until=_time("until", until),
         )
         return AuditPage.of(
             await list_audit_log(actor=actor, query=query, page=page_request(page, page_size))

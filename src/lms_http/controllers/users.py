@@ -22,7 +22,9 @@ from lms_http.params import PageNumber, PageSize, page_request
 
 __all__ = ["UserController"]
 
-_EXPORTED = ResponseSpec(data_container=PersonalDataOut, description="Everything stored about the user")
+_EXPORTED = ResponseSpec(
+    data_container=PersonalDataOut, description="Everything stored about the user", generate_examples=False
+)
 
 Search = Annotated[str | None, QueryParameter(max_length=255, description="Search in e-mail and name")]
 
