@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
-from enum import StrEnum
 from typing import TYPE_CHECKING
 from uuid import UUID
 
 from lms_domain.privacy.ports import Row
+from lms_domain.shared.events import json_ready
 
 if TYPE_CHECKING:
     from lms_adapters.memory.uow import MemoryState
@@ -16,16 +15,8 @@ if TYPE_CHECKING:
 __all__ = ["MemoryPersonalData"]
 
 
-def _json(value: object) -> object:
-    if isinstance(value, UUID | StrEnum):
-        return str(value)
-    if isinstance(value, datetime):
-        return value.isoformat()
-    return value
-
-
 def _row(**fields: object) -> dict[str, object]:
-    return {key: _json(value) for key, value in fields.items()}
+    return {key: json_ready(value) for key, value in fields.items()}
 
 
 class MemoryPersonalData:

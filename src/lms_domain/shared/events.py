@@ -15,7 +15,7 @@ from uuid import UUID
 
 from lms_domain.shared.ids import time_ordered_id
 
-__all__ = ["Event", "EventLog", "EventType", "enrollment_completed"]
+__all__ = ["Event", "EventLog", "EventType", "enrollment_completed", "json_ready"]
 
 
 class EventType(StrEnum):
@@ -44,18 +44,19 @@ class Event:
     @classmethod
     def of(cls, type_: EventType, *, at: datetime, **data: object) -> Event:
         """An event whose ``data`` values are made JSON-ready: UUIDs and datetimes become strings."""
-        return cls(type=type_, occurred_at=at, data={key: _json_ready(value) for key, value in data.items()})
+        return cls(type=type_, occurred_at=at, data={key: json_ready(value) for key, value in data.items()})
 
     def to_json(self) -> dict[str, object]:
         return {
             "id": str(self.id),
             "type": str(self.type),
-            "occurred_at": _json_ready(self.occurred_at),
+            "occurred_at": json_ready(self.occurred_at),
             "data": dict(self.data),
         }
 
 
-def _json_ready(value: object) -> object:
+def json_ready(value: object) -> object:
+    """A value as JSON carries it: UUIDs and times (UTC, ``Z``) as strings, the rest as it is."""
     if isinstance(value, UUID):
         return str(value)
     if isinstance(value, datetime):

@@ -29,25 +29,34 @@ __all__ = [
 ]
 
 
-_COURSE_BY_ID = built_once(lambda course_id: select(courses).where(courses.c.id == course_id))
-# FOR NO KEY UPDATE: writers of the course and its lessons queue; rows that merely refer to it
-# (a new enrollment, a quiz) go on
-_COURSE_FOR_UPDATE = built_once(
-    lambda course_id: select(courses).where(courses.c.id == course_id).with_for_update(key_share=True)
+# The course with its staff in one statement: a row per staff member (one with NULLs when it has
+# none), by the time they were added.
+_WITH_STAFF = courses.outerjoin(course_staff, course_staff.c.course_id == courses.c.id).outerjoin(
+    users, users.c.id == course_staff.c.user_id
 )
-_STAFF_OF = built_once(
-    lambda course_id: (
+
+
+def _course_with_staff(course_id: Any) -> Any:
+    return (
         select(
-            course_staff.c.user_id,
-            course_staff.c.role,
-            course_staff.c.added_at,
-            users.c.full_name,
-            users.c.email,
+            courses,
+            course_staff.c.user_id.label("staff_user_id"),
+            course_staff.c.role.label("staff_role"),
+            course_staff.c.added_at.label("staff_added_at"),
+            users.c.full_name.label("staff_full_name"),
+            users.c.email.label("staff_email"),
         )
-        .join_from(course_staff, users, users.c.id == course_staff.c.user_id)
-        .where(course_staff.c.course_id == course_id)
+        .select_from(_WITH_STAFF)
+        .where(courses.c.id == course_id)
         .order_by(course_staff.c.added_at, course_staff.c.user_id)
     )
+
+
+_COURSE_BY_ID = built_once(_course_with_staff)
+# FOR NO KEY UPDATE OF courses: writers of the course and its lessons queue; rows that merely refer
+# to it (a new enrollment, a quiz) go on; the staff rows joined in are not locked
+_COURSE_FOR_UPDATE = built_once(
+    lambda course_id: _course_with_staff(course_id).with_for_update(of=courses, key_share=True)
 )
 _LESSON_BY_ID = built_once(lambda lesson_id: select(lessons).where(lessons.c.id == lesson_id))
 
@@ -80,11 +89,11 @@ def _course_row(course: Course) -> dict[str, Any]:
 
 def _member(row: Any) -> StaffMember:
     return StaffMember(
-        user_id=row.user_id,
-        role=StaffRole(row.role),
-        full_name=row.full_name,
-        email=row.email,
-        added_at=row.added_at,
+        user_id=row.staff_user_id,
+        role=StaffRole(row.staff_role),
+        full_name=row.staff_full_name,
+        email=row.staff_email,
+        added_at=row.staff_added_at,
     )
 
 
@@ -164,11 +173,11 @@ class SqlCourseRepository:
     async def get(self, course_id: UUID, *, for_update: bool = False) -> Course | None:
         # PostgreSQL locks the row; SQLite's BEGIN IMMEDIATE already serialises writers
         statement = _COURSE_FOR_UPDATE() if for_update else _COURSE_BY_ID()
-        row = (await self._connection.execute(statement, {"course_id": course_id})).first()
-        if row is None:
+        rows = (await self._connection.execute(statement, {"course_id": course_id})).all()
+        if not rows:
             return None
-        staff = await self._connection.execute(_STAFF_OF(), {"course_id": course_id})
-        return course_from_row(row, staff=tuple(_member(m) for m in staff))
+        staff = tuple(_member(r) for r in rows if r.staff_user_id is not None)
+        return course_from_row(rows[0], staff=staff)
 
     async def taken_slugs(self, base: str) -> set[str]:
         rows = await self._connection.execute(

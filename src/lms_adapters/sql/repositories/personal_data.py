@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
 from typing import Any
 from uuid import UUID
 
@@ -23,21 +22,14 @@ from lms_adapters.sql.tables import (
     users,
 )
 from lms_domain.privacy.ports import Row
+from lms_domain.shared.events import json_ready
 
 __all__ = ["SqlPersonalData"]
 
 
-def _json(value: object) -> object:
-    if isinstance(value, UUID):
-        return str(value)
-    if isinstance(value, datetime):
-        return value.isoformat()
-    return value
-
-
 def _row(row: Any, *, rename: dict[str, str] | None = None) -> dict[str, object]:
     names = rename or {}
-    return {names.get(key, key): _json(value) for key, value in row._mapping.items()}
+    return {names.get(key, key): json_ready(value) for key, value in row._mapping.items()}
 
 
 class SqlPersonalData:

@@ -78,7 +78,12 @@ async def _signed_in(
     return pair
 
 
+class _BadCode(Unauthorized):
+    """A right password with a wrong or used MFA code (answered as any other 401)."""
+
+
 _FAILURES: dict[type[Exception], str] = {
+    _BadCode: "invalid_mfa_code",
     Locked: "locked",
     Unauthorized: "invalid_credentials",
     Forbidden: "mfa_required",
@@ -94,7 +99,7 @@ async def _recorded(
     try:
         yield tries
     except (Locked, Unauthorized, Forbidden) as e:
-        why = "invalid_mfa_code" if str(e) == INVALID_MFA_CODE else _FAILURES[type(e)]
+        why = next(reason for kind, reason in _FAILURES.items() if isinstance(e, kind))
         await record.failed(email, tries[0] if tries else None, context, why)
         raise
 
@@ -151,7 +156,7 @@ class MfaLogin:
             needs_code = user.mfa_enabled and user.mfa_secret is not None
             if needs_code and not await self._codes.accept(user, mfa_code):
                 await attempt.fail()
-                raise Unauthorized(INVALID_MFA_CODE)
+                raise _BadCode(INVALID_MFA_CODE)
             return await _signed_in(self._uow, attempt, self._tokens, user, self._clock, context=context)
 
 
