@@ -239,3 +239,23 @@ async def test_racing_failed_sign_ins_record_each_failure_and_one_lockout(audite
         failed = await entries(api, admin, target_id=target, action="auth.login_failed")
         locked = await entries(api, admin, target_id=target, action="auth.locked_out")
         assert (len(failed), len(locked)) == (8, 1), f"round {n}"
+
+
+async def test_racing_writes_leave_one_entry_per_change(audited: Api) -> None:
+    """Publishing one course six times at once, then deleting it six times at once, over three
+    rounds: one `course.published` and one `course.deleted` each, whichever requests won."""
+    api = audited
+    admin = api.auth(await api.user_with_role("admin"))
+    owner = api.auth(await api.user_with_role("instructor"))
+    for n in range(3):
+        course = await new_course(api, owner, title=f"Raced {n}")
+        url = f"{V1}/courses/{course['id']}"
+        published = await asyncio.gather(
+            *(api.client.post(f"{url}/publish", headers=owner) for _ in range(6))
+        )
+        assert [r.status_code for r in published] == [200] * 6, f"round {n}"
+        deleted = await asyncio.gather(*(api.client.delete(url, headers=owner) for _ in range(6)))
+        assert sorted(r.status_code for r in deleted) == [204] + [404] * 5, f"round {n}"
+        for action in ("course.published", "course.deleted"):
+            found = await entries(api, admin, target_id=course["id"], action=action)
+            assert len(found) == 1, f"round {n}: {len(found)} x {action}"
