@@ -51,6 +51,7 @@ from lms_domain.integrations import delivery, webhooks
 from lms_domain.integrations.signing import new_secret
 from lms_domain.learning import use_cases as learning
 from lms_domain.mail.templates import MailTemplates
+from lms_domain.privacy.erasure import EraseOwnAccount, EraseUser, PurgeBlobs
 from lms_domain.privacy.use_cases import ExportPersonalData
 from lms_http.names import CATALOG_STAMP, verification_base
 from lms_http.settings import Settings
@@ -92,6 +93,7 @@ def _job_handlers(
     try_delivery: Callable[[], delivery.TryDelivery],
     sweep: Callable[[], delivery.SweepDeliveries],
     password_reset: Callable[[], identity.SendPasswordReset],
+    purge_blobs: Callable[[], PurgeBlobs],
 ) -> JobHandlers:
     """What the job engine's tasks run: a fresh use case for each job."""
 
@@ -107,7 +109,13 @@ def _job_handlers(
             _log.info("queued %d waiting deliveries", queued)
         return queued
 
-    return JobHandlers(try_delivery=try_one, sweep=sweep_waiting, password_reset=reset)
+    async def purge() -> object:
+        deleted = await purge_blobs()()
+        if deleted:
+            _log.info("deleted %d stored blobs of erased accounts", deleted)
+        return deleted
+
+    return JobHandlers(try_delivery=try_one, sweep=sweep_waiting, password_reset=reset, purge_blobs=purge)
 
 
 def _mail_transport(settings: Settings) -> str:
@@ -331,6 +339,12 @@ class Container(containers.DeclarativeContainer):
     reorder_lessons = providers.Factory(catalog.ReorderLessons, uow=uow, stamp=catalog_stamp)
     list_audit_log = providers.Factory(ListAuditLog, uow=read_uow)
     export_personal_data = providers.Factory(ExportPersonalData, uow=uow, clock=clock)
+    reauthentication = providers.Factory(identity.Reauthentication, hasher=hasher, codes=one_time_codes)
+    erase_own_account = providers.Factory(
+        EraseOwnAccount, uow=uow, reauthentication=reauthentication, sessions=sessions, jobs=jobs, clock=clock
+    )
+    erase_user = providers.Factory(EraseUser, uow=uow, sessions=sessions, jobs=jobs, clock=clock)
+    purge_blobs = providers.Factory(PurgeBlobs, uow=uow, blobs=blobs, clock=clock)
     add_staff = providers.Factory(catalog.AddStaff, uow=uow, clock=clock, stamp=catalog_stamp)
     list_staff = providers.Factory(catalog.ListStaff, uow=read_uow)
     remove_staff = providers.Factory(catalog.RemoveStaff, uow=uow, clock=clock, stamp=catalog_stamp)
@@ -461,6 +475,7 @@ class Container(containers.DeclarativeContainer):
         try_delivery=try_delivery.provider,
         sweep=sweep_deliveries.provider,
         password_reset=send_password_reset.provider,
+        purge_blobs=purge_blobs.provider,
     )
 
     # webhooks (admin): the address rule, new secrets, and the job engine that makes the tries

@@ -86,7 +86,13 @@ class Handlers:
                 raise RuntimeError("the database is away")
             return None
 
-        return JobHandlers(try_delivery=try_delivery, sweep=sweep, password_reset=password_reset)
+        async def purge_blobs() -> object:
+            self.log.append(("purge", None))
+            return 0
+
+        return JobHandlers(
+            try_delivery=try_delivery, sweep=sweep, password_reset=password_reset, purge_blobs=purge_blobs
+        )
 
     def ids(self) -> list[tuple[uuid.UUID, bool]]:
         return [(delivery_id, force) for delivery_id, force, _ in self.tries]
@@ -172,7 +178,7 @@ async def test_the_workers_first_action_is_a_sweep(engines: Engines) -> None:
     # in-memory jobs die with their process, so a worker starting there sweeps everything back
     assert engine.durable is (engines.backend == "postgres")
     assert calls.log[0] == ("sweep", engines.backend == "in-memory")
-    assert calls.log[1:2] == [("try", waiting)]
+    assert calls.log[1:3] == [("purge", None), ("try", waiting)]  # then what was queued
 
 
 async def test_a_failed_first_sweep_does_not_stop_the_worker(engines: Engines) -> None:
@@ -242,3 +248,26 @@ async def test_two_workers_on_postgresql_run_each_try_exactly_once(pg_url: str) 
     assert {(i, f) for i, f, _ in tries} == {(i, n % 5 == 0) for n, i in enumerate(ids)}
     assert set(ran_by) == {"first", "second"}
     assert log.count(("sweep", False)) >= 2  # each worker's first sweep: only what is due
+
+
+async def test_blob_purges_run_once_for_requests_made_while_one_waits(engines: Engines) -> None:
+    engine, calls = engines(), Handlers()
+    jobs = ProcrastinateJobs(engine)
+    await jobs.purge_blobs()
+    await jobs.purge_blobs()  # one is waiting already: it will find the same rows
+    async with working(engine, calls):
+        await until(lambda: ("purge", None) in calls.log)
+        await asyncio.sleep(0.3)
+        purges_then = [entry for entry in calls.log if entry[0] == "purge"]
+        await jobs.purge_blobs()  # none waits now: a new one runs
+        await until(lambda: len([e for e in calls.log if e[0] == "purge"]) > len(purges_then))
+
+
+async def test_a_worker_purges_blobs_when_it_starts_and_with_every_periodic_sweep(engines: Engines) -> None:
+    engine, calls = engines(), Handlers()
+    async with working(engine, calls):
+        await until(lambda: ("purge", None) in calls.log)
+        assert calls.log.index(("purge", None)) == 1  # right after the first sweep
+        if engines.backend == "in-memory":  # its periodic sweep comes every second (PostgreSQL's: 15 s)
+            await until(lambda: calls.log.count(("purge", None)) >= 3)
+            assert calls.log.count(("sweep", False)) >= 2  # the periodic ones, each with its purge

@@ -85,7 +85,7 @@ from lms_domain.integrations.ports import (
 )
 from lms_domain.learning.ports import LearningReader, LearningUnitOfWork
 from lms_domain.mail.ports import Mailer, PasswordResetJobs
-from lms_domain.privacy.ports import PrivacyUnitOfWork
+from lms_domain.privacy.ports import BlobPurgeJobs, ErasureUnitOfWork, PrivacyUnitOfWork
 from lms_domain.shared.ports import Clock, IdGenerator
 from lms_platform.idempotency import IdempotencyStore
 from lms_platform.rate_limits import RateLimiter
@@ -101,6 +101,7 @@ UNITS_OF_WORK = (
     FilesUnitOfWork,
     IntegrationsUnitOfWork,
     PrivacyUnitOfWork,
+    ErasureUnitOfWork,
 )
 READERS = (
     IdentityReader,
@@ -152,7 +153,7 @@ ADAPTERS: dict[type, tuple[type, ...]] = {
     HttpSender: (Sender,),
     PublicAddressCheck: (AddressCheck,),
     # jobs, and the titles xAPI statements name
-    ProcrastinateJobs: (DeliveryJobs, PasswordResetJobs),
+    ProcrastinateJobs: (DeliveryJobs, PasswordResetJobs, BlobPurgeJobs),
     # mail
     SmtpMailer: (Mailer,),
     FileMailer: (Mailer,),

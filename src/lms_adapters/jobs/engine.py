@@ -41,12 +41,14 @@ SHUTDOWN_GRACE_SECONDS = 5.0
 
 @dataclass(frozen=True, slots=True)
 class JobHandlers:
-    """What the jobs run: a try of one delivery, the sweep (``everything`` when starting), and the
-    background half of a password reset request (an address)."""
+    """What the jobs run: a try of one delivery, the sweep (``everything`` when starting), the
+    background half of a password reset request (an address), and the deletion of erased
+    accounts' stored bytes (also part of every sweep)."""
 
     try_delivery: Callable[[UUID, bool], Awaitable[object]]
     sweep: Callable[[bool], Awaitable[object]]
     password_reset: Callable[[str], Awaitable[object]]
+    purge_blobs: Callable[[], Awaitable[object]]
 
 
 def _handlers(context: procrastinate.JobContext) -> JobHandlers:
@@ -71,17 +73,25 @@ def _register(
     async def password_reset(context: procrastinate.JobContext, email: str) -> None:
         await _handlers(context).password_reset(email)
 
+    # at most one waiting at a time (a second request while one waits adds nothing: it would find
+    # the same rows); a failing storage is retried by the rows' own schedule, at each sweep
+    @app.task(name="lms.purge_blobs", queue=QUEUE, pass_context=True, queueing_lock="purge_blobs")
+    async def purge_blobs(context: procrastinate.JobContext) -> None:
+        await _handlers(context).purge_blobs()
+
     @app.periodic(cron=f"* * * * * */{sweep_seconds}", periodic_id="sweep")
     @app.task(name="lms.sweep_deliveries", queue=QUEUE, pass_context=True, queueing_lock="sweep")
     async def sweep(context: procrastinate.JobContext, timestamp: int) -> None:
-        await _handlers(context).sweep(False)
+        handlers = _handlers(context)
+        await handlers.sweep(False)
+        await handlers.purge_blobs()
 
-    return try_delivery, password_reset
+    return try_delivery, password_reset, purge_blobs
 
 
 class ProcrastinateJobs:
-    """The ``DeliveryJobs`` port: a try queued as a job, to run at ``at`` (now when ``None``); and
-    the ``PasswordResetJobs`` port."""
+    """The ``DeliveryJobs`` port: a try queued as a job, to run at ``at`` (now when ``None``); the
+    ``PasswordResetJobs`` and ``BlobPurgeJobs`` ports."""
 
     def __init__(self, engine: JobEngine) -> None:
         self._engine = engine
@@ -97,13 +107,21 @@ class ProcrastinateJobs:
         except (procrastinate.exceptions.ConnectorException, OSError) as e:
             raise Unavailable("The job queue is not available") from e
 
+    async def purge_blobs(self) -> None:
+        try:
+            await self._engine.defer_purge()
+        except procrastinate.exceptions.AlreadyEnqueued:
+            pass  # the one waiting will find these rows too
+        except (procrastinate.exceptions.ConnectorException, OSError) as e:
+            raise Unavailable("The job queue is not available") from e
+
 
 class JobEngine:
     """A procrastinate app with its tasks; ``open`` before deferring, ``run_worker`` to work."""
 
     def __init__(self, app: procrastinate.App, *, durable: bool) -> None:
         self.app, self.durable = app, durable
-        self._try, self._reset = _register(app, sweep_seconds=SWEEP_EVERY_SECONDS[durable])
+        self._try, self._reset, self._purge = _register(app, sweep_seconds=SWEEP_EVERY_SECONDS[durable])
         self._opened = False
         self._lock = asyncio.Lock()
 
@@ -134,12 +152,18 @@ class JobEngine:
         await self.open()
         await self._reset.defer_async(email=email)
 
+    async def defer_purge(self) -> None:
+        await self.open()
+        await self._purge.defer_async()
+
     async def run_worker(self, handlers: JobHandlers, *, concurrency: int) -> None:
         """Works until cancelled: first sweeps (every waiting delivery, when the queue is the
-        process's own), then runs jobs as they come."""
+        process's own) and purges due blobs, then runs jobs as they come."""
         await self.open()
         with contextlib.suppress(Exception):  # the periodic sweep retries what this one missed
             await handlers.sweep(not self.durable)
+        with contextlib.suppress(Exception):
+            await handlers.purge_blobs()
         await self.app.run_worker_async(
             queues=[QUEUE],
             concurrency=concurrency,

@@ -48,7 +48,8 @@ class MemoryAnalyticsQueries:
         return None
 
     async def user_exists(self, user_id: UUID) -> bool:
-        return user_id in self._state.users
+        user = self._state.users.get(user_id)
+        return user is not None and user.erased_at is None
 
     def _completed_lessons(self, enrollment_ids: set[UUID]) -> int:
         return sum(1 for c in self._state.lesson_completions.values() if c.enrollment_id in enrollment_ids)
@@ -154,15 +155,16 @@ class MemoryAnalyticsQueries:
 
     async def system(self, *, active_since: datetime) -> SystemAnalytics:
         s = self._state
+        people = [u for u in s.users.values() if u.erased_at is None]  # an erased account is no user
         by_role: dict[str, int] = {}
-        for user in s.users.values():
+        for user in people:
             by_role[user.role.value] = by_role.get(user.role.value, 0) + 1
         return SystemAnalytics.build(
-            total_users=len(s.users),
+            total_users=len(people),
             users_by_role=by_role,
             active_users_30d=sum(
                 1
-                for u in s.users.values()
+                for u in people
                 if u.created_at >= active_since
                 or (u.last_login_at is not None and u.last_login_at >= active_since)
             ),

@@ -118,6 +118,8 @@ class MemoryCertificateSources:
             return None
         course = self._state.courses[enrollment.course_id]
         student = self._state.users.get(enrollment.student_id)
+        if student is not None and student.erased_at is not None:
+            return None  # an erased student's enrollment stays for the statistics, issues nothing
         return EnrollmentRef(
             id=enrollment.id,
             student_id=enrollment.student_id,
@@ -136,4 +138,4 @@ class MemoryCertificateSources:
 
     async def student_email(self, student_id: UUID) -> str | None:
         student = self._state.users.get(student_id)
-        return student.email if student else None
+        return student.email if student and student.erased_at is None else None

@@ -25,7 +25,7 @@ class MemoryPersonalData:
 
     async def profile(self, user_id: UUID) -> Row | None:
         u = self._state.users.get(user_id)
-        if u is None:
+        if u is None or u.erased_at is not None:
             return None
         return _row(
             id=u.id,

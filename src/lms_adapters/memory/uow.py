@@ -24,6 +24,7 @@ from lms_adapters.memory.catalog import (
     MemoryLessonRepository,
 )
 from lms_adapters.memory.credentials import MemoryCertificateRepository, MemoryCertificateSources
+from lms_adapters.memory.erasure import MemoryBlobDeletions, MemoryErasureStore
 from lms_adapters.memory.files import MemoryStoredFileRepository
 from lms_adapters.memory.integrations import (
     MemoryDeliveryRepository,
@@ -90,6 +91,8 @@ class MemoryState:
     email_tokens: dict[UUID, EmailToken] = field(default_factory=dict)
     # the audit log: only ever appended to
     audit_entries: list[AuditEntry] = field(default_factory=list)
+    # stored bytes of erased accounts still to delete: key -> (due at, failed tries)
+    blob_deletions: dict[str, tuple[datetime, int]] = field(default_factory=dict)
     lock: asyncio.Lock = field(default_factory=asyncio.Lock, repr=False, compare=False)
 
     def snapshot(self) -> dict[str, Any]:
@@ -107,13 +110,18 @@ class MemoryUserRepository:
     async def get(self, user_id: UUID, *, for_update: bool = False) -> User | None:
         # for_update needs nothing more: a memory unit of work holds the whole state (see below)
         user = self._state.users.get(user_id)
-        return copy.deepcopy(user) if user else None
+        return copy.deepcopy(user) if user and user.erased_at is None else None
 
     async def get_by_email(self, email: str) -> User | None:
         for user in self._state.users.values():
-            if user.email == email.lower():
+            if user.email == email.lower() and user.erased_at is None:
                 return copy.deepcopy(user)
         return None
+
+    async def lock_active_admins(self) -> Sequence[UUID]:
+        # a memory unit of work holds the whole state: nothing else changes meanwhile
+        admins = self._state.users.values()
+        return sorted(u.id for u in admins if u.role is Role.ADMIN and u.is_active and u.erased_at is None)
 
     async def add(self, user: User) -> None:
         if any(u.email == user.email for u in self._state.users.values()):
@@ -134,7 +142,8 @@ class MemoryUserRepository:
         found = [
             u
             for u in self._state.users.values()
-            if (role is None or u.role is role)
+            if u.erased_at is None
+            and (role is None or u.role is role)
             and (not query or query.lower() in u.email or query.lower() in u.full_name.lower())
         ]
         found.sort(key=lambda u: (u.created_at, u.id))
@@ -163,6 +172,14 @@ class MemoryUnitOfWork:
     @property
     def personal_data(self) -> MemoryPersonalData:
         return MemoryPersonalData(self.state)
+
+    @property
+    def erasure(self) -> MemoryErasureStore:
+        return MemoryErasureStore(self.state)
+
+    @property
+    def blob_deletions(self) -> MemoryBlobDeletions:
+        return MemoryBlobDeletions(self.state)
 
     # events and integrations
     @property

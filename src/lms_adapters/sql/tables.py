@@ -80,6 +80,8 @@ users = Table(
     Column("credentials_version", Integer, nullable=False, server_default="0"),
     Column("credentials_session_id", Uuid),
     Column("email_verified", Boolean, nullable=False, server_default=false()),
+    # erased (0016): the row stays for what refers to it, its email, name and secrets replaced
+    Column("erased_at", UtcDateTime),
     Index("ix_users_role_created", "role", "created_at"),
     Index("ix_users_created_at", "created_at"),
     Index("ix_users_last_login_at", "last_login_at"),  # active users: created or signed in lately
@@ -256,9 +258,9 @@ certificates = Table(
     Column("course_id", Uuid, ForeignKey("courses.id", ondelete="SET NULL")),
     Column("certificate_number", String(32), nullable=False, unique=True),
     Column("course_title", String(255), nullable=False),
-    Column("student_name", String(255), nullable=False),
+    Column("student_name", String(255)),  # null once the student is erased (0016)
     Column("issued_at", UtcDateTime, nullable=False),
-    Column("pdf_key", String(128), nullable=False),
+    Column("pdf_key", String(128)),  # null once the PDF is deleted with its erased student (0016)
     # Open Badges (migration 0013): the signed credential, its place in a revocation list (unique:
     # the database settles racing draws), and the revocation
     Column("credential", Text),
@@ -276,6 +278,20 @@ certificates = Table(
         postgresql_where=text("revoked_at IS NOT NULL"),
         sqlite_where=text("revoked_at IS NOT NULL"),
     ),
+)
+
+# --- erasure (migration 0016) -------------------------------------------------------------------
+# Stored bytes to delete: a row is written in the transaction that erases an account, and removed
+# once the storage has deleted the key (a retry later when it failed).
+
+blob_deletions = Table(
+    "blob_deletions",
+    metadata,
+    Column("key", String(128), primary_key=True),
+    Column("requested_at", UtcDateTime, nullable=False),
+    Column("attempts", Integer, nullable=False, server_default="0"),
+    Column("next_attempt_at", UtcDateTime, nullable=False),
+    Index("ix_blob_deletions_next_attempt", "next_attempt_at"),
 )
 
 # --- assessment (migration 0004) ---------------------------------------------------------------

@@ -21,6 +21,7 @@ from lms_adapters.sql.repositories.catalog import (
     SqlLessonRepository,
 )
 from lms_adapters.sql.repositories.credentials import SqlCertificateRepository, SqlCertificateSources
+from lms_adapters.sql.repositories.erasure import SqlBlobDeletions, SqlErasureStore
 from lms_adapters.sql.repositories.files import SqlStoredFileRepository
 from lms_adapters.sql.repositories.identity import SqlUserRepository
 from lms_adapters.sql.repositories.integrations import (
@@ -187,6 +188,14 @@ class SqlUnitOfWork(SqlReadUnitOfWork):
     def personal_data(self) -> SqlPersonalData:
         """Read for an export, in the unit that records the export."""
         return SqlPersonalData(self.connection)
+
+    @property
+    def erasure(self) -> SqlErasureStore:
+        return SqlErasureStore(self.connection)
+
+    @property
+    def blob_deletions(self) -> SqlBlobDeletions:
+        return SqlBlobDeletions(self.connection)
 
     @property
     def audit(self) -> SqlAuditLog:

@@ -41,9 +41,11 @@ class Certificate:
     course_id: UUID | None
     certificate_number: str
     course_title: str
-    student_name: str
+    student_name: str | None
+    """None once the student's account is erased."""
     issued_at: datetime
-    pdf_key: str
+    pdf_key: str | None
+    """None once the PDF is deleted with the student's erased account."""
     credential: str | None = None
     """Its Open Badges credential as a VC-JWT, signed at issue time (None for certificates issued
     before credentials existed, until first asked for)."""

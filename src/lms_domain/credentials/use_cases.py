@@ -213,6 +213,8 @@ class CertificatePdfs:
         return self._policy.verification_url(certificate_number)
 
     async def store(self, certificate: Certificate) -> None:
+        """Only for a certificate being issued (it has its student's name and a key)."""
+        assert certificate.student_name is not None and certificate.pdf_key is not None
         pdf = await self._renderer.render(
             CertificateView(
                 student_name=certificate.student_name,
@@ -230,7 +232,8 @@ class CertificatePdfs:
         )
 
     async def discard(self, certificate: Certificate) -> None:
-        await self._blobs.delete(certificate.pdf_key)
+        if certificate.pdf_key is not None:
+            await self._blobs.delete(certificate.pdf_key)
 
 
 class GenerateCertificate:
@@ -313,7 +316,7 @@ class GenerateCertificate:
                         target_id=certificate.id,
                     )
                 )
-                if student_email:
+                if student_email and certificate.student_name is not None:
                     message = certificate_issued(
                         to=student_email,
                         full_name=certificate.student_name,
@@ -369,6 +372,8 @@ class CertificateDownloadUrl:
             certificate = await _visible(uow, actor, certificate_id)
         if certificate.revoked and not actor.is_admin:
             raise Forbidden("This certificate was revoked")
+        if certificate.pdf_key is None:
+            raise NotFound("This certificate's PDF was deleted with its student's account")
         return await self._blobs.download_url(
             certificate.pdf_key,
             filename=certificate.pdf_filename,

@@ -32,6 +32,8 @@ class User:
     email_verified: bool = False
     """Whether the user proved the address is theirs (a verification link), or an administrator
     made the account."""
+    erased_at: datetime | None = None
+    """When the account was erased (GDPR Art. 17): nothing that names the person is left."""
 
     @classmethod
     def create(
@@ -58,6 +60,18 @@ class User:
             self.is_active, self.updated_at = False, now
             self.credentials_version += 1
             self.credentials_session_id = None
+
+    def erase(self, now: datetime) -> None:
+        """Nothing that names the person or opens the account is left: the address becomes a value
+        that is no address (it never matches a sign-in and frees the address for a new account),
+        the name empty, the password hash one that matches no password, MFA off without a secret;
+        the account inactive, every session ended by a new credentials version."""
+        self.email, self.full_name, self.password_hash = f"erased:{self.id}", "", ""
+        self.mfa_enabled, self.mfa_secret, self.email_verified = False, None, False
+        self.is_active = False
+        self.credentials_version += 1
+        self.credentials_session_id = None
+        self.erased_at = self.updated_at = now
 
     def accepts_session(self, session_id: UUID, version: int) -> bool:
         """A session opened with ``version`` is still good: the current version, or the session

@@ -50,6 +50,12 @@ class UserRepository(UserReader, Protocol):
         before changing it: ``update`` writes the whole row back)."""
         ...
 
+    async def lock_active_admins(self) -> Sequence[UUID]:
+        """The ids of every active admin, each row locked until the unit of work ends (always in
+        the same order, before any other user row: changes that may leave no active admin
+        queue behind each other)."""
+        ...
+
     async def add(self, user: User) -> None:
         """Insert; raises ``EmailTaken`` (a unique constraint decides)."""
         ...

@@ -3,12 +3,24 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
 from typing import Protocol
 from uuid import UUID
 
+from lms_domain.identity.ports import UserRepository
 from lms_domain.shared.ports import UnitOfWork
 
-__all__ = ["PersonalDataReader", "PrivacyUnitOfWork", "Row"]
+__all__ = [
+    "BlobDeletions",
+    "BlobPurgeJobs",
+    "ErasureStore",
+    "ErasureUnitOfWork",
+    "PendingBlob",
+    "PersonalDataReader",
+    "PrivacyUnitOfWork",
+    "Row",
+]
 
 Row = Mapping[str, object]
 """A JSON-ready record: ids and times as strings."""
@@ -45,3 +57,52 @@ class PersonalDataReader(Protocol):
 class PrivacyUnitOfWork(UnitOfWork, Protocol):
     @property
     def personal_data(self) -> PersonalDataReader: ...
+
+
+class ErasureStore(Protocol):
+    """What erasing an account removes beyond the user's own row, in the erasure's transaction."""
+
+    async def owns_courses(self, user_id: UUID) -> bool: ...
+
+    async def erase(self, user_id: UUID, *, at: datetime) -> int:
+        """Removes the user from every course's staff; deletes their email tokens, used MFA codes,
+        mail not yet sent to them and their files' rows; takes the name off their certificates
+        and their PDFs' keys; and lists every stored key of those files and PDFs in the blob
+        deletions (due ``at``). Answers how many keys it listed. A fixed number of statements."""
+        ...
+
+
+@dataclass(frozen=True, slots=True)
+class PendingBlob:
+    key: str
+    attempts: int
+
+
+class BlobDeletions(Protocol):
+    """Stored bytes still to delete, kept until the storage has deleted them."""
+
+    async def due(self, *, now: datetime, limit: int) -> Sequence[PendingBlob]:
+        """Those due by ``now``, oldest due first."""
+        ...
+
+    async def done(self, key: str) -> None: ...
+
+    async def postpone(self, key: str, *, attempts: int, until: datetime) -> None: ...
+
+
+class ErasureUnitOfWork(UnitOfWork, Protocol):
+    @property
+    def users(self) -> UserRepository: ...
+
+    @property
+    def erasure(self) -> ErasureStore: ...
+
+    @property
+    def blob_deletions(self) -> BlobDeletions: ...
+
+
+class BlobPurgeJobs(Protocol):
+    async def purge_blobs(self) -> None:
+        """Have the due blob deletions worked off soon, in the background; raises ``Unavailable``
+        when the job queue cannot take it (the periodic sweep does it then)."""
+        ...

@@ -12,10 +12,18 @@ from litestar.params import FromPath, JSONBody, QueryParameter
 from litestar.response import Stream
 
 from lms_domain.identity import use_cases as uc
+from lms_domain.privacy.erasure import EraseOwnAccount, EraseUser
 from lms_domain.privacy.use_cases import ExportPersonalData
 from lms_domain.shared.actors import Actor, Role
 from lms_http.auth import caller_user
-from lms_http.dto.identity import AdminUserUpdate, PasswordChangeIn, ProfileUpdate, UserOut, UserPage
+from lms_http.dto.identity import (
+    AdminUserUpdate,
+    EraseIn,
+    PasswordChangeIn,
+    ProfileUpdate,
+    UserOut,
+    UserPage,
+)
 from lms_http.dto.privacy import PersonalDataOut, stream_export
 from lms_http.errors import errors
 from lms_http.params import PageNumber, PageSize, page_request
@@ -82,6 +90,31 @@ class UserController(Controller):
         """Everything stored about a user but their credentials (admins; others 403)."""
         data = await export_personal_data(actor=actor, user_id=user_id)
         return Stream(stream_export(data), media_type="application/json")
+
+    @post("/me/erase", status_code=204, responses=errors(400, 401, 409, 422, 429, 503))
+    async def erase_me(
+        self,
+        data: JSONBody[EraseIn],
+        actor: NamedDependency[Actor],
+        erase_own_account: NamedDependency[EraseOwnAccount],
+    ) -> None:
+        """Erase the signed-in user's account (GDPR Art. 17) with their password, and an MFA code
+        when MFA is on (400 when missing or wrong; the session goes on). Signs out everywhere for
+        good; name, email and MFA secret go (the email is free again), staff roles and files too;
+        enrollments, attempts and certificates stay without a name. 409 for the last active admin
+        or the owner of courses."""
+        await erase_own_account(actor=actor, password=data.password, mfa_code=data.mfa_code)
+
+    @post("/{user_id:uuid}/erase", status_code=204, responses=errors(400, 401, 403, 404, 409, 429, 503))
+    async def erase_user(
+        self,
+        user_id: FromPath[UUID],
+        actor: NamedDependency[Actor],
+        erase_user: NamedDependency[EraseUser],
+    ) -> None:
+        """Erase a user's account (admin), as ``/users/me/erase`` does; one's own id is 400 (use
+        ``/users/me/erase``); an unknown or already erased user 404."""
+        await erase_user(actor=actor, user_id=user_id)
 
     @get("/", responses=errors(401, 403, 422, 429, 503))
     async def list_users(

@@ -36,7 +36,8 @@ class CertificateOut(msgspec.Struct, kw_only=True):
     certificate_number: str
     issued_at: datetime
     course_title: str
-    student_name: str
+    student_name: str | None
+    """None once the student's account is erased."""
     revoked_at: datetime | None
     revocation_reason: str | None
 
@@ -73,7 +74,8 @@ class VerificationOut(msgspec.Struct, kw_only=True):
     status: Literal["active", "revoked"]
     certificate_number: str
     course_title: str
-    student_name: str
+    student_name: str | None
+    """None once the student's account is erased."""
     issued_at: datetime
     credential_url: str
     """Where anyone fetches its Open Badges credential (no token)."""

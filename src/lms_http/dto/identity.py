@@ -19,6 +19,7 @@ from lms_http.dto.pages import PageOut, page_fields
 __all__ = [
     "AdminUserUpdate",
     "EmailTokenIn",
+    "EraseIn",
     "LoginIn",
     "MessageOut",
     "MfaCodeIn",
@@ -152,6 +153,14 @@ class ProfileUpdate(msgspec.Struct, kw_only=True):
 class PasswordChangeIn(msgspec.Struct, kw_only=True):
     current_password: Password
     new_password: NewPassword
+
+
+class EraseIn(msgspec.Struct, kw_only=True):
+    """The caller's password, and a current MFA code when MFA is on; a missing or wrong one is
+    400 (not 422), like a wrong one."""
+
+    password: Annotated[str, Meta(max_length=1024)] | None = None
+    mfa_code: Annotated[str, Meta(max_length=16)] | None = None
 
 
 class AdminUserUpdate(msgspec.Struct, kw_only=True):

@@ -54,6 +54,7 @@ async def test_first_call_issues_later_calls_return_the_same_certificate() -> No
         c.clock.now(),
     )
     assert cert.certificate_number == f"CERT-{c.clock.now().year}-123456"
+    assert cert.pdf_key is not None
     assert list(c.blobs.blobs) == [cert.pdf_key]
     assert c.blobs.blobs[cert.pdf_key] == (b"%PDF-1.7 " + cert.certificate_number.encode(), "application/pdf")
     assert c.renderer.views == [
@@ -215,8 +216,9 @@ async def test_a_number_taken_meanwhile_means_another_number_and_pdf() -> None:
     result = await c.generate(actor=learner, enrollment_id=enrollment_id)
     assert result.created and result.certificate.certificate_number == f"CERT-{year}-222222"
     assert [v.certificate_number for v in c.renderer.views] == [f"CERT-{year}-111111", f"CERT-{year}-222222"]
-    assert list(c.blobs.blobs) == [result.certificate.pdf_key]
-    assert c.blobs.blobs[result.certificate.pdf_key][0].endswith(b"222222")
+    key = result.certificate.pdf_key
+    assert key is not None and list(c.blobs.blobs) == [key]
+    assert c.blobs.blobs[key][0].endswith(b"222222")
 
 
 async def test_no_free_number_after_the_attempts_is_503_and_leaves_nothing() -> None:

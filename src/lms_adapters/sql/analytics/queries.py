@@ -114,7 +114,11 @@ class SqlAnalyticsQueries:
         return StaffRole(role) if role is not None else None
 
     async def user_exists(self, user_id: UUID) -> bool:
-        return (await self.connection.scalar(select(users.c.id).where(users.c.id == user_id))) is not None
+        return (
+            await self.connection.scalar(
+                select(users.c.id).where(users.c.id == user_id, users.c.erased_at.is_(None))
+            )
+        ) is not None
 
     async def student(self, user_id: UUID) -> StudentAnalytics:
         """One statement: enrollments, completed lessons with their minutes, and closed attempts,

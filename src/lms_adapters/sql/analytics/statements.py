@@ -239,11 +239,12 @@ def _system_counts(active_since: Any) -> Any:
     def count(table: Any, *where: Any) -> Any:
         return _scalar(select(func.count()).select_from(table).where(*where))
 
+    people = users.c.erased_at.is_(None)  # an erased account is no user
     return select(
-        count(users).label("total_users"),
-        count(users, or_(users.c.created_at >= active_since, users.c.last_login_at >= active_since)).label(
-            "active_users_30d"
-        ),
+        count(users, people).label("total_users"),
+        count(
+            users, people, or_(users.c.created_at >= active_since, users.c.last_login_at >= active_since)
+        ).label("active_users_30d"),
         count(courses).label("total_courses"),
         count(courses, courses.c.is_published.is_(True)).label("published_courses"),
         count(enrollments).label("total_enrollments"),
@@ -253,7 +254,7 @@ def _system_counts(active_since: Any) -> Any:
 
 
 def _users_by_role() -> Any:
-    return select(users.c.role, func.count()).group_by(users.c.role)
+    return select(users.c.role, func.count()).where(users.c.erased_at.is_(None)).group_by(users.c.role)
 
 
 STUDENT = built_once(_student)

@@ -247,9 +247,11 @@ class SqlCourseStaffRepository:
     async def add(self, course_id: UUID, user_id: UUID, role: StaffRole, *, at: Any) -> StaffMember | None:
         person = (
             await self._connection.execute(
-                select(users.c.full_name, users.c.email).where(
-                    users.c.id == user_id, users.c.is_active.is_(True)
-                )
+                # FOR SHARE: a deactivation or erasure of the user that is under way finishes first,
+                # and this read sees its outcome (an erased user's staff roles never come back)
+                select(users.c.full_name, users.c.email)
+                .where(users.c.id == user_id, users.c.is_active.is_(True))
+                .with_for_update(read=True)
             )
         ).first()
         if person is None:

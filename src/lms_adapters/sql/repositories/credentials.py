@@ -203,7 +203,8 @@ class SqlCertificateSources:
                 .join_from(enrollments, courses, courses.c.id == enrollments.c.course_id)
                 .join(users, users.c.id == enrollments.c.student_id)
                 .outerjoin(course_staff, course_staff.c.course_id == courses.c.id)
-                .where(enrollments.c.id == enrollment_id)
+                # an erased student's enrollment stays for the statistics, but issues nothing
+                .where(enrollments.c.id == enrollment_id, users.c.erased_at.is_(None))
             )
         ).all()
         if not rows:
@@ -223,5 +224,7 @@ class SqlCertificateSources:
 
     async def student_email(self, student_id: UUID) -> str | None:
         return (
-            await self._connection.execute(select(users.c.email).where(users.c.id == student_id))
+            await self._connection.execute(
+                select(users.c.email).where(users.c.id == student_id, users.c.erased_at.is_(None))
+            )
         ).scalar()

@@ -10,6 +10,7 @@ from uuid import UUID
 from sqlalchemy import func, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy.sql import ColumnElement
 
 from lms_adapters.sql.prebuilt import built_once
 from lms_adapters.sql.tables import users
@@ -18,11 +19,23 @@ from lms_domain.identity.ports import EmailTaken
 from lms_domain.shared.actors import Role
 from lms_domain.shared.pagination import PageRequest
 
-_USER_BY_ID = built_once(lambda user_id: select(users).where(users.c.id == user_id))
+# an erased account is no user any more: every read leaves it out
+_KEPT = users.c.erased_at.is_(None)
+_USER_BY_ID = built_once(lambda user_id: select(users).where(users.c.id == user_id, _KEPT))
 # FOR NO KEY UPDATE: the row is ours until the unit of work ends (SQLite's BEGIN IMMEDIATE already
 # holds the database), while rows that merely refer to the user (its courses, enrollments) go on
 _USER_FOR_UPDATE = built_once(
-    lambda user_id: select(users).where(users.c.id == user_id).with_for_update(key_share=True)
+    lambda user_id: select(users).where(users.c.id == user_id, _KEPT).with_for_update(key_share=True)
+)
+# every active admin, locked in the order of their ids: changes that may leave no active admin
+# queue behind each other and each sees what the one before it left
+_LOCK_ACTIVE_ADMINS = built_once(
+    lambda: (
+        select(users.c.id)
+        .where(users.c.role == Role.ADMIN.value, users.c.is_active.is_(True), _KEPT)
+        .order_by(users.c.id)
+        .with_for_update(key_share=True)
+    )
 )
 _RECORD_LOGIN = built_once(
     lambda user_id, at: update(users).where(users.c.id == user_id).values(last_login_at=at)
@@ -51,6 +64,7 @@ def _user_row(user: User) -> dict[str, Any]:
         "credentials_version": user.credentials_version,
         "credentials_session_id": user.credentials_session_id,
         "email_verified": user.email_verified,
+        "erased_at": user.erased_at,
     }
 
 
@@ -70,6 +84,7 @@ def _user(row: Any) -> User:
         credentials_version=row.credentials_version,
         credentials_session_id=row.credentials_session_id,
         email_verified=row.email_verified,
+        erased_at=row.erased_at,
     )
 
 
@@ -83,8 +98,13 @@ class SqlUserRepository:
         return _user(row) if row else None
 
     async def get_by_email(self, email: str) -> User | None:
-        row = (await self._connection.execute(select(users).where(users.c.email == email.lower()))).first()
+        row = (
+            await self._connection.execute(select(users).where(users.c.email == email.lower(), _KEPT))
+        ).first()
         return _user(row) if row else None
+
+    async def lock_active_admins(self) -> Sequence[UUID]:
+        return list((await self._connection.execute(_LOCK_ACTIVE_ADMINS())).scalars())
 
     async def add(self, user: User) -> None:
         try:
@@ -104,7 +124,7 @@ class SqlUserRepository:
     async def list(
         self, *, page: PageRequest, role: Role | None = None, query: str | None = None
     ) -> tuple[Sequence[User], int]:
-        conditions = []
+        conditions: list[ColumnElement[bool]] = [_KEPT]
         if role is not None:
             conditions.append(users.c.role == role.value)
         if query:

@@ -53,7 +53,7 @@ class SqlPersonalData:
                 u.created_at,
                 u.updated_at,
                 u.last_login_at,
-            ).where(u.id == user_id)
+            ).where(u.id == user_id, u.erased_at.is_(None))
         )
         return found[0] if found else None
 

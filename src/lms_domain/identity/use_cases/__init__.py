@@ -13,6 +13,7 @@ from lms_domain.identity.use_cases.accounts import (
     ListUsers,
     NewAccounts,
     UpdateProfile,
+    refuse_last_admin,
 )
 from lms_domain.identity.use_cases.email import (
     ConfirmPasswordReset,
@@ -24,7 +25,12 @@ from lms_domain.identity.use_cases.email import (
     VerifyEmail,
 )
 from lms_domain.identity.use_cases.mfa import DisableMfa, EnableMfa, MfaSetup, VerifyMfa
-from lms_domain.identity.use_cases.passwords import OneTimeCodes, PasswordCheck, SignInTry
+from lms_domain.identity.use_cases.passwords import (
+    OneTimeCodes,
+    PasswordCheck,
+    Reauthentication,
+    SignInTry,
+)
 from lms_domain.identity.use_cases.sessions import AuthenticateCaller, Caller, Logout
 from lms_domain.identity.use_cases.sign_in import Login, MfaLogin, RefreshTokens, Register
 from lms_domain.identity.use_cases.tokens import AuthPolicy, TokenIssuer, TokenPair
@@ -50,6 +56,7 @@ __all__ = [
     "NewAccounts",
     "OneTimeCodes",
     "PasswordCheck",
+    "Reauthentication",
     "RefreshTokens",
     "Register",
     "RequestPasswordReset",
@@ -62,4 +69,5 @@ __all__ = [
     "Verifications",
     "VerifyEmail",
     "VerifyMfa",
+    "refuse_last_admin",
 ]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from contextlib import suppress
 from uuid import UUID
 
@@ -34,6 +34,7 @@ __all__ = [
     "NewAccounts",
     "UpdateProfile",
     "add_user",
+    "refuse_last_admin",
 ]
 
 
@@ -63,6 +64,13 @@ async def add_user(
             )
         )
         await unit.commit()
+
+
+def refuse_last_admin(active_admins: Sequence[UUID], user_id: UUID, change: str) -> None:
+    """409 when ``user_id`` is the only one of ``active_admins`` (read with
+    ``lock_active_admins``): an installation always keeps an active admin."""
+    if list(active_admins) == [user_id]:
+        raise Conflict(f"The last active admin cannot be {change}")
 
 
 class GetUser:
@@ -180,14 +188,16 @@ class AdminUpdateUser:
     ) -> User:
         if not actor.is_admin:
             raise Forbidden("Only admins can change users")
+        demoting = is_active is False or (role is not None and role is not Role.ADMIN)
+        if user_id == actor.user_id and demoting:
+            raise InvalidRequest("Admins cannot deactivate or demote themselves")
         async with self._uow as uow:
+            admins = await uow.users.lock_active_admins() if demoting else ()
             user = await uow.users.get(user_id, for_update=True)
             if user is None:
                 raise NotFound("User not found")
-            if user.id == actor.user_id and (
-                is_active is False or (role is not None and role is not Role.ADMIN)
-            ):
-                raise InvalidRequest("Admins cannot deactivate or demote themselves")
+            if demoting:
+                refuse_last_admin(admins, user.id, "deactivated or demoted")
             now = self._clock.now()
             entries = []
             if role is not None and role is not user.role:

@@ -16,10 +16,17 @@ from lms_domain.identity.ports import (
 )
 from lms_domain.identity.use_cases.tokens import AuthPolicy
 from lms_domain.shared.audit import AuditAction, AuditEntry, RequestContext
-from lms_domain.shared.errors import Locked, Unauthorized, Unavailable
+from lms_domain.shared.errors import InvalidRequest, Locked, Unauthorized, Unavailable
 from lms_domain.shared.ports import Clock
 
-__all__ = ["INVALID_CREDENTIALS", "OneTimeCodes", "PasswordCheck", "SignInRecord", "SignInTry"]
+__all__ = [
+    "INVALID_CREDENTIALS",
+    "OneTimeCodes",
+    "PasswordCheck",
+    "Reauthentication",
+    "SignInRecord",
+    "SignInTry",
+]
 
 INVALID_CREDENTIALS = "Invalid email or password"
 
@@ -144,3 +151,23 @@ class OneTimeCodes:
             return False
         step = self._totp.matching_step(user.mfa_secret, code, self._clock.now())
         return step is not None and await self._sessions.use_totp_step(user.id, step)
+
+
+class Reauthentication:
+    """A signed-in user proves again that it is them before a change that cannot be undone: their
+    password, and a code when MFA is on (checked after the password, so a wrong password uses up
+    no code). A wrong or missing one is 400; the session goes on."""
+
+    def __init__(self, hasher: PasswordHasher, codes: OneTimeCodes) -> None:
+        self._hasher, self._codes = hasher, codes
+
+    async def confirm(self, user: User, password: str | None, code: str | None) -> None:
+        if not password:
+            raise InvalidRequest("The password is required")
+        if not await self._hasher.verify(user.password_hash, password):
+            raise InvalidRequest("Password is incorrect")
+        if user.mfa_enabled:
+            if not code:
+                raise InvalidRequest("An MFA code is required")
+            if not await self._codes.accept(user, code):
+                raise InvalidRequest("Invalid or already used MFA code")
