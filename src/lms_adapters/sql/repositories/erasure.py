@@ -80,8 +80,9 @@ class SqlErasureStore:
                 ).where(true()),  # SQLite reads ``SELECT ... ON CONFLICT`` only after a WHERE
             )
             .on_conflict_do_nothing(index_elements=["key"])
+            .returning(blob_deletions.c.key)
         )
-        return int((await self._connection.execute(statement)).rowcount or 0)
+        return len((await self._connection.execute(statement)).all())
 
     async def _scrub_registration(self, user_id: UUID) -> None:
         """The stored ``user.registered`` event keeps the account's id and role, not its address or
