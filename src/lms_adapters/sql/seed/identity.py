@@ -58,6 +58,7 @@ def _user_row(index: int, *, email: str, name: str, role: str, pw: str, at: date
         "last_login_at": None,
         "credentials_version": 0,
         "credentials_session_id": None,
+        "erased_at": None,
         "email_verified": True,
     }
 
