@@ -250,7 +250,13 @@ async def test_lessons_get_order_and_outline(api: Api, cast: Cast) -> None:
     assert made[0]["is_preview"] is False
     detail = (await api.client.get(f"{V1}/courses/{course['id']}", headers=cast.owner)).json()
     assert detail["lessons"] == [
-        {"id": v["id"], "title": v["title"], "order": v["order"], "duration_minutes": v["duration_minutes"]}
+        {
+            "id": v["id"],
+            "title": v["title"],
+            "order": v["order"],
+            "duration_minutes": v["duration_minutes"],
+            "locked": False,
+        }
         for v in made
     ]
     got = await api.client.get(f"{V1}/lessons/{made[0]['id']}", headers=cast.owner)

@@ -30,8 +30,9 @@ from lms_domain.catalog import use_cases as cat
 from lms_domain.catalog.entities import ContentType
 from lms_domain.shared.actors import Actor, Role
 from lms_domain.shared.course_access import StaffRole
-from lms_domain.shared.errors import Forbidden, NotFound
+from lms_domain.shared.errors import Conflict, Forbidden, NotFound
 from lms_domain.shared.pagination import PageRequest
+from lms_domain.shared.release import QuizRequirement, ReleaseRule
 from tests.unit.credentials.harness import Credentials
 
 
@@ -237,6 +238,19 @@ async def delete_lesson(w: World, a: Actor) -> Any:
     return await w.delete_lesson(actor=a, lesson_id=w.ids_[1])
 
 
+async def set_release_rule(w: World, a: Actor) -> Any:
+    rule = ReleaseRule(after_quiz=QuizRequirement(quiz_id=w.ids_[2], min_score=50))
+    return await w.update_lesson(actor=a, lesson_id=w.ids_[1], changes=cat.LessonChanges(release_rule=rule))
+
+
+async def set_prerequisites(w: World, a: Actor) -> Any:
+    admin = w.people[Who.ADMIN]  # a published course of someone else, which everyone may name
+    before = await w.create_course(actor=admin, data=cat.NewCourse(title="Before"))
+    await w.publish_course(actor=admin, course_id=before.id)
+    changes = cat.CourseChanges(prerequisite_course_ids=(before.id,))
+    return await w.update_course(actor=a, course_id=w.ids_[0], changes=changes)
+
+
 async def reorder_lessons(w: World, a: Actor) -> Any:
     return await w.reorder_lessons(actor=a, course_id=w.ids_[0], lesson_ids=[w.ids_[1]])
 
@@ -322,6 +336,8 @@ MATRIX: dict[str, tuple[Act, Callable[[Who, bool], str], bool]] = {
     "create lesson": (create_lesson, allowed(EDITORS), False),
     "update lesson": (update_lesson, allowed(EDITORS), False),
     "delete lesson": (delete_lesson, allowed(EDITORS), False),
+    "set release rule": (set_release_rule, allowed(EDITORS), False),
+    "set prerequisites": (set_prerequisites, allowed(EDITORS), False),
     "reorder lessons": (reorder_lessons, allowed(EDITORS), False),
     "create quiz": (create_quiz, allowed(EDITORS), False),
     "get quiz": (get_quiz, readable, False),
@@ -395,3 +411,27 @@ async def test_the_course_page_lists_its_staff_and_mine_finds_staff_courses() ->
         await w.list_courses(actor=w.people[Who.STUDENT], page=PageRequest(1, 20), mine=True)
     for who in (Who.STUDENT, Who.OTHER_INSTRUCTOR):
         assert (await w.list_courses(actor=w.people[who], page=PageRequest(1, 20))).total == 0
+
+
+async def test_a_release_rule_locks_out_the_enrolled_student_alone() -> None:
+    """A lesson waiting for a lesson nobody completed: locked (without its content) for the enrolled
+    student only, who may not complete it (409); every reader sees and may complete it."""
+    w = await world(published=True)
+    owner = w.people[Who.OWNER]
+    data = cat.NewLesson(title="Before", content_type=ContentType.TEXT, content="x")
+    before = await w.create_lesson(actor=owner, course_id=w.ids_[0], data=data)
+    gated = await w.update_lesson(
+        actor=owner,
+        lesson_id=w.ids_[1],
+        changes=cat.LessonChanges(release_rule=ReleaseRule(after_lessons=(before.id,))),
+    )
+    for who in Who:
+        shown = await get_lesson(w, w.people[who])
+        listed = (await list_lessons(w, w.people[who])).items[0]
+        outline = (await course_page(w, w.people[who])).lessons[0]
+        locked = who is Who.ENROLLED
+        assert (shown.locked, listed.locked, outline.locked) == (locked, locked, locked), who
+        assert (shown.content is None) == (locked or who not in READERS), who
+    with pytest.raises(Conflict):
+        await complete_lesson(w, w.people[Who.ENROLLED])
+    assert gated.release_rule == ReleaseRule(after_lessons=(before.id,))

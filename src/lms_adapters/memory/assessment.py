@@ -11,10 +11,12 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING
 from uuid import UUID
 
+from lms_adapters.memory.release import forget_in_rules
 from lms_domain.assessment.entities import Attempt, AttemptStatus, CourseRef, Question, Quiz
 from lms_domain.assessment.ports import AttemptOpen
 from lms_domain.assessment.views import QuizAudience, QuizDetail, QuizSummary
 from lms_domain.shared.pagination import PageRequest
+from lms_domain.shared.release import ReleaseRule
 
 if TYPE_CHECKING:
     from lms_adapters.memory.uow import MemoryState
@@ -45,6 +47,7 @@ def remove_quizzes(state: MemoryState, quiz_ids: set[UUID]) -> None:
         del state.questions[question_id]
     for attempt_id in [a.id for a in state.attempts.values() if a.quiz_id in quiz_ids]:
         del state.attempts[attempt_id]
+    forget_in_rules(state, quiz_ids=quiz_ids)
 
 
 class MemoryQuizRepository:
@@ -178,3 +181,6 @@ class MemoryCourseDirectory:
         return any(
             e.student_id == student_id and e.course_id == course_id for e in self._state.enrollments.values()
         )
+
+    async def release_rule(self, lesson_id: UUID) -> ReleaseRule | None:
+        return self._state.release_rules.get(lesson_id) if lesson_id in self._state.lessons else None

@@ -4,17 +4,29 @@ from __future__ import annotations
 
 import copy
 import dataclasses
-from collections.abc import Sequence
+from collections.abc import Collection, Mapping, Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING
 from uuid import UUID
 
 from lms_adapters.memory.assessment import remove_quizzes
 from lms_adapters.memory.credentials import detach_certificates
+from lms_adapters.memory.release import forget_courses, forget_in_rules
 from lms_domain.catalog.entities import Course, Lesson
-from lms_domain.catalog.ports import CourseQuery, CourseSort, LessonOrderTaken, SlugTaken, StaffExists
+from lms_domain.catalog.ports import (
+    CourseQuery,
+    CourseSort,
+    LessonOrderTaken,
+    PrerequisiteCycle,
+    PrerequisiteGone,
+    QuizPlacement,
+    ReleaseTargetGone,
+    SlugTaken,
+    StaffExists,
+)
 from lms_domain.shared.course_access import StaffMember, StaffRole
 from lms_domain.shared.pagination import PageRequest
+from lms_domain.shared.release import ReleaseRule
 
 if TYPE_CHECKING:
     from lms_adapters.memory.uow import MemoryState
@@ -23,6 +35,7 @@ __all__ = [
     "MemoryCourseRepository",
     "MemoryCourseStaffRepository",
     "MemoryLessonRepository",
+    "MemoryQuizPlacements",
     "remove_lessons",
 ]
 
@@ -58,6 +71,26 @@ def remove_lessons(state: MemoryState, lesson_ids: set[UUID]) -> None:
     for quiz in state.quizzes.values():  # ON DELETE SET NULL
         if quiz.lesson_id in lesson_ids:
             quiz.lesson_id = None
+    forget_in_rules(state, lesson_ids=lesson_ids)
+
+
+def _stored(course: Course) -> Course:
+    """What the state keeps of a course: staff and prerequisites live beside it, as in SQL."""
+    return dataclasses.replace(copy.deepcopy(course), staff=(), prerequisite_course_ids=())
+
+
+def _needs(state: MemoryState, course_ids: Collection[UUID], target: UUID) -> bool:
+    """Whether ``target`` is among the prerequisites of ``course_ids``, however indirectly."""
+    seen: set[UUID] = set()
+    todo = [p for course_id in course_ids for p in state.course_prerequisites.get(course_id, ())]
+    while todo:
+        current = todo.pop()
+        if current == target:
+            return True
+        if current not in seen:
+            seen.add(current)
+            todo.extend(state.course_prerequisites.get(current, ()))
+    return False
 
 
 class MemoryCourseRepository:
@@ -70,6 +103,7 @@ class MemoryCourseRepository:
             return None
         found = copy.deepcopy(course)
         found.staff = staff_of(self._state, course_id)
+        found.prerequisite_course_ids = self._state.course_prerequisites.get(course_id, ())
         return found
 
     async def taken_slugs(self, base: str) -> set[str]:
@@ -80,11 +114,22 @@ class MemoryCourseRepository:
     async def add(self, course: Course) -> None:
         if any(c.slug == course.slug for c in self._state.courses.values()):
             raise SlugTaken(course.slug)
-        self._state.courses[course.id] = dataclasses.replace(copy.deepcopy(course), staff=())
+        self._state.courses[course.id] = _stored(course)
 
     async def update(self, course: Course) -> None:
         if course.id in self._state.courses:
-            self._state.courses[course.id] = dataclasses.replace(copy.deepcopy(course), staff=())
+            self._state.courses[course.id] = _stored(course)
+
+    async def set_prerequisites(self, course_id: UUID, prerequisite_ids: Sequence[UUID]) -> None:
+        state = self._state
+        if prerequisite_ids and _needs(state, prerequisite_ids, course_id):
+            raise PrerequisiteCycle(str(course_id))
+        if course_id not in state.courses or any(i not in state.courses for i in prerequisite_ids):
+            raise PrerequisiteGone(str(course_id))  # foreign keys in SQL
+        if prerequisite_ids:
+            state.course_prerequisites[course_id] = tuple(prerequisite_ids)
+        else:
+            state.course_prerequisites.pop(course_id, None)
 
     async def remove(self, course_id: UUID) -> None:
         state = self._state
@@ -100,6 +145,7 @@ class MemoryCourseRepository:
                 del state.lesson_completions[key]
         detach_certificates(state, course_id=course_id)
         remove_quizzes(state, {i for i, quiz in state.quizzes.items() if quiz.course_id == course_id})
+        forget_courses(state, {course_id})
 
     async def list(self, *, query: CourseQuery, page: PageRequest) -> tuple[Sequence[Course], int]:
         search = query.search.lower() if query.search else None
@@ -111,6 +157,7 @@ class MemoryCourseRepository:
             and (query.category is None or c.category == query.category)
             and (query.difficulty_level is None or c.difficulty_level is query.difficulty_level)
             and (search is None or search in c.title.lower() or search in c.description.lower())
+            and (query.ids is None or c.id in query.ids)
         ]
         if query.sort is CourseSort.TITLE:
             found.sort(key=lambda c: (c.title.lower(), c.id))
@@ -118,7 +165,10 @@ class MemoryCourseRepository:
             found.sort(key=lambda c: (c.created_at, c.id))
         else:
             found.sort(key=lambda c: (c.created_at, c.id), reverse=True)
-        return [copy.deepcopy(c) for c in found[page.offset : page.offset + page.page_size]], len(found)
+        shown = [copy.deepcopy(c) for c in found[page.offset : page.offset + page.page_size]]
+        for c in shown:
+            c.prerequisite_course_ids = self._state.course_prerequisites.get(c.id, ())
+        return shown, len(found)
 
 
 class MemoryCourseStaffRepository:
@@ -151,16 +201,25 @@ class MemoryLessonRepository:
             (v for v in self._state.lessons.values() if v.course_id == course_id), key=lambda v: v.order
         )
 
+    def _out(self, lesson: Lesson) -> Lesson:
+        found = copy.deepcopy(lesson)
+        found.release_rule = self._state.release_rules.get(lesson.id)
+        return found
+
+    def _stored(self, lesson: Lesson) -> Lesson:
+        """What the state keeps of a lesson: its rule lives beside it, as in SQL."""
+        return dataclasses.replace(copy.deepcopy(lesson), release_rule=None, locked=False)
+
     async def get(self, lesson_id: UUID) -> Lesson | None:
         lesson = self._state.lessons.get(lesson_id)
-        return copy.deepcopy(lesson) if lesson else None
+        return self._out(lesson) if lesson else None
 
     async def list_for_course(
         self, course_id: UUID, *, page: PageRequest | None = None
     ) -> tuple[Sequence[Lesson], int]:
         lessons = self._of(course_id)
         shown = lessons if page is None else lessons[page.offset : page.offset + page.page_size]
-        return [copy.deepcopy(v) for v in shown], len(lessons)
+        return [self._out(v) for v in shown], len(lessons)
 
     async def next_order(self, course_id: UUID) -> int:
         return max((v.order for v in self._of(course_id)), default=0) + 1
@@ -170,14 +229,26 @@ class MemoryLessonRepository:
             raise LookupError("no such course")  # a foreign key in SQL
         if any(v.order == lesson.order for v in self._of(lesson.course_id)):
             raise LessonOrderTaken(lesson.order)
-        self._state.lessons[lesson.id] = copy.deepcopy(lesson)
+        self._state.lessons[lesson.id] = self._stored(lesson)
 
     async def update(self, lesson: Lesson) -> None:
         current = self._state.lessons.get(lesson.id)
         if current is not None:
-            saved = copy.deepcopy(lesson)
+            saved = self._stored(lesson)
             saved.order = current.order
             self._state.lessons[lesson.id] = saved
+
+    async def set_release_rule(self, lesson_id: UUID, rule: ReleaseRule | None) -> None:
+        state = self._state
+        if rule is None:
+            state.release_rules.pop(lesson_id, None)
+            return
+        named = (lesson_id, *rule.after_lessons)
+        if any(i not in state.lessons for i in named) or (
+            rule.after_quiz is not None and rule.after_quiz.quiz_id not in state.quizzes
+        ):
+            raise ReleaseTargetGone(str(lesson_id))  # foreign keys in SQL
+        state.release_rules[lesson_id] = rule
 
     async def remove(self, lesson_id: UUID) -> None:
         remove_lessons(self._state, {lesson_id})
@@ -187,3 +258,15 @@ class MemoryLessonRepository:
             lesson = self._state.lessons.get(lesson_id)
             if lesson is not None and lesson.course_id == course_id:
                 lesson.order = position
+
+
+class MemoryQuizPlacements:
+    def __init__(self, state: MemoryState) -> None:
+        self._state = state
+
+    async def of(self, quiz_ids: Collection[UUID]) -> Mapping[UUID, QuizPlacement]:
+        return {
+            quiz_id: QuizPlacement(course_id=quiz.course_id, lesson_id=quiz.lesson_id)
+            for quiz_id in quiz_ids
+            if (quiz := self._state.quizzes.get(quiz_id)) is not None
+        }

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import copy
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING
 from uuid import UUID
@@ -11,11 +11,12 @@ from uuid import UUID
 from lms_domain.learning.entities import Enrollment, EnrollmentSummary, LessonCompletion
 from lms_domain.learning.ports import AlreadyCompleted, AlreadyEnrolled, ReferenceGone
 from lms_domain.shared.pagination import PageRequest
+from lms_domain.shared.release import LearnerProgress
 
 if TYPE_CHECKING:
     from lms_adapters.memory.uow import MemoryState
 
-__all__ = ["MemoryCompletionRepository", "MemoryEnrollmentRepository"]
+__all__ = ["MemoryCompletionRepository", "MemoryEnrollmentRepository", "MemoryLearnerProgress"]
 
 
 def _counts(state: MemoryState, enrollment: Enrollment) -> tuple[int, int]:
@@ -53,6 +54,14 @@ class MemoryEnrollmentRepository:
         return any(
             e.student_id == student_id and e.course_id == course_id for e in self._state.enrollments.values()
         )
+
+    async def prerequisites_met(self, *, student_id: UUID, course_id: UUID) -> bool:
+        done = {
+            e.course_id
+            for e in self._state.enrollments.values()
+            if e.student_id == student_id and e.completed_at is not None
+        }
+        return all(p in done for p in self._state.course_prerequisites.get(course_id, ()))
 
     async def add(self, enrollment: Enrollment) -> None:
         if enrollment.course_id not in self._state.courses:
@@ -119,3 +128,30 @@ class MemoryCompletionRepository:
     async def counts(self, enrollment_id: UUID) -> tuple[int, int]:
         enrollment = self._state.enrollments.get(enrollment_id)
         return _counts(self._state, enrollment) if enrollment else (0, 0)
+
+
+class MemoryLearnerProgress:
+    def __init__(self, state: MemoryState) -> None:
+        self._state = state
+
+    async def of(
+        self, *, student_id: UUID, course_id: UUID, quiz_ids: Collection[UUID] = ()
+    ) -> LearnerProgress | None:
+        enrollment = next(
+            (
+                e
+                for e in self._state.enrollments.values()
+                if e.student_id == student_id and e.course_id == course_id
+            ),
+            None,
+        )
+        if enrollment is None:
+            return None
+        completed = frozenset(
+            c.lesson_id for c in self._state.lesson_completions.values() if c.enrollment_id == enrollment.id
+        )
+        best: dict[UUID, float] = {}
+        for attempt in self._state.attempts.values():
+            if attempt.student_id == student_id and attempt.quiz_id in quiz_ids and attempt.score is not None:
+                best[attempt.quiz_id] = max(best.get(attempt.quiz_id, attempt.score), attempt.score)
+        return LearnerProgress(completed_lesson_ids=completed, best_scores=best)

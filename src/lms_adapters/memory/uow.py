@@ -22,6 +22,7 @@ from lms_adapters.memory.catalog import (
     MemoryCourseRepository,
     MemoryCourseStaffRepository,
     MemoryLessonRepository,
+    MemoryQuizPlacements,
 )
 from lms_adapters.memory.credentials import MemoryCertificateRepository, MemoryCertificateSources
 from lms_adapters.memory.erasure import MemoryBlobDeletions, MemoryErasureStore
@@ -31,7 +32,11 @@ from lms_adapters.memory.integrations import (
     MemoryEventLog,
     MemoryWebhookRepository,
 )
-from lms_adapters.memory.learning import MemoryCompletionRepository, MemoryEnrollmentRepository
+from lms_adapters.memory.learning import (
+    MemoryCompletionRepository,
+    MemoryEnrollmentRepository,
+    MemoryLearnerProgress,
+)
 from lms_adapters.memory.mail_store import MemoryEmailTokenRepository, MemoryMailOutbox
 from lms_adapters.memory.personal_data import MemoryPersonalData
 from lms_domain.assessment.entities import Attempt, Question, Quiz
@@ -48,6 +53,7 @@ from lms_domain.shared.audit import AuditEntry
 from lms_domain.shared.course_access import StaffRole
 from lms_domain.shared.events import Event
 from lms_domain.shared.pagination import PageRequest
+from lms_domain.shared.release import ReleaseRule
 
 __all__ = ["Committed", "MemoryState", "MemoryUnitOfWork"]
 
@@ -75,6 +81,9 @@ class MemoryState:
     lesson_completions: dict[tuple[UUID, UUID], LessonCompletion] = field(default_factory=dict)
     # (course id, user id) -> (role, added at)
     course_staff: dict[tuple[UUID, UUID], tuple[StaffRole, datetime]] = field(default_factory=dict)
+    # lesson id -> its release rule; course id -> its prerequisites (never empty)
+    release_rules: dict[UUID, ReleaseRule] = field(default_factory=dict)
+    course_prerequisites: dict[UUID, tuple[UUID, ...]] = field(default_factory=dict)
     # credentials
     certificates: dict[UUID, Certificate] = field(default_factory=dict)
     # assessment
@@ -231,6 +240,14 @@ class MemoryUnitOfWork:
     @property
     def completions(self) -> MemoryCompletionRepository:
         return MemoryCompletionRepository(self.state)
+
+    @property
+    def learner_progress(self) -> MemoryLearnerProgress:
+        return MemoryLearnerProgress(self.state)
+
+    @property
+    def quiz_placements(self) -> MemoryQuizPlacements:
+        return MemoryQuizPlacements(self.state)
 
     # credentials
     @property

@@ -30,6 +30,7 @@ __all__ = [
     "audit_log",
     "auth_sessions",
     "certificates",
+    "course_prerequisites",
     "course_staff",
     "courses",
     "deliveries",
@@ -38,6 +39,8 @@ __all__ = [
     "events",
     "idempotency_keys",
     "lesson_completions",
+    "lesson_release_lessons",
+    "lesson_release_quizzes",
     "lessons",
     "mail_messages",
     "metadata",
@@ -221,6 +224,40 @@ course_staff = Table(
     Column("role", String(32), nullable=False),
     Column("added_at", UtcDateTime, nullable=False),
     Index("ix_course_staff_user_course", "user_id", "course_id"),
+)
+
+# --- release rules and prerequisites (migration 0017) -------------------------------------------
+# A lesson's rule is its rows in the two lesson_release_* tables (none: no rule). Each row goes
+# with the lesson or quiz it names (ON DELETE CASCADE), so deleting one removes it from every rule
+# in the same statement, whatever runs at the same time, and a rule left with no row is no rule.
+# A course's prerequisites go the same way with the courses on either side. ``position`` keeps
+# the order they were given in; the second indexes serve the cascades (and "what names this").
+
+lesson_release_lessons = Table(
+    "lesson_release_lessons",
+    metadata,
+    Column("lesson_id", Uuid, ForeignKey("lessons.id", ondelete="CASCADE"), primary_key=True),
+    Column("required_lesson_id", Uuid, ForeignKey("lessons.id", ondelete="CASCADE"), primary_key=True),
+    Column("position", Integer, nullable=False),
+    Index("ix_lesson_release_lessons_required", "required_lesson_id"),
+)
+
+lesson_release_quizzes = Table(
+    "lesson_release_quizzes",
+    metadata,
+    Column("lesson_id", Uuid, ForeignKey("lessons.id", ondelete="CASCADE"), primary_key=True),
+    Column("quiz_id", Uuid, ForeignKey("quizzes.id", ondelete="CASCADE"), nullable=False),
+    Column("min_score", Float, nullable=False),
+    Index("ix_lesson_release_quizzes_quiz", "quiz_id"),
+)
+
+course_prerequisites = Table(
+    "course_prerequisites",
+    metadata,
+    Column("course_id", Uuid, ForeignKey("courses.id", ondelete="CASCADE"), primary_key=True),
+    Column("prerequisite_id", Uuid, ForeignKey("courses.id", ondelete="CASCADE"), primary_key=True),
+    Column("position", Integer, nullable=False),
+    Index("ix_course_prerequisites_prerequisite", "prerequisite_id"),
 )
 
 # --- audit log (migration 0015) -----------------------------------------------------------------

@@ -19,6 +19,7 @@ from lms_adapters.sql.repositories.catalog import (
     SqlCourseRepository,
     SqlCourseStaffRepository,
     SqlLessonRepository,
+    SqlQuizPlacements,
 )
 from lms_adapters.sql.repositories.credentials import SqlCertificateRepository, SqlCertificateSources
 from lms_adapters.sql.repositories.erasure import SqlBlobDeletions, SqlErasureStore
@@ -30,7 +31,11 @@ from lms_adapters.sql.repositories.integrations import (
     SqlEventLog,
     SqlWebhookRepository,
 )
-from lms_adapters.sql.repositories.learning import SqlCompletionRepository, SqlEnrollmentRepository
+from lms_adapters.sql.repositories.learning import (
+    SqlCompletionRepository,
+    SqlEnrollmentRepository,
+    SqlLearnerProgress,
+)
 from lms_adapters.sql.repositories.mail import SqlEmailTokenRepository, SqlMailOutbox
 from lms_adapters.sql.repositories.personal_data import SqlPersonalData
 from lms_domain.shared.errors import Unavailable
@@ -97,6 +102,15 @@ class SqlReadUnitOfWork:
     @property
     def completions(self) -> SqlCompletionRepository:
         return SqlCompletionRepository(self.connection)
+
+    @property
+    def learner_progress(self) -> SqlLearnerProgress:
+        """What release rules look at: completions and best graded scores."""
+        return SqlLearnerProgress(self.connection)
+
+    @property
+    def quiz_placements(self) -> SqlQuizPlacements:
+        return SqlQuizPlacements(self.connection)
 
     # credentials
     @property

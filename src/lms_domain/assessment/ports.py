@@ -10,6 +10,7 @@ from lms_domain.assessment.entities import Attempt, CourseRef, Question, Quiz
 from lms_domain.assessment.views import QuizAudience, QuizDetail, QuizSummary
 from lms_domain.shared.pagination import PageRequest
 from lms_domain.shared.ports import ReadOnlyUnitOfWork, UnitOfWork
+from lms_domain.shared.release import ProgressReader, ReleaseRule
 
 __all__ = [
     "AssessmentReader",
@@ -101,6 +102,9 @@ class CourseDirectory(Protocol):
     async def course(self, course_id: UUID) -> CourseRef | None: ...
     async def lesson_course_id(self, lesson_id: UUID) -> UUID | None: ...
     async def is_enrolled(self, student_id: UUID, course_id: UUID) -> bool: ...
+    async def release_rule(self, lesson_id: UUID) -> ReleaseRule | None:
+        """The lesson's release rule (None without one, or for a lesson that does not exist)."""
+        ...
 
 
 class AssessmentReader(ReadOnlyUnitOfWork, Protocol):
@@ -110,6 +114,8 @@ class AssessmentReader(ReadOnlyUnitOfWork, Protocol):
     def attempts(self) -> AttemptReader: ...
     @property
     def course_directory(self) -> CourseDirectory: ...
+    @property
+    def learner_progress(self) -> ProgressReader: ...
 
 
 class AssessmentUnitOfWork(AssessmentReader, UnitOfWork, Protocol):

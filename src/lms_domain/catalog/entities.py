@@ -20,9 +20,11 @@ from lms_domain.catalog.values import (
 from lms_domain.shared.actors import Actor
 from lms_domain.shared.changes import UNCHANGED, Unchanged
 from lms_domain.shared.course_access import CourseAccess, StaffMember
-from lms_domain.shared.errors import Forbidden, NotFound
+from lms_domain.shared.errors import Forbidden, InvalidField, NotFound
+from lms_domain.shared.release import ReleaseRule
 
 __all__ = [
+    "MAX_PREREQUISITES",
     "ContentType",
     "Course",
     "CourseChanges",
@@ -32,6 +34,10 @@ __all__ = [
     "NewCourse",
     "NewLesson",
 ]
+
+
+MAX_PREREQUISITES = 100
+"""At most this many prerequisites per course (as many as a page of courses)."""
 
 
 class DifficultyLevel(StrEnum):
@@ -55,6 +61,7 @@ class NewCourse:
     difficulty_level: DifficultyLevel | None = None
     thumbnail_url: str | None = None
     estimated_duration_minutes: int | None = None
+    prerequisite_course_ids: tuple[UUID, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,6 +74,7 @@ class CourseChanges:
     difficulty_level: DifficultyLevel | Unchanged | None = UNCHANGED
     thumbnail_url: str | Unchanged | None = UNCHANGED
     estimated_duration_minutes: int | Unchanged | None = UNCHANGED
+    prerequisite_course_ids: tuple[UUID, ...] | Unchanged = UNCHANGED
 
 
 @dataclass(kw_only=True)
@@ -85,6 +93,9 @@ class Course:
     updated_at: datetime
     staff: tuple[StaffMember, ...] = ()
     """Its co-instructors and teaching assistants (read with the course, never written with it)."""
+    prerequisite_course_ids: tuple[UUID, ...] = ()
+    """Courses a student must have completed to enroll, in the order given (read with the course;
+    written by ``CourseRepository.set_prerequisites``)."""
 
     @classmethod
     def create(cls, data: NewCourse, *, id: UUID, instructor_id: UUID, at: datetime) -> Course:
@@ -102,6 +113,7 @@ class Course:
             estimated_duration_minutes=data.estimated_duration_minutes,
             created_at=at,
             updated_at=at,
+            prerequisite_course_ids=tuple(data.prerequisite_course_ids),
         ).validated()
 
     def validated(self) -> Course:
@@ -110,7 +122,21 @@ class Course:
         check_text(self.category, "category", CATEGORY_MAX)
         check_url(self.thumbnail_url, "thumbnail_url")
         check_duration(self.estimated_duration_minutes, "estimated_duration_minutes")
+        self._check_prerequisites()
         return dataclasses.replace(self, title=title)
+
+    def _check_prerequisites(self) -> None:
+        """Only what needs no store: that each names a course the caller may see, and that no
+        courses need each other, the use cases check."""
+        ids, field = self.prerequisite_course_ids, "prerequisite_course_ids"
+        if len(ids) > MAX_PREREQUISITES:
+            raise InvalidField(
+                field, f"{field} may name at most {MAX_PREREQUISITES} courses", "value_error.length"
+            )
+        if len(set(ids)) != len(ids):
+            raise InvalidField(field, f"{field} names a course more than once")
+        if self.id in ids:
+            raise InvalidField(field, "A course cannot be its own prerequisite")
 
     def access(self, actor: Actor | None) -> CourseAccess:
         return CourseAccess.of(
@@ -159,6 +185,7 @@ class NewLesson:
     video_url: str | None = None
     duration_minutes: int = 0
     is_preview: bool = False
+    release_rule: ReleaseRule | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -171,6 +198,7 @@ class LessonChanges:
     video_url: str | Unchanged | None = UNCHANGED
     duration_minutes: int | Unchanged = UNCHANGED
     is_preview: bool | Unchanged = UNCHANGED
+    release_rule: ReleaseRule | Unchanged | None = UNCHANGED
 
 
 @dataclass(kw_only=True)
@@ -186,6 +214,11 @@ class Lesson:
     order: int
     created_at: datetime
     updated_at: datetime
+    release_rule: ReleaseRule | None = None
+    """When the lesson opens to enrolled students (read with the lesson; written by
+    ``LessonRepository.set_release_rule``)."""
+    locked: bool = False
+    """For the caller who asked: an enrolled student whose rule is not met (never stored)."""
 
     @classmethod
     def create(cls, data: NewLesson, *, id: UUID, course_id: UUID, order: int, at: datetime) -> Lesson:
@@ -201,6 +234,7 @@ class Lesson:
             order=order,
             created_at=at,
             updated_at=at,
+            release_rule=data.release_rule,
         ).validated()
 
     def validated(self) -> Lesson:
@@ -208,8 +242,13 @@ class Lesson:
         check_text(self.content, "content", CONTENT_MAX)
         check_url(self.video_url, "video_url")
         check_duration(self.duration_minutes, "duration_minutes")
-        return dataclasses.replace(self, title=title)
+        rule = None if self.release_rule is None else self.release_rule.validated(self.id)
+        return dataclasses.replace(self, title=title, release_rule=rule)
 
     def redacted(self) -> Lesson:
         """The lesson as shown to someone without access to its material."""
         return dataclasses.replace(self, content=None, video_url=None)
+
+    def as_locked(self) -> Lesson:
+        """The lesson as shown to an enrolled student whose rule is not met (even a preview)."""
+        return dataclasses.replace(self, content=None, video_url=None, locked=True)

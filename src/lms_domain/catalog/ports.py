@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
@@ -13,6 +13,7 @@ from lms_domain.catalog.entities import Course, DifficultyLevel, Lesson
 from lms_domain.shared.course_access import StaffMember, StaffRole
 from lms_domain.shared.pagination import PageRequest
 from lms_domain.shared.ports import ReadOnlyUnitOfWork, UnitOfWork
+from lms_domain.shared.release import ProgressReader, ReleaseRule
 
 __all__ = [
     "CatalogReader",
@@ -28,6 +29,11 @@ __all__ = [
     "LessonOrderTaken",
     "LessonReader",
     "LessonRepository",
+    "PrerequisiteCycle",
+    "PrerequisiteGone",
+    "QuizPlacement",
+    "QuizPlacements",
+    "ReleaseTargetGone",
     "SlugTaken",
     "StaffExists",
 ]
@@ -44,6 +50,21 @@ class StaffExists(Exception):
 
 class LessonOrderTaken(Exception):
     """Raised by ``LessonRepository.add`` when the course already has a lesson at that position."""
+
+
+class ReleaseTargetGone(Exception):
+    """Raised by ``LessonRepository.set_release_rule``: a lesson or quiz the rule names no longer
+    exists (a foreign key decides; e.g. a quiz deleted after the use case read it)."""
+
+
+class PrerequisiteCycle(Exception):
+    """Raised by ``CourseRepository.set_prerequisites``: a new prerequisite already needs the
+    course, directly or through other courses."""
+
+
+class PrerequisiteGone(Exception):
+    """Raised by ``CourseRepository.set_prerequisites``: a course it names no longer exists (a
+    foreign key decides)."""
 
 
 class CourseSort(StrEnum):
@@ -68,14 +89,18 @@ class CourseQuery:
     difficulty_level: DifficultyLevel | None = None
     search: str | None = None
     sort: CourseSort = CourseSort.NEWEST
+    ids: frozenset[UUID] | None = None
+    """Only these courses (when given)."""
 
 
 class CourseReader(Protocol):
     async def get(self, course_id: UUID) -> Course | None:
-        """The course with its ``staff`` (by the time they were added)."""
+        """The course with its ``staff`` (by the time they were added) and its prerequisites."""
         ...
 
-    async def list(self, *, query: CourseQuery, page: PageRequest) -> tuple[Sequence[Course], int]: ...
+    async def list(self, *, query: CourseQuery, page: PageRequest) -> tuple[Sequence[Course], int]:
+        """With their prerequisites (not their staff): a fixed number of statements."""
+        ...
 
 
 class CourseRepository(CourseReader, Protocol):
@@ -94,11 +119,20 @@ class CourseRepository(CourseReader, Protocol):
         ...
 
     async def update(self, course: Course) -> None:
-        """Write the whole row: only for a course read with ``for_update=True`` in this unit."""
+        """Write the whole row: only for a course read with ``for_update=True`` in this unit
+        (``add`` and ``update`` leave the prerequisites alone: see ``set_prerequisites``)."""
+        ...
+
+    async def set_prerequisites(self, course_id: UUID, prerequisite_ids: Sequence[UUID]) -> None:
+        """Make these (in this order) the course's prerequisites. Raises ``PrerequisiteCycle`` when
+        one of them needs the course already, directly or through others (checked under a lock
+        that takes such changes one at a time, so two racing changes cannot make a cycle between
+        them), and ``PrerequisiteGone`` when one no longer exists."""
         ...
 
     async def remove(self, course_id: UUID) -> None:
-        """Delete the course with its lessons, enrollments and progress."""
+        """Delete the course with its lessons, enrollments and progress; it stops being a
+        prerequisite of other courses."""
         ...
 
 
@@ -116,11 +150,15 @@ class CourseStaffRepository(Protocol):
 
 
 class LessonReader(Protocol):
-    async def get(self, lesson_id: UUID) -> Lesson | None: ...
+    async def get(self, lesson_id: UUID) -> Lesson | None:
+        """The lesson with its release rule."""
+        ...
+
     async def list_for_course(
         self, course_id: UUID, *, page: PageRequest | None = None
     ) -> tuple[Sequence[Lesson], int]:
-        """In order; all of them when ``page`` is None."""
+        """In order, with their release rules; all of them when ``page`` is None. A fixed number of
+        statements whatever the number of lessons."""
         ...
 
 
@@ -134,15 +172,38 @@ class LessonRepository(LessonReader, Protocol):
         ...
 
     async def update(self, lesson: Lesson) -> None:
-        """Save every field except ``order`` (see ``set_order``)."""
+        """Save every field except ``order`` (see ``set_order``) and the release rule (``add``
+        leaves it out too: see ``set_release_rule``)."""
+        ...
+
+    async def set_release_rule(self, lesson_id: UUID, rule: ReleaseRule | None) -> None:
+        """Give the lesson this rule (None: none). Raises ``ReleaseTargetGone`` when a lesson or
+        the quiz it names no longer exists."""
         ...
 
     async def remove(self, lesson_id: UUID) -> None:
-        """Delete the lesson and its completions (the others keep their ``order``)."""
+        """Delete the lesson and its completions (the others keep their ``order``); it leaves the
+        release rules that named it, and a rule left with nothing in it is gone."""
         ...
 
     async def set_order(self, course_id: UUID, lesson_ids: Sequence[UUID]) -> None:
         """Number the course's lessons 1..n in the given order (exactly its lesson ids)."""
+        ...
+
+
+@dataclass(frozen=True, slots=True)
+class QuizPlacement:
+    """Where a quiz sits: its course, and the lesson it is attached to (if any)."""
+
+    course_id: UUID
+    lesson_id: UUID | None
+
+
+class QuizPlacements(Protocol):
+    """What the catalog asks of quizzes (for the rules that name them)."""
+
+    async def of(self, quiz_ids: Collection[UUID]) -> Mapping[UUID, QuizPlacement]:
+        """The quizzes among ``quiz_ids`` that exist, in one statement."""
         ...
 
 
@@ -187,6 +248,8 @@ class CatalogReader(ReadOnlyUnitOfWork, Protocol):
     def lessons(self) -> LessonReader: ...
     @property
     def enrollments(self) -> EnrollmentCheck: ...
+    @property
+    def learner_progress(self) -> ProgressReader: ...
 
 
 class CatalogUnitOfWork(CatalogReader, UnitOfWork, Protocol):
@@ -198,3 +261,5 @@ class CatalogUnitOfWork(CatalogReader, UnitOfWork, Protocol):
     def enrollments(self) -> CourseEnrollments: ...
     @property
     def course_staff(self) -> CourseStaffRepository: ...
+    @property
+    def quiz_placements(self) -> QuizPlacements: ...

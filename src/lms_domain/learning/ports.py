@@ -11,6 +11,7 @@ from lms_domain.catalog.ports import CourseReader, LessonReader
 from lms_domain.learning.entities import Enrollment, EnrollmentSummary, LessonCompletion
 from lms_domain.shared.pagination import PageRequest
 from lms_domain.shared.ports import ReadOnlyUnitOfWork, UnitOfWork
+from lms_domain.shared.release import ProgressReader
 
 __all__ = [
     "AlreadyCompleted",
@@ -41,6 +42,11 @@ class ReferenceGone(Exception):
 class EnrollmentReader(Protocol):
     async def get(self, enrollment_id: UUID) -> Enrollment | None: ...
     async def is_enrolled(self, *, student_id: UUID, course_id: UUID) -> bool: ...
+    async def prerequisites_met(self, *, student_id: UUID, course_id: UUID) -> bool:
+        """Whether the student has an enrollment with ``completed_at`` in every prerequisite of the
+        course (deleted prerequisites are none): one statement."""
+        ...
+
     async def list_for_student(
         self, student_id: UUID, *, page: PageRequest
     ) -> tuple[Sequence[EnrollmentSummary], int]:
@@ -89,6 +95,8 @@ class LearningReader(ReadOnlyUnitOfWork, Protocol):
     def enrollments(self) -> EnrollmentReader: ...
     @property
     def completions(self) -> CompletionReader: ...
+    @property
+    def learner_progress(self) -> ProgressReader: ...
 
 
 class LearningUnitOfWork(LearningReader, UnitOfWork, Protocol):

@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from uuid import UUID
 
+from lms_domain.catalog.entities import Course, Lesson
 from lms_domain.learning.entities import (
     Enrollment,
     EnrollmentSummary,
@@ -45,9 +46,17 @@ class EnrollmentProgress:
         return progress_percentage(len(self.completed_lesson_ids), self.total_lessons)
 
 
+PREREQUISITES_NOT_MET = "Prerequisites not met"
+LESSON_LOCKED = "Lesson is locked"
+
+
 class Enroll:
     """Any signed-in user enrolls in a published course, once (with ``require_verified_email``,
-    only a user whose address is verified)."""
+    only a user whose address is verified), once every prerequisite of it is completed.
+
+    The enrollment is inserted first and the prerequisites checked after, in the same
+    transaction: someone enrolled already hears so (409 either way), and an enrollment whose
+    prerequisites are not met is rolled back."""
 
     def __init__(
         self, uow: LearningUnitOfWork, clock: Clock, ids: IdGenerator, *, require_verified_email: bool = False
@@ -73,6 +82,10 @@ class Enroll:
                 raise Conflict("Already enrolled in this course") from None
             except ReferenceGone:  # the course was deleted meanwhile
                 raise NotFound("Course not found") from None
+            if course.prerequisite_course_ids and not await uow.enrollments.prerequisites_met(
+                student_id=actor.user_id, course_id=course_id
+            ):
+                raise Conflict(PREREQUISITES_NOT_MET)
             await uow.events.record(
                 Event.of(
                     EventType.ENROLLMENT_CREATED,
@@ -96,13 +109,27 @@ class ListMyEnrollments:
         return Page.of(items, total, page)
 
 
-async def _check_visible(uow: LearningReader, actor: Actor, enrollment: Enrollment | None) -> Enrollment:
+async def _check_visible(
+    uow: LearningReader, actor: Actor, enrollment: Enrollment | None
+) -> tuple[Enrollment, Course]:
     if enrollment is None:
         raise NotFound("Enrollment not found")
     course = await uow.courses.get(enrollment.course_id)
     if course is None or not enrollment.is_visible_to(actor, course.access(actor)):
         raise NotFound("Enrollment not found")
-    return enrollment
+    return enrollment, course
+
+
+async def _check_unlocked(uow: LearningReader, actor: Actor, course: Course, lesson: Lesson) -> None:
+    """409 when the lesson's release rule applies to the actor (not an editor, staff member or
+    admin of the course) and is not met."""
+    rule = lesson.release_rule
+    if rule is None or course.access(actor).reads_all:
+        return
+    quiz_ids = () if rule.after_quiz is None else (rule.after_quiz.quiz_id,)
+    progress = await uow.learner_progress.of(student_id=actor.user_id, course_id=course.id, quiz_ids=quiz_ids)
+    if progress is None or not rule.is_met(progress):
+        raise Conflict(LESSON_LOCKED)
 
 
 class GetEnrollment:
@@ -113,7 +140,7 @@ class GetEnrollment:
 
     async def __call__(self, *, actor: Actor, enrollment_id: UUID) -> EnrollmentProgress:
         async with self._uow as uow:
-            enrollment = await _check_visible(uow, actor, await uow.enrollments.get(enrollment_id))
+            enrollment, _ = await _check_visible(uow, actor, await uow.enrollments.get(enrollment_id))
             done = await uow.completions.completed_lesson_ids(enrollment_id)
             _, total = await uow.completions.counts(enrollment_id)
         return EnrollmentProgress(enrollment=enrollment, completed_lesson_ids=done, total_lessons=total)
@@ -124,7 +151,8 @@ class CompleteLesson:
 
     When every lesson of the course is then complete, the enrollment is completed too. The
     enrollment is locked first, so completions of one enrollment run one after another and the
-    last of them counts every lesson the others completed.
+    last of them counts every lesson the others completed (and a lesson whose rule waits for
+    another sees that one's completion). A lesson locked by its release rule: 409, completed or not.
     """
 
     def __init__(self, uow: LearningUnitOfWork, clock: Clock, ids: IdGenerator) -> None:
@@ -134,12 +162,13 @@ class CompleteLesson:
         now = self._clock.now()
         async with self._uow as uow:
             locked = await uow.enrollments.get(enrollment_id, for_update=True)
-            enrollment = await _check_visible(uow, actor, locked)
+            enrollment, course = await _check_visible(uow, actor, locked)
             if enrollment.student_id != actor.user_id:
                 raise Forbidden("Only the enrolled student can complete lessons")
             lesson = await uow.lessons.get(lesson_id)
             if lesson is None or lesson.course_id != enrollment.course_id:
                 raise NotFound("Lesson not found")
+            await _check_unlocked(uow, actor, course, lesson)
             completion = LessonCompletion(
                 id=self._ids.new_id(), enrollment_id=enrollment_id, lesson_id=lesson_id, completed_at=now
             )

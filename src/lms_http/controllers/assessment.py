@@ -161,7 +161,8 @@ class QuizController(Controller):
         start_attempt: NamedDependency[uc.StartAttempt],
     ) -> AttemptOut:
         """Open an attempt of a published quiz (enrolled users only; one open at a time;
-        ``max_attempts`` caps finished attempts). Returns its questions, without answers."""
+        ``max_attempts`` caps finished attempts: 409). A quiz attached to a lesson locked for the
+        caller by its release rule: 409. Returns its questions, without answers."""
         return AttemptOut.of(await start_attempt(actor=actor, quiz_id=quiz_id))
 
 

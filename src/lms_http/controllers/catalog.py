@@ -77,7 +77,10 @@ class CourseController(Controller):
         actor: NamedDependency[Actor],
         create_course: NamedDependency[uc.CreateCourse],
     ) -> CourseOut:
-        """Create an unpublished course owned by the caller (instructor or admin)."""
+        """Create an unpublished course owned by the caller (instructor or admin).
+
+        `prerequisite_course_ids`: courses a student must have completed before enrolling (each
+        once, courses the caller may see; else 422)."""
         return CourseOut.of(await create_course(actor=actor, data=data.to_domain()))
 
     @get("/{course_id:uuid}", responses=errors(401, 404, 429, 503))
@@ -87,7 +90,8 @@ class CourseController(Controller):
         optional_actor: NamedDependency[Actor | None],
         get_course: NamedDependency[uc.GetCourse],
     ) -> CourseDetailOut:
-        """A course with its lesson outline, in order."""
+        """A course with its lesson outline, in order: each lesson's `locked` is true for an enrolled
+        student whose release rule is not met."""
         return CourseDetailOut.of_detail(await get_course(actor=optional_actor, course_id=course_id))
 
     @patch("/{course_id:uuid}", responses=errors(401, 403, 404, 422, 429, 503))
@@ -98,7 +102,10 @@ class CourseController(Controller):
         actor: NamedDependency[Actor],
         update_course: NamedDependency[uc.UpdateCourse],
     ) -> CourseOut:
-        """Change a course (owner or admin); ``is_published`` is ignored here."""
+        """Change a course (course editors); ``is_published`` is ignored here.
+
+        `prerequisite_course_ids` replaces the list: an unknown course, the course itself, a course
+        named twice or one that needs this course already (a cycle): 422."""
         return CourseOut.of(await update_course(actor=actor, course_id=course_id, changes=data.to_domain()))
 
     @post("/{course_id:uuid}/publish", status_code=200, responses=errors(401, 403, 404, 429, 503))
@@ -170,7 +177,9 @@ class CourseController(Controller):
         page: PageNumber = 1,
         page_size: PageSize = 20,
     ) -> LessonPage:
-        """A course's lessons in order; content only for enrolled students, the owner, admins or previews."""
+        """A course's lessons in order; content only for enrolled students, course editors, staff,
+        admins or previews. For an enrolled student whose release rule is not met a lesson is
+        `locked`, without `content` and `video_url` (even a preview)."""
         return LessonPage.of(
             await list_lessons(actor=optional_actor, course_id=course_id, page=page_request(page, page_size))
         )
@@ -183,7 +192,10 @@ class CourseController(Controller):
         actor: NamedDependency[Actor],
         create_lesson: NamedDependency[uc.CreateLesson],
     ) -> LessonOut:
-        """Add a lesson at the end of the course (owner or admin)."""
+        """Add a lesson at the end of the course (course editors), with its `release_rule` when given:
+        `after_lessons` (lessons of the course, not itself, each once, at most 100) and `after_quiz`
+        (a quiz of the course, `min_score` 0-100); anything else, or lessons left waiting for each
+        other: 422."""
         return LessonOut.of(await create_lesson(actor=actor, course_id=course_id, data=data.to_domain()))
 
 
@@ -209,7 +221,8 @@ class LessonController(Controller):
         optional_actor: NamedDependency[Actor | None],
         get_lesson: NamedDependency[uc.GetLesson],
     ) -> LessonOut:
-        """A lesson, seen with its course's visibility."""
+        """A lesson, seen with its course's visibility; `locked` (no `content`, no `video_url`) for
+        an enrolled student whose release rule is not met."""
         return LessonOut.of(await get_lesson(actor=optional_actor, lesson_id=lesson_id))
 
     @patch("/{lesson_id:uuid}", responses=errors(401, 403, 404, 422, 429, 503))
@@ -220,7 +233,8 @@ class LessonController(Controller):
         actor: NamedDependency[Actor],
         update_lesson: NamedDependency[uc.UpdateLesson],
     ) -> LessonOut:
-        """Change a lesson (owner or admin); its order changes only through reorder."""
+        """Change a lesson (course editors); its order changes only through reorder. `release_rule`
+        replaces the rule (null removes it), checked as on create (422)."""
         return LessonOut.of(await update_lesson(actor=actor, lesson_id=lesson_id, changes=data.to_domain()))
 
     @delete("/{lesson_id:uuid}", status_code=204, responses=errors(401, 403, 404, 429, 503))
@@ -230,5 +244,6 @@ class LessonController(Controller):
         actor: NamedDependency[Actor],
         delete_lesson: NamedDependency[uc.DeleteLesson],
     ) -> None:
-        """Delete a lesson and close the gap in the order (owner or admin)."""
+        """Delete a lesson and close the gap in the order (course editors); release rules that
+        named it lose it, and a rule left with nothing in it is removed."""
         await delete_lesson(actor=actor, lesson_id=lesson_id)

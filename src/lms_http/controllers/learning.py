@@ -24,7 +24,8 @@ class EnrollmentController(Controller):
     async def enroll(
         self, data: JSONBody[EnrollIn], actor: NamedDependency[Actor], enroll: NamedDependency[uc.Enroll]
     ) -> EnrollmentOut:
-        """Enroll the caller in a published course (once)."""
+        """Enroll the caller in a published course (once). Already enrolled, or a prerequisite of the
+        course not completed: 409 (`Prerequisites not met`)."""
         return EnrollmentOut.of(await enroll(actor=actor, course_id=data.course_id))
 
     @get("/my-courses", responses=errors(401, 422, 429, 503))
@@ -51,7 +52,7 @@ class EnrollmentController(Controller):
     @post(
         "/{enrollment_id:uuid}/lessons/{lesson_id:uuid}/complete",
         status_code=200,
-        responses=errors(401, 403, 404, 429, 503),
+        responses=errors(401, 403, 404, 409, 429, 503),
     )
     async def complete_lesson(
         self,
@@ -60,7 +61,8 @@ class EnrollmentController(Controller):
         actor: NamedDependency[Actor],
         complete_lesson: NamedDependency[uc.CompleteLesson],
     ) -> CompletionOut:
-        """Mark a lesson complete (the enrollment's student; again: 200 with the first time)."""
+        """Mark a lesson complete (the enrollment's student; again: 200 with the first time). A lesson
+        locked by its release rule: 409 (`Lesson is locked`)."""
         return CompletionOut.of(
             await complete_lesson(actor=actor, enrollment_id=enrollment_id, lesson_id=lesson_id)
         )

@@ -10,7 +10,7 @@ import msgspec
 from msgspec import UNSET, Meta, UnsetType
 
 from lms_domain.catalog import use_cases as uc
-from lms_domain.catalog.entities import ContentType, Course, DifficultyLevel, Lesson
+from lms_domain.catalog.entities import MAX_PREREQUISITES, ContentType, Course, DifficultyLevel, Lesson
 from lms_domain.catalog.values import (
     CATEGORY_MAX,
     CONTENT_MAX,
@@ -19,12 +19,16 @@ from lms_domain.catalog.values import (
     TITLE_MAX,
     URL_MAX,
 )
+from lms_domain.shared.changes import UNCHANGED, Unchanged
 from lms_domain.shared.course_access import StaffMember, StaffRole
 from lms_domain.shared.pagination import Page
+from lms_domain.shared.release import MAX_AFTER_LESSONS, QuizRequirement, ReleaseRule
 from lms_http.dto.pages import PageOut, page_fields
 from lms_http.dto.partial import unchanged_if_unset
 
 __all__ = [
+    "AfterQuizIn",
+    "AfterQuizOut",
     "CourseCreate",
     "CourseDetailOut",
     "CourseOut",
@@ -35,6 +39,8 @@ __all__ = [
     "LessonOutlineOut",
     "LessonPage",
     "LessonUpdate",
+    "ReleaseRuleIn",
+    "ReleaseRuleOut",
     "ReorderIn",
     "StaffIn",
     "StaffOut",
@@ -63,6 +69,69 @@ _URI = (
 Url = Annotated[str, Meta(max_length=URL_MAX, pattern=_URI, description="An http(s) URL")]
 Minutes = Annotated[int, Meta(ge=0, le=DURATION_MAX)]
 Content = Annotated[str, Meta(max_length=CONTENT_MAX)]
+Prerequisites = Annotated[
+    list[UUID],
+    Meta(
+        max_length=MAX_PREREQUISITES,
+        description="Courses to complete before enrolling (each once; not the course itself; no cycles)",
+    ),
+]
+AfterLessons = Annotated[
+    list[UUID],
+    Meta(
+        max_length=MAX_AFTER_LESSONS,
+        description="Lessons of the same course to complete first (each once; not the lesson itself)",
+    ),
+]
+MinScore = Annotated[float, Meta(ge=0, le=100, description="The score (0-100) a graded attempt must reach")]
+
+
+class AfterQuizIn(msgspec.Struct, kw_only=True):
+    quiz_id: UUID
+    min_score: MinScore
+
+
+class ReleaseRuleIn(msgspec.Struct, kw_only=True):
+    """What opens a lesson to enrolled students; both parts must be met when both are given. A
+    rule that names nothing is no rule."""
+
+    after_lessons: AfterLessons = msgspec.field(default_factory=list)
+    after_quiz: AfterQuizIn | None = None
+
+    def to_domain(self) -> ReleaseRule:
+        quiz = self.after_quiz
+        return ReleaseRule(
+            after_lessons=tuple(self.after_lessons),
+            after_quiz=None
+            if quiz is None
+            else QuizRequirement(quiz_id=quiz.quiz_id, min_score=quiz.min_score),
+        )
+
+
+def _rule_change(value: ReleaseRuleIn | UnsetType | None) -> ReleaseRule | Unchanged | None:
+    if isinstance(value, UnsetType):
+        return UNCHANGED
+    return None if value is None else value.to_domain()
+
+
+class AfterQuizOut(msgspec.Struct, kw_only=True):
+    quiz_id: UUID
+    min_score: float
+
+
+class ReleaseRuleOut(msgspec.Struct, kw_only=True):
+    after_lessons: list[UUID]
+    after_quiz: AfterQuizOut | None
+
+    @classmethod
+    def of(cls, rule: ReleaseRule | None) -> ReleaseRuleOut | None:
+        if rule is None:
+            return None
+        quiz = rule.after_quiz
+        return cls(
+            after_lessons=list(rule.after_lessons),
+            after_quiz=None if quiz is None else AfterQuizOut(quiz_id=quiz.quiz_id, min_score=quiz.min_score),
+        )
 
 
 class CourseCreate(msgspec.Struct, kw_only=True):
@@ -72,6 +141,7 @@ class CourseCreate(msgspec.Struct, kw_only=True):
     difficulty_level: DifficultyLevel | None = None
     thumbnail_url: Url | None = None
     estimated_duration_minutes: Minutes | None = None
+    prerequisite_course_ids: Prerequisites = msgspec.field(default_factory=list)
 
     def to_domain(self) -> uc.NewCourse:
         return uc.NewCourse(
@@ -81,6 +151,7 @@ class CourseCreate(msgspec.Struct, kw_only=True):
             difficulty_level=self.difficulty_level,
             thumbnail_url=self.thumbnail_url,
             estimated_duration_minutes=self.estimated_duration_minutes,
+            prerequisite_course_ids=tuple(self.prerequisite_course_ids),
         )
 
 
@@ -93,6 +164,7 @@ class CourseUpdate(msgspec.Struct, kw_only=True):
     difficulty_level: DifficultyLevel | UnsetType | None = UNSET
     thumbnail_url: Url | UnsetType | None = UNSET
     estimated_duration_minutes: Minutes | UnsetType | None = UNSET
+    prerequisite_course_ids: Prerequisites | UnsetType = UNSET
 
     def to_domain(self) -> uc.CourseChanges:
         return uc.CourseChanges(
@@ -102,6 +174,9 @@ class CourseUpdate(msgspec.Struct, kw_only=True):
             difficulty_level=unchanged_if_unset(self.difficulty_level),
             thumbnail_url=unchanged_if_unset(self.thumbnail_url),
             estimated_duration_minutes=unchanged_if_unset(self.estimated_duration_minutes),
+            prerequisite_course_ids=UNCHANGED
+            if isinstance(self.prerequisite_course_ids, UnsetType)
+            else tuple(self.prerequisite_course_ids),
         )
 
 
@@ -116,6 +191,7 @@ class CourseOut(msgspec.Struct, kw_only=True):
     thumbnail_url: str | None
     estimated_duration_minutes: int | None
     instructor_id: UUID
+    prerequisite_course_ids: list[UUID]
     created_at: datetime
     updated_at: datetime
 
@@ -132,16 +208,21 @@ class CourseOut(msgspec.Struct, kw_only=True):
             thumbnail_url=course.thumbnail_url,
             estimated_duration_minutes=course.estimated_duration_minutes,
             instructor_id=course.instructor_id,
+            prerequisite_course_ids=list(course.prerequisite_course_ids),
             created_at=course.created_at,
             updated_at=course.updated_at,
         )
 
 
 class LessonOutlineOut(msgspec.Struct, kw_only=True):
+    """A lesson as the course page lists it; ``locked`` for an enrolled student whose release rule
+    is not met."""
+
     id: UUID
     title: str
     order: int
     duration_minutes: int
+    locked: bool
 
 
 class StaffOutlineOut(msgspec.Struct, kw_only=True):
@@ -162,7 +243,13 @@ class CourseDetailOut(CourseOut, kw_only=True):
         return cls(
             **{f: getattr(base, f) for f in CourseOut.__struct_fields__},
             lessons=[
-                LessonOutlineOut(id=v.id, title=v.title, order=v.order, duration_minutes=v.duration_minutes)
+                LessonOutlineOut(
+                    id=v.id,
+                    title=v.title,
+                    order=v.order,
+                    duration_minutes=v.duration_minutes,
+                    locked=v.locked,
+                )
                 for v in detail.lessons
             ],
             staff=[
@@ -221,6 +308,7 @@ class LessonCreate(msgspec.Struct, kw_only=True):
     video_url: Url | None = None
     duration_minutes: Minutes = 0
     is_preview: bool = False
+    release_rule: ReleaseRuleIn | None = None
 
     def to_domain(self) -> uc.NewLesson:
         return uc.NewLesson(
@@ -230,11 +318,13 @@ class LessonCreate(msgspec.Struct, kw_only=True):
             video_url=self.video_url,
             duration_minutes=self.duration_minutes,
             is_preview=self.is_preview,
+            release_rule=None if self.release_rule is None else self.release_rule.to_domain(),
         )
 
 
 class LessonUpdate(msgspec.Struct, kw_only=True):
-    """Fields left out keep their value; ``order`` changes only through reorder."""
+    """Fields left out keep their value; ``order`` changes only through reorder; a
+    ``release_rule`` of null removes the rule."""
 
     title: Title | UnsetType = UNSET
     content_type: ContentType | UnsetType = UNSET
@@ -242,6 +332,7 @@ class LessonUpdate(msgspec.Struct, kw_only=True):
     video_url: Url | UnsetType | None = UNSET
     duration_minutes: Minutes | UnsetType = UNSET
     is_preview: bool | UnsetType = UNSET
+    release_rule: ReleaseRuleIn | UnsetType | None = UNSET
 
     def to_domain(self) -> uc.LessonChanges:
         return uc.LessonChanges(
@@ -251,11 +342,13 @@ class LessonUpdate(msgspec.Struct, kw_only=True):
             video_url=unchanged_if_unset(self.video_url),
             duration_minutes=unchanged_if_unset(self.duration_minutes),
             is_preview=unchanged_if_unset(self.is_preview),
+            release_rule=_rule_change(self.release_rule),
         )
 
 
 class LessonOut(msgspec.Struct, kw_only=True):
-    """``content`` and ``video_url`` are null for callers without access to the material."""
+    """``content`` and ``video_url`` are null for callers without access to the material, and for
+    an enrolled student whose release rule is not met (``locked``)."""
 
     id: UUID
     course_id: UUID
@@ -266,6 +359,8 @@ class LessonOut(msgspec.Struct, kw_only=True):
     duration_minutes: int
     is_preview: bool
     order: int
+    release_rule: ReleaseRuleOut | None
+    locked: bool
     created_at: datetime
     updated_at: datetime
 
@@ -281,6 +376,8 @@ class LessonOut(msgspec.Struct, kw_only=True):
             duration_minutes=lesson.duration_minutes,
             is_preview=lesson.is_preview,
             order=lesson.order,
+            release_rule=ReleaseRuleOut.of(lesson.release_rule),
+            locked=lesson.locked,
             created_at=lesson.created_at,
             updated_at=lesson.updated_at,
         )

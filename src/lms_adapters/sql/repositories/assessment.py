@@ -11,7 +11,7 @@ from sqlalchemy import and_, delete, func, insert, or_, select, true, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from lms_adapters.sql.prebuilt import built_once
-from lms_adapters.sql.repositories.catalog import on_staff
+from lms_adapters.sql.repositories.catalog import on_staff, release_rule_of
 from lms_adapters.sql.repositories.learning import SqlEnrollmentRepository
 from lms_adapters.sql.tables import course_staff, courses, lessons, questions, quizzes
 from lms_domain.assessment.entities import (
@@ -23,6 +23,7 @@ from lms_domain.assessment.entities import (
 from lms_domain.assessment.views import QuizAudience, QuizDetail, QuizSummary
 from lms_domain.shared.course_access import StaffRole
 from lms_domain.shared.pagination import PageRequest
+from lms_domain.shared.release import ReleaseRule
 
 __all__ = ["SqlCourseDirectory", "SqlQuizRepository"]
 
@@ -247,3 +248,6 @@ class SqlCourseDirectory:
         return await SqlEnrollmentRepository(self._connection).is_enrolled(
             student_id=student_id, course_id=course_id
         )
+
+    async def release_rule(self, lesson_id: UUID) -> ReleaseRule | None:
+        return await release_rule_of(self._connection, lesson_id)

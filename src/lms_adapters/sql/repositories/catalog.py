@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Mapping, Sequence
 from typing import Any
 from uuid import UUID
 
@@ -13,20 +13,64 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from lms_adapters.sql.paging import page_with_total
 from lms_adapters.sql.prebuilt import built_once
 from lms_adapters.sql.repositories.identity import escape_like
-from lms_adapters.sql.tables import course_staff, courses, lessons, users
+from lms_adapters.sql.tables import (
+    course_prerequisites,
+    course_staff,
+    courses,
+    lesson_release_lessons,
+    lesson_release_quizzes,
+    lessons,
+    quizzes,
+    users,
+)
 from lms_domain.catalog.entities import ContentType, Course, DifficultyLevel, Lesson
-from lms_domain.catalog.ports import CourseQuery, CourseSort, LessonOrderTaken, SlugTaken, StaffExists
+from lms_domain.catalog.ports import (
+    CourseQuery,
+    CourseSort,
+    LessonOrderTaken,
+    PrerequisiteCycle,
+    PrerequisiteGone,
+    QuizPlacement,
+    ReleaseTargetGone,
+    SlugTaken,
+    StaffExists,
+)
 from lms_domain.shared.course_access import StaffMember, StaffRole
 from lms_domain.shared.pagination import PageRequest
+from lms_domain.shared.release import QuizRequirement, ReleaseRule
 
 __all__ = [
     "SqlCourseRepository",
     "SqlCourseStaffRepository",
     "SqlLessonRepository",
+    "SqlQuizPlacements",
     "course_from_row",
     "is_unique_violation",
     "on_staff",
+    "release_rule_of",
 ]
+
+# Whether a course has prerequisites, a lesson lessons in its rule: a column of the statement that
+# reads them, so the list of them costs a second statement only when there is one to read.
+_HAS_PREREQUISITES = (
+    select(course_prerequisites.c.course_id).where(course_prerequisites.c.course_id == courses.c.id).exists()
+)
+_HAS_AFTER_LESSONS = (
+    select(lesson_release_lessons.c.lesson_id)
+    .where(lesson_release_lessons.c.lesson_id == lessons.c.id)
+    .exists()
+)
+# A lesson's quiz requirement rides along (one row at most per lesson)
+_WITH_QUIZ_RULE = lessons.outerjoin(
+    lesson_release_quizzes, lesson_release_quizzes.c.lesson_id == lessons.c.id
+)
+_QUIZ_RULE_COLUMNS = (
+    lesson_release_quizzes.c.quiz_id.label("rule_quiz_id"),
+    lesson_release_quizzes.c.min_score.label("rule_min_score"),
+)
+# Only PostgreSQL needs it (SQLite runs one writer at a time): the key of the advisory lock that
+# takes changes of prerequisites one at a time, so that two of them cannot make a cycle together.
+_PREREQUISITES_LOCK = 0x6C6D735F707265  # "lms_pre"
 
 
 # The course with its staff in one statement: a row per staff member (one with NULLs when it has
@@ -45,6 +89,7 @@ def _course_with_staff(course_id: Any) -> Any:
             course_staff.c.added_at.label("staff_added_at"),
             users.c.full_name.label("staff_full_name"),
             users.c.email.label("staff_email"),
+            _HAS_PREREQUISITES.label("has_prerequisites"),
         )
         .select_from(_WITH_STAFF)
         .where(courses.c.id == course_id)
@@ -58,7 +103,37 @@ _COURSE_BY_ID = built_once(_course_with_staff)
 _COURSE_FOR_UPDATE = built_once(
     lambda course_id: _course_with_staff(course_id).with_for_update(of=courses, key_share=True)
 )
-_LESSON_BY_ID = built_once(lambda lesson_id: select(lessons).where(lessons.c.id == lesson_id))
+# The lesson with its rule: a row per lesson in the rule (one with NULLs when there is none)
+_LESSON_BY_ID = built_once(
+    lambda lesson_id: (
+        select(
+            lessons, *_QUIZ_RULE_COLUMNS, lesson_release_lessons.c.required_lesson_id.label("rule_lesson_id")
+        )
+        .select_from(
+            _WITH_QUIZ_RULE.outerjoin(
+                lesson_release_lessons, lesson_release_lessons.c.lesson_id == lessons.c.id
+            )
+        )
+        .where(lessons.c.id == lesson_id)
+        .order_by(lesson_release_lessons.c.position)
+    )
+)
+_RULE_OF = built_once(
+    lambda lesson_id: (
+        select(
+            lesson_release_quizzes.c.quiz_id.label("rule_quiz_id"),
+            lesson_release_quizzes.c.min_score.label("rule_min_score"),
+            lesson_release_lessons.c.required_lesson_id.label("rule_lesson_id"),
+        )
+        .select_from(
+            lessons.outerjoin(
+                lesson_release_quizzes, lesson_release_quizzes.c.lesson_id == lessons.c.id
+            ).outerjoin(lesson_release_lessons, lesson_release_lessons.c.lesson_id == lessons.c.id)
+        )
+        .where(lessons.c.id == lesson_id)
+        .order_by(lesson_release_lessons.c.position)
+    )
+)
 
 
 def is_unique_violation(error: IntegrityError) -> bool:
@@ -106,7 +181,13 @@ def on_staff(course_id: Any, user_id: Any) -> Any:
     )
 
 
-def course_from_row(row: Any, prefix: str = "", *, staff: tuple[StaffMember, ...] = ()) -> Course:
+def course_from_row(
+    row: Any,
+    prefix: str = "",
+    *,
+    staff: tuple[StaffMember, ...] = (),
+    prerequisites: tuple[UUID, ...] = (),
+) -> Course:
     """A course from a row; ``prefix`` names labelled columns (``c_title``) in joins."""
     m = row._mapping
     level = m[prefix + "difficulty_level"]
@@ -124,6 +205,7 @@ def course_from_row(row: Any, prefix: str = "", *, staff: tuple[StaffMember, ...
         created_at=m[prefix + "created_at"],
         updated_at=m[prefix + "updated_at"],
         staff=staff,
+        prerequisite_course_ids=prerequisites,
     )
 
 
@@ -143,7 +225,25 @@ def _lesson_row(lesson: Lesson) -> dict[str, Any]:
     }
 
 
-def _lesson(row: Any) -> Lesson:
+def _rule(row: Any, after_lessons: Sequence[UUID]) -> ReleaseRule | None:
+    """The rule from a row's ``rule_quiz_id`` and ``rule_min_score`` and the lessons it waits for."""
+    quiz = None
+    if row.rule_quiz_id is not None:
+        quiz = QuizRequirement(quiz_id=row.rule_quiz_id, min_score=float(row.rule_min_score))
+    if quiz is None and not after_lessons:
+        return None
+    return ReleaseRule(after_lessons=tuple(after_lessons), after_quiz=quiz)
+
+
+async def release_rule_of(connection: AsyncConnection, lesson_id: UUID) -> ReleaseRule | None:
+    """A lesson's rule in one statement (None without one, or for a lesson that does not exist)."""
+    rows = (await connection.execute(_RULE_OF(), {"lesson_id": lesson_id})).all()
+    if not rows:
+        return None
+    return _rule(rows[0], [r.rule_lesson_id for r in rows if r.rule_lesson_id is not None])
+
+
+def _lesson(row: Any, after_lessons: Sequence[UUID] = ()) -> Lesson:
     return Lesson(
         id=row.id,
         course_id=row.course_id,
@@ -156,6 +256,7 @@ def _lesson(row: Any) -> Lesson:
         order=row.position,
         created_at=row.created_at,
         updated_at=row.updated_at,
+        release_rule=_rule(row, after_lessons),
     )
 
 
@@ -177,7 +278,56 @@ class SqlCourseRepository:
         if not rows:
             return None
         staff = tuple(_member(r) for r in rows if r.staff_user_id is not None)
-        return course_from_row(rows[0], staff=staff)
+        prerequisites = await self._prerequisites([course_id]) if rows[0].has_prerequisites else {}
+        return course_from_row(rows[0], staff=staff, prerequisites=prerequisites.get(course_id, ()))
+
+    async def _prerequisites(self, course_ids: Collection[UUID]) -> dict[UUID, tuple[UUID, ...]]:
+        """The prerequisites of these courses, in their order: one statement."""
+        rows = await self._connection.execute(
+            select(course_prerequisites.c.course_id, course_prerequisites.c.prerequisite_id)
+            .where(course_prerequisites.c.course_id.in_(course_ids))
+            .order_by(course_prerequisites.c.course_id, course_prerequisites.c.position)
+        )
+        found: dict[UUID, list[UUID]] = {}
+        for row in rows:
+            found.setdefault(row.course_id, []).append(row.prerequisite_id)
+        return {course_id: tuple(ids) for course_id, ids in found.items()}
+
+    async def set_prerequisites(self, course_id: UUID, prerequisite_ids: Sequence[UUID]) -> None:
+        connection = self._connection
+        if prerequisite_ids:
+            if connection.dialect.name == "postgresql":  # until the transaction ends
+                await connection.execute(select(func.pg_advisory_xact_lock(_PREREQUISITES_LOCK)))
+            if await self._needed_by(prerequisite_ids, course_id):
+                raise PrerequisiteCycle(str(course_id))
+        await connection.execute(
+            delete(course_prerequisites).where(course_prerequisites.c.course_id == course_id)
+        )
+        if not prerequisite_ids:
+            return
+        rows = [
+            {"course_id": course_id, "prerequisite_id": prerequisite_id, "position": n}
+            for n, prerequisite_id in enumerate(prerequisite_ids, start=1)
+        ]
+        try:
+            await connection.execute(insert(course_prerequisites), rows)
+        except IntegrityError as e:  # a course deleted since it was checked
+            raise PrerequisiteGone(str(course_id)) from e
+
+    async def _needed_by(self, course_ids: Sequence[UUID], target: UUID) -> bool:
+        """Whether ``target`` is among the prerequisites of ``course_ids``, however indirectly:
+        one recursive statement (UNION, not UNION ALL: a cycle already stored ends the walk)."""
+        p = course_prerequisites
+        reach = (
+            select(p.c.prerequisite_id.label("id"))
+            .where(p.c.course_id.in_(course_ids))
+            .cte("reach", recursive=True)
+        )
+        reach = reach.union(
+            select(p.c.prerequisite_id).select_from(p.join(reach, p.c.course_id == reach.c.id))
+        )
+        found = await self._connection.execute(select(reach.c.id).where(reach.c.id == target).limit(1))
+        return found.first() is not None
 
     async def taken_slugs(self, base: str) -> set[str]:
         rows = await self._connection.execute(
@@ -223,6 +373,8 @@ class SqlCourseRepository:
             conditions.append(courses.c.category == query.category)
         if query.difficulty_level is not None:
             conditions.append(courses.c.difficulty_level == query.difficulty_level.value)
+        if query.ids is not None:
+            conditions.append(courses.c.id.in_(query.ids))
         if query.search:
             pattern = f"%{escape_like(query.search.lower())}%"
             conditions.append(
@@ -233,11 +385,15 @@ class SqlCourseRepository:
             )
         rows, total = await page_with_total(
             self._connection,
-            select(courses).where(*conditions).order_by(*_SORTS[query.sort]),
+            select(courses, _HAS_PREREQUISITES.label("has_prerequisites"))
+            .where(*conditions)
+            .order_by(*_SORTS[query.sort]),
             select(func.count()).select_from(courses).where(*conditions),
             page,
         )
-        return [course_from_row(r) for r in rows], total
+        with_some = [r.id for r in rows if r.has_prerequisites]
+        prerequisites = await self._prerequisites(with_some) if with_some else {}
+        return [course_from_row(r, prerequisites=prerequisites.get(r.id, ())) for r in rows], total
 
 
 class SqlCourseStaffRepository:
@@ -285,23 +441,72 @@ class SqlLessonRepository:
         self._connection = connection
 
     async def get(self, lesson_id: UUID) -> Lesson | None:
-        row = (await self._connection.execute(_LESSON_BY_ID(), {"lesson_id": lesson_id})).first()
-        return _lesson(row) if row else None
+        rows = (await self._connection.execute(_LESSON_BY_ID(), {"lesson_id": lesson_id})).all()
+        if not rows:
+            return None
+        return _lesson(rows[0], [r.rule_lesson_id for r in rows if r.rule_lesson_id is not None])
 
     async def list_for_course(
         self, course_id: UUID, *, page: PageRequest | None = None
     ) -> tuple[Sequence[Lesson], int]:
-        statement = select(lessons).where(lessons.c.course_id == course_id).order_by(lessons.c.position)
-        if page is None:
-            found = [_lesson(r) for r in await self._connection.execute(statement)]
-            return found, len(found)
-        rows, total = await page_with_total(
-            self._connection,
-            statement,
-            select(func.count()).select_from(lessons).where(lessons.c.course_id == course_id),
-            page,
+        """The lessons with their quiz requirements in one statement, and the lessons their rules
+        wait for in a second one, only when some rule has any."""
+        statement = (
+            select(lessons, *_QUIZ_RULE_COLUMNS, _HAS_AFTER_LESSONS.label("has_after_lessons"))
+            .select_from(_WITH_QUIZ_RULE)
+            .where(lessons.c.course_id == course_id)
+            .order_by(lessons.c.position)
         )
-        return [_lesson(r) for r in rows], total
+        if page is None:
+            rows: Sequence[Any] = (await self._connection.execute(statement)).all()
+            total = len(rows)
+        else:
+            rows, total = await page_with_total(
+                self._connection,
+                statement,
+                select(func.count()).select_from(lessons).where(lessons.c.course_id == course_id),
+                page,
+            )
+        waiting = [r.id for r in rows if r.has_after_lessons]
+        after = await self._after_lessons(waiting) if waiting else {}
+        return [_lesson(r, after.get(r.id, ())) for r in rows], total
+
+    async def _after_lessons(self, lesson_ids: Collection[UUID]) -> Mapping[UUID, Sequence[UUID]]:
+        rows = await self._connection.execute(
+            select(lesson_release_lessons.c.lesson_id, lesson_release_lessons.c.required_lesson_id)
+            .where(lesson_release_lessons.c.lesson_id.in_(lesson_ids))
+            .order_by(lesson_release_lessons.c.lesson_id, lesson_release_lessons.c.position)
+        )
+        found: dict[UUID, list[UUID]] = {}
+        for row in rows:
+            found.setdefault(row.lesson_id, []).append(row.required_lesson_id)
+        return found
+
+    async def set_release_rule(self, lesson_id: UUID, rule: ReleaseRule | None) -> None:
+        connection = self._connection
+        for table in (lesson_release_lessons, lesson_release_quizzes):
+            await connection.execute(delete(table).where(table.c.lesson_id == lesson_id))
+        if rule is None:
+            return
+        try:
+            if rule.after_lessons:
+                await connection.execute(
+                    insert(lesson_release_lessons),
+                    [
+                        {"lesson_id": lesson_id, "required_lesson_id": required, "position": n}
+                        for n, required in enumerate(rule.after_lessons, start=1)
+                    ],
+                )
+            if rule.after_quiz is not None:
+                await connection.execute(
+                    insert(lesson_release_quizzes).values(
+                        lesson_id=lesson_id,
+                        quiz_id=rule.after_quiz.quiz_id,
+                        min_score=rule.after_quiz.min_score,
+                    )
+                )
+        except IntegrityError as e:  # a lesson or quiz deleted since it was checked
+            raise ReleaseTargetGone(str(lesson_id)) from e
 
     async def next_order(self, course_id: UUID) -> int:
         last = (
@@ -347,3 +552,16 @@ class SqlLessonRepository:
                 )
             )
         )
+
+
+class SqlQuizPlacements:
+    def __init__(self, connection: AsyncConnection) -> None:
+        self._connection = connection
+
+    async def of(self, quiz_ids: Collection[UUID]) -> Mapping[UUID, QuizPlacement]:
+        if not quiz_ids:
+            return {}
+        rows = await self._connection.execute(
+            select(quizzes.c.id, quizzes.c.course_id, quizzes.c.lesson_id).where(quizzes.c.id.in_(quiz_ids))
+        )
+        return {row.id: QuizPlacement(course_id=row.course_id, lesson_id=row.lesson_id) for row in rows}

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from datetime import datetime
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import func, select, update
+from sqlalchemy import and_, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -15,12 +15,21 @@ from lms_adapters.sql.guarded_insert import insert_unless_duplicate
 from lms_adapters.sql.paging import page_of, paged
 from lms_adapters.sql.prebuilt import built_once
 from lms_adapters.sql.repositories.catalog import course_from_row
-from lms_adapters.sql.tables import courses, enrollments, lesson_completions, lessons, users
+from lms_adapters.sql.tables import (
+    course_prerequisites,
+    courses,
+    enrollments,
+    lesson_completions,
+    lessons,
+    quiz_attempts,
+    users,
+)
 from lms_domain.learning.entities import Enrollment, EnrollmentSummary, LessonCompletion
 from lms_domain.learning.ports import AlreadyCompleted, AlreadyEnrolled, ReferenceGone
 from lms_domain.shared.pagination import PageRequest
+from lms_domain.shared.release import LearnerProgress
 
-__all__ = ["SqlCompletionRepository", "SqlEnrollmentRepository"]
+__all__ = ["SqlCompletionRepository", "SqlEnrollmentRepository", "SqlLearnerProgress"]
 
 
 def _enrollment_row(enrollment: Enrollment) -> dict[str, Any]:
@@ -80,6 +89,38 @@ _ENROLLMENT_FOR_UPDATE = built_once(
 _LOCK_COURSE_ENROLLMENTS = built_once(
     lambda course_id: (
         select(enrollments.c.id).where(enrollments.c.course_id == course_id).with_for_update(key_share=True)
+    )
+)
+
+
+def _prerequisites_met(student_id: Any, course_id: Any) -> Any:
+    """No prerequisite of the course without a completed enrollment of the student (the primary
+    key of ``course_prerequisites`` and the unique (student, course) of enrollments serve it)."""
+    completed = (
+        select(enrollments.c.id)
+        .where(
+            enrollments.c.course_id == course_prerequisites.c.prerequisite_id,
+            enrollments.c.student_id == student_id,
+            enrollments.c.completed_at.is_not(None),
+        )
+        .exists()
+    )
+    missing = select(course_prerequisites.c.prerequisite_id).where(
+        course_prerequisites.c.course_id == course_id, ~completed
+    )
+    return select(~missing.exists())
+
+
+_PREREQUISITES_MET = built_once(_prerequisites_met)
+# The student's enrollment in the course with its completions: no row when not enrolled, one with a
+# NULL lesson when nothing is completed yet
+_ENROLLMENT_PROGRESS = built_once(
+    lambda student_id, course_id: (
+        select(enrollments.c.id, lesson_completions.c.lesson_id)
+        .select_from(
+            enrollments.outerjoin(lesson_completions, lesson_completions.c.enrollment_id == enrollments.c.id)
+        )
+        .where(enrollments.c.student_id == student_id, enrollments.c.course_id == course_id)
     )
 )
 
@@ -158,6 +199,12 @@ class SqlEnrollmentRepository:
             _ENROLLED(), {"student_id": student_id, "course_id": course_id}
         )
         return found.first() is not None
+
+    async def prerequisites_met(self, *, student_id: UUID, course_id: UUID) -> bool:
+        found = await self._connection.execute(
+            _PREREQUISITES_MET(), {"student_id": student_id, "course_id": course_id}
+        )
+        return bool(found.scalar_one())
 
     async def add(self, enrollment: Enrollment) -> None:
         """One statement; a duplicate or a vanished course or student leaves the transaction usable."""
@@ -259,3 +306,38 @@ class SqlCompletionRepository:
     async def counts(self, enrollment_id: UUID) -> tuple[int, int]:
         row = (await self._connection.execute(_PROGRESS_COUNTS(), {"enrollment_id": enrollment_id})).one()
         return int(row.done), int(row.total)
+
+
+class SqlLearnerProgress:
+    """What release rules need to know of a student in a course: two statements at most."""
+
+    def __init__(self, connection: AsyncConnection) -> None:
+        self._connection = connection
+
+    async def of(
+        self, *, student_id: UUID, course_id: UUID, quiz_ids: Collection[UUID] = ()
+    ) -> LearnerProgress | None:
+        rows = (
+            await self._connection.execute(
+                _ENROLLMENT_PROGRESS(), {"student_id": student_id, "course_id": course_id}
+            )
+        ).all()
+        if not rows:
+            return None
+        completed = frozenset(r.lesson_id for r in rows if r.lesson_id is not None)
+        if not quiz_ids:
+            return LearnerProgress(completed_lesson_ids=completed)
+        # graded attempts have a score (open ones do not); the (student, quiz) index serves it
+        best = await self._connection.execute(
+            select(quiz_attempts.c.quiz_id, func.max(quiz_attempts.c.score).label("best"))
+            .where(
+                and_(
+                    quiz_attempts.c.student_id == student_id,
+                    quiz_attempts.c.quiz_id.in_(quiz_ids),
+                    quiz_attempts.c.score.is_not(None),
+                )
+            )
+            .group_by(quiz_attempts.c.quiz_id)
+        )
+        scores = {row.quiz_id: float(row.best) for row in best}
+        return LearnerProgress(completed_lesson_ids=completed, best_scores=scores)

@@ -6,7 +6,7 @@ import random
 from collections.abc import Sequence
 from uuid import UUID
 
-from lms_domain.assessment.entities import Attempt, draw_question_order
+from lms_domain.assessment.entities import Attempt, CourseRef, Quiz, draw_question_order
 from lms_domain.assessment.grading import SubmittedAnswer, grade_submission
 from lms_domain.assessment.ports import AssessmentReader, AssessmentUnitOfWork, AttemptOpen
 from lms_domain.assessment.use_cases.access import ATTEMPT_NOT_FOUND, QUIZ_NOT_FOUND
@@ -18,12 +18,29 @@ from lms_domain.shared.ports import Clock, IdGenerator
 
 __all__ = ["GetAttempt", "StartAttempt", "SubmitAttempt"]
 
+LESSON_LOCKED = "The lesson of this quiz is locked"
+
+
+async def check_lesson_unlocked(uow: AssessmentReader, actor: Actor, quiz: Quiz, course: CourseRef) -> None:
+    """409 when the quiz is attached to a lesson whose release rule applies to the actor (not an
+    editor, staff member or admin of the course) and is not met."""
+    if quiz.lesson_id is None or course.access(actor).reads_all:
+        return
+    rule = await uow.course_directory.release_rule(quiz.lesson_id)
+    if rule is None:
+        return
+    quiz_ids = () if rule.after_quiz is None else (rule.after_quiz.quiz_id,)
+    progress = await uow.learner_progress.of(student_id=actor.user_id, course_id=course.id, quiz_ids=quiz_ids)
+    if progress is None or not rule.is_met(progress):
+        raise Conflict(LESSON_LOCKED)
+
 
 class StartAttempt:
     """An enrolled student opens an attempt of a published quiz.
 
     The question order is fixed at the start (a fresh permutation per attempt when the quiz
-    shuffles). An open attempt already past its time limit is closed as expired first.
+    shuffles). An open attempt already past its time limit is closed as expired first. A quiz
+    attached to a lesson locked for the student by its release rule: 409.
     """
 
     def __init__(
@@ -51,6 +68,7 @@ class StartAttempt:
                 raise NotFound(QUIZ_NOT_FOUND)
             if not await uow.course_directory.is_enrolled(actor.user_id, quiz.course_id):
                 raise Forbidden("Enroll in the course to take its quizzes")
+            await check_lesson_unlocked(uow, actor, quiz, course)
             stale = await uow.attempts.get_open(actor.user_id, quiz_id)
             if stale is not None:
                 if not stale.is_overdue(quiz, now):

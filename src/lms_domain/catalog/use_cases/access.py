@@ -2,21 +2,23 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
+from dataclasses import dataclass
 from uuid import UUID
 
 from lms_domain.catalog.entities import Course, Lesson
 from lms_domain.catalog.ports import CatalogReader, CatalogStamp, CatalogUnitOfWork
 from lms_domain.shared.actors import Actor
 from lms_domain.shared.errors import NotFound
+from lms_domain.shared.release import LearnerProgress
 
 __all__ = [
+    "LessonViewer",
     "changing",
-    "has_material_access",
+    "lesson_viewer",
     "managed_course",
     "managed_lesson",
-    "shown",
     "visible_course",
 ]
 
@@ -44,13 +46,48 @@ async def managed_course(
     return course
 
 
-async def has_material_access(uow: CatalogReader, actor: Actor | None, course: Course) -> bool:
-    """Editors, teaching assistants and enrolled users see lesson content and video URLs."""
+@dataclass(frozen=True, slots=True)
+class LessonViewer:
+    """How lessons show to one caller: ``full_access`` to the material (editors, teaching
+    assistants, enrolled users), and the ``progress`` their release rules are measured against
+    (enrolled students only: rules never apply to anyone else)."""
+
+    full_access: bool = False
+    progress: LearnerProgress | None = None
+
+    def show(self, lesson: Lesson) -> Lesson:
+        """Locked (no material, even for a preview) when a rule applies and is not met; else the
+        material for those with access and for previews."""
+        rule = lesson.release_rule
+        if self.progress is not None and rule is not None and not rule.is_met(self.progress):
+            return lesson.as_locked()
+        return lesson if self.full_access or lesson.is_preview else lesson.redacted()
+
+
+async def lesson_viewer(
+    uow: CatalogReader,
+    actor: Actor | None,
+    course: Course,
+    lessons: Sequence[Lesson],
+    *,
+    material: bool = True,
+) -> LessonViewer:
+    """The caller's view of ``lessons`` of ``course``: one statement for whether they are
+    enrolled, or, when some of the lessons carry a rule, at most two for their progress. Without
+    ``material`` (an outline, which shows none) only rules need a statement."""
     if actor is None:
-        return False
-    if course.access(actor).reads_all:
-        return True
-    return await uow.enrollments.is_enrolled(student_id=actor.user_id, course_id=course.id)
+        return LessonViewer()
+    if course.access(actor).reads_all:  # editors, staff and admins are never locked out
+        return LessonViewer(full_access=True)
+    rules = [lesson.release_rule for lesson in lessons if lesson.release_rule is not None]
+    if not rules:
+        if not material:
+            return LessonViewer()
+        enrolled = await uow.enrollments.is_enrolled(student_id=actor.user_id, course_id=course.id)
+        return LessonViewer(full_access=enrolled)
+    quiz_ids = {rule.after_quiz.quiz_id for rule in rules if rule.after_quiz is not None}
+    progress = await uow.learner_progress.of(student_id=actor.user_id, course_id=course.id, quiz_ids=quiz_ids)
+    return LessonViewer(full_access=progress is not None, progress=progress)
 
 
 @asynccontextmanager
@@ -63,10 +100,6 @@ async def changing(uow: CatalogUnitOfWork, stamp: CatalogStamp) -> AsyncIterator
             yield opened
     finally:
         await stamp.renew()
-
-
-def shown(lesson: Lesson, full_access: bool) -> Lesson:
-    return lesson if full_access or lesson.is_preview else lesson.redacted()
 
 
 async def managed_lesson(uow: CatalogUnitOfWork, actor: Actor, lesson_id: UUID) -> Lesson:

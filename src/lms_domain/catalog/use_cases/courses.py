@@ -15,11 +15,12 @@ from lms_domain.catalog.ports import (
     CourseSort,
     SlugTaken,
 )
-from lms_domain.catalog.use_cases.access import changing, managed_course, visible_course
+from lms_domain.catalog.use_cases.access import changing, lesson_viewer, managed_course, visible_course
+from lms_domain.catalog.use_cases.rules import check_prerequisites, save_prerequisites
 from lms_domain.catalog.values import slug_candidate, slugify
 from lms_domain.shared.actors import Actor
 from lms_domain.shared.audit import AuditAction, entry_by
-from lms_domain.shared.changes import apply_changes
+from lms_domain.shared.changes import UNCHANGED, apply_changes
 from lms_domain.shared.errors import Conflict, Forbidden, NotFound, Unauthorized
 from lms_domain.shared.events import Event, EventType
 from lms_domain.shared.pagination import Page, PageRequest
@@ -40,11 +41,17 @@ SLUG_ATTEMPTS = 50
 
 @dataclass(frozen=True, slots=True)
 class CourseDetail:
+    """A course with its lessons as the caller sees them (``locked`` for an enrolled student whose
+    rule is not met; the outline shows no material)."""
+
     course: Course
     lessons: Sequence[Lesson]
 
 
 class CreateCourse:
+    """An unpublished course of the caller's, with its prerequisites when given (courses the
+    caller may see)."""
+
     def __init__(self, uow: CatalogUnitOfWork, clock: Clock, ids: IdGenerator, stamp: CatalogStamp) -> None:
         self._uow, self._clock, self._ids, self._stamp = uow, clock, ids, stamp
 
@@ -54,6 +61,7 @@ class CreateCourse:
         course = Course.create(data, id=self._ids.new_id(), instructor_id=actor.user_id, at=self._clock.now())
         base = slugify(course.title)
         async with changing(self._uow, self._stamp) as uow:
+            await check_prerequisites(uow, actor, course)
             for _ in range(SLUG_ATTEMPTS):
                 course.slug = slug_candidate(base, await uow.courses.taken_slugs(base))
                 try:
@@ -63,6 +71,8 @@ class CreateCourse:
                     continue
             else:
                 raise Conflict("Could not find a free slug for this title; try again")
+            if course.prerequisite_course_ids:
+                await save_prerequisites(uow, course)
             await uow.commit()
         return course
 
@@ -109,11 +119,13 @@ class GetCourse:
         async with self._uow as uow:
             course = await visible_course(uow, actor, course_id)
             lessons, _ = await uow.lessons.list_for_course(course_id)
-        return CourseDetail(course=course, lessons=lessons)
+            viewer = await lesson_viewer(uow, actor, course, lessons, material=False)
+        return CourseDetail(course=course, lessons=[viewer.show(lesson) for lesson in lessons])
 
 
 class UpdateCourse:
-    """Change a course's fields; ``is_published`` changes only through ``PublishCourse``."""
+    """Change a course's fields; ``is_published`` changes only through ``PublishCourse``. New
+    prerequisites must be courses the caller may see, none of which needs this course."""
 
     def __init__(self, uow: CatalogUnitOfWork, clock: Clock, stamp: CatalogStamp) -> None:
         self._uow, self._clock, self._stamp = uow, clock, stamp
@@ -123,6 +135,10 @@ class UpdateCourse:
             managed = await managed_course(uow, actor, course_id)
             course = apply_changes(managed, changes, updated_at=self._clock.now())
             await uow.courses.update(course)
+            wanted = course.prerequisite_course_ids
+            if changes.prerequisite_course_ids is not UNCHANGED and wanted != managed.prerequisite_course_ids:
+                await check_prerequisites(uow, actor, course, already=managed.prerequisite_course_ids)
+                await save_prerequisites(uow, course)
             await uow.commit()
         return course
 
@@ -157,7 +173,8 @@ class PublishCourse:
 
 
 class DeleteCourse:
-    """Delete a course with its lessons, enrollments and progress, in one transaction."""
+    """Delete a course with its lessons, enrollments and progress, in one transaction; it stops
+    being a prerequisite of other courses."""
 
     def __init__(self, uow: CatalogUnitOfWork, stamp: CatalogStamp, clock: Clock) -> None:
         self._uow, self._stamp, self._clock = uow, stamp, clock

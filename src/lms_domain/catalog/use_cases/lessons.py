@@ -9,14 +9,14 @@ from lms_domain.catalog.entities import Lesson, LessonChanges, NewLesson
 from lms_domain.catalog.ports import CatalogReader, CatalogStamp, CatalogUnitOfWork, LessonOrderTaken
 from lms_domain.catalog.use_cases.access import (
     changing,
-    has_material_access,
+    lesson_viewer,
     managed_course,
     managed_lesson,
-    shown,
     visible_course,
 )
+from lms_domain.catalog.use_cases.rules import check_release_rule, save_release_rule
 from lms_domain.shared.actors import Actor
-from lms_domain.shared.changes import apply_changes
+from lms_domain.shared.changes import UNCHANGED, apply_changes
 from lms_domain.shared.errors import Conflict, InvalidRequest, NotFound
 from lms_domain.shared.events import enrollment_completed
 from lms_domain.shared.pagination import Page, PageRequest
@@ -33,6 +33,9 @@ __all__ = [
 
 
 class ListLessons:
+    """A page of a course's lessons as the caller may see them: material for editors, staff and
+    the enrolled (and previews for everyone), locked for enrolled students whose rule is not met."""
+
     def __init__(self, uow: CatalogReader) -> None:
         self._uow = uow
 
@@ -40,8 +43,8 @@ class ListLessons:
         async with self._uow as uow:
             course = await visible_course(uow, actor, course_id)
             items, total = await uow.lessons.list_for_course(course_id, page=page)
-            full = await has_material_access(uow, actor, course)
-        return Page.of([shown(lesson, full) for lesson in items], total, page)
+            viewer = await lesson_viewer(uow, actor, course, items)
+        return Page.of([viewer.show(lesson) for lesson in items], total, page)
 
 
 class GetLesson:
@@ -56,11 +59,13 @@ class GetLesson:
             course = await uow.courses.get(lesson.course_id)
             if course is None or not course.is_visible_to(actor):
                 raise NotFound("Lesson not found")
-            full = lesson.is_preview or await has_material_access(uow, actor, course)
-        return shown(lesson, full)
+            viewer = await lesson_viewer(uow, actor, course, [lesson])
+        return viewer.show(lesson)
 
 
 class CreateLesson:
+    """A lesson at the end of the course, with its release rule when given."""
+
     def __init__(self, uow: CatalogUnitOfWork, clock: Clock, ids: IdGenerator, stamp: CatalogStamp) -> None:
         self._uow, self._clock, self._ids, self._stamp = uow, clock, ids, stamp
 
@@ -69,17 +74,21 @@ class CreateLesson:
         async with changing(self._uow, self._stamp) as uow:
             await managed_course(uow, actor, course_id)
             lesson = Lesson.create(data, id=lesson_id, course_id=course_id, order=0, at=now)
+            await check_release_rule(uow, lesson)
             lesson.order = await uow.lessons.next_order(course_id)
             try:
                 await uow.lessons.add(lesson)
             except LessonOrderTaken:
                 raise Conflict("The course's lessons changed meanwhile; try again") from None
+            if lesson.release_rule is not None:
+                await save_release_rule(uow, lesson)
             await uow.commit()
         return lesson
 
 
 class UpdateLesson:
-    """Change a lesson's fields; its position changes only through ``ReorderLessons``."""
+    """Change a lesson's fields; its position changes only through ``ReorderLessons``. A
+    ``release_rule`` of None removes the rule."""
 
     def __init__(self, uow: CatalogUnitOfWork, clock: Clock, stamp: CatalogStamp) -> None:
         self._uow, self._clock, self._stamp = uow, clock, stamp
@@ -89,12 +98,16 @@ class UpdateLesson:
             managed = await managed_lesson(uow, actor, lesson_id)
             lesson = apply_changes(managed, changes, updated_at=self._clock.now())
             await uow.lessons.update(lesson)
+            if changes.release_rule is not UNCHANGED and lesson.release_rule != managed.release_rule:
+                await check_release_rule(uow, lesson)
+                await save_release_rule(uow, lesson)
             await uow.commit()
         return lesson
 
 
 class DeleteLesson:
-    """Delete a lesson (its completions go with it) and close the gap in the order.
+    """Delete a lesson (its completions go with it) and close the gap in the order. Release
+    rules that named it lose it (the store's cascade); a rule left with nothing in it is gone.
 
     A student who had completed every other lesson has now completed the course: their enrollment
     is completed in the same transaction, as completing that last lesson would have done.
