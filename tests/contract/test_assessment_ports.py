@@ -18,11 +18,13 @@ from typing import Any
 from uuid import UUID
 
 import pytest
-from sqlalchemy import create_engine, insert
+from alembic import command
+from sqlalchemy import create_engine, insert, select
 
 from lms_adapters.memory.uow import MemoryState, MemoryUnitOfWork
 from lms_adapters.sql.engine import make_engine
-from lms_adapters.sql.tables import courses, enrollments, lessons, users
+from lms_adapters.sql.migrate import alembic_config, upgrade
+from lms_adapters.sql.tables import courses, enrollments, lessons, questions, quiz_attempts, quizzes, users
 from lms_adapters.sql.uow import SqlUnitOfWork
 from lms_adapters.sql.urls import sync_url
 from lms_domain.assessment.entities import (
@@ -737,3 +739,62 @@ async def test_deleting_a_course_deletes_its_quizzes_questions_and_attempts(worl
     assert detached is not None
     assert detached.lesson_id is None
     assert replace(detached, lesson_id=lesson_id) == survivor
+
+
+@pytest.mark.parametrize("world", ["sqlite", pytest.param("postgres", marks=needs_pg)], indirect=True)
+async def test_migration_0018_downgrades_keeping_the_rest(
+    world: World, request: pytest.FixtureRequest
+) -> None:
+    """Down to 0016 and back: numeric and ordering questions go, every other row stays (no cascade)."""
+    url = request.getfixturevalue(
+        "pg_url" if request.node.callspec.params["world"] == "postgres" else "sqlite_url"
+    )
+    c = course(world)
+    q = quiz(c.id, scoring=Scoring.PARTIAL)
+    kept = question(q.id, 1)
+    numeric = Question.create(
+        id=uuid.uuid4(),
+        quiz_id=q.id,
+        question_text="n",
+        question_type=QuestionType.NUMERIC,
+        options=None,
+        correct_answer="1.5",
+        points=1,
+        order=2,
+        tolerance=0.5,
+    )
+    a = attempt(q.id, world.student(), [kept.id, numeric.id])
+    async with world.new_uow() as uow:
+        await uow.quizzes.add(q)
+        await uow.quizzes.add_question(kept)
+        await uow.quizzes.add_question(numeric)
+        await uow.attempts.add(a)
+        await uow.commit()
+    a.submit(
+        answers=[
+            AnswerResult(question_id=kept.id, answer=["a"], correct=False, points_earned=Fraction(3, 2))
+        ],
+        score=37.5,
+        passed=False,
+        now=NOW + timedelta(minutes=1),
+    )
+    async with world.new_uow() as uow:
+        assert await uow.attempts.finish(a)
+        await uow.commit()
+    try:
+        command.downgrade(alembic_config(url), "0016")
+        engine = create_engine(sync_url(url))
+        with engine.connect() as conn:
+            assert conn.execute(select(questions.c.id)).scalars().all() == [kept.id]
+            assert conn.execute(select(quizzes.c.id)).scalars().all() == [q.id]
+            assert conn.execute(select(quiz_attempts.c.id)).scalars().all() == [a.id]
+        engine.dispose()
+    finally:
+        upgrade(url)
+    async with world.new_uow() as uow:
+        back = await uow.quizzes.get(q.id)
+        assert await uow.attempts.get(a.id) == a
+        assert await uow.quizzes.get_question(q.id, kept.id) == kept
+        assert await uow.quizzes.get_question(q.id, numeric.id) is None
+    assert back is not None
+    assert back.scoring is Scoring.ALL_OR_NOTHING  # the column comes back with its default
