@@ -12,15 +12,19 @@ import uuid
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+from fractions import Fraction
 from typing import Any
 from uuid import UUID
 
 import pytest
-from sqlalchemy import create_engine, insert
+from alembic import command
+from sqlalchemy import create_engine, insert, select
 
 from lms_adapters.memory.uow import MemoryState, MemoryUnitOfWork
 from lms_adapters.sql.engine import make_engine
-from lms_adapters.sql.tables import courses, enrollments, lessons, users
+from lms_adapters.sql.migrate import alembic_config, upgrade
+from lms_adapters.sql.tables import courses, enrollments, lessons, questions, quiz_attempts, quizzes, users
 from lms_adapters.sql.uow import SqlUnitOfWork
 from lms_adapters.sql.urls import sync_url
 from lms_domain.assessment.entities import (
@@ -29,8 +33,10 @@ from lms_domain.assessment.entities import (
     AttemptStatus,
     CourseRef,
     Question,
+    QuestionChanges,
     QuestionType,
     Quiz,
+    Scoring,
 )
 from lms_domain.assessment.ports import AttemptOpen
 from lms_domain.assessment.views import QuizAudience
@@ -394,9 +400,9 @@ async def test_finish_closes_an_open_attempt_once(world: World) -> None:
         await uow.attempts.add(a)
         await uow.commit()
     results = [
-        AnswerResult(question_id=uuid.uuid4(), answer=["a", "c"], correct=True, points_earned=3),
-        AnswerResult(question_id=uuid.uuid4(), answer=None, correct=False, points_earned=0),
-        AnswerResult(question_id=uuid.uuid4(), answer="x", correct=False, points_earned=0),
+        AnswerResult(question_id=uuid.uuid4(), answer=["a", "c"], correct=True, points_earned=Fraction(3)),
+        AnswerResult(question_id=uuid.uuid4(), answer=None, correct=False, points_earned=Fraction(0)),
+        AnswerResult(question_id=uuid.uuid4(), answer="x", correct=False, points_earned=Fraction(0)),
     ]
     a.submit(answers=results, score=33.33, passed=False, now=NOW + timedelta(minutes=5))
     async with world.new_uow() as uow:
@@ -574,14 +580,24 @@ async def test_answers_round_trip_exactly(world: World) -> None:
         await uow.attempts.add(a)
         await uow.commit()
     results = [
-        AnswerResult(question_id=uuid.uuid4(), answer=["z", "a", "a", ""], correct=False, points_earned=0),
         AnswerResult(
-            question_id=uuid.uuid4(), answer='  Ünïcödé "quoted" \\ 東京 🎓  ', correct=True, points_earned=7
+            question_id=uuid.uuid4(), answer=["z", "a", "a", ""], correct=False, points_earned=Fraction(0)
         ),
-        AnswerResult(question_id=uuid.uuid4(), answer="", correct=False, points_earned=0),
-        AnswerResult(question_id=uuid.uuid4(), answer=[], correct=False, points_earned=0),
-        AnswerResult(question_id=uuid.uuid4(), answer=None, correct=False, points_earned=0),
-        AnswerResult(question_id=uuid.uuid4(), answer="null", correct=True, points_earned=1000),
+        AnswerResult(
+            question_id=uuid.uuid4(),
+            answer='  Ünïcödé "quoted" \\ 東京 🎓  ',
+            correct=True,
+            points_earned=Fraction(7),
+        ),
+        AnswerResult(question_id=uuid.uuid4(), answer="", correct=False, points_earned=Fraction(0)),
+        AnswerResult(question_id=uuid.uuid4(), answer=[], correct=False, points_earned=Fraction(0)),
+        AnswerResult(question_id=uuid.uuid4(), answer=None, correct=False, points_earned=Fraction(0)),
+        AnswerResult(question_id=uuid.uuid4(), answer="null", correct=True, points_earned=Fraction(1000)),
+        # partial credit: exact fractions of a point, not their rounded decimals
+        AnswerResult(
+            question_id=uuid.uuid4(), answer=["b", "a"], correct=False, points_earned=Fraction(7, 3)
+        ),
+        AnswerResult(question_id=uuid.uuid4(), answer=["c"], correct=False, points_earned=Fraction(999, 20)),
     ]
     a.submit(answers=results, score=66.67, passed=False, now=NOW + timedelta(seconds=1))
     async with world.new_uow() as uow:
@@ -592,6 +608,8 @@ async def test_answers_round_trip_exactly(world: World) -> None:
     assert stored == a
     assert stored is not None
     assert [r.answer for r in stored.answers] == [r.answer for r in results]
+    assert [r.points_earned for r in stored.answers] == [r.points_earned for r in results]
+    assert all(type(r.points_earned) is Fraction for r in stored.answers)
     assert stored.question_order == a.question_order
     assert stored.score == 66.67
 
@@ -615,6 +633,78 @@ async def test_question_answers_and_options_round_trip_exactly(world: World) -> 
         await uow.commit()
     async with world.new_uow() as uow:
         assert await uow.quizzes.get_question(q.id, odd.id) == odd
+
+
+async def test_numeric_and_ordering_questions_round_trip_exactly(world: World) -> None:
+    c = course(world)
+    q = quiz(c.id)
+    numeric = Question.create(
+        id=uuid.uuid4(),
+        quiz_id=q.id,
+        question_text="g?",
+        question_type=QuestionType.NUMERIC,
+        options=None,
+        correct_answer=" -9.80665000000000000000000000000000000000000000001 ",
+        points=2,
+        order=1,
+        tolerance=0.1,
+    )
+    tiny = replace(numeric, id=uuid.uuid4(), tolerance=Decimal("5E-324"))
+    ordering = Question.create(
+        id=uuid.uuid4(),
+        quiz_id=q.id,
+        question_text="Sort",
+        question_type=QuestionType.ORDERING,
+        options=["b", "  c ", "a"],
+        correct_answer=["a", "b", "  c "],
+        points=4,
+        order=2,
+    )
+    async with world.new_uow() as uow:
+        await uow.quizzes.add(q)
+        for item in (numeric, tiny, ordering):
+            await uow.quizzes.add_question(item)
+        await uow.commit()
+    async with world.new_uow() as uow:
+        assert await uow.quizzes.get_question(q.id, numeric.id) == numeric
+        assert await uow.quizzes.get_question(q.id, tiny.id) == tiny
+        assert await uow.quizzes.get_question(q.id, ordering.id) == ordering
+    assert numeric.tolerance == Decimal("0.1")
+    assert numeric.correct_answer == "-9.80665000000000000000000000000000000000000000001"
+    # a question that stops being numeric loses its tolerance
+    changed = numeric.apply(QuestionChanges(question_type=QuestionType.SHORT_ANSWER, correct_answer="g"))
+    async with world.new_uow() as uow:
+        await uow.quizzes.update_question(changed)
+        await uow.commit()
+    async with world.new_uow() as uow:
+        found = await uow.quizzes.get_question(q.id, numeric.id)
+    assert found == changed
+    assert found is not None
+    assert found.tolerance is None
+
+
+async def test_a_quiz_keeps_its_scoring(world: World) -> None:
+    c = course(world)
+    default, partial = quiz(c.id), quiz(c.id, scoring=Scoring.PARTIAL)
+    async with world.new_uow() as uow:
+        await uow.quizzes.add(default)
+        await uow.quizzes.add(partial)
+        await uow.commit()
+    async with world.new_uow() as uow:
+        found = await uow.quizzes.get(default.id, for_update=True)
+        assert found is not None
+        assert found.scoring is Scoring.ALL_OR_NOTHING
+        assert await uow.quizzes.get(partial.id) == partial
+        switched = replace(found, scoring=Scoring.PARTIAL)
+        await uow.quizzes.update(switched)
+        await uow.commit()
+    async with world.new_uow() as uow:
+        assert await uow.quizzes.get(default.id) == switched
+        listed, _ = await uow.quizzes.list(page=PageRequest(), audience=QuizAudience(sees_everything=True))
+    assert {s.quiz.id: s.quiz.scoring for s in listed} == {
+        default.id: Scoring.PARTIAL,
+        partial.id: Scoring.PARTIAL,
+    }
 
 
 async def test_deleting_a_course_deletes_its_quizzes_questions_and_attempts(world: World) -> None:
@@ -649,3 +739,62 @@ async def test_deleting_a_course_deletes_its_quizzes_questions_and_attempts(worl
     assert detached is not None
     assert detached.lesson_id is None
     assert replace(detached, lesson_id=lesson_id) == survivor
+
+
+@pytest.mark.parametrize("world", ["sqlite", pytest.param("postgres", marks=needs_pg)], indirect=True)
+async def test_migration_0018_downgrades_keeping_the_rest(
+    world: World, request: pytest.FixtureRequest
+) -> None:
+    """Down to 0017 and back: numeric and ordering questions go, every other row stays (no cascade)."""
+    url = request.getfixturevalue(
+        "pg_url" if request.node.callspec.params["world"] == "postgres" else "sqlite_url"
+    )
+    c = course(world)
+    q = quiz(c.id, scoring=Scoring.PARTIAL)
+    kept = question(q.id, 1)
+    numeric = Question.create(
+        id=uuid.uuid4(),
+        quiz_id=q.id,
+        question_text="n",
+        question_type=QuestionType.NUMERIC,
+        options=None,
+        correct_answer="1.5",
+        points=1,
+        order=2,
+        tolerance=0.5,
+    )
+    a = attempt(q.id, world.student(), [kept.id, numeric.id])
+    async with world.new_uow() as uow:
+        await uow.quizzes.add(q)
+        await uow.quizzes.add_question(kept)
+        await uow.quizzes.add_question(numeric)
+        await uow.attempts.add(a)
+        await uow.commit()
+    a.submit(
+        answers=[
+            AnswerResult(question_id=kept.id, answer=["a"], correct=False, points_earned=Fraction(3, 2))
+        ],
+        score=37.5,
+        passed=False,
+        now=NOW + timedelta(minutes=1),
+    )
+    async with world.new_uow() as uow:
+        assert await uow.attempts.finish(a)
+        await uow.commit()
+    try:
+        command.downgrade(alembic_config(url), "0017")
+        engine = create_engine(sync_url(url))
+        with engine.connect() as conn:
+            assert conn.execute(select(questions.c.id)).scalars().all() == [kept.id]
+            assert conn.execute(select(quizzes.c.id)).scalars().all() == [q.id]
+            assert conn.execute(select(quiz_attempts.c.id)).scalars().all() == [a.id]
+        engine.dispose()
+    finally:
+        upgrade(url)
+    async with world.new_uow() as uow:
+        back = await uow.quizzes.get(q.id)
+        assert await uow.attempts.get(a.id) == a
+        assert await uow.quizzes.get_question(q.id, kept.id) == kept
+        assert await uow.quizzes.get_question(q.id, numeric.id) is None
+    assert back is not None
+    assert back.scoring is Scoring.ALL_OR_NOTHING  # the column comes back with its default

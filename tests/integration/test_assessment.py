@@ -143,12 +143,15 @@ async def test_create_quiz_with_questions_and_read_it_back(api: Api, cast: Cast)
         "shuffle_questions",
         "max_attempts",
         "is_published",
+        "scoring",
         "question_count",
         "questions",
         "created_at",
         "updated_at",
     }
     assert (body["is_published"], body["question_count"], body["time_limit_minutes"]) == (False, 4, 30)
+    assert body["scoring"] == "all_or_nothing"
+    assert all("tolerance" not in q for q in body["questions"])
     assert (body["max_attempts"], body["passing_score_percentage"], body["lesson_id"]) == (3, 70, None)
     assert [q["order"] for q in body["questions"]] == [1, 2, 3, 4]
     assert [q["correct_answer"] for q in body["questions"]] == ["4", ["a", "e"], "true", "Paris"]

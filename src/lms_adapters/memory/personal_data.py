@@ -88,7 +88,9 @@ class MemoryPersonalData:
                         question_id=r.question_id,
                         answer=r.answer,
                         correct=r.correct,
-                        points_earned=r.points_earned,
+                        points_earned=r.points_earned.numerator
+                        if r.points_earned.denominator == 1
+                        else f"{r.points_earned.numerator}/{r.points_earned.denominator}",
                     )
                     for r in a.answers
                 ],

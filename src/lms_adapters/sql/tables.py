@@ -351,6 +351,8 @@ quizzes = Table(
     Column("is_published", Boolean, nullable=False),
     Column("created_at", UtcDateTime, nullable=False),
     Column("updated_at", UtcDateTime, nullable=False),
+    # all_or_nothing | partial (migration 0018)
+    Column("scoring", String(16), nullable=False, server_default="all_or_nothing"),
     Index("ix_quizzes_course_created", "course_id", "created_at"),
     Index("ix_quizzes_lesson_id", "lesson_id"),
     Index("ix_quizzes_published_created", "is_published", "created_at"),
@@ -368,6 +370,8 @@ questions = Table(
     Column("correct_answer", JSON, nullable=False),  # a string, or a list of strings
     Column("points", Integer, nullable=False),
     Column("position", Integer, nullable=False),  # the API's ``order``; need not be unique
+    # numeric questions: the exact decimal as text (migration 0018); NULL for the other types
+    Column("tolerance", String(64)),
     Index("ix_questions_quiz_position", "quiz_id", "position"),
 )
 
@@ -378,7 +382,8 @@ quiz_attempts = Table(
     Column("quiz_id", Uuid, ForeignKey("quizzes.id", ondelete="CASCADE"), nullable=False),
     Column("student_id", Uuid, ForeignKey("users.id", ondelete="CASCADE"), nullable=False),
     Column("question_order", JSON, nullable=False),  # question ids as strings
-    Column("answers", JSON, nullable=False),  # [{question_id, answer, correct, points_earned}]
+    # [{question_id, answer, correct, points_earned}]; points_earned an integer, or "n/d" when partial
+    Column("answers", JSON, nullable=False),
     Column("score", Numeric(5, 2, asdecimal=False)),
     Column("passed", Boolean),
     Column("status", String(16), nullable=False),

@@ -6,7 +6,9 @@ import random
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
+from decimal import Decimal
 from enum import StrEnum
+from fractions import Fraction
 from uuid import UUID
 
 from lms_domain.assessment.values import (
@@ -22,12 +24,15 @@ from lms_domain.assessment.values import (
     TRUE_FALSE_OPTIONS,
     Answer,
     QuestionType,
+    Scoring,
     check_int_range,
     check_optional_int_range,
     check_percentage,
     check_text,
+    check_tolerance,
     normalize_choices,
     question_type_of,
+    scoring_of,
 )
 from lms_domain.shared.actors import Actor
 from lms_domain.shared.changes import UNCHANGED, Unchanged, apply_changes
@@ -49,6 +54,7 @@ __all__ = [
     "QuestionType",
     "Quiz",
     "QuizChanges",
+    "Scoring",
     "draw_question_order",
 ]
 
@@ -83,6 +89,8 @@ class NewQuestion:
     points: int = 1
     order: int | None = None
     """None: after the last question."""
+    tolerance: float | Decimal | None = None
+    """numeric questions only; None: 0."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,6 +103,7 @@ class QuestionChanges:
     correct_answer: str | Sequence[str] | Unchanged = UNCHANGED
     points: int | Unchanged = UNCHANGED
     order: int | Unchanged = UNCHANGED
+    tolerance: float | Decimal | Unchanged | None = UNCHANGED
 
 
 @dataclass(kw_only=True)
@@ -107,6 +116,8 @@ class Question:
     correct_answer: Answer
     points: int = 1
     order: int = 1
+    tolerance: Decimal | None = None
+    """How far a numeric answer may be from the key and still be right (numeric questions only)."""
 
     @classmethod
     def create(
@@ -120,10 +131,14 @@ class Question:
         correct_answer: object,
         points: int,
         order: int,
+        tolerance: object = None,
     ) -> Question:
-        """A validated question (see ``normalize_choices`` for options and answers)."""
+        """A validated question (see ``normalize_choices`` for options and answers). ``tolerance``
+        is for numeric questions (None: 0); any other type with one is 422."""
         kind = question_type_of(question_type)
         opts, answer = normalize_choices(kind, options, correct_answer)
+        if kind is not QuestionType.NUMERIC and tolerance is not None:
+            raise InvalidField("tolerance", "tolerance is only for numeric questions")
         return cls(
             id=id,
             quiz_id=quiz_id,
@@ -133,6 +148,9 @@ class Question:
             correct_answer=answer,
             points=check_int_range("points", points, POINTS_MIN, POINTS_MAX),
             order=check_int_range("order", order, ORDER_MIN, ORDER_MAX),
+            tolerance=check_tolerance(0 if tolerance is None else tolerance)
+            if kind is QuestionType.NUMERIC
+            else None,
         )
 
     @classmethod
@@ -148,6 +166,7 @@ class Question:
             correct_answer=answer if isinstance(answer, str) else list(answer),
             points=data.points,
             order=default_order if data.order is None else data.order,
+            tolerance=data.tolerance,
         )
 
     def validated(self) -> Question:
@@ -160,16 +179,24 @@ class Question:
             correct_answer=self.correct_answer,
             points=self.points,
             order=self.order,
+            tolerance=self.tolerance,
         )
 
     def apply(self, changes: QuestionChanges) -> Question:
         """``apply_changes`` for questions: when the type changes and no options are given,
-        ``true_false`` gets its two options and ``short_answer`` none; the choice types keep the
-        current options."""
-        if not isinstance(changes.question_type, Unchanged) and isinstance(changes.options, Unchanged):
+        ``true_false`` gets its two options and ``short_answer`` and ``numeric`` none; the choice
+        types keep the current options. A type change without a ``tolerance`` drops the tolerance
+        (a question becoming numeric gets 0)."""
+        if not isinstance(changes.question_type, Unchanged):
             kind = question_type_of(changes.question_type)
-            if kind is not self.question_type and not kind.has_choices:
+            if (
+                kind is not self.question_type
+                and isinstance(changes.options, Unchanged)
+                and not kind.has_choices
+            ):
                 changes = replace(changes, options=None)
+            if kind is not self.question_type and isinstance(changes.tolerance, Unchanged):
+                changes = replace(changes, tolerance=None)
         return apply_changes(self, changes)
 
 
@@ -183,6 +210,7 @@ class NewQuiz:
     passing_score_percentage: float = 70
     shuffle_questions: bool = False
     max_attempts: int | None = None
+    scoring: Scoring = Scoring.ALL_OR_NOTHING
     questions: Sequence[NewQuestion] = ()
 
 
@@ -198,6 +226,7 @@ class QuizChanges:
     shuffle_questions: bool | Unchanged = UNCHANGED
     max_attempts: int | Unchanged | None = UNCHANGED
     is_published: bool | Unchanged = UNCHANGED
+    scoring: Scoring | Unchanged = UNCHANGED
 
 
 @dataclass(kw_only=True)
@@ -212,6 +241,7 @@ class Quiz:
     shuffle_questions: bool = False
     max_attempts: int | None = None
     is_published: bool = False
+    scoring: Scoring = Scoring.ALL_OR_NOTHING
     created_at: datetime
     updated_at: datetime
 
@@ -229,6 +259,7 @@ class Quiz:
             shuffle_questions=data.shuffle_questions,
             max_attempts=data.max_attempts,
             is_published=False,
+            scoring=data.scoring,
             created_at=at,
             updated_at=at,
         ).validated()
@@ -242,7 +273,7 @@ class Quiz:
         check_percentage("passing_score_percentage", self.passing_score_percentage)
         if not isinstance(self.shuffle_questions, bool):
             raise InvalidField("shuffle_questions", "shuffle_questions must be a boolean")
-        return replace(self, title=title, description=description)
+        return replace(self, title=title, description=description, scoring=scoring_of(self.scoring))
 
     def time_limit(self) -> timedelta | None:
         return None if self.time_limit_minutes is None else timedelta(minutes=self.time_limit_minutes)
@@ -250,12 +281,13 @@ class Quiz:
 
 @dataclass(kw_only=True)
 class AnswerResult:
-    """One question of a graded attempt: what the student answered and what it earned."""
+    """One question of a graded attempt: what the student answered and what it earned, exactly
+    (partial credit can be a fraction of a point; ``correct`` only for full points)."""
 
     question_id: UUID
     answer: Answer | None
     correct: bool
-    points_earned: int
+    points_earned: Fraction
 
 
 @dataclass(kw_only=True)

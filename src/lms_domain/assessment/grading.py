@@ -2,12 +2,20 @@
 
 - ``multiple_choice`` and ``true_false``: the answer must equal the correct option exactly.
 - ``short_answer``: equal to the correct answer after trimming and case folding.
+- ``numeric``: a decimal number (optional sign and fraction, surrounding whitespace ignored, at most
+  ``DECIMAL_MAX`` characters) within the question's tolerance of the key, |answer - key| <= tolerance,
+  computed exactly; anything else is wrong.
 - ``multiple_select``: full points only for exactly the correct set (order and repeats do not
-  matter), otherwise 0.
+  matter). With partial scoring: points x max(0, (right picked - wrong picked) / right choices), where
+  every picked text that is not a right choice is a wrong one and repeats count once.
+- ``ordering``: full points only for the items in the key's order. With partial scoring: points x
+  items in their right place / items; an answer repeating an item or naming an unknown one earns 0,
+  and the places a shorter answer leaves out are wrong.
 - An unanswered question earns 0. An answer of the wrong shape (a list for a single-answer type, a
-  string for ``multiple_select``) is wrong and earns 0; it is not an error.
-- ``score`` = earned / total x 100, computed from the exact integers and rounded once to 2 decimals,
-  half up; ``passed`` = score >= the quiz's passing percentage.
+  string for a list type) is wrong and earns 0; it is not an error. ``correct`` is true only for
+  full points.
+- Points earned are exact fractions; ``score`` = earned / total x 100 computed from them and rounded
+  once to 2 decimals, half up; ``passed`` = score >= the quiz's passing percentage.
 """
 
 from __future__ import annotations
@@ -15,9 +23,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
+from fractions import Fraction
 from uuid import UUID
 
-from lms_domain.assessment.entities import Answer, AnswerResult, Question, QuestionType
+from lms_domain.assessment.entities import Answer, AnswerResult, Question, QuestionType, Scoring
+from lms_domain.assessment.values import parse_decimal
 from lms_domain.shared.errors import InvalidField
 
 __all__ = [
@@ -27,6 +37,8 @@ __all__ = [
     "grade_submission",
     "is_correct",
     "passes",
+    "points_earned",
+    "round_hundredths",
     "score_percentage",
 ]
 
@@ -40,45 +52,97 @@ class SubmittedAnswer:
 @dataclass(frozen=True, slots=True)
 class Grade:
     answers: tuple[AnswerResult, ...]
-    points_earned: int
+    points_earned: Fraction
     points_total: int
     score: float
     passed: bool
 
 
-def is_correct(question: Question, answer: Answer | None) -> bool:
-    """Whether ``answer`` is right for ``question``; a missing or wrong-shaped answer is not."""
-    expected = question.correct_answer
-    if question.question_type is QuestionType.MULTIPLE_SELECT:
-        if not isinstance(answer, list) or not isinstance(expected, list):
-            return False
-        return set(answer) == set(expected)
-    if not isinstance(answer, str) or not isinstance(expected, str):
+def _numeric_right(question: Question, answer: Answer | None) -> bool:
+    given, key = parse_decimal(answer), parse_decimal(question.correct_answer)
+    if given is None or key is None:
         return False
-    if question.question_type is QuestionType.SHORT_ANSWER:
-        return answer.strip().casefold() == expected.strip().casefold()
-    return answer == expected
+    tolerance = Fraction(question.tolerance or 0)
+    return abs(Fraction(given) - Fraction(key)) <= tolerance
 
 
-def grade_answer(question: Question, answer: Answer | None) -> AnswerResult:
-    correct = is_correct(question, answer)
+def _share(question: Question, answer: Answer | None, scoring: Scoring) -> Fraction:
+    """The share of the question's points ``answer`` earns, from 0 to 1."""
+    expected = question.correct_answer
+    kind = question.question_type
+    if kind in (QuestionType.MULTIPLE_SELECT, QuestionType.ORDERING):
+        if not isinstance(answer, list) or not isinstance(expected, list) or not expected:
+            return Fraction(0)
+        if kind is QuestionType.MULTIPLE_SELECT:
+            return _selection_share(expected, answer, partial=scoring is Scoring.PARTIAL)
+        return _ordering_share(expected, answer, partial=scoring is Scoring.PARTIAL)
+    if kind is QuestionType.NUMERIC:
+        return Fraction(int(_numeric_right(question, answer)))
+    if not isinstance(answer, str) or not isinstance(expected, str):
+        return Fraction(0)
+    if kind is QuestionType.SHORT_ANSWER:
+        return Fraction(int(answer.strip().casefold() == expected.strip().casefold()))
+    return Fraction(int(answer == expected))
+
+
+def _selection_share(expected: list[str], answer: list[str], *, partial: bool) -> Fraction:
+    picked, right = set(answer), set(expected)
+    if not partial:
+        return Fraction(int(picked == right))
+    net = len(picked & right) - len(picked - right)
+    return max(Fraction(0), Fraction(net, len(right)))
+
+
+def _ordering_share(expected: list[str], answer: list[str], *, partial: bool) -> Fraction:
+    if not partial:
+        return Fraction(int(answer == expected))
+    if len(set(answer)) != len(answer) or not set(answer) <= set(expected):
+        return Fraction(0)
+    in_place = sum(1 for given, key in zip(answer, expected, strict=False) if given == key)
+    return Fraction(in_place, len(expected))
+
+
+def points_earned(
+    question: Question, answer: Answer | None, scoring: Scoring = Scoring.ALL_OR_NOTHING
+) -> Fraction:
+    """The exact points ``answer`` earns on ``question`` under ``scoring``."""
+    return question.points * _share(question, answer, scoring)
+
+
+def is_correct(question: Question, answer: Answer | None, scoring: Scoring = Scoring.ALL_OR_NOTHING) -> bool:
+    """Whether ``answer`` earns the question's full points; a missing or wrong-shaped answer does not."""
+    return _share(question, answer, scoring) == 1
+
+
+def grade_answer(
+    question: Question, answer: Answer | None, scoring: Scoring = Scoring.ALL_OR_NOTHING
+) -> AnswerResult:
+    share = _share(question, answer, scoring)
     return AnswerResult(
         question_id=question.id,
         answer=list(answer) if isinstance(answer, list) else answer,
-        correct=correct,
-        points_earned=question.points if correct else 0,
+        correct=share == 1,
+        points_earned=question.points * share,
     )
 
 
-def score_percentage(earned: int, total: int) -> float:
-    """earned / total x 100 rounded half up to 2 decimals, in exact integer arithmetic.
+def round_hundredths(value: Fraction | int) -> float:
+    """``value`` (>= 0) rounded half up to 2 decimals, exactly (no binary drift before the rounding)."""
+    scaled = Fraction(value) * 100
+    whole, rest = divmod(scaled.numerator, scaled.denominator)
+    if 2 * rest >= scaled.denominator:
+        whole += 1
+    return float(Decimal(whole) / 100)
+
+
+def score_percentage(earned: Fraction | int, total: int) -> float:
+    """earned / total x 100 rounded half up to 2 decimals, in exact arithmetic.
 
     A quiz without points (``total`` 0) scores 0.
     """
     if total <= 0:
         return 0.0
-    hundredths = (earned * 10_000 * 2 + total) // (2 * total)  # round(earned / total x 10000), half up
-    return float(Decimal(hundredths) / 100)
+    return round_hundredths(Fraction(earned) * 100 / total)
 
 
 def passes(score: float, passing_score_percentage: float) -> bool:
@@ -92,6 +156,7 @@ def grade_submission(
     passing_score_percentage: float,
     *,
     ignored: frozenset[UUID] = frozenset(),
+    scoring: Scoring = Scoring.ALL_OR_NOTHING,
 ) -> Grade:
     """Grade every question of ``questions`` (in that order) against the submitted answers.
 
@@ -109,8 +174,8 @@ def grade_submission(
         if submitted.question_id in given:
             raise InvalidField("answers", f"question {submitted.question_id} is answered more than once")
         given[submitted.question_id] = submitted.answer
-    results = tuple(grade_answer(q, given.get(q.id)) for q in questions)
-    earned = sum(r.points_earned for r in results)
+    results = tuple(grade_answer(q, given.get(q.id), scoring) for q in questions)
+    earned = sum((r.points_earned for r in results), Fraction(0))
     total = sum(q.points for q in questions)
     score = score_percentage(earned, total)
     return Grade(

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Sequence
+from decimal import Decimal, InvalidOperation
 from enum import StrEnum
 from typing import Final
 
@@ -11,6 +13,7 @@ from lms_domain.shared.errors import InvalidField
 
 __all__ = [
     "ANSWER_MAX",
+    "DECIMAL_MAX",
     "DESCRIPTION_MAX",
     "LIMIT_MAX",
     "LIMIT_MIN",
@@ -22,15 +25,20 @@ __all__ = [
     "POINTS_MIN",
     "QUESTION_TEXT_MAX",
     "TITLE_MAX",
+    "TOLERANCE_MAX",
     "TRUE_FALSE_OPTIONS",
     "Answer",
     "QuestionType",
+    "Scoring",
     "check_int_range",
     "check_optional_int_range",
     "check_percentage",
     "check_text",
+    "check_tolerance",
     "normalize_choices",
+    "parse_decimal",
     "question_type_of",
+    "scoring_of",
 ]
 
 TITLE_MAX = 255
@@ -42,10 +50,16 @@ ANSWER_MAX = 500
 POINTS_MIN, POINTS_MAX = 1, 1000
 LIMIT_MIN, LIMIT_MAX = 1, 10000
 ORDER_MIN, ORDER_MAX = 1, 1_000_000
+DECIMAL_MAX = 50
+"""The longest decimal number (after trimming) a numeric key or answer may be."""
+TOLERANCE_MAX = 10**15
 TRUE_FALSE_OPTIONS: Final = ("true", "false")
 
 Answer = str | list[str]
-"""A correct answer or a student's answer: a string, or a list of option texts for multiple_select."""
+"""A correct answer or a student's answer: a string, or a list of option texts for multiple_select
+and ordering."""
+
+_DECIMAL = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)")
 
 
 class QuestionType(StrEnum):
@@ -53,11 +67,58 @@ class QuestionType(StrEnum):
     MULTIPLE_SELECT = "multiple_select"
     TRUE_FALSE = "true_false"
     SHORT_ANSWER = "short_answer"
+    NUMERIC = "numeric"
+    ORDERING = "ordering"
 
     @property
     def has_choices(self) -> bool:
-        """Types whose answers are picked among the question's options."""
-        return self in (QuestionType.MULTIPLE_CHOICE, QuestionType.MULTIPLE_SELECT)
+        """Types whose answers are picked among (or arrange) the question's options."""
+        return self in (QuestionType.MULTIPLE_CHOICE, QuestionType.MULTIPLE_SELECT, QuestionType.ORDERING)
+
+
+class Scoring(StrEnum):
+    """How a quiz grades ``multiple_select`` and ``ordering``: full points or nothing, or partly."""
+
+    ALL_OR_NOTHING = "all_or_nothing"
+    PARTIAL = "partial"
+
+
+def scoring_of(value: object) -> Scoring:
+    try:
+        return Scoring(str(value))
+    except ValueError:
+        raise InvalidField("scoring", "scoring must be all_or_nothing or partial") from None
+
+
+def parse_decimal(text: object) -> Decimal | None:
+    """A decimal number written with an optional sign and fraction (``-1``, ``+0.30``, ``.5``, ``2.``),
+    surrounding whitespace ignored, at most ``DECIMAL_MAX`` characters; None for anything else
+    (exponents, commas, ``nan``, non-ASCII digits, longer text)."""
+    if not isinstance(text, str):
+        return None
+    trimmed = text.strip()
+    if len(trimmed) > DECIMAL_MAX or not _DECIMAL.fullmatch(trimmed):
+        return None
+    try:
+        return Decimal(trimmed)
+    except InvalidOperation:  # pragma: no cover - the pattern admits only what Decimal reads
+        return None
+
+
+def check_tolerance(value: object) -> Decimal:
+    """A numeric question's tolerance: a finite number from 0 to ``TOLERANCE_MAX``, kept exactly as
+    the shortest decimal that reads back as the given number (0.1 is 0.1, not its binary value)."""
+    if isinstance(value, bool) or not isinstance(value, int | float | Decimal):
+        raise InvalidField("tolerance", "tolerance must be a number")
+    if isinstance(value, float):
+        if not math.isfinite(value):
+            raise InvalidField("tolerance", f"tolerance must be from 0 to {TOLERANCE_MAX}")
+        exact = Decimal(repr(value))
+    else:
+        exact = Decimal(value)
+    if not exact.is_finite() or not 0 <= exact <= TOLERANCE_MAX:
+        raise InvalidField("tolerance", f"tolerance must be from 0 to {TOLERANCE_MAX}")
+    return exact
 
 
 def _is_int(value: object) -> bool:
@@ -107,11 +168,15 @@ def normalize_choices(
         return _true_false(given, correct_answer)
     if question_type is QuestionType.SHORT_ANSWER:
         return _short_answer(given, correct_answer)
+    if question_type is QuestionType.NUMERIC:
+        return _numeric(given, correct_answer)
     _check_choices(question_type, given)
     if question_type is QuestionType.MULTIPLE_CHOICE:
         if not isinstance(correct_answer, str) or correct_answer not in given:
             raise InvalidField("correct_answer", "correct_answer must be one of the options")
         return given, correct_answer
+    if question_type is QuestionType.ORDERING:
+        return given, _arrangement(given, correct_answer)
     return given, _selection(given, correct_answer)
 
 
@@ -129,6 +194,28 @@ def _short_answer(given: list[str], correct_answer: object) -> tuple[list[str], 
     if not isinstance(correct_answer, str):
         raise InvalidField("correct_answer", "correct_answer must be a string")
     return [], check_text("correct_answer", correct_answer, low=1, high=ANSWER_MAX)
+
+
+def _numeric(given: list[str], correct_answer: object) -> tuple[list[str], Answer]:
+    if given:
+        raise InvalidField("options", "numeric questions have no options")
+    if parse_decimal(correct_answer) is None:
+        raise InvalidField(
+            "correct_answer",
+            f"correct_answer must be a decimal number (like -12.5) of at most {DECIMAL_MAX} characters",
+        )
+    assert isinstance(correct_answer, str)
+    return [], correct_answer.strip()
+
+
+def _arrangement(given: list[str], correct_answer: object) -> list[str]:
+    """The correct answer of an ordering question: every one of its options, each once, in order."""
+    if not isinstance(correct_answer, list | tuple) or any(not isinstance(a, str) for a in correct_answer):
+        raise InvalidField("correct_answer", "correct_answer must be a list of the options")
+    arranged = [str(a) for a in correct_answer]
+    if len(arranged) != len(given) or set(arranged) != set(given):
+        raise InvalidField("correct_answer", "correct_answer must list every option exactly once")
+    return arranged
 
 
 def _check_choices(question_type: QuestionType, given: list[str]) -> None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from decimal import Decimal
 from uuid import UUID
 
 from lms_domain.assessment.entities import (
@@ -110,6 +111,8 @@ class QuestionView:
     order: int
     correct_answer: Answer | None
     """``None`` when the caller may not see it."""
+    tolerance: Decimal | None = None
+    """A numeric question's tolerance, part of its key: ``None`` when the caller may not see the key."""
 
     @classmethod
     def of(cls, question: Question, *, include_answers: bool) -> QuestionView:
@@ -125,6 +128,7 @@ class QuestionView:
             correct_answer=(list(answer) if isinstance(answer, list) else answer)
             if include_answers
             else None,
+            tolerance=question.tolerance if include_answers else None,
         )
 
 

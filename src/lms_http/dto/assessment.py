@@ -16,8 +16,8 @@ from msgspec import UNSET, Meta, UnsetType
 from lms_domain.assessment import entities as e
 from lms_domain.assessment import use_cases as uc
 from lms_domain.assessment import values as v
-from lms_domain.assessment.entities import QuestionType
-from lms_domain.assessment.grading import SubmittedAnswer
+from lms_domain.assessment.entities import QuestionType, Scoring
+from lms_domain.assessment.grading import SubmittedAnswer, round_hundredths
 from lms_domain.assessment.views import AttemptView, QuestionView, QuizSummary, QuizView
 from lms_domain.shared.pagination import Page
 from lms_http.dto.pages import PageOut, page_fields
@@ -53,6 +53,14 @@ Options = Annotated[list[Option], Meta(max_length=v.OPTIONS_MAX)]
 AnswerText = Annotated[str, Meta(max_length=v.ANSWER_MAX)]
 Points = Annotated[int, Meta(ge=v.POINTS_MIN, le=v.POINTS_MAX)]
 Order = Annotated[int, Meta(ge=v.ORDER_MIN, le=v.ORDER_MAX)]
+Tolerance = Annotated[
+    float,
+    Meta(
+        ge=0,
+        le=v.TOLERANCE_MAX,
+        description="numeric questions only: how far a right answer may be from the key",
+    ),
+]
 
 
 class QuestionCreate(msgspec.Struct, kw_only=True):
@@ -62,6 +70,7 @@ class QuestionCreate(msgspec.Struct, kw_only=True):
     options: Options | None = None
     points: Points = 1
     order: Order | None = None
+    tolerance: Tolerance | None = None
 
     def to_domain(self) -> uc.NewQuestion:
         return uc.NewQuestion(
@@ -71,6 +80,7 @@ class QuestionCreate(msgspec.Struct, kw_only=True):
             options=self.options,
             points=self.points,
             order=self.order,
+            tolerance=self.tolerance,
         )
 
 
@@ -83,6 +93,7 @@ class QuestionUpdate(msgspec.Struct, kw_only=True):
     options: Options | UnsetType | None = UNSET
     points: Points | UnsetType = UNSET
     order: Order | UnsetType = UNSET
+    tolerance: Tolerance | UnsetType = UNSET
 
     def to_domain(self) -> uc.QuestionChanges:
         return uc.QuestionChanges(
@@ -92,6 +103,7 @@ class QuestionUpdate(msgspec.Struct, kw_only=True):
             options=unchanged_if_unset(self.options),
             points=unchanged_if_unset(self.points),
             order=unchanged_if_unset(self.order),
+            tolerance=unchanged_if_unset(self.tolerance),
         )
 
 
@@ -106,6 +118,7 @@ class QuizCreate(msgspec.Struct, kw_only=True):
     passing_score_percentage: Percentage = 70
     shuffle_questions: bool = False
     max_attempts: Limit | None = None
+    scoring: Scoring = Scoring.ALL_OR_NOTHING
     questions: Annotated[list[QuestionCreate], Meta(max_length=MAX_QUESTIONS)] = msgspec.field(
         default_factory=list
     )
@@ -120,6 +133,7 @@ class QuizCreate(msgspec.Struct, kw_only=True):
             passing_score_percentage=self.passing_score_percentage,
             shuffle_questions=self.shuffle_questions,
             max_attempts=self.max_attempts,
+            scoring=self.scoring,
             questions=[q.to_domain() for q in self.questions],
         )
 
@@ -135,6 +149,7 @@ class QuizUpdate(msgspec.Struct, kw_only=True):
     shuffle_questions: bool | UnsetType = UNSET
     max_attempts: Limit | UnsetType | None = UNSET
     is_published: bool | UnsetType = UNSET
+    scoring: Scoring | UnsetType = UNSET
 
     def to_domain(self) -> uc.QuizChanges:
         return uc.QuizChanges(
@@ -146,11 +161,12 @@ class QuizUpdate(msgspec.Struct, kw_only=True):
             shuffle_questions=unchanged_if_unset(self.shuffle_questions),
             max_attempts=unchanged_if_unset(self.max_attempts),
             is_published=unchanged_if_unset(self.is_published),
+            scoring=unchanged_if_unset(self.scoring),
         )
 
 
 class QuestionOut(msgspec.Struct, kw_only=True):
-    """``correct_answer`` is present only for the course owner and admins."""
+    """``correct_answer`` (and a numeric question's ``tolerance``) only for those who may see keys."""
 
     id: UUID
     quiz_id: UUID
@@ -160,6 +176,7 @@ class QuestionOut(msgspec.Struct, kw_only=True):
     points: int
     order: int
     correct_answer: str | list[str] | UnsetType = UNSET
+    tolerance: float | UnsetType = UNSET
 
     @classmethod
     def of(cls, view: QuestionView) -> QuestionOut:
@@ -175,6 +192,7 @@ class QuestionOut(msgspec.Struct, kw_only=True):
             correct_answer=UNSET
             if answer is None
             else (list(answer) if isinstance(answer, list) else answer),
+            tolerance=UNSET if view.tolerance is None else float(view.tolerance),
         )
 
 
@@ -189,6 +207,7 @@ class QuizOut(msgspec.Struct, kw_only=True):
     shuffle_questions: bool
     max_attempts: int | None
     is_published: bool
+    scoring: Scoring
     question_count: int
     created_at: datetime
     updated_at: datetime
@@ -206,6 +225,7 @@ class QuizOut(msgspec.Struct, kw_only=True):
             shuffle_questions=quiz.shuffle_questions,
             max_attempts=quiz.max_attempts,
             is_published=quiz.is_published,
+            scoring=quiz.scoring,
             question_count=question_count,
             created_at=quiz.created_at,
             updated_at=quiz.updated_at,
@@ -248,12 +268,13 @@ class SubmitIn(msgspec.Struct, kw_only=True):
 
 
 class AnswerOut(msgspec.Struct, kw_only=True):
-    """One graded answer: whether it was right and what it earned (never the right answer)."""
+    """One graded answer: whether it earned full points and what it earned, rounded to 2 decimals
+    (never the right answer)."""
 
     question_id: UUID
     answer: str | list[str] | None
     correct: bool
-    points_earned: int
+    points_earned: float
 
 
 class AttemptOut(msgspec.Struct, kw_only=True):
@@ -289,7 +310,7 @@ class AttemptOut(msgspec.Struct, kw_only=True):
                     question_id=a.question_id,
                     answer=list(a.answer) if isinstance(a.answer, list) else a.answer,
                     correct=a.correct,
-                    points_earned=a.points_earned,
+                    points_earned=round_hundredths(a.points_earned),
                 )
                 for a in attempt.answers
             ],

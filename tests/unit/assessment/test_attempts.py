@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import timedelta
+from fractions import Fraction
 
 import pytest
 
@@ -161,10 +162,10 @@ async def test_submit_grades_the_attempt(lms: Assessment, owner: Actor) -> None:
         lms.clock.now(),
     )
     assert [(r.answer, r.correct, r.points_earned) for r in attempt.answers] == [
-        ("4", True, 2),
-        (["a"], False, 0),
-        (None, False, 0),
-        (" PARIS", True, 4),
+        ("4", True, Fraction(2)),
+        (["a"], False, Fraction(0)),
+        (None, False, Fraction(0)),
+        (" PARIS", True, Fraction(4)),
     ]
     assert lms.state.attempts[attempt.id] == attempt
 

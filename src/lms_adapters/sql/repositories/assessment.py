@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from decimal import Decimal
 from typing import Any
 from uuid import UUID
 
@@ -19,6 +20,7 @@ from lms_domain.assessment.entities import (
     Question,
     QuestionType,
     Quiz,
+    Scoring,
 )
 from lms_domain.assessment.views import QuizAudience, QuizDetail, QuizSummary
 from lms_domain.shared.course_access import StaffRole
@@ -40,6 +42,7 @@ def _quiz_row(quiz: Quiz) -> dict[str, Any]:
         "shuffle_questions": quiz.shuffle_questions,
         "max_attempts": quiz.max_attempts,
         "is_published": quiz.is_published,
+        "scoring": quiz.scoring.value,
         "created_at": quiz.created_at,
         "updated_at": quiz.updated_at,
     }
@@ -58,6 +61,7 @@ def _quiz(row: Any) -> Quiz:
         shuffle_questions=m["shuffle_questions"],
         max_attempts=m["max_attempts"],
         is_published=m["is_published"],
+        scoring=Scoring(m["scoring"]),
         created_at=m["created_at"],
         updated_at=m["updated_at"],
     )
@@ -73,6 +77,7 @@ def _question_row(question: Question) -> dict[str, Any]:
         "correct_answer": question.correct_answer,
         "points": question.points,
         "position": question.order,
+        "tolerance": None if question.tolerance is None else str(question.tolerance),
     }
 
 
@@ -87,6 +92,7 @@ def _question(row: Any) -> Question:
         correct_answer=list(answer) if isinstance(answer, list) else str(answer),
         points=row.points,
         order=row.position,
+        tolerance=None if row.tolerance is None else Decimal(row.tolerance),
     )
 
 

@@ -7,6 +7,7 @@ closing an attempt is ``UPDATE ... WHERE status = 'open'``, so two concurrent cl
 from __future__ import annotations
 
 from collections.abc import Sequence
+from fractions import Fraction
 from typing import Any
 from uuid import UUID
 
@@ -25,13 +26,18 @@ __all__ = ["SqlAttemptRepository"]
 _OPEN = AttemptStatus.OPEN.value
 
 
+def _points_json(points: Fraction) -> int | str:
+    """Exact points as JSON: an integer, or the fraction ``"7/3"`` for partial credit."""
+    return points.numerator if points.denominator == 1 else f"{points.numerator}/{points.denominator}"
+
+
 def _answers_json(answers: Sequence[AnswerResult]) -> list[dict[str, Any]]:
     return [
         {
             "question_id": str(a.question_id),
             "answer": a.answer,
             "correct": a.correct,
-            "points_earned": a.points_earned,
+            "points_earned": _points_json(a.points_earned),
         }
         for a in answers
     ]
@@ -65,7 +71,7 @@ def _attempt(row: Any) -> Attempt:
                 question_id=UUID(a["question_id"]),
                 answer=a["answer"],
                 correct=a["correct"],
-                points_earned=a["points_earned"],
+                points_earned=Fraction(a["points_earned"]),
             )
             for a in row.answers
         ],

@@ -72,6 +72,7 @@ def quiz_rows(scale: Scale) -> Iterator[dict[str, Any]]:
             "is_published": is_published(course),
             "created_at": at,
             "updated_at": at,
+            "scoring": "all_or_nothing",
         }
 
 
@@ -101,6 +102,7 @@ def question_rows(scale: Scale) -> Iterator[dict[str, Any]]:
                 "correct_answer": answer,
                 "points": points,
                 "position": p + 1,
+                "tolerance": None,
             }
 
 

@@ -153,6 +153,7 @@ class SubmitAttempt:
                     answers,
                     detail.quiz.passing_score_percentage,
                     ignored=frozenset(attempt.question_order),
+                    scoring=detail.quiz.scoring,
                 )
                 attempt.submit(answers=grade.answers, score=grade.score, passed=grade.passed, now=now)
             if not await uow.attempts.finish(attempt):
