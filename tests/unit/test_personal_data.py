@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import dataclasses
 import uuid
+from fractions import Fraction
 
 import pytest
 
@@ -45,3 +47,20 @@ async def test_only_admins_export_others_and_unknown_users_are_404() -> None:
         await export(actor=w.people[Who.OWNER], user_id=w.people[Who.ENROLLED].user_id)
     with pytest.raises(NotFound):
         await export(actor=w.people[Who.ADMIN], user_id=uuid.uuid4())
+
+
+async def test_partial_points_are_exported_as_the_attempt_shows_them() -> None:
+    w = await world(published=True)
+    student = w.people[Who.ENROLLED]
+    assert w.attempt_id is not None
+    attempt = w.state.attempts[w.attempt_id]
+    first, second = attempt.answers
+    attempt.answers = [
+        dataclasses.replace(first, points_earned=Fraction(7, 3), correct=False),
+        dataclasses.replace(second, points_earned=Fraction(2)),
+    ]
+    data = await ExportPersonalData(w.uow(), w.clock)(actor=student, user_id=student.user_id)
+    [exported] = data.attempts
+    answers = exported["answers"]
+    assert isinstance(answers, list)
+    assert [a["points_earned"] for a in answers] == [2.33, 2.0]

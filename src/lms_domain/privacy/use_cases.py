@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from fractions import Fraction
 from uuid import UUID
 
+from lms_domain.assessment.grading import round_hundredths
 from lms_domain.learning.entities import progress_percentage
 from lms_domain.privacy.ports import PrivacyUnitOfWork, Row
 from lms_domain.shared.actors import Actor
@@ -28,6 +30,21 @@ class PersonalData:
     files: Sequence[Row]
     staff_roles: Sequence[Row]
     audit_entries: Sequence[Row]
+
+
+def _shown_points(attempt: Row) -> Row:
+    """Each answer's ``points_earned`` as the attempt shows it (rounded to 2 decimals), not as it
+    is stored (an exact fraction, ``"7/3"``, for partial credit)."""
+    answers = attempt.get("answers")
+    if not isinstance(answers, list):
+        return attempt
+    shown = []
+    for answer in answers:
+        points = answer.get("points_earned") if isinstance(answer, Mapping) else None
+        if isinstance(points, int | str) and not isinstance(points, bool):
+            answer = {**answer, "points_earned": round_hundredths(Fraction(points))}
+        shown.append(answer)
+    return {**attempt, "answers": shown}
 
 
 def _with_progress(enrollment: Row) -> Row:
@@ -56,7 +73,7 @@ class ExportPersonalData:
             exported = PersonalData(
                 profile=profile,
                 enrollments=[_with_progress(e) for e in await data.enrollments(user_id)],
-                attempts=await data.attempts(user_id),
+                attempts=[_shown_points(a) for a in await data.attempts(user_id)],
                 certificates=await data.certificates(user_id),
                 files=await data.files(user_id),
                 staff_roles=await data.staff_roles(user_id),
