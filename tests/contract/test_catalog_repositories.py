@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from lms_domain.catalog.entities import ContentType, DifficultyLevel
-from lms_domain.catalog.ports import CourseQuery, CourseSort, LessonOrderTaken, SlugTaken
+from lms_domain.catalog.ports import CourseQuery, CourseSort, LessonOrderTaken, OwnerGone, SlugTaken
 from lms_domain.shared.pagination import PageRequest
 from tests.contract.catalog_data import completion, course, enrollment, full_course, lesson, user
 from tests.contract.conftest import UowFactory
@@ -31,6 +31,24 @@ async def test_course_round_trips_every_field(new_uow: UowFactory) -> None:
         assert await uow.courses.get(c.id) == c
         assert await uow.courses.get(c.id, for_update=True) == c
         assert await uow.courses.get(uuid.uuid4()) is None
+
+
+async def test_an_inactive_or_erased_owner_gets_no_course(new_uow: UowFactory) -> None:
+    inactive, erased = user(), user()
+    inactive.is_active = False
+    async with new_uow() as uow:
+        await uow.users.add(inactive)
+        await uow.users.add(erased)
+        erased.erase(erased.created_at)
+        await uow.users.update(erased)
+        await uow.commit()
+    active = await owner_in(new_uow)
+    for owner_id in (inactive.id, erased.id):
+        async with new_uow() as uow:
+            with pytest.raises(OwnerGone):
+                await uow.courses.add(course(owner_id))
+            await uow.courses.add(course(active, title=f"Still fine {owner_id}"))
+            await uow.commit()  # the transaction goes on
 
 
 async def test_leaving_without_commit_rolls_back(new_uow: UowFactory) -> None:

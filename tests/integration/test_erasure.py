@@ -215,3 +215,31 @@ async def test_racing_erasures_and_demotions_always_leave_one_active_admin(
             assert set(codes) <= {200, 204, 401, 403, 404, 409}, (n, codes)
             assert len(active_admins(settings)) == 1, (n, codes)  # never none, and one did go
             assert 409 in codes, (n, codes)  # the rule was what stopped the rest
+
+
+async def test_racing_course_creation_and_erasure_never_leave_an_erased_owner(
+    make_app: Callable[..., Litestar], settings: Settings
+) -> None:
+    async with racing_client(make_app()) as client:
+        api = Api(client, settings)
+        admin = api.auth(await api.user_with_role("admin"))
+        for n in range(ROUNDS):
+            teacher = api.auth(await api.user_with_role("instructor"))
+            teacher_id = await my_id(api, teacher)
+            body = {"title": f"Round {n}", "description": "d"}
+            creates = [api.client.post(f"{V1}/courses", json=body, headers=teacher) for _ in range(6)]
+            answers = await asyncio.gather(
+                *creates, api.client.post(f"{V1}/users/{teacher_id}/erase", headers=admin)
+            )
+            *created, erased = answers
+            assert {r.status_code for r in created} <= {201, 401}, (n, [r.status_code for r in created])
+            made = [r.json()["id"] for r in created if r.status_code == 201]
+            if erased.status_code == 204:
+                assert made == [], (n, "a course was created for an erased owner")
+            else:  # the courses came first: the erasure waits for their deletion
+                assert (erased.status_code, made != []) == (409, True), n
+                for course_id in made:
+                    r = await api.client.delete(f"{V1}/courses/{course_id}", headers=admin)
+                    assert r.status_code == 204
+                again = await api.client.post(f"{V1}/users/{teacher_id}/erase", headers=admin)
+                assert again.status_code == 204

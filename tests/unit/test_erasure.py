@@ -17,7 +17,14 @@ from lms_domain.privacy.erasure import EraseOwnAccount, EraseUser, PurgeBlobs, p
 from lms_domain.privacy.use_cases import ExportPersonalData
 from lms_domain.shared.actors import Actor, Role
 from lms_domain.shared.audit import AuditAction
-from lms_domain.shared.errors import Conflict, Forbidden, InvalidRequest, NotFound, Unavailable
+from lms_domain.shared.errors import (
+    Conflict,
+    Forbidden,
+    InvalidRequest,
+    NotFound,
+    Unauthorized,
+    Unavailable,
+)
 from lms_domain.shared.events import EventType
 from tests.builders import PlainHasher
 from tests.unit.credentials.harness import Credentials
@@ -233,3 +240,14 @@ async def test_a_failed_deletion_is_retried_later_with_a_growing_delay() -> None
 )
 def test_the_retry_delay_doubles_up_to_an_hour(attempts: int, seconds: int) -> None:
     assert purge_delay(attempts).total_seconds() == seconds
+
+
+async def test_an_erased_or_deactivated_account_creates_no_course() -> None:
+    e = Erasure()
+    admin, gone, inactive = e.person(Role.ADMIN), e.person(Role.INSTRUCTOR), e.person(Role.INSTRUCTOR)
+    await e.erase(actor=admin, user_id=gone.user_id)
+    e.state.users[inactive.user_id].is_active = False
+    for who in (gone, inactive):  # a request let in just before the change
+        with pytest.raises(Unauthorized):
+            await e.course(who, "Too late")
+    assert e.state.courses == {}

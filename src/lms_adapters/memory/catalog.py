@@ -17,6 +17,7 @@ from lms_domain.catalog.ports import (
     CourseQuery,
     CourseSort,
     LessonOrderTaken,
+    OwnerGone,
     PrerequisiteCycle,
     PrerequisiteGone,
     QuizPlacement,
@@ -112,6 +113,9 @@ class MemoryCourseRepository:
         }
 
     async def add(self, course: Course) -> None:
+        owner = self._state.users.get(course.instructor_id)
+        if owner is not None and (not owner.is_active or owner.erased_at is not None):
+            raise OwnerGone(str(course.instructor_id))
         if any(c.slug == course.slug for c in self._state.courses.values()):
             raise SlugTaken(course.slug)
         self._state.courses[course.id] = _stored(course)

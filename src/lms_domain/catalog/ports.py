@@ -29,6 +29,7 @@ __all__ = [
     "LessonOrderTaken",
     "LessonReader",
     "LessonRepository",
+    "OwnerGone",
     "PrerequisiteCycle",
     "PrerequisiteGone",
     "QuizPlacement",
@@ -41,6 +42,10 @@ __all__ = [
 
 class SlugTaken(Exception):
     """Raised by ``CourseRepository.add`` when another course has the slug (a unique constraint)."""
+
+
+class OwnerGone(Exception):
+    """Raised by ``CourseRepository.add`` when the owner's account is inactive or erased."""
 
 
 class StaffExists(Exception):
@@ -115,7 +120,9 @@ class CourseRepository(CourseReader, Protocol):
         ...
 
     async def add(self, course: Course) -> None:
-        """Insert; raises ``SlugTaken`` (a unique constraint decides)."""
+        """Insert; raises ``SlugTaken`` (a unique constraint decides), or ``OwnerGone`` when the
+        owner's account is no longer active (read under a share lock: a deactivation or erasure
+        under way finishes first, so an erased account never ends up owning a course)."""
         ...
 
     async def update(self, course: Course) -> None:

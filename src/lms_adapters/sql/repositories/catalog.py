@@ -28,6 +28,7 @@ from lms_domain.catalog.ports import (
     CourseQuery,
     CourseSort,
     LessonOrderTaken,
+    OwnerGone,
     PrerequisiteCycle,
     PrerequisiteGone,
     QuizPlacement,
@@ -338,6 +339,15 @@ class SqlCourseRepository:
         return set(rows.scalars())
 
     async def add(self, course: Course) -> None:
+        owner = await self._connection.execute(
+            select(users.c.id)
+            .where(
+                users.c.id == course.instructor_id, users.c.is_active.is_(True), users.c.erased_at.is_(None)
+            )
+            .with_for_update(read=True)
+        )
+        if owner.first() is None:
+            raise OwnerGone(str(course.instructor_id))
         try:
             async with self._connection.begin_nested():  # a SAVEPOINT: the transaction survives a taken slug
                 await self._connection.execute(insert(courses).values(**_course_row(course)))

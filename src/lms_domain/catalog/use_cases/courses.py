@@ -13,6 +13,7 @@ from lms_domain.catalog.ports import (
     CatalogUnitOfWork,
     CourseQuery,
     CourseSort,
+    OwnerGone,
     SlugTaken,
 )
 from lms_domain.catalog.use_cases.access import changing, lesson_viewer, managed_course, visible_course
@@ -69,6 +70,8 @@ class CreateCourse:
                     break
                 except SlugTaken:  # another course took it meanwhile: look again
                     continue
+                except OwnerGone:  # deactivated or erased since the request was let in
+                    raise Unauthorized("Could not validate credentials") from None
             else:
                 raise Conflict("Could not find a free slug for this title; try again")
             if course.prerequisite_course_ids:
