@@ -223,7 +223,7 @@ async def test_openapi_describes_the_new_fields(api: Api) -> None:
     components = schema["components"]["schemas"]
 
     def props(name: str) -> dict[str, Any]:
-        found = [v for k, v in components.items() if k.endswith(name)]
+        found = [v for k, v in components.items() if k == name]
         assert len(found) == 1, name
         return dict(found[0]["properties"])
 
