@@ -25,6 +25,7 @@ from lms_domain.shared.errors import Conflict, Forbidden, NotFound
 from lms_domain.shared.events import Event, EventType, enrollment_completed
 from lms_domain.shared.pagination import Page, PageRequest
 from lms_domain.shared.ports import Clock, IdGenerator
+from lms_domain.shared.release import locks_out
 
 __all__ = [
     "CompleteLesson",
@@ -126,9 +127,7 @@ async def _check_unlocked(uow: LearningReader, actor: Actor, course: Course, les
     rule = lesson.release_rule
     if rule is None or course.access(actor).reads_all:
         return
-    quiz_ids = () if rule.after_quiz is None else (rule.after_quiz.quiz_id,)
-    progress = await uow.learner_progress.of(student_id=actor.user_id, course_id=course.id, quiz_ids=quiz_ids)
-    if progress is None or not rule.is_met(progress):
+    if await locks_out(rule, uow.learner_progress, student_id=actor.user_id, course_id=course.id):
         raise Conflict(LESSON_LOCKED)
 
 

@@ -24,6 +24,7 @@ __all__ = [
     "ProgressReader",
     "QuizRequirement",
     "ReleaseRule",
+    "locks_out",
     "waits_on_itself",
 ]
 
@@ -146,3 +147,13 @@ class ProgressReader(Protocol):
         None when the student is not enrolled in the course. At most two statements, whatever
         the numbers of lessons and quizzes."""
         ...
+
+
+async def locks_out(
+    rule: ReleaseRule, progress: ProgressReader, *, student_id: UUID, course_id: UUID
+) -> bool:
+    """Whether ``rule`` keeps the student out: not enrolled in the course, or not met (what a lesson
+    completion and an attempt start check again inside their transaction)."""
+    quiz_ids = () if rule.after_quiz is None else (rule.after_quiz.quiz_id,)
+    found = await progress.of(student_id=student_id, course_id=course_id, quiz_ids=quiz_ids)
+    return found is None or not rule.is_met(found)

@@ -15,6 +15,7 @@ from lms_domain.shared.actors import Actor
 from lms_domain.shared.errors import Conflict, Forbidden, NotFound
 from lms_domain.shared.events import Event, EventType
 from lms_domain.shared.ports import Clock, IdGenerator
+from lms_domain.shared.release import locks_out
 
 __all__ = ["GetAttempt", "StartAttempt", "SubmitAttempt"]
 
@@ -29,9 +30,7 @@ async def check_lesson_unlocked(uow: AssessmentReader, actor: Actor, quiz: Quiz,
     rule = await uow.course_directory.release_rule(quiz.lesson_id)
     if rule is None:
         return
-    quiz_ids = () if rule.after_quiz is None else (rule.after_quiz.quiz_id,)
-    progress = await uow.learner_progress.of(student_id=actor.user_id, course_id=course.id, quiz_ids=quiz_ids)
-    if progress is None or not rule.is_met(progress):
+    if await locks_out(rule, uow.learner_progress, student_id=actor.user_id, course_id=course.id):
         raise Conflict(LESSON_LOCKED)
 
 
