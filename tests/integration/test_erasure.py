@@ -243,3 +243,33 @@ async def test_racing_course_creation_and_erasure_never_leave_an_erased_owner(
                     assert r.status_code == 204
                 again = await api.client.post(f"{V1}/users/{teacher_id}/erase", headers=admin)
                 assert again.status_code == 204
+
+
+async def test_racing_staff_additions_and_erasure_never_leave_an_erased_member(
+    make_app: Callable[..., Litestar], settings: Settings
+) -> None:
+    async with racing_client(make_app()) as client:
+        api = Api(client, settings)
+        admin = api.auth(await api.user_with_role("admin"))
+        owners = [api.auth(await api.user_with_role("instructor")) for _ in range(4)]
+        courses = [
+            (await new_course(api, owner, title=f"Course {n}"))["id"] for n, owner in enumerate(owners)
+        ]
+        for n in range(ROUNDS):
+            helper_id = await my_id(api, api.auth(await api.register()))
+            adds = [
+                api.client.post(
+                    f"{V1}/courses/{course_id}/staff",
+                    json={"user_id": helper_id, "role": "teaching_assistant"},
+                    headers=owner,
+                )
+                for owner, course_id in zip(owners, courses, strict=True)
+            ]
+            *added, erased = await asyncio.gather(
+                *adds, api.client.post(f"{V1}/users/{helper_id}/erase", headers=admin)
+            )
+            assert erased.status_code == 204, (n, erased.text)
+            assert {r.status_code for r in added} <= {201, 404}, (n, [r.status_code for r in added])
+            for owner, course_id in zip(owners, courses, strict=True):  # whatever came first
+                staff = (await api.client.get(f"{V1}/courses/{course_id}/staff", headers=owner)).json()
+                assert helper_id not in [m["user_id"] for m in staff["items"]], n
