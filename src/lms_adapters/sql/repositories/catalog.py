@@ -268,6 +268,17 @@ _SORTS = {
 }
 
 
+def _active_user(user_id: UUID, *columns: Any) -> Any:
+    """``columns`` of the user while their account is active, read FOR SHARE: a deactivation or
+    erasure under way finishes first and this read sees its outcome (so an erased account never
+    comes back on a staff or as the owner of a new course)."""
+    return (
+        select(*columns)
+        .where(users.c.id == user_id, users.c.is_active.is_(True), users.c.erased_at.is_(None))
+        .with_for_update(read=True)
+    )
+
+
 class SqlCourseRepository:
     def __init__(self, connection: AsyncConnection) -> None:
         self._connection = connection
@@ -339,13 +350,7 @@ class SqlCourseRepository:
         return set(rows.scalars())
 
     async def add(self, course: Course) -> None:
-        owner = await self._connection.execute(
-            select(users.c.id)
-            .where(
-                users.c.id == course.instructor_id, users.c.is_active.is_(True), users.c.erased_at.is_(None)
-            )
-            .with_for_update(read=True)
-        )
+        owner = await self._connection.execute(_active_user(course.instructor_id, users.c.id))
         if owner.first() is None:
             raise OwnerGone(str(course.instructor_id))
         try:
@@ -412,13 +417,7 @@ class SqlCourseStaffRepository:
 
     async def add(self, course_id: UUID, user_id: UUID, role: StaffRole, *, at: Any) -> StaffMember | None:
         person = (
-            await self._connection.execute(
-                # FOR SHARE: a deactivation or erasure of the user that is under way finishes first,
-                # and this read sees its outcome (an erased user's staff roles never come back)
-                select(users.c.full_name, users.c.email)
-                .where(users.c.id == user_id, users.c.is_active.is_(True))
-                .with_for_update(read=True)
-            )
+            await self._connection.execute(_active_user(user_id, users.c.full_name, users.c.email))
         ).first()
         if person is None:
             return None
