@@ -27,8 +27,11 @@ from sqlalchemy import (
 from lms_adapters.sql.types import UtcDateTime
 
 __all__ = [
+    "attempt_history",
+    "attempt_questions",
     "audit_log",
     "auth_sessions",
+    "bank_questions",
     "certificates",
     "course_prerequisites",
     "course_staff",
@@ -44,8 +47,10 @@ __all__ = [
     "lessons",
     "mail_messages",
     "metadata",
+    "question_banks",
     "questions",
     "quiz_attempts",
+    "quiz_pools",
     "quizzes",
     "stored_files",
     "used_totp_steps",
@@ -389,6 +394,12 @@ quiz_attempts = Table(
     Column("status", String(16), nullable=False),
     Column("started_at", UtcDateTime, nullable=False),
     Column("ended_at", UtcDateTime),
+    # migration 0019: the questions the attempt was given, as they were when it started (the
+    # snapshot it is shown and graded from): [{id, quiz_id, bank_id, question_text, question_type,
+    # options, correct_answer, points, order, tolerance}]; and, once finished, ``graded`` or
+    # ``pending_review`` (an answered essay awaits a grader; ``score`` and ``passed`` are NULL)
+    Column("questions", JSON, nullable=False, server_default=text("'[]'")),
+    Column("grading_status", String(16)),
     Index("ix_quiz_attempts_quiz_status", "quiz_id", "status"),
     Index("ix_quiz_attempts_student_quiz", "student_id", "quiz_id"),
     Index(
@@ -399,6 +410,76 @@ quiz_attempts = Table(
         sqlite_where=text("status = 'open'"),
         postgresql_where=text("status = 'open'"),
     ),
+    Index(
+        "ix_quiz_attempts_pending_review",
+        "quiz_id",
+        "ended_at",
+        sqlite_where=text("grading_status = 'pending_review'"),
+        postgresql_where=text("grading_status = 'pending_review'"),
+    ),
+)
+
+# --- question banks, pools, snapshots, grading history (migration 0019) -----------------------
+# A bank belongs to a course and goes with it; a bank a quiz draws from cannot be deleted (the
+# pool's foreign key has no ON DELETE: the database refuses). ``attempt_questions`` indexes which
+# attempts hold which question (their snapshots), so a regrade finds them without reading JSON.
+
+question_banks = Table(
+    "question_banks",
+    metadata,
+    Column("id", Uuid, primary_key=True),
+    Column("course_id", Uuid, ForeignKey("courses.id", ondelete="CASCADE"), nullable=False),
+    Column("title", String(255), nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("updated_at", UtcDateTime, nullable=False),
+    Index("ix_question_banks_course_created", "course_id", "created_at"),
+)
+
+bank_questions = Table(
+    "bank_questions",
+    metadata,
+    Column("id", Uuid, primary_key=True),
+    Column("bank_id", Uuid, ForeignKey("question_banks.id", ondelete="CASCADE"), nullable=False),
+    Column("question_text", Text, nullable=False),
+    Column("question_type", String(32), nullable=False),
+    Column("options", JSON, nullable=False),
+    Column("correct_answer", JSON, nullable=False),
+    Column("points", Integer, nullable=False),
+    Column("position", Integer, nullable=False),
+    Column("tolerance", String(64)),
+    Index("ix_bank_questions_bank_position", "bank_id", "position"),
+)
+
+quiz_pools = Table(
+    "quiz_pools",
+    metadata,
+    Column("quiz_id", Uuid, ForeignKey("quizzes.id", ondelete="CASCADE"), primary_key=True),
+    Column("bank_id", Uuid, ForeignKey("question_banks.id"), primary_key=True),
+    Column("count", Integer, nullable=False),
+    Column("position", Integer, nullable=False),
+    Index("ix_quiz_pools_bank", "bank_id"),
+)
+
+attempt_questions = Table(
+    "attempt_questions",
+    metadata,
+    Column("question_id", Uuid, primary_key=True),
+    Column("attempt_id", Uuid, ForeignKey("quiz_attempts.id", ondelete="CASCADE"), primary_key=True),
+    Index("ix_attempt_questions_attempt", "attempt_id"),
+)
+
+attempt_history = Table(
+    "attempt_history",
+    metadata,
+    Column("id", Uuid, primary_key=True),
+    Column("attempt_id", Uuid, ForeignKey("quiz_attempts.id", ondelete="CASCADE"), nullable=False),
+    Column("at", UtcDateTime, nullable=False),
+    Column("actor_id", Uuid),
+    Column("question_id", Uuid, nullable=False),
+    Column("old_score", Numeric(5, 2, asdecimal=False)),
+    Column("new_score", Numeric(5, 2, asdecimal=False)),
+    Column("reason", Text, nullable=False),
+    Index("ix_attempt_history_attempt_at", "attempt_id", "at"),
 )
 
 # --- events and integrations (migration 0010) --------------------------------------------------

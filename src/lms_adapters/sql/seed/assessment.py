@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from datetime import timedelta
 from typing import Any
+from uuid import UUID
 
 from lms_adapters.sql.seed.catalog import is_published
 from lms_adapters.sql.seed.identity import student_index
@@ -16,6 +17,7 @@ __all__ = [
     "CHOICES",
     "PASSING_SCORE",
     "QUESTION_TYPES",
+    "attempt_question_rows",
     "attempt_rows",
     "question_rows",
     "question_spec",
@@ -89,21 +91,46 @@ def question_spec(q: int, p: int) -> tuple[str, list[str], str | list[str], int]
     return kind, [], "photosynthesis", points
 
 
+def _question_row(q: int, p: int, n_questions: int) -> dict[str, Any]:
+    kind, options, answer, points = question_spec(q, p)
+    return {
+        "id": seed_uuid("question", q * n_questions + p),
+        "quiz_id": seed_uuid("quiz", q),
+        "question_text": f"Question {p + 1}: which answer fits best?",
+        "question_type": kind,
+        "options": options,
+        "correct_answer": answer,
+        "points": points,
+        "position": p + 1,
+        "tolerance": None,
+    }
+
+
 def question_rows(scale: Scale) -> Iterator[dict[str, Any]]:
     for q in range(scale.courses * quizzes_per_course(scale)):
         for p in range(scale.questions_per_quiz):
-            kind, options, answer, points = question_spec(q, p)
-            yield {
-                "id": seed_uuid("question", q * scale.questions_per_quiz + p),
-                "quiz_id": seed_uuid("quiz", q),
-                "question_text": f"Question {p + 1}: which answer fits best?",
-                "question_type": kind,
-                "options": options,
-                "correct_answer": answer,
-                "points": points,
-                "position": p + 1,
-                "tolerance": None,
-            }
+            yield _question_row(q, p, scale.questions_per_quiz)
+
+
+def _snapshot(q: int, n_questions: int) -> list[dict[str, Any]]:
+    """Quiz ``q``'s questions as an attempt's snapshot holds them."""
+    snapshot = []
+    for p in range(n_questions):
+        row = _question_row(q, p, n_questions)
+        snapshot.append({
+            "id": str(row["id"]), "quiz_id": str(row["quiz_id"]), "bank_id": None,
+            "question_text": row["question_text"], "question_type": row["question_type"],
+            "options": row["options"], "correct_answer": row["correct_answer"],
+            "points": row["points"], "order": row["position"], "tolerance": None,
+        })  # fmt: skip
+    return snapshot
+
+
+def attempt_question_rows(scale: Scale) -> Iterator[dict[str, Any]]:
+    """Which questions each seeded attempt holds (every question of its quiz)."""
+    for row in attempt_rows(scale):
+        for held in row["question_order"]:
+            yield {"question_id": UUID(held), "attempt_id": row["id"]}
 
 
 def attempt_rows(scale: Scale) -> Iterator[dict[str, Any]]:
@@ -147,4 +174,6 @@ def attempt_rows(scale: Scale) -> Iterator[dict[str, Any]]:
             "status": "submitted",
             "started_at": started,
             "ended_at": started + timedelta(minutes=4 + a % 20),
+            "questions": _snapshot(q, n_questions),
+            "grading_status": "graded",
         }

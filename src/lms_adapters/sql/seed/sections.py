@@ -9,7 +9,13 @@ from typing import Any
 from sqlalchemy import Connection, Table, inspect
 
 from lms_adapters.sql import tables as t
-from lms_adapters.sql.seed.assessment import attempt_rows, question_rows, quiz_rows, quizzes_per_course
+from lms_adapters.sql.seed.assessment import (
+    attempt_question_rows,
+    attempt_rows,
+    question_rows,
+    quiz_rows,
+    quizzes_per_course,
+)
 from lms_adapters.sql.seed.catalog import course_rows, lesson_rows
 from lms_adapters.sql.seed.identity import user_rows
 from lms_adapters.sql.seed.learning import completion_rows, enrollment_rows
@@ -28,6 +34,10 @@ class Section:
     rows: Callable[[Scale, str], Iterable[dict[str, Any]]]
     present: Callable[[Connection], bool] = lambda _conn: True
     kind: str = ""
+    key: str = "id"
+    """The column holding the seeded ids of ``kind`` (seeing whether the section is written)."""
+    keys: Callable[[Scale], int] | None = None
+    """How many distinct ids ``key`` holds, when not one per row."""
 
 
 def _has_tables(*names: str) -> Callable[[Connection], bool]:
@@ -57,4 +67,8 @@ SECTIONS: list[Section] = [
     Section("quiz attempts", lambda _c: t.quiz_attempts,
             lambda s: s.attempts if quizzes_per_course(s) and s.questions_per_quiz else 0,
             lambda s, _pw: attempt_rows(s), _has_tables("quiz_attempts"), kind="attempt"),
+    Section("attempt questions", lambda _c: t.attempt_questions,
+            lambda s: s.attempts * s.questions_per_quiz if quizzes_per_course(s) else 0,
+            lambda s, _pw: attempt_question_rows(s), _has_tables("attempt_questions"),
+            kind="attempt", key="attempt_id", keys=lambda s: s.attempts),
 ]  # fmt: skip

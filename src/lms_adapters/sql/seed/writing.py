@@ -67,8 +67,9 @@ class SeedReport:
     counts: dict[str, int]
 
 
-def _exists(conn: Connection, table: Table, row_id: uuid.UUID) -> bool:
-    return conn.execute(select(table.c.id).where(table.c.id == row_id)).first() is not None
+def _exists(conn: Connection, table: Table, row_id: uuid.UUID, key: str = "id") -> bool:
+    column = table.c[key]
+    return conn.execute(select(column).where(column == row_id).limit(1)).first() is not None
 
 
 def _batches(rows: Iterable[dict[str, Any]], size: int) -> Iterator[list[dict[str, Any]]]:
@@ -157,8 +158,9 @@ def seed(
                     continue
                 table, total = section.table(conn), section.count(scale)
                 kind = section.kind or section.name
-                first = total > 0 and _exists(conn, table, seed_uuid(kind, 0))
-                if total == 0 or (first and _exists(conn, table, seed_uuid(kind, total - 1))):
+                last = (total if section.keys is None else section.keys(scale)) - 1
+                first = total > 0 and _exists(conn, table, seed_uuid(kind, 0), section.key)
+                if total == 0 or (first and _exists(conn, table, seed_uuid(kind, last), section.key)):
                     skipped.append(f"{section.name}: already seeded")
                     counts[section.name] = _count(conn, table)
                     continue
