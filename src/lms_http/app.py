@@ -18,7 +18,12 @@ from litestar.openapi.spec import Components, SecurityScheme
 from lms_http.auth import provide_actor, provide_optional_actor, request_context
 from lms_http.container import Container, use_cases
 from lms_http.controllers.analytics import AnalyticsController
-from lms_http.controllers.assessment import AttemptController, QuizController
+from lms_http.controllers.assessment import (
+    AttemptController,
+    CourseBankController,
+    QuestionBankController,
+    QuizController,
+)
 from lms_http.controllers.audit import AuditLogController
 from lms_http.controllers.auth import AuthController
 from lms_http.controllers.catalog import CourseController, LessonController
@@ -123,6 +128,8 @@ def create_app(settings: Settings, container: Container | None = None) -> Litest
             # assessment
             QuizController,
             AttemptController,
+            CourseBankController,
+            QuestionBankController,
             # analytics
             AnalyticsController,
             # events

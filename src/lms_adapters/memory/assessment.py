@@ -7,13 +7,23 @@ state; ``MemoryUnitOfWork`` exposes these repositories with the rest.
 from __future__ import annotations
 
 import copy
-from collections.abc import Sequence
+from collections.abc import Collection, Mapping, Sequence
 from typing import TYPE_CHECKING
 from uuid import UUID
 
 from lms_adapters.memory.release import forget_in_rules
-from lms_domain.assessment.entities import Attempt, AttemptStatus, CourseRef, Question, Quiz
-from lms_domain.assessment.ports import AttemptOpen
+from lms_domain.assessment.entities import (
+    Attempt,
+    AttemptStatus,
+    CourseRef,
+    GradingStatus,
+    HistoryEntry,
+    Pool,
+    Question,
+    QuestionBank,
+    Quiz,
+)
+from lms_domain.assessment.ports import AttemptOpen, BankInUse, BankLock, BankSummary
 from lms_domain.assessment.views import QuizAudience, QuizDetail, QuizSummary
 from lms_domain.shared.pagination import PageRequest
 from lms_domain.shared.release import ReleaseRule
@@ -24,7 +34,9 @@ if TYPE_CHECKING:
 __all__ = [
     "MemoryAttemptRepository",
     "MemoryCourseDirectory",
+    "MemoryQuestionBankRepository",
     "MemoryQuizRepository",
+    "remove_banks",
     "remove_quizzes",
 ]
 
@@ -47,7 +59,17 @@ def remove_quizzes(state: MemoryState, quiz_ids: set[UUID]) -> None:
         del state.questions[question_id]
     for attempt_id in [a.id for a in state.attempts.values() if a.quiz_id in quiz_ids]:
         del state.attempts[attempt_id]
+    for entry_id in [e.id for e in state.attempt_history.values() if e.attempt_id not in state.attempts]:
+        del state.attempt_history[entry_id]
     forget_in_rules(state, quiz_ids=quiz_ids)
+
+
+def remove_banks(state: MemoryState, bank_ids: set[UUID]) -> None:
+    """Delete banks with their questions (their course's deletion; quizzes first)."""
+    for bank_id in bank_ids:
+        state.question_banks.pop(bank_id, None)
+    for question_id in [q.id for q in state.bank_questions.values() if q.bank_id in bank_ids]:
+        del state.bank_questions[question_id]
 
 
 class MemoryQuizRepository:
@@ -59,9 +81,18 @@ class MemoryQuizRepository:
         found.sort(key=lambda q: (q.order, q.id))
         return found
 
-    async def get(self, quiz_id: UUID, *, for_update: bool = False) -> Quiz | None:
+    async def get(self, quiz_id: UUID, *, for_update: bool = False, exclusive: bool = False) -> Quiz | None:
         quiz = self._state.quizzes.get(quiz_id)  # the unit of work holds the whole state
         return copy.deepcopy(quiz) if quiz else None
+
+    async def get_many(self, quiz_ids: Collection[UUID]) -> Mapping[UUID, Quiz]:
+        return {i: copy.deepcopy(self._state.quizzes[i]) for i in quiz_ids if i in self._state.quizzes}
+
+    async def get_for_attempt(self, quiz_id: UUID) -> QuizDetail | None:
+        return await self.get_with_questions(quiz_id)
+
+    async def set_pools(self, quiz_id: UUID, pools: Sequence[Pool]) -> None:
+        """Nothing more to keep: the quiz's ``question_pools`` is what the banks' side reads here."""
 
     async def get_with_questions(self, quiz_id: UUID) -> QuizDetail | None:
         quiz = self._state.quizzes.get(quiz_id)
@@ -133,7 +164,7 @@ class MemoryAttemptRepository:
     def __init__(self, state: MemoryState) -> None:
         self._state = state
 
-    async def get(self, attempt_id: UUID) -> Attempt | None:
+    async def get(self, attempt_id: UUID, *, for_update: bool = False) -> Attempt | None:
         attempt = self._state.attempts.get(attempt_id)
         return copy.deepcopy(attempt) if attempt else None
 
@@ -164,6 +195,129 @@ class MemoryAttemptRepository:
             return False
         self._state.attempts[attempt.id] = copy.deepcopy(attempt)
         return True
+
+    async def save_grades(self, attempt: Attempt) -> None:
+        if attempt.id in self._state.attempts:
+            self._state.attempts[attempt.id] = copy.deepcopy(attempt)
+
+    async def save_regrades(self, attempts: Sequence[Attempt]) -> None:
+        for attempt in attempts:
+            await self.save_grades(attempt)
+
+    async def holding(self, question_id: UUID, *, after: UUID | None, limit: int) -> Sequence[Attempt]:
+        found = sorted(
+            (
+                a
+                for a in self._state.attempts.values()
+                if (after is None or a.id > after) and any(q.id == question_id for q in a.questions)
+            ),
+            key=lambda a: a.id,
+        )
+        return [copy.deepcopy(a) for a in found[:limit]]
+
+    async def pending_review(self, quiz_id: UUID, *, page: PageRequest) -> tuple[Sequence[Attempt], int]:
+        found = sorted(
+            (
+                a
+                for a in self._state.attempts.values()
+                if a.quiz_id == quiz_id and a.grading_status is GradingStatus.PENDING_REVIEW
+            ),
+            key=lambda a: (a.ended_at, a.id),
+        )
+        return [copy.deepcopy(a) for a in found[page.offset : page.offset + page.page_size]], len(found)
+
+    async def history(self, attempt_id: UUID) -> Sequence[HistoryEntry]:
+        found = [e for e in self._state.attempt_history.values() if e.attempt_id == attempt_id]
+        return sorted(found, key=lambda e: (e.at, e.id), reverse=True)
+
+    async def add_history(self, entries: Sequence[HistoryEntry]) -> None:
+        for entry in entries:
+            self._state.attempt_history[entry.id] = entry
+
+
+class MemoryQuestionBankRepository:
+    """Banks in the shared state; a quiz draws from a bank when its ``question_pools`` name it."""
+
+    def __init__(self, state: MemoryState) -> None:
+        self._state = state
+
+    def _questions_of(self, bank_id: UUID) -> list[Question]:
+        found = [q for q in self._state.bank_questions.values() if q.bank_id == bank_id]
+        found.sort(key=lambda q: (q.order, q.id))
+        return found
+
+    async def get(self, bank_id: UUID, *, for_update: bool = False) -> QuestionBank | None:
+        bank = self._state.question_banks.get(bank_id)
+        return copy.deepcopy(bank) if bank else None
+
+    async def lock(self, bank_ids: Sequence[UUID], mode: BankLock) -> Mapping[UUID, QuestionBank]:
+        return {
+            i: copy.deepcopy(self._state.question_banks[i])
+            for i in bank_ids
+            if i in self._state.question_banks
+        }
+
+    async def list(self, *, course_id: UUID, page: PageRequest) -> tuple[Sequence[BankSummary], int]:
+        found = sorted(
+            (b for b in self._state.question_banks.values() if b.course_id == course_id),
+            key=lambda b: (b.created_at, b.id),
+        )
+        items = [
+            BankSummary(bank=copy.deepcopy(b), question_count=len(self._questions_of(b.id)))
+            for b in found[page.offset : page.offset + page.page_size]
+        ]
+        return items, len(found)
+
+    async def count_questions(self, bank_id: UUID) -> int:
+        return len(self._questions_of(bank_id))
+
+    async def questions(self, bank_id: UUID, *, page: PageRequest) -> tuple[Sequence[Question], int]:
+        found = self._questions_of(bank_id)
+        return copy.deepcopy(found[page.offset : page.offset + page.page_size]), len(found)
+
+    async def questions_of(self, bank_ids: Sequence[UUID]) -> Mapping[UUID, Sequence[Question]]:
+        return {i: copy.deepcopy(self._questions_of(i)) for i in bank_ids}
+
+    async def get_question(self, bank_id: UUID, question_id: UUID) -> Question | None:
+        question = self._state.bank_questions.get(question_id)
+        return copy.deepcopy(question) if question and question.bank_id == bank_id else None
+
+    async def max_question_order(self, bank_id: UUID) -> int:
+        return max((q.order for q in self._questions_of(bank_id)), default=0)
+
+    async def largest_published_draw(self, bank_id: UUID) -> int:
+        return max(
+            (
+                p.count
+                for quiz in self._state.quizzes.values()
+                if quiz.is_published
+                for p in quiz.question_pools
+                if p.bank_id == bank_id
+            ),
+            default=0,
+        )
+
+    async def add(self, bank: QuestionBank) -> None:
+        self._state.question_banks[bank.id] = copy.deepcopy(bank)
+
+    async def update(self, bank: QuestionBank) -> None:
+        if bank.id in self._state.question_banks:
+            self._state.question_banks[bank.id] = copy.deepcopy(bank)
+
+    async def delete(self, bank_id: UUID) -> None:
+        if any(p.bank_id == bank_id for quiz in self._state.quizzes.values() for p in quiz.question_pools):
+            raise BankInUse(str(bank_id))
+        remove_banks(self._state, {bank_id})
+
+    async def add_question(self, question: Question) -> None:
+        self._state.bank_questions[question.id] = copy.deepcopy(question)
+
+    async def update_question(self, question: Question) -> None:
+        if question.id in self._state.bank_questions:
+            self._state.bank_questions[question.id] = copy.deepcopy(question)
+
+    async def delete_question(self, question_id: UUID) -> None:
+        self._state.bank_questions.pop(question_id, None)
 
 
 class MemoryCourseDirectory:

@@ -9,7 +9,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 from uuid import UUID
 
-from lms_adapters.memory.assessment import remove_quizzes
+from lms_adapters.memory.assessment import remove_banks, remove_quizzes
 from lms_adapters.memory.credentials import detach_certificates
 from lms_adapters.memory.release import forget_courses, forget_in_rules
 from lms_domain.catalog.entities import Course, Lesson
@@ -149,6 +149,7 @@ class MemoryCourseRepository:
                 del state.lesson_completions[key]
         detach_certificates(state, course_id=course_id)
         remove_quizzes(state, {i for i, quiz in state.quizzes.items() if quiz.course_id == course_id})
+        remove_banks(state, {i for i, bank in state.question_banks.items() if bank.course_id == course_id})
         forget_courses(state, {course_id})
 
     async def list(self, *, query: CourseQuery, page: PageRequest) -> tuple[Sequence[Course], int]:

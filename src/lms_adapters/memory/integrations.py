@@ -43,6 +43,10 @@ class MemoryEventLog:
             self._state.deliveries[delivery.id] = delivery
             self._made.append(delivery.id)
 
+    async def record_many(self, batch: Sequence[Event]) -> None:
+        for event in batch:
+            await self.record(event)
+
     async def store(self, event: Event) -> None:
         self._state.events[event.id] = event
 

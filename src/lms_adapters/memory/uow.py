@@ -15,6 +15,7 @@ from uuid import UUID
 from lms_adapters.memory.assessment import (
     MemoryAttemptRepository,
     MemoryCourseDirectory,
+    MemoryQuestionBankRepository,
     MemoryQuizRepository,
 )
 from lms_adapters.memory.audit import MemoryAuditLog, MemoryAuditReader
@@ -39,7 +40,7 @@ from lms_adapters.memory.learning import (
 )
 from lms_adapters.memory.mail_store import MemoryEmailTokenRepository, MemoryMailOutbox
 from lms_adapters.memory.personal_data import MemoryPersonalData
-from lms_domain.assessment.entities import Attempt, Question, Quiz
+from lms_domain.assessment.entities import Attempt, HistoryEntry, Question, QuestionBank, Quiz
 from lms_domain.catalog.entities import Course, Lesson
 from lms_domain.credentials.entities import Certificate
 from lms_domain.files.entities import StoredFile
@@ -90,6 +91,9 @@ class MemoryState:
     quizzes: dict[UUID, Quiz] = field(default_factory=dict)
     questions: dict[UUID, Question] = field(default_factory=dict)
     attempts: dict[UUID, Attempt] = field(default_factory=dict)
+    question_banks: dict[UUID, QuestionBank] = field(default_factory=dict)
+    bank_questions: dict[UUID, Question] = field(default_factory=dict)
+    attempt_history: dict[UUID, HistoryEntry] = field(default_factory=dict)
     # events and integrations
     events: dict[UUID, Event] = field(default_factory=dict)
     webhooks: dict[UUID, Webhook] = field(default_factory=dict)
@@ -270,6 +274,10 @@ class MemoryUnitOfWork:
     @property
     def course_directory(self) -> MemoryCourseDirectory:
         return MemoryCourseDirectory(self.state)
+
+    @property
+    def banks(self) -> MemoryQuestionBankRepository:
+        return MemoryQuestionBankRepository(self.state)
 
     async def __aenter__(self) -> Self:
         await self.state.lock.acquire()

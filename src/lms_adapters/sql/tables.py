@@ -358,6 +358,8 @@ quizzes = Table(
     Column("updated_at", UtcDateTime, nullable=False),
     # all_or_nothing | partial (migration 0018)
     Column("scoring", String(16), nullable=False, server_default="all_or_nothing"),
+    # [{bank_id, count}] (migration 0019), as ``quiz_pools`` holds them for the banks' side
+    Column("question_pools", JSON, nullable=False, server_default=text("'[]'")),
     Index("ix_quizzes_course_created", "course_id", "created_at"),
     Index("ix_quizzes_lesson_id", "lesson_id"),
     Index("ix_quizzes_published_created", "is_published", "created_at"),

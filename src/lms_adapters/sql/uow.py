@@ -15,6 +15,7 @@ from lms_adapters.sql.engine import make_read_engine
 from lms_adapters.sql.repositories.assessment import SqlCourseDirectory, SqlQuizRepository
 from lms_adapters.sql.repositories.attempts import SqlAttemptRepository
 from lms_adapters.sql.repositories.audit import SqlAuditLog, SqlAuditReader
+from lms_adapters.sql.repositories.banks import SqlQuestionBankRepository
 from lms_adapters.sql.repositories.catalog import (
     SqlCourseRepository,
     SqlCourseStaffRepository,
@@ -133,6 +134,10 @@ class SqlReadUnitOfWork:
     @property
     def course_directory(self) -> SqlCourseDirectory:
         return SqlCourseDirectory(self.connection)
+
+    @property
+    def banks(self) -> SqlQuestionBankRepository:
+        return SqlQuestionBankRepository(self.connection)
 
     # integrations
     @property

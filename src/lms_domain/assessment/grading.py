@@ -11,6 +11,9 @@
 - ``ordering``: full points only for the items in the key's order. With partial scoring: points x
   items in their right place / items; an answer repeating an item or naming an unknown one earns 0,
   and the places a shorter answer leaves out are wrong.
+- ``essay``: graded by hand. An answered essay (a string that is not blank) is pending: it earns 0
+  until a grader gives it 0..points; the attempt has no score while one is pending. An unanswered
+  (or blank, or wrong-shaped) essay earns 0 and needs no review.
 - An unanswered question earns 0. An answer of the wrong shape (a list for a single-answer type, a
   string for a list type) is wrong and earns 0; it is not an error. ``correct`` is true only for
   full points.
@@ -26,7 +29,15 @@ from decimal import Decimal
 from fractions import Fraction
 from uuid import UUID
 
-from lms_domain.assessment.entities import Answer, AnswerResult, Question, QuestionType, Scoring
+from lms_domain.assessment.entities import (
+    Answer,
+    AnswerResult,
+    Attempt,
+    GradingStatus,
+    Question,
+    QuestionType,
+    Scoring,
+)
 from lms_domain.assessment.values import parse_decimal
 from lms_domain.shared.errors import InvalidField
 
@@ -34,12 +45,16 @@ __all__ = [
     "Grade",
     "SubmittedAnswer",
     "grade_answer",
+    "grade_by_hand",
     "grade_submission",
     "is_correct",
     "passes",
     "points_earned",
+    "regrade_question",
+    "rescore",
     "round_hundredths",
     "score_percentage",
+    "settle",
 ]
 
 
@@ -51,11 +66,13 @@ class SubmittedAnswer:
 
 @dataclass(frozen=True, slots=True)
 class Grade:
+    """``score`` and ``passed`` are None while an answer is pending (an essay awaiting a grader)."""
+
     answers: tuple[AnswerResult, ...]
     points_earned: Fraction
     points_total: int
-    score: float
-    passed: bool
+    score: float | None
+    passed: bool | None
 
 
 def _numeric_right(question: Question, answer: Answer | None) -> bool:
@@ -117,6 +134,14 @@ def is_correct(question: Question, answer: Answer | None, scoring: Scoring = Sco
 def grade_answer(
     question: Question, answer: Answer | None, scoring: Scoring = Scoring.ALL_OR_NOTHING
 ) -> AnswerResult:
+    if question.question_type is QuestionType.ESSAY:
+        return AnswerResult(
+            question_id=question.id,
+            answer=list(answer) if isinstance(answer, list) else answer,
+            correct=False,
+            points_earned=Fraction(0),
+            pending=isinstance(answer, str) and bool(answer.strip()),
+        )
     share = _share(question, answer, scoring)
     return AnswerResult(
         question_id=question.id,
@@ -150,6 +175,63 @@ def passes(score: float, passing_score_percentage: float) -> bool:
     return Decimal(repr(score)) >= Decimal(repr(passing_score_percentage))
 
 
+def settle(
+    answers: Sequence[AnswerResult], points_total: int, passing_score_percentage: float
+) -> tuple[float | None, bool | None]:
+    """The score and ``passed`` of graded answers: both None while one is pending."""
+    if any(a.pending for a in answers):
+        return None, None
+    earned = sum((a.points_earned for a in answers), Fraction(0))
+    score = score_percentage(earned, points_total)
+    return score, passes(score, passing_score_percentage)
+
+
+def rescore(attempt: Attempt, passing_score_percentage: float) -> None:
+    """Set a submitted attempt's score, ``passed`` and grading status from its answers."""
+    attempt.score, attempt.passed = settle(attempt.answers, attempt.points_total, passing_score_percentage)
+    attempt.grading_status = GradingStatus.PENDING_REVIEW if attempt.score is None else GradingStatus.GRADED
+
+
+def grade_by_hand(
+    attempt: Attempt,
+    question_id: UUID,
+    points: Fraction,
+    feedback: str | None,
+    passing_score_percentage: float,
+) -> None:
+    """A grader's points (0..the question's points, checked by the caller) and feedback for one
+    essay answer of a submitted attempt; the attempt is scored once nothing is left pending."""
+    question = attempt.question(question_id)
+    assert question is not None
+    results = {a.question_id: a for a in attempt.answers}
+    given = results.get(question_id)
+    results[question_id] = AnswerResult(
+        question_id=question_id,
+        answer=None if given is None else given.answer,
+        correct=points == question.points,
+        points_earned=points,
+        feedback=feedback,
+    )
+    attempt.answers = [results[q.id] for q in attempt.questions if q.id in results]
+    rescore(attempt, passing_score_percentage)
+
+
+def regrade_question(
+    attempt: Attempt, question: Question, scoring: Scoring, passing_score_percentage: float
+) -> None:
+    """Put ``question`` (its new key) in the attempt's snapshot and, if the attempt was submitted,
+    grade its answer to it again and score the attempt again (a pending attempt stays pending).
+    Expired attempts keep their answers ignored and their 0."""
+    attempt.questions = [question if q.id == question.id else q for q in attempt.questions]
+    if not attempt.is_submitted:
+        return
+    attempt.answers = [
+        grade_answer(question, a.answer, scoring) if a.question_id == question.id else a
+        for a in attempt.answers
+    ]
+    rescore(attempt, passing_score_percentage)
+
+
 def grade_submission(
     questions: Sequence[Question],
     answers: Sequence[SubmittedAnswer],
@@ -177,11 +259,5 @@ def grade_submission(
     results = tuple(grade_answer(q, given.get(q.id), scoring) for q in questions)
     earned = sum((r.points_earned for r in results), Fraction(0))
     total = sum(q.points for q in questions)
-    score = score_percentage(earned, total)
-    return Grade(
-        answers=results,
-        points_earned=earned,
-        points_total=total,
-        score=score,
-        passed=passes(score, passing_score_percentage),
-    )
+    score, passed = settle(results, total, passing_score_percentage)
+    return Grade(answers=results, points_earned=earned, points_total=total, score=score, passed=passed)

@@ -15,6 +15,8 @@ __all__ = [
     "ANSWER_MAX",
     "DECIMAL_MAX",
     "DESCRIPTION_MAX",
+    "DRAW_MAX",
+    "ESSAY_MAX",
     "LIMIT_MAX",
     "LIMIT_MIN",
     "OPTIONS_MAX",
@@ -23,6 +25,7 @@ __all__ = [
     "ORDER_MIN",
     "POINTS_MAX",
     "POINTS_MIN",
+    "POOLS_MAX",
     "QUESTION_TEXT_MAX",
     "TITLE_MAX",
     "TOLERANCE_MAX",
@@ -47,6 +50,10 @@ QUESTION_TEXT_MAX = 5000
 OPTION_MAX = 500
 OPTIONS_MAX = 20
 ANSWER_MAX = 500
+ESSAY_MAX = 20_000
+"""The longest answer a student may give (an essay's); keys and options stay within ``ANSWER_MAX``."""
+POOLS_MAX = 20
+DRAW_MAX = 500
 POINTS_MIN, POINTS_MAX = 1, 1000
 LIMIT_MIN, LIMIT_MAX = 1, 10000
 ORDER_MIN, ORDER_MAX = 1, 1_000_000
@@ -69,11 +76,17 @@ class QuestionType(StrEnum):
     SHORT_ANSWER = "short_answer"
     NUMERIC = "numeric"
     ORDERING = "ordering"
+    ESSAY = "essay"
 
     @property
     def has_choices(self) -> bool:
         """Types whose answers are picked among (or arrange) the question's options."""
         return self in (QuestionType.MULTIPLE_CHOICE, QuestionType.MULTIPLE_SELECT, QuestionType.ORDERING)
+
+    @property
+    def graded_by_hand(self) -> bool:
+        """Essays: no key; an answered one waits for a grader."""
+        return self is QuestionType.ESSAY
 
 
 class Scoring(StrEnum):
@@ -155,15 +168,26 @@ def check_percentage(field_name: str, value: float) -> float:
 
 def normalize_choices(
     question_type: QuestionType, options: Sequence[str] | None, correct_answer: object
-) -> tuple[list[str], Answer]:
+) -> tuple[list[str], Answer | None]:
     """Validate a question's options and correct answer together; return them normalized.
 
     Options are kept as written (an answer must match one exactly); a short answer is trimmed.
-    ``true_false`` options are always ``["true", "false"]``, filled in when omitted.
+    ``true_false`` options are always ``["true", "false"]``, filled in when omitted. An essay has
+    neither options nor a correct answer (None).
     """
     given = list(options) if options is not None else []
     if any(not isinstance(o, str) for o in given):
         raise InvalidField("options", "options must be strings")
+    if question_type is QuestionType.ESSAY:
+        if given:
+            raise InvalidField("options", "essay questions have no options")
+        if correct_answer is not None:
+            raise InvalidField(
+                "correct_answer", "essay questions have no correct_answer: they are graded by hand"
+            )
+        return [], None
+    if correct_answer is None:
+        raise InvalidField("correct_answer", f"{question_type} questions need a correct_answer")
     if question_type is QuestionType.TRUE_FALSE:
         return _true_false(given, correct_answer)
     if question_type is QuestionType.SHORT_ANSWER:

@@ -7,7 +7,6 @@ that shows questions returns these views, so no outer layer can leak an answer b
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
@@ -103,7 +102,7 @@ class QuizAudience:
 @dataclass(frozen=True, slots=True)
 class QuestionView:
     id: UUID
-    quiz_id: UUID
+    quiz_id: UUID | None
     question_text: str
     question_type: QuestionType
     options: tuple[str, ...]
@@ -113,6 +112,8 @@ class QuestionView:
     """``None`` when the caller may not see it."""
     tolerance: Decimal | None = None
     """A numeric question's tolerance, part of its key: ``None`` when the caller may not see the key."""
+    bank_id: UUID | None = None
+    """The bank a question belongs to (a bank question, or one an attempt drew)."""
 
     @classmethod
     def of(cls, question: Question, *, include_answers: bool) -> QuestionView:
@@ -120,6 +121,7 @@ class QuestionView:
         return cls(
             id=question.id,
             quiz_id=question.quiz_id,
+            bank_id=question.bank_id,
             question_text=question.question_text,
             question_type=question.question_type,
             options=tuple(question.options),
@@ -174,17 +176,11 @@ class QuizDetail:
             include_answers=include,
         )
 
-    def in_order(self, question_ids: Sequence[UUID]) -> tuple[Question, ...]:
-        """The questions in an attempt's order; questions added since come last, deleted ones drop."""
-        by_id = {q.id: q for q in self.questions}
-        ordered = [by_id[i] for i in question_ids if i in by_id]
-        seen = set(question_ids)
-        return (*ordered, *(q for q in self.questions if q.id not in seen))
-
 
 @dataclass(frozen=True, slots=True)
 class AttemptView:
-    """An attempt with its quiz's questions in the attempt's order (answers redacted as for quizzes).
+    """An attempt with the questions it was given (its snapshot), in its order, keys redacted as
+    for quizzes.
 
     ``deadline`` is when the time limit ends (submissions are accepted for a grace period beyond it).
     """
@@ -194,12 +190,10 @@ class AttemptView:
     deadline: datetime | None
 
     @classmethod
-    def of(cls, attempt: Attempt, detail: QuizDetail, actor: Actor, course: CourseRef) -> AttemptView:
+    def of(cls, attempt: Attempt, quiz: Quiz, actor: Actor, course: CourseRef) -> AttemptView:
         include = can_see_answers(actor, course)
         return cls(
             attempt=attempt,
-            questions=tuple(
-                QuestionView.of(q, include_answers=include) for q in detail.in_order(attempt.question_order)
-            ),
-            deadline=attempt.deadline(detail.quiz),
+            questions=tuple(QuestionView.of(q, include_answers=include) for q in attempt.questions),
+            deadline=attempt.deadline(quiz),
         )

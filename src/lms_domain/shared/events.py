@@ -6,7 +6,7 @@ event commits or rolls back with the change it describes; delivery happens after
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
@@ -68,6 +68,9 @@ class EventLog(Protocol):
     """The outbox: ``record`` writes the event in the unit of work's transaction."""
 
     async def record(self, event: Event) -> None: ...
+    async def record_many(self, batch: Sequence[Event]) -> None:
+        """``record`` for many events at once: a fixed number of statements, however many."""
+        ...
 
 
 def enrollment_completed(enrollment_id: UUID, course_id: UUID, student_id: UUID, at: datetime) -> Event:

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Mapping, Sequence
 from decimal import Decimal
 from typing import Any
 from uuid import UUID
@@ -14,9 +14,10 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from lms_adapters.sql.prebuilt import built_once
 from lms_adapters.sql.repositories.catalog import on_staff, release_rule_of
 from lms_adapters.sql.repositories.learning import SqlEnrollmentRepository
-from lms_adapters.sql.tables import course_staff, courses, lessons, questions, quizzes
+from lms_adapters.sql.tables import course_staff, courses, lessons, questions, quiz_pools, quizzes
 from lms_domain.assessment.entities import (
     CourseRef,
+    Pool,
     Question,
     QuestionType,
     Quiz,
@@ -27,7 +28,7 @@ from lms_domain.shared.course_access import StaffRole
 from lms_domain.shared.pagination import PageRequest
 from lms_domain.shared.release import ReleaseRule
 
-__all__ = ["SqlCourseDirectory", "SqlQuizRepository"]
+__all__ = ["SqlCourseDirectory", "SqlQuizRepository", "question_of", "question_row"]
 
 
 def _quiz_row(quiz: Quiz) -> dict[str, Any]:
@@ -43,6 +44,7 @@ def _quiz_row(quiz: Quiz) -> dict[str, Any]:
         "max_attempts": quiz.max_attempts,
         "is_published": quiz.is_published,
         "scoring": quiz.scoring.value,
+        "question_pools": [{"bank_id": str(p.bank_id), "count": p.count} for p in quiz.question_pools],
         "created_at": quiz.created_at,
         "updated_at": quiz.updated_at,
     }
@@ -62,15 +64,19 @@ def _quiz(row: Any) -> Quiz:
         max_attempts=m["max_attempts"],
         is_published=m["is_published"],
         scoring=Scoring(m["scoring"]),
+        question_pools=tuple(Pool(bank_id=UUID(p["bank_id"]), count=p["count"]) for p in m["question_pools"]),
         created_at=m["created_at"],
         updated_at=m["updated_at"],
     )
 
 
-def _question_row(question: Question) -> dict[str, Any]:
+def question_row(question: Question) -> dict[str, Any]:
+    """A quiz question's row (``questions``) or, with ``bank_id`` instead of ``quiz_id``, a bank
+    question's (``bank_questions``)."""
+    owner = {"quiz_id": question.quiz_id} if question.bank_id is None else {"bank_id": question.bank_id}
     return {
         "id": question.id,
-        "quiz_id": question.quiz_id,
+        **owner,
         "question_text": question.question_text,
         "question_type": question.question_type.value,
         "options": list(question.options),
@@ -81,15 +87,18 @@ def _question_row(question: Question) -> dict[str, Any]:
     }
 
 
-def _question(row: Any) -> Question:
+def question_of(row: Any) -> Question:
+    """A question from its row in ``questions`` or ``bank_questions``."""
     answer = row.correct_answer
+    m = row._mapping
     return Question(
         id=row.id,
-        quiz_id=row.quiz_id,
+        quiz_id=m.get("quiz_id"),
+        bank_id=m.get("bank_id"),
         question_text=row.question_text,
         question_type=QuestionType(row.question_type),
         options=list(row.options),
-        correct_answer=list(answer) if isinstance(answer, list) else str(answer),
+        correct_answer=None if answer is None else list(answer) if isinstance(answer, list) else str(answer),
         points=row.points,
         order=row.position,
         tolerance=None if row.tolerance is None else Decimal(row.tolerance),
@@ -116,6 +125,11 @@ _QUIZ_BY_ID = built_once(lambda quiz_id: select(quizzes).where(quizzes.c.id == q
 _QUIZ_FOR_UPDATE = built_once(
     lambda quiz_id: select(quizzes).where(quizzes.c.id == quiz_id).with_for_update(key_share=True)
 )
+# a regrade: FOR UPDATE, which FOR KEY SHARE (an attempt starting) waits for
+_QUIZ_EXCLUSIVE = built_once(lambda quiz_id: select(quizzes).where(quizzes.c.id == quiz_id).with_for_update())
+_QUIZ_FOR_ATTEMPT = built_once(
+    lambda quiz_id: select(quizzes).where(quizzes.c.id == quiz_id).with_for_update(read=True, key_share=True)
+)
 _QUESTIONS_OF_QUIZ = built_once(
     lambda quiz_id: (
         select(questions).where(questions.c.quiz_id == quiz_id).order_by(questions.c.position, questions.c.id)
@@ -141,18 +155,45 @@ class SqlQuizRepository:
     def __init__(self, connection: AsyncConnection) -> None:
         self._connection = connection
 
-    async def get(self, quiz_id: UUID, *, for_update: bool = False) -> Quiz | None:
+    async def get(self, quiz_id: UUID, *, for_update: bool = False, exclusive: bool = False) -> Quiz | None:
         # FOR NO KEY UPDATE: PostgreSQL locks the row; SQLite's BEGIN IMMEDIATE already holds the file
-        statement = _QUIZ_FOR_UPDATE() if for_update else _QUIZ_BY_ID()
+        statement = _QUIZ_EXCLUSIVE() if exclusive else _QUIZ_FOR_UPDATE() if for_update else _QUIZ_BY_ID()
+        return await self._quiz(statement, quiz_id)
+
+    async def _quiz(self, statement: Any, quiz_id: UUID) -> Quiz | None:
         row = (await self._connection.execute(statement, {"quiz_id": quiz_id})).first()
         return _quiz(row) if row else None
 
+    async def get_many(self, quiz_ids: Collection[UUID]) -> Mapping[UUID, Quiz]:
+        if not quiz_ids:
+            return {}
+        rows = await self._connection.execute(select(quizzes).where(quizzes.c.id.in_(list(quiz_ids))))
+        return {row.id: _quiz(row) for row in rows}
+
     async def get_with_questions(self, quiz_id: UUID) -> QuizDetail | None:
-        quiz = await self.get(quiz_id)
+        return await self._detail(_QUIZ_BY_ID(), quiz_id)
+
+    async def get_for_attempt(self, quiz_id: UUID) -> QuizDetail | None:
+        # FOR KEY SHARE: waits only for FOR UPDATE (a regrade), never for edits or other starts
+        return await self._detail(_QUIZ_FOR_ATTEMPT(), quiz_id)
+
+    async def _detail(self, statement: Any, quiz_id: UUID) -> QuizDetail | None:
+        quiz = await self._quiz(statement, quiz_id)
         if quiz is None:
             return None
         rows = await self._connection.execute(_QUESTIONS_OF_QUIZ(), {"quiz_id": quiz_id})
-        return QuizDetail(quiz=quiz, questions=tuple(_question(r) for r in rows))
+        return QuizDetail(quiz=quiz, questions=tuple(question_of(r) for r in rows))
+
+    async def set_pools(self, quiz_id: UUID, pools: Sequence[Pool]) -> None:
+        await self._connection.execute(delete(quiz_pools).where(quiz_pools.c.quiz_id == quiz_id))
+        if pools:
+            await self._connection.execute(
+                insert(quiz_pools),
+                [
+                    {"quiz_id": quiz_id, "bank_id": p.bank_id, "count": p.count, "position": i}
+                    for i, p in enumerate(pools, start=1)
+                ],
+            )
 
     async def add(self, quiz: Quiz) -> None:
         await self._connection.execute(insert(quizzes).values(**_quiz_row(quiz)))
@@ -203,13 +244,13 @@ class SqlQuizRepository:
                 select(questions).where(questions.c.id == question_id, questions.c.quiz_id == quiz_id)
             )
         ).first()
-        return _question(row) if row else None
+        return question_of(row) if row else None
 
     async def add_question(self, question: Question) -> None:
-        await self._connection.execute(insert(questions).values(**_question_row(question)))
+        await self._connection.execute(insert(questions).values(**question_row(question)))
 
     async def update_question(self, question: Question) -> None:
-        values = _question_row(question)
+        values = question_row(question)
         del values["id"], values["quiz_id"]
         await self._connection.execute(
             update(questions).where(questions.c.id == question.id).values(**values)

@@ -2,11 +2,14 @@
 
 One open attempt per student and quiz is the partial unique index ``uq_quiz_attempts_one_open``;
 closing an attempt is ``UPDATE ... WHERE status = 'open'``, so two concurrent closings succeed once.
+An attempt's snapshot is its ``questions`` JSON; ``attempt_questions`` indexes which attempts hold
+which question, for regrades.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from decimal import Decimal
 from fractions import Fraction
 from typing import Any
 from uuid import UUID
@@ -17,9 +20,18 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from lms_adapters.sql.prebuilt import built_once
 from lms_adapters.sql.repositories.catalog import is_unique_violation
-from lms_adapters.sql.tables import quiz_attempts
-from lms_domain.assessment.entities import AnswerResult, Attempt, AttemptStatus
+from lms_adapters.sql.tables import attempt_history, attempt_questions, quiz_attempts
+from lms_domain.assessment.entities import (
+    AnswerResult,
+    Attempt,
+    AttemptStatus,
+    GradingStatus,
+    HistoryEntry,
+    Question,
+    QuestionType,
+)
 from lms_domain.assessment.ports import AttemptOpen
+from lms_domain.shared.pagination import PageRequest
 
 __all__ = ["SqlAttemptRepository"]
 
@@ -32,14 +44,58 @@ def _points_json(points: Fraction) -> int | str:
 
 
 def _answers_json(answers: Sequence[AnswerResult]) -> list[dict[str, Any]]:
-    return [
-        {
+    """Each answer; ``pending`` and ``feedback`` only when set (older rows have neither)."""
+    out = []
+    for a in answers:
+        item: dict[str, Any] = {
             "question_id": str(a.question_id),
             "answer": a.answer,
             "correct": a.correct,
             "points_earned": _points_json(a.points_earned),
         }
-        for a in answers
+        if a.pending:
+            item["pending"] = True
+        if a.feedback is not None:
+            item["feedback"] = a.feedback
+        out.append(item)
+    return out
+
+
+def _snapshot_json(questions: Sequence[Question]) -> list[dict[str, Any]]:
+    return [
+        {
+            "id": str(q.id),
+            "quiz_id": None if q.quiz_id is None else str(q.quiz_id),
+            "bank_id": None if q.bank_id is None else str(q.bank_id),
+            "question_text": q.question_text,
+            "question_type": q.question_type.value,
+            "options": list(q.options),
+            "correct_answer": list(q.correct_answer)
+            if isinstance(q.correct_answer, list)
+            else q.correct_answer,
+            "points": q.points,
+            "order": q.order,
+            "tolerance": None if q.tolerance is None else str(q.tolerance),
+        }
+        for q in questions
+    ]
+
+
+def _snapshot(items: Sequence[dict[str, Any]]) -> list[Question]:
+    return [
+        Question(
+            id=UUID(q["id"]),
+            quiz_id=None if q["quiz_id"] is None else UUID(q["quiz_id"]),
+            bank_id=None if q["bank_id"] is None else UUID(q["bank_id"]),
+            question_text=q["question_text"],
+            question_type=QuestionType(q["question_type"]),
+            options=list(q["options"]),
+            correct_answer=q["correct_answer"],
+            points=q["points"],
+            order=q["order"],
+            tolerance=None if q["tolerance"] is None else Decimal(q["tolerance"]),
+        )
+        for q in items
     ]
 
 
@@ -49,10 +105,12 @@ def _attempt_row(attempt: Attempt) -> dict[str, Any]:
         "quiz_id": attempt.quiz_id,
         "student_id": attempt.student_id,
         "question_order": [str(i) for i in attempt.question_order],
+        "questions": _snapshot_json(attempt.questions),
         "answers": _answers_json(attempt.answers),
         "score": attempt.score,
         "passed": attempt.passed,
         "status": attempt.status.value,
+        "grading_status": None if attempt.grading_status is None else attempt.grading_status.value,
         "started_at": attempt.started_at,
         "ended_at": attempt.ended_at,
     }
@@ -65,23 +123,42 @@ def _attempt(row: Any) -> Attempt:
         student_id=row.student_id,
         started_at=row.started_at,
         ended_at=row.ended_at,
-        question_order=[UUID(i) for i in row.question_order],
+        questions=_snapshot(row.questions),
         answers=[
             AnswerResult(
                 question_id=UUID(a["question_id"]),
                 answer=a["answer"],
                 correct=a["correct"],
                 points_earned=Fraction(a["points_earned"]),
+                pending=a.get("pending", False),
+                feedback=a.get("feedback"),
             )
             for a in row.answers
         ],
         score=None if row.score is None else float(row.score),
         passed=row.passed,
         status=AttemptStatus(row.status),
+        grading_status=None if row.grading_status is None else GradingStatus(row.grading_status),
+    )
+
+
+def _history(row: Any) -> HistoryEntry:
+    return HistoryEntry(
+        id=row.id,
+        attempt_id=row.attempt_id,
+        at=row.at,
+        actor_id=row.actor_id,
+        question_id=row.question_id,
+        old_score=None if row.old_score is None else float(row.old_score),
+        new_score=None if row.new_score is None else float(row.new_score),
+        reason=row.reason,
     )
 
 
 _ATTEMPT_BY_ID = built_once(lambda attempt_id: select(quiz_attempts).where(quiz_attempts.c.id == attempt_id))
+_ATTEMPT_FOR_UPDATE = built_once(
+    lambda attempt_id: select(quiz_attempts).where(quiz_attempts.c.id == attempt_id).with_for_update()
+)
 _OPEN_ATTEMPT = built_once(
     lambda student_id, quiz_id: select(quiz_attempts).where(
         quiz_attempts.c.student_id == student_id,
@@ -100,17 +177,43 @@ _FINISH_ATTEMPT = built_once(
             answers=bindparam("new_answers", type_=quiz_attempts.c.answers.type),
             score=bindparam("new_score", type_=quiz_attempts.c.score.type),
             passed=bindparam("new_passed", type_=quiz_attempts.c.passed.type),
+            grading_status=bindparam("new_grading_status", type_=quiz_attempts.c.grading_status.type),
         )
     )
 )
+# executemany-friendly: the same statement for one attempt or a batch
+_SAVE_GRADES = (
+    update(quiz_attempts)
+    .where(quiz_attempts.c.id == bindparam("attempt_id"))
+    .values(
+        questions=bindparam("new_questions", type_=quiz_attempts.c.questions.type),
+        answers=bindparam("new_answers", type_=quiz_attempts.c.answers.type),
+        score=bindparam("new_score", type_=quiz_attempts.c.score.type),
+        passed=bindparam("new_passed", type_=quiz_attempts.c.passed.type),
+        grading_status=bindparam("new_grading_status", type_=quiz_attempts.c.grading_status.type),
+    )
+)
+_PENDING = GradingStatus.PENDING_REVIEW.value
+
+
+def _grades(attempt: Attempt) -> dict[str, Any]:
+    return {
+        "attempt_id": attempt.id,
+        "new_questions": _snapshot_json(attempt.questions),
+        "new_answers": _answers_json(attempt.answers),
+        "new_score": attempt.score,
+        "new_passed": attempt.passed,
+        "new_grading_status": None if attempt.grading_status is None else attempt.grading_status.value,
+    }
 
 
 class SqlAttemptRepository:
     def __init__(self, connection: AsyncConnection) -> None:
         self._connection = connection
 
-    async def get(self, attempt_id: UUID) -> Attempt | None:
-        row = (await self._connection.execute(_ATTEMPT_BY_ID(), {"attempt_id": attempt_id})).first()
+    async def get(self, attempt_id: UUID, *, for_update: bool = False) -> Attempt | None:
+        statement = _ATTEMPT_FOR_UPDATE() if for_update else _ATTEMPT_BY_ID()
+        row = (await self._connection.execute(statement, {"attempt_id": attempt_id})).first()
         return _attempt(row) if row else None
 
     async def get_open(self, student_id: UUID, quiz_id: UUID) -> Attempt | None:
@@ -127,6 +230,11 @@ class SqlAttemptRepository:
             if is_unique_violation(e):
                 raise AttemptOpen(str(attempt.quiz_id)) from e
             raise
+        if attempt.questions:
+            await self._connection.execute(
+                insert(attempt_questions),
+                [{"question_id": q.id, "attempt_id": attempt.id} for q in attempt.questions],
+            )
 
     async def count_submitted(self, student_id: UUID, quiz_id: UUID) -> int:
         found = await self._connection.execute(
@@ -150,6 +258,71 @@ class SqlAttemptRepository:
                 "new_answers": _answers_json(attempt.answers),
                 "new_score": attempt.score,
                 "new_passed": attempt.passed,
+                "new_grading_status": None
+                if attempt.grading_status is None
+                else attempt.grading_status.value,
             },
         )
         return bool(getattr(result, "rowcount", 0) == 1)
+
+    async def save_grades(self, attempt: Attempt) -> None:
+        await self._connection.execute(_SAVE_GRADES, _grades(attempt))
+
+    async def save_regrades(self, attempts: Sequence[Attempt]) -> None:
+        if attempts:
+            await self._connection.execute(_SAVE_GRADES, [_grades(a) for a in attempts])
+
+    async def holding(self, question_id: UUID, *, after: UUID | None, limit: int) -> Sequence[Attempt]:
+        conditions = [attempt_questions.c.question_id == question_id]
+        if after is not None:
+            conditions.append(attempt_questions.c.attempt_id > after)
+        rows = await self._connection.execute(
+            select(quiz_attempts)
+            .join(attempt_questions, attempt_questions.c.attempt_id == quiz_attempts.c.id)
+            .where(*conditions)
+            .order_by(attempt_questions.c.attempt_id)
+            .limit(limit)
+            .with_for_update(of=quiz_attempts)
+        )
+        return [_attempt(r) for r in rows]
+
+    async def pending_review(self, quiz_id: UUID, *, page: PageRequest) -> tuple[Sequence[Attempt], int]:
+        condition = (quiz_attempts.c.quiz_id == quiz_id, quiz_attempts.c.grading_status == _PENDING)
+        total = (
+            await self._connection.execute(select(func.count()).select_from(quiz_attempts).where(*condition))
+        ).scalar_one()
+        rows = await self._connection.execute(
+            select(quiz_attempts)
+            .where(*condition)
+            .order_by(quiz_attempts.c.ended_at, quiz_attempts.c.id)
+            .limit(page.page_size)
+            .offset(page.offset)
+        )
+        return [_attempt(r) for r in rows], total
+
+    async def history(self, attempt_id: UUID) -> Sequence[HistoryEntry]:
+        rows = await self._connection.execute(
+            select(attempt_history)
+            .where(attempt_history.c.attempt_id == attempt_id)
+            .order_by(attempt_history.c.at.desc(), attempt_history.c.id.desc())
+        )
+        return [_history(r) for r in rows]
+
+    async def add_history(self, entries: Sequence[HistoryEntry]) -> None:
+        if entries:
+            await self._connection.execute(
+                insert(attempt_history),
+                [
+                    {
+                        "id": e.id,
+                        "attempt_id": e.attempt_id,
+                        "at": e.at,
+                        "actor_id": e.actor_id,
+                        "question_id": e.question_id,
+                        "old_score": e.old_score,
+                        "new_score": e.new_score,
+                        "reason": e.reason,
+                    }
+                    for e in entries
+                ],
+            )

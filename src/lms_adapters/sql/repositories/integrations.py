@@ -18,6 +18,7 @@ from uuid import UUID
 import psycopg
 from sqlalchemy import (
     Table,
+    bindparam,
     delete,
     exists,
     func,
@@ -96,6 +97,14 @@ _SUBSCRIBERS = built_once(
         .where(webhook_subscriptions.c.event_type == event_type, webhooks.c.is_active)
     )
 )
+_SUBSCRIBERS_OF_TYPES = (
+    select(webhook_subscriptions.c.webhook_id, webhook_subscriptions.c.event_type)
+    .join(webhooks, webhooks.c.id == webhook_subscriptions.c.webhook_id)
+    .where(
+        webhook_subscriptions.c.event_type.in_(bindparam("event_types", expanding=True)), webhooks.c.is_active
+    )
+    .order_by(webhook_subscriptions.c.webhook_id)
+)
 _EVENT_BY_ID = built_once(lambda event_id: select(events).where(events.c.id == event_id))
 
 
@@ -163,6 +172,34 @@ class SqlEventLog:
         ]
         if xapi:
             made.append(new_delivery(event, sink=Sink.XAPI, webhook_id=None))
+        if made:
+            await self._connection.execute(insert(deliveries), [delivery_row(d) for d in made])
+            self._outbox.made.extend(d.id for d in made)
+
+    async def record_many(self, batch: Sequence[Event]) -> None:
+        """Three statements on both databases, however many events: the events, one read of the
+        subscribers of their types, and the deliveries."""
+        if not batch:
+            return
+        await self._connection.execute(
+            insert(events),
+            [
+                {"id": e.id, "type": e.type.value, "occurred_at": e.occurred_at, "data": dict(e.data)}
+                for e in batch
+            ],
+        )
+        types = sorted({e.type.value for e in batch})
+        subscribers: dict[str, list[UUID]] = {}
+        for row in await self._connection.execute(_SUBSCRIBERS_OF_TYPES, {"event_types": types}):
+            subscribers.setdefault(row.event_type, []).append(row.webhook_id)
+        made: list[Delivery] = []
+        for event in batch:
+            made.extend(
+                new_delivery(event, sink=Sink.WEBHOOK, webhook_id=hook)
+                for hook in subscribers.get(event.type.value, ())
+            )
+            if self._outbox.xapi and event.type in XAPI_EVENT_TYPES:
+                made.append(new_delivery(event, sink=Sink.XAPI, webhook_id=None))
         if made:
             await self._connection.execute(insert(deliveries), [delivery_row(d) for d in made])
             self._outbox.made.extend(d.id for d in made)

@@ -75,6 +75,7 @@ def quiz_rows(scale: Scale) -> Iterator[dict[str, Any]]:
             "created_at": at,
             "updated_at": at,
             "scoring": "all_or_nothing",
+            "question_pools": [],
         }
 
 

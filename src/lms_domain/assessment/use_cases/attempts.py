@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import random
 from collections.abc import Sequence
+from datetime import datetime
 from uuid import UUID
 
-from lms_domain.assessment.entities import Attempt, CourseRef, Quiz, draw_question_order
+from lms_domain.assessment.entities import Attempt, CourseRef, Question, Quiz, RandomSource, draw_questions
 from lms_domain.assessment.grading import SubmittedAnswer, grade_submission
-from lms_domain.assessment.ports import AssessmentReader, AssessmentUnitOfWork, AttemptOpen
+from lms_domain.assessment.ports import AssessmentReader, AssessmentUnitOfWork, AttemptOpen, BankLock
 from lms_domain.assessment.use_cases.access import ATTEMPT_NOT_FOUND, QUIZ_NOT_FOUND
 from lms_domain.assessment.views import AttemptView, can_see_attempt, can_see_quiz
 from lms_domain.shared.actors import Actor
@@ -37,9 +37,11 @@ async def check_lesson_unlocked(uow: AssessmentReader, actor: Actor, quiz: Quiz,
 class StartAttempt:
     """An enrolled student opens an attempt of a published quiz.
 
-    The question order is fixed at the start (a fresh permutation per attempt when the quiz
-    shuffles). An open attempt already past its time limit is closed as expired first. A quiz
-    attached to a lesson locked for the student by its release rule: 409.
+    The attempt is given its questions at the start and keeps them as they are then (its
+    snapshot): the quiz's own, and from each pool ``count`` distinct questions of the bank drawn at
+    random; the whole set in a fresh order when the quiz shuffles. An open attempt already past its
+    time limit is closed as expired first. A quiz attached to a lesson locked for the student by
+    its release rule: 409.
     """
 
     def __init__(
@@ -47,7 +49,7 @@ class StartAttempt:
         uow: AssessmentUnitOfWork,
         clock: Clock,
         ids: IdGenerator,
-        rng: random.Random,
+        rng: RandomSource,
         *,
         require_verified_email: bool = False,
     ) -> None:
@@ -58,7 +60,7 @@ class StartAttempt:
         actor.check_verified(self._require_verified)
         now = self._clock.now()
         async with self._uow as uow:
-            detail = await uow.quizzes.get_with_questions(quiz_id)
+            detail = await uow.quizzes.get_for_attempt(quiz_id)
             course = None if detail is None else await uow.course_directory.course(detail.quiz.course_id)
             if detail is None or course is None:
                 raise NotFound(QUIZ_NOT_FOUND)
@@ -79,47 +81,61 @@ class StartAttempt:
                 finished = await uow.attempts.count_submitted(actor.user_id, quiz_id)
                 if finished >= quiz.max_attempts:
                     raise Conflict("No attempts left for this quiz")
-            order = draw_question_order(
-                [q.id for q in detail.questions], shuffle=quiz.shuffle_questions, rng=self._rng
-            )
             attempt = Attempt(
                 id=self._ids.new_id(),
                 quiz_id=quiz_id,
                 student_id=actor.user_id,
                 started_at=now,
-                question_order=order,
+                questions=await self._draw(uow, quiz, detail.questions),
             )
             try:
                 await uow.attempts.add(attempt)
             except AttemptOpen:
                 raise Conflict("An attempt of this quiz is already open") from None
             await uow.commit()
-        return AttemptView.of(attempt, detail, actor, course)
+        return AttemptView.of(attempt, quiz, actor, course)
+
+    async def _draw(self, uow: AssessmentUnitOfWork, quiz: Quiz, own: Sequence[Question]) -> list[Question]:
+        pools = quiz.question_pools
+        if pools:
+            # waits for a regrade of a bank in flight, so no attempt draws a key being replaced
+            await uow.banks.lock([p.bank_id for p in pools], BankLock.DRAW)
+            banks = await uow.banks.questions_of([p.bank_id for p in pools])
+        else:
+            banks = {}
+        return draw_questions(
+            own, [(p, banks.get(p.bank_id, ())) for p in pools], shuffle=quiz.shuffle_questions, rng=self._rng
+        )
+
+
+async def visible_attempt(
+    uow: AssessmentReader, actor: Actor, attempt: Attempt | None
+) -> tuple[Attempt, Quiz, CourseRef]:
+    """The attempt with its quiz and course, if the actor may see it (else 404)."""
+    quiz = None if attempt is None else await uow.quizzes.get(attempt.quiz_id)
+    course = None if quiz is None else await uow.course_directory.course(quiz.course_id)
+    if attempt is None or quiz is None or course is None or not can_see_attempt(actor, attempt, course):
+        raise NotFound(ATTEMPT_NOT_FOUND)
+    return attempt, quiz, course
 
 
 class GetAttempt:
-    """Seen by its student, the course owner and admins; others get 404."""
+    """Seen by its student, the course's editors and teaching assistants; others get 404. Shown
+    from its snapshot."""
 
     def __init__(self, uow: AssessmentReader) -> None:
         self._uow = uow
 
     async def __call__(self, *, actor: Actor, attempt_id: UUID) -> AttemptView:
         async with self._uow as uow:
-            attempt = await uow.attempts.get(attempt_id)
-            detail = None if attempt is None else await uow.quizzes.get_with_questions(attempt.quiz_id)
-            course = None if detail is None else await uow.course_directory.course(detail.quiz.course_id)
-            if (
-                attempt is None
-                or detail is None
-                or course is None
-                or not can_see_attempt(actor, attempt, course)
-            ):
-                raise NotFound(ATTEMPT_NOT_FOUND)
-        return AttemptView.of(attempt, detail, actor, course)
+            attempt, quiz, course = await visible_attempt(uow, actor, await uow.attempts.get(attempt_id))
+        return AttemptView.of(attempt, quiz, actor, course)
 
 
 class SubmitAttempt:
-    """The attempt's student submits answers once; the attempt is graded in the same transaction.
+    """The attempt's student submits answers once; the attempt is graded in the same transaction,
+    from its snapshot (an answer to a question it was not given: 422). An answered essay leaves it
+    ``pending_review``, without a score until a grader has graded every one.
 
     Later than the time limit plus the grace period, the attempt is closed as expired (answers
     ignored, score 0) and committed, and the call then fails with 409.
@@ -133,43 +149,41 @@ class SubmitAttempt:
     ) -> AttemptView:
         now = self._clock.now()
         async with self._uow as uow:
-            attempt = await uow.attempts.get(attempt_id)
+            # locked: a regrade of one of its questions waits, or is waited for
+            attempt = await uow.attempts.get(attempt_id, for_update=True)
             if attempt is None or attempt.student_id != actor.user_id:
                 raise NotFound(ATTEMPT_NOT_FOUND)
             if not attempt.is_open:
                 raise Conflict("This attempt has already been submitted")
-            detail = await uow.quizzes.get_with_questions(attempt.quiz_id)
-            course = None if detail is None else await uow.course_directory.course(detail.quiz.course_id)
-            if detail is None or course is None:
+            quiz = await uow.quizzes.get(attempt.quiz_id)
+            course = None if quiz is None else await uow.course_directory.course(quiz.course_id)
+            if quiz is None or course is None:
                 raise NotFound(ATTEMPT_NOT_FOUND)
-            expired = attempt.is_overdue(detail.quiz, now)
+            expired = attempt.is_overdue(quiz, now)
             if expired:
                 attempt.expire(now)
             else:
-                questions = detail.in_order(attempt.question_order)
                 grade = grade_submission(
-                    questions,
-                    answers,
-                    detail.quiz.passing_score_percentage,
-                    ignored=frozenset(attempt.question_order),
-                    scoring=detail.quiz.scoring,
+                    attempt.questions, answers, quiz.passing_score_percentage, scoring=quiz.scoring
                 )
                 attempt.submit(answers=grade.answers, score=grade.score, passed=grade.passed, now=now)
             if not await uow.attempts.finish(attempt):
                 raise Conflict("This attempt has already been submitted")
-            await uow.events.record(attempt_graded(attempt, detail.quiz.course_id))
+            if attempt.score is not None:
+                await uow.events.record(attempt_graded(attempt, quiz.course_id))
             await uow.commit()
         if expired:
             raise Conflict("The time limit of this attempt has passed; it was closed with a score of 0")
-        return AttemptView.of(attempt, detail, actor, course)
+        return AttemptView.of(attempt, quiz, actor, course)
 
 
-def attempt_graded(attempt: Attempt, course_id: UUID) -> Event:
-    """Sent once, when the attempt gets its score (submitted, or closed as expired)."""
+def attempt_graded(attempt: Attempt, course_id: UUID, at: datetime | None = None) -> Event:
+    """Sent when the attempt gets its score (submitted, closed as expired, or its last essay
+    graded), and again whenever a regrade or a hand grade changes its score or ``passed``."""
     assert attempt.ended_at is not None
     return Event.of(
         EventType.ATTEMPT_GRADED,
-        at=attempt.ended_at,
+        at=at or attempt.ended_at,
         attempt_id=attempt.id,
         quiz_id=attempt.quiz_id,
         course_id=course_id,

@@ -50,7 +50,8 @@ class UpdateQuestion:
 
 
 class DeleteQuestion:
-    """A published quiz keeps at least one question (400 on deleting its last one)."""
+    """A published quiz without pools keeps at least one question (400 on deleting its last one).
+    Attempts that were given the question keep it (their snapshots)."""
 
     def __init__(self, uow: AssessmentUnitOfWork, clock: Clock) -> None:
         self._uow, self._clock = uow, clock
@@ -60,7 +61,11 @@ class DeleteQuestion:
             quiz, _ = await editable_quiz(uow, actor, quiz_id)
             if await uow.quizzes.get_question(quiz_id, question_id) is None:
                 raise NotFound("Question not found")
-            if quiz.is_published and await uow.quizzes.count_questions(quiz_id) <= 1:
+            if (
+                quiz.is_published
+                and not quiz.question_pools
+                and await uow.quizzes.count_questions(quiz_id) <= 1
+            ):
                 raise InvalidRequest("A published quiz keeps at least one question")
             await uow.quizzes.delete_question(question_id)
             await touch(uow, quiz, self._clock)

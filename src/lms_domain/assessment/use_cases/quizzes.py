@@ -5,9 +5,8 @@ from __future__ import annotations
 from uuid import UUID
 
 from lms_domain.assessment.entities import NewQuiz, Question, Quiz, QuizChanges
-from lms_domain.assessment.ports import AssessmentReader, AssessmentUnitOfWork
+from lms_domain.assessment.ports import AssessmentReader, AssessmentUnitOfWork, BankLock
 from lms_domain.assessment.use_cases.access import (
-    NO_QUESTIONS,
     QUIZ_NOT_FOUND,
     check_lesson,
     course_of,
@@ -15,10 +14,11 @@ from lms_domain.assessment.use_cases.access import (
     quiz_view,
     with_course,
 )
+from lms_domain.assessment.use_cases.banks import check_pool_banks, check_publishable
 from lms_domain.assessment.views import QuizAudience, QuizSummary, QuizView, authorize_quiz_edit, can_see_quiz
 from lms_domain.shared.actors import Actor
 from lms_domain.shared.changes import UNCHANGED, apply_changes
-from lms_domain.shared.errors import InvalidRequest, NotFound
+from lms_domain.shared.errors import NotFound
 from lms_domain.shared.pagination import Page, PageRequest
 from lms_domain.shared.ports import Clock, IdGenerator
 
@@ -26,7 +26,8 @@ __all__ = ["CreateQuiz", "DeleteQuiz", "GetQuiz", "ListQuizzes", "PublishQuiz", 
 
 
 class CreateQuiz:
-    """The course owner or an admin creates an unpublished quiz, optionally with its questions."""
+    """A course editor creates an unpublished quiz, optionally with its questions and pools (each
+    of a bank of the course, else 422)."""
 
     def __init__(self, uow: AssessmentUnitOfWork, clock: Clock, ids: IdGenerator) -> None:
         self._uow, self._clock, self._ids = uow, clock, ids
@@ -43,9 +44,12 @@ class CreateQuiz:
             course = await course_of(uow, data.course_id)
             authorize_quiz_edit(actor, course)
             await check_lesson(uow, data.lesson_id, data.course_id)
+            await check_pool_banks(uow, quiz, BankLock.DRAW)
             await uow.quizzes.add(quiz)
             for question in questions:
                 await uow.quizzes.add_question(question)
+            if quiz.question_pools:
+                await uow.quizzes.set_pools(quiz.id, quiz.question_pools)
             view = await quiz_view(uow, quiz.id, actor, course)
             await uow.commit()
         return view
@@ -90,7 +94,8 @@ class ListQuizzes:
 
 
 class UpdateQuiz:
-    """Change a quiz's fields; publishing through ``is_published`` needs a question, like PublishQuiz."""
+    """Change a quiz's fields; a quiz published through ``is_published``, or published already and
+    given new pools, is checked as PublishQuiz checks it (400)."""
 
     def __init__(self, uow: AssessmentUnitOfWork, clock: Clock) -> None:
         self._uow, self._clock = uow, clock
@@ -101,13 +106,14 @@ class UpdateQuiz:
             updated = apply_changes(quiz, changes, updated_at=self._clock.now())
             if changes.lesson_id is not UNCHANGED:
                 await check_lesson(uow, updated.lesson_id, updated.course_id)
-            if (
-                updated.is_published
-                and not quiz.is_published
-                and not await uow.quizzes.count_questions(quiz_id)
-            ):
-                raise InvalidRequest(NO_QUESTIONS)
+            new_pools = updated.question_pools != quiz.question_pools
+            if new_pools:
+                await check_pool_banks(uow, updated, BankLock.DRAW)
+            if updated.is_published and (new_pools or not quiz.is_published):
+                await check_publishable(uow, updated)
             await uow.quizzes.update(updated)
+            if new_pools:
+                await uow.quizzes.set_pools(quiz_id, updated.question_pools)
             view = await quiz_view(uow, quiz_id, actor, course)
             await uow.commit()
         return view
@@ -120,8 +126,7 @@ class PublishQuiz:
     async def __call__(self, *, actor: Actor, quiz_id: UUID) -> QuizView:
         async with self._uow as uow:
             quiz, course = await editable_quiz(uow, actor, quiz_id)
-            if not await uow.quizzes.count_questions(quiz_id):
-                raise InvalidRequest(NO_QUESTIONS)
+            await check_publishable(uow, quiz)
             if not quiz.is_published:
                 quiz.is_published, quiz.updated_at = True, self._clock.now()
                 await uow.quizzes.update(quiz)

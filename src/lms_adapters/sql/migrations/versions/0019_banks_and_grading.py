@@ -5,7 +5,8 @@ New tables: ``question_banks`` and their ``bank_questions`` (a bank goes with it
 DELETE on that key), ``attempt_questions`` (which attempts hold which question) and
 ``attempt_history`` (each regrade or hand grade that changed an attempt's score).
 
-``quiz_attempts`` gains ``questions``, the snapshot an attempt is shown and graded from, and
+``quizzes`` gains ``question_pools`` (the pools as the quiz shows them; ``quiz_pools`` holds them
+for the banks' side). ``quiz_attempts`` gains ``questions``, the snapshot an attempt is shown and graded from, and
 ``grading_status``. Existing attempts get their snapshot from their quiz's questions as they are
 now, in the attempt's order (what they showed until now), and every finished attempt is
 ``graded``; both are written in batches, so the upgrade's memory does not grow with the table.
@@ -110,7 +111,10 @@ def upgrade() -> None:
         ),
     )
     op.create_index("ix_attempt_history_attempt_at", "attempt_history", ["attempt_id", "at"])
-    # ADD COLUMN in place on both databases (a batch copy of ``quiz_attempts`` would cascade)
+    # ADD COLUMN in place on both databases (a batch copy would cascade to what hangs on the table)
+    op.add_column(
+        "quizzes", sa.Column("question_pools", sa.JSON(), nullable=False, server_default=sa.text("'[]'"))
+    )
     op.add_column(
         "quiz_attempts", sa.Column("questions", sa.JSON(), nullable=False, server_default=sa.text("'[]'"))
     )
@@ -226,4 +230,5 @@ def downgrade() -> None:
     op.drop_table("quiz_pools")
     op.drop_table("bank_questions")
     op.drop_table("question_banks")
+    op.drop_column("quizzes", "question_pools")
     op.execute("DELETE FROM questions WHERE question_type = 'essay'")
