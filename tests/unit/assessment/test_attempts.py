@@ -308,13 +308,19 @@ async def test_students_see_no_correct_answers_in_attempts(lms: Assessment, owne
     assert [q.correct_answer for q in as_owner.questions] == ["4", ["a", "e"], "true", "Paris"]
 
 
-async def test_questions_changed_during_an_attempt(lms: Assessment, owner: Actor) -> None:
+async def test_an_attempt_keeps_its_questions_as_they_were_when_it_started(lms: Assessment, owner: Actor) -> None:
     course = lms.course(owner)
     view = await lms.quiz(owner, course)
     student = lms.enrolled_student(course)
     started = await lms.start(actor=student, quiz_id=view.quiz.id)
-    gone = view.questions[3]
+    first, gone = view.questions[0], view.questions[3]
     await lms.delete_question(actor=owner, quiz_id=view.quiz.id, question_id=gone.id)
+    await lms.update_question(
+        actor=owner,
+        quiz_id=view.quiz.id,
+        question_id=first.id,
+        changes=uc.QuestionChanges(question_text="Changed", points=999),
+    )
     new = await lms.add_question(
         actor=owner,
         quiz_id=view.quiz.id,
@@ -322,7 +328,16 @@ async def test_questions_changed_during_an_attempt(lms: Assessment, owner: Actor
             question_text="New", question_type=QuestionType.TRUE_FALSE, correct_answer="false", points=4
         ),
     )
-    answers = [*answers_for(view, RIGHT), SubmittedAnswer(question_id=new.id, answer="false")]
-    done = await lms.submit(actor=student, attempt_id=started.attempt.id, answers=answers)
-    assert [r.question_id for r in done.attempt.answers] == [*(q.id for q in view.questions[:3]), new.id]
+    shown = await lms.get_attempt(actor=student, attempt_id=started.attempt.id)
+    assert shown.questions == started.questions
+    with pytest.raises(InvalidField) as e:
+        await lms.submit(
+            actor=student,
+            attempt_id=started.attempt.id,
+            answers=[*answers_for(view, RIGHT), SubmittedAnswer(question_id=new.id, answer="false")],
+        )
+    assert e.value.field == "answers"
+    done = await lms.submit(actor=student, attempt_id=started.attempt.id, answers=answers_for(view, RIGHT))
+    assert [r.question_id for r in done.attempt.answers] == [q.id for q in view.questions]
     assert done.attempt.score == 100.0
+    assert [q.question_text for q in done.questions] == [q.question_text for q in view.questions]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import random
 import string
 import uuid
+from datetime import UTC, datetime
 from decimal import ROUND_HALF_UP, Decimal, localcontext
 from fractions import Fraction
 
@@ -12,14 +13,25 @@ import pytest
 from hypothesis import assume, given
 from hypothesis import strategies as st
 
-from lms_domain.assessment.entities import Question, QuestionType, Scoring, draw_question_order
+from lms_domain.assessment.entities import (
+    Attempt,
+    GradingStatus,
+    Pool,
+    Question,
+    QuestionChanges,
+    QuestionType,
+    Scoring,
+    draw_questions,
+)
 from lms_domain.assessment.grading import (
     SubmittedAnswer,
     grade_answer,
+    grade_by_hand,
     grade_submission,
     is_correct,
     passes,
     points_earned,
+    regrade_question,
     round_hundredths,
     score_percentage,
 )
@@ -35,6 +47,7 @@ DECIMAL_TEXT = st.decimals(
     min_value=-(10**12), max_value=10**12, allow_nan=False, allow_infinity=False, places=6
 ).map(lambda d: format(d, "f"))
 TOLERANCE = st.sampled_from([0, 0.5, 1, 0.001, 2.25, 1e-07])
+NOW = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
 
 
 def make(
@@ -55,7 +68,7 @@ def make(
 
 @st.composite
 def questions(draw: st.DrawFn) -> Question:
-    kind = draw(st.sampled_from(QuestionType))
+    kind = draw(st.sampled_from([k for k in QuestionType if k is not QuestionType.ESSAY]))
     points = draw(POINTS)
     if kind is QuestionType.TRUE_FALSE:
         return make(kind, None, draw(st.sampled_from(["true", "false"])), points)
@@ -313,12 +326,126 @@ def test_an_answer_to_a_question_not_in_the_quiz_is_422(qs: list[Question], stra
     assert e.value.field == "answers"
 
 
-@given(st.lists(st.uuids(), unique=True, max_size=30), st.integers())
-def test_shuffling_is_a_permutation(ids: list[uuid.UUID], seed: int) -> None:
-    shuffled = draw_question_order(ids, shuffle=True, rng=random.Random(seed))
-    assert sorted(shuffled) == sorted(ids)
-    assert len(shuffled) == len(ids)
-    assert draw_question_order(ids, shuffle=False, rng=random.Random(seed)) == ids
+@given(
+    st.lists(questions(), max_size=8), st.lists(st.integers(0, 12), max_size=4), st.integers(), st.booleans()
+)
+def test_an_attempt_gets_its_own_questions_and_distinct_draws_from_each_pool(
+    own: list[Question], bank_sizes: list[int], seed: int, shuffle: bool
+) -> None:
+    def bank_question(bank: int, n: int) -> Question:
+        return make(QuestionType.SHORT_ANSWER, None, f"b{bank}q{n}", 1)
+
+    banks = [[bank_question(b, n) for n in range(size)] for b, size in enumerate(bank_sizes)]
+    pools = [
+        (Pool(bank_id=uuid.uuid4(), count=1 + (size + b) % 5), bank)
+        for b, (size, bank) in enumerate(zip(bank_sizes, banks, strict=True))
+    ]
+    given_ = draw_questions(own, pools, shuffle=shuffle, rng=random.Random(seed))
+    ids = [q.id for q in given_]
+    assert len(ids) == len(set(ids))
+    for pool, bank in pools:
+        drawn = [q for q in given_ if q in bank]
+        assert len(drawn) == min(pool.count, len(bank))
+    assert sorted(q.id for q in given_ if q in own) == sorted(q.id for q in own)
+    if not shuffle:
+        assert given_[: len(own)] == own
+    # the same seed draws the same questions (tests and replays are deterministic)
+    assert draw_questions(own, pools, shuffle=shuffle, rng=random.Random(seed)) == given_
+
+
+# --- essays, hand grading and regrades -------------------------------------------------------
+
+
+def essay(points: int) -> Question:
+    return make(QuestionType.ESSAY, None, None, points)
+
+
+ESSAY_ANSWER = st.one_of(
+    st.none(), st.just(""), st.just("   "), st.text(min_size=1, max_size=20), st.just(["a"])
+)
+
+
+@given(st.lists(questions(), max_size=5), st.lists(st.tuples(POINTS, ESSAY_ANSWER), min_size=1, max_size=4))
+def test_an_answered_essay_leaves_the_attempt_without_a_score_until_graded(
+    auto: list[Question], essays: list[tuple[int, object]]
+) -> None:
+    essay_qs = [essay(points) for points, _ in essays]
+    answers = [
+        SubmittedAnswer(question_id=q.id, answer=a) for q, (_, a) in zip(essay_qs, essays, strict=True)
+    ]  # type: ignore[arg-type]
+    grade = grade_submission([*auto, *essay_qs], answers, 50)
+    pending = [r for r in grade.answers if r.pending]
+    answered = [q for q, (_, a) in zip(essay_qs, essays, strict=True) if isinstance(a, str) and a.strip()]
+    assert [r.question_id for r in pending] == [q.id for q in answered]
+    assert all(
+        r.points_earned == 0 and not r.correct
+        for r in grade.answers
+        if r.question_id in {q.id for q in essay_qs}
+    )
+    if pending:
+        assert (grade.score, grade.passed) == (None, None)
+    else:
+        assert grade.score is not None
+        assert 0 <= grade.score <= 100
+
+
+@given(
+    st.lists(questions(), max_size=4),
+    st.lists(st.tuples(POINTS, st.integers(0, 1000), st.integers(1, 4)), min_size=1, max_size=3),
+)
+def test_hand_grades_score_the_attempt_once_nothing_is_pending(
+    auto: list[Question], essays: list[tuple[int, int, int]]
+) -> None:
+    essay_qs = [essay(points) for points, _, _ in essays]
+    qs = [*auto, *essay_qs]
+    grade = grade_submission(qs, [SubmittedAnswer(question_id=q.id, answer="my essay") for q in essay_qs], 50)
+    attempt = Attempt(
+        id=uuid.uuid4(), quiz_id=uuid.uuid4(), student_id=uuid.uuid4(), started_at=NOW, questions=qs
+    )
+    attempt.submit(answers=grade.answers, score=grade.score, passed=grade.passed, now=NOW)
+    assert attempt.grading_status is GradingStatus.PENDING_REVIEW
+    given_points = []
+    for n, (q, (points, share, divisor)) in enumerate(zip(essay_qs, essays, strict=True)):
+        assert attempt.score is None
+        awarded = Fraction(min(share, points * divisor), divisor)  # 0..points, often a fraction
+        given_points.append(awarded)
+        grade_by_hand(attempt, q.id, awarded, f"feedback {n}", 50)
+    assert attempt.grading_status is GradingStatus.GRADED
+    earned = sum((r.points_earned for r in grade.answers if not r.pending), Fraction(0)) + sum(given_points)
+    assert attempt.score == score_percentage(earned, sum(q.points for q in qs))
+    assert attempt.passed == passes(attempt.score, 50)
+    assert [a.feedback for a in attempt.answers if a.question_id in {q.id for q in essay_qs}] == [
+        f"feedback {n}" for n in range(len(essay_qs))
+    ]
+
+
+@given(st.lists(questions(), min_size=1, max_size=5), st.data())
+def test_a_regrade_with_the_students_answer_as_key_gives_full_points_and_never_lowers_others(
+    qs: list[Question], data: st.DataObject
+) -> None:
+    answers = [SubmittedAnswer(question_id=q.id, answer=data.draw(any_answer(q))) for q in qs]  # type: ignore[arg-type]
+    grade = grade_submission(qs, answers, 50)
+    attempt = Attempt(
+        id=uuid.uuid4(), quiz_id=uuid.uuid4(), student_id=uuid.uuid4(), started_at=NOW, questions=qs
+    )
+    attempt.submit(answers=grade.answers, score=grade.score, passed=grade.passed, now=NOW)
+    target = data.draw(st.sampled_from(qs))
+    given_answer = next(a.answer for a in answers if a.question_id == target.id)
+    # the same key again changes nothing
+    regrade_question(attempt, target, Scoring.ALL_OR_NOTHING, 50)
+    assert attempt.score == grade.score
+    try:
+        rekeyed = target.apply(QuestionChanges(correct_answer=given_answer))
+    except InvalidField:
+        return  # not a valid key for this question: a regrade refuses it (422)
+    before = {a.question_id: a.points_earned for a in attempt.answers}
+    regrade_question(attempt, rekeyed, Scoring.ALL_OR_NOTHING, 50)
+    after = {a.question_id: a.points_earned for a in attempt.answers}
+    assert is_correct(rekeyed, given_answer)
+    assert after[target.id] == target.points
+    assert all(after[i] == before[i] for i in before if i != target.id)
+    assert attempt.score is not None and attempt.score >= (grade.score or 0)
+    assert attempt.question(target.id) == rekeyed
 
 
 # --- partial credit -----------------------------------------------------------------------------

@@ -205,7 +205,7 @@ async def test_invalid_questions_are_422_with_the_field(
 
 
 async def test_unknown_question_type_is_422(lms: Assessment, owner: Actor) -> None:
-    bad = uc.NewQuestion(question_text="Q", question_type="essay", correct_answer="x")  # type: ignore[arg-type]
+    bad = uc.NewQuestion(question_text="Q", question_type="poem", correct_answer="x")  # type: ignore[arg-type]
     with pytest.raises(InvalidField) as e:
         await lms.quiz(owner, lms.course(owner), publish=False, questions=[bad])
     assert e.value.field == "question_type"
