@@ -2,6 +2,7 @@
 
 from lms_domain.assessment.entities import NewQuestion, NewQuiz, QuestionChanges, QuizChanges
 from lms_domain.assessment.use_cases.attempts import GetAttempt, StartAttempt, SubmitAttempt
+from lms_domain.assessment.use_cases.gradebook import ExportGradebook, GetGradebook
 from lms_domain.assessment.use_cases.questions import AddQuestion, DeleteQuestion, UpdateQuestion
 from lms_domain.assessment.use_cases.quizzes import (
     CreateQuiz,
@@ -17,7 +18,9 @@ __all__ = [
     "CreateQuiz",
     "DeleteQuestion",
     "DeleteQuiz",
+    "ExportGradebook",
     "GetAttempt",
+    "GetGradebook",
     "GetQuiz",
     "ListQuizzes",
     "NewQuestion",
