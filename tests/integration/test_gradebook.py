@@ -19,7 +19,7 @@ from sqlalchemy import create_engine, insert
 from lms_adapters.sql.tables import quiz_attempts
 from lms_adapters.sql.urls import sync_url
 from tests.integration.catalog_support import V1, Cast, cast, new_course, new_lesson, publish
-from tests.integration.conftest import Api
+from tests.integration.conftest import PASSWORD, Api
 
 __all__ = ["cast"]  # the fixture
 
@@ -177,6 +177,7 @@ async def test_csv_has_every_student_and_defuses_formulas(api: Api, cast: Cast) 
     assert r.headers["content-type"].startswith("text/csv")
     assert r.headers["content-disposition"].startswith("attachment;")
     assert f"gradebook-{book.course_id}.csv" in r.headers["content-disposition"]
+    assert r.headers["cache-control"] == "no-store"
     assert r.text.startswith("student_id,full_name,email,progress_percentage,completed_at,Quiz one,")
     rows = _parse(r.text)
     header = ["student_id", "full_name", "email", "progress_percentage", "completed_at"]
@@ -225,6 +226,20 @@ async def test_who_may_read_it(api: Api, cast: Cast) -> None:
         assert (await c.get(book.url, params=variant)).status_code == 401
     r = await c.get(f"{V1}/courses/{book.draft_id}/gradebook", headers=cast.owner)
     assert (await _ok(r))["items"] == []  # the owner's own draft: nobody enrolled
+
+
+async def test_an_erased_student_keeps_a_row_without_a_name(api: Api, cast: Cast) -> None:
+    book = await build(api, cast)
+    r = await api.client.post(f"{V1}/users/me/erase", json={"password": PASSWORD}, headers=book.student)
+    assert r.status_code == 204, r.text
+    body = await _ok(await api.client.get(book.url, headers=cast.owner))
+    assert body["total"] == 3
+    erased = body["items"][0]  # an empty name comes first
+    assert (erased["student_id"], erased["full_name"]) == (book.students["Ann"], "")
+    assert erased["email"] == f"erased:{book.students['Ann']}"
+    assert erased["quizzes"] == _cells(book, (80.0, 3, True), (0.0, 1, False))
+    rows = _parse((await api.client.get(book.url, params={"format": "csv"}, headers=cast.owner)).text)
+    assert rows[1][:3] == [book.students["Ann"], "", f"erased:{book.students['Ann']}"]
 
 
 async def test_the_openapi_document_describes_both_bodies_and_every_status(api: Api) -> None:
