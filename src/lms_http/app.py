@@ -29,6 +29,7 @@ from lms_http.controllers.auth import AuthController
 from lms_http.controllers.catalog import CourseController, LessonController
 from lms_http.controllers.credentials import CertificateController, IssuerController, StatusListController
 from lms_http.controllers.files import FileBlobController, FileController
+from lms_http.controllers.gradebook import GradebookController
 from lms_http.controllers.health import HealthController
 from lms_http.controllers.learning import EnrollmentController
 from lms_http.controllers.users import UserController
@@ -130,6 +131,7 @@ def create_app(settings: Settings, container: Container | None = None) -> Litest
             AttemptController,
             CourseBankController,
             QuestionBankController,
+            GradebookController,
             # analytics
             AnalyticsController,
             # events

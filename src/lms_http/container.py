@@ -452,6 +452,9 @@ class Container(containers.DeclarativeContainer):
     get_system_analytics = providers.Factory(
         analytics.GetSystemAnalytics, queries=analytics_queries, clock=clock
     )
+    # the gradebook: a read model over enrollments and attempts (a fixed number of statements)
+    get_gradebook = providers.Factory(assessment.GetGradebook, uow=read_uow)
+    export_gradebook = providers.Factory(assessment.ExportGradebook, uow=read_uow)
     system_reports: providers.Singleton[FreshRuns[Any, Any]] = providers.Singleton(FreshRuns)
 
     # events: deliveries to webhooks and to the learning record store

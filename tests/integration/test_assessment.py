@@ -450,10 +450,38 @@ async def test_submit_grades_each_answer(api: Api, cast: Cast) -> None:
     assert (graded["status"], graded["score"], graded["passed"]) == ("submitted", 60.0, False)
     assert graded["ended_at"] is not None
     assert graded["answers"] == [
-        {"question_id": s.question_ids[0], "answer": "4", "correct": True, "points_earned": 2, "pending": False, "feedback": None},
-        {"question_id": s.question_ids[1], "answer": ["a"], "correct": False, "points_earned": 0, "pending": False, "feedback": None},
-        {"question_id": s.question_ids[2], "answer": None, "correct": False, "points_earned": 0, "pending": False, "feedback": None},
-        {"question_id": s.question_ids[3], "answer": " PARIS ", "correct": True, "points_earned": 4, "pending": False, "feedback": None},
+        {
+            "question_id": s.question_ids[0],
+            "answer": "4",
+            "correct": True,
+            "points_earned": 2,
+            "pending": False,
+            "feedback": None,
+        },
+        {
+            "question_id": s.question_ids[1],
+            "answer": ["a"],
+            "correct": False,
+            "points_earned": 0,
+            "pending": False,
+            "feedback": None,
+        },
+        {
+            "question_id": s.question_ids[2],
+            "answer": None,
+            "correct": False,
+            "points_earned": 0,
+            "pending": False,
+            "feedback": None,
+        },
+        {
+            "question_id": s.question_ids[3],
+            "answer": " PARIS ",
+            "correct": True,
+            "points_earned": 4,
+            "pending": False,
+            "feedback": None,
+        },
     ]
     again = await api.client.get(f"{V1}/attempts/{attempt['id']}", headers=s.enrolled)
     assert again.json() == graded

@@ -95,11 +95,46 @@ async def test_a_partial_quiz_earns_fractions_of_points(api: Api, cast: Cast) ->
     )
     ids = [q["id"] for q in s.quiz["questions"]]
     assert graded["answers"] == [
-        {"question_id": ids[0], "answer": " +9.80 ", "correct": True, "points_earned": 2, "pending": False, "feedback": None},
-        {"question_id": ids[1], "answer": ["2", "5", "4"], "correct": False, "points_earned": 1, "pending": False, "feedback": None},
-        {"question_id": ids[2], "answer": ["a", "b", "d", "c"], "correct": False, "points_earned": 2, "pending": False, "feedback": None},
-        {"question_id": ids[3], "answer": "0.30000000000000004", "correct": False, "points_earned": 0, "pending": False, "feedback": None},
-        {"question_id": ids[4], "answer": ["x", "z", "y"], "correct": False, "points_earned": 0.33, "pending": False, "feedback": None},
+        {
+            "question_id": ids[0],
+            "answer": " +9.80 ",
+            "correct": True,
+            "points_earned": 2,
+            "pending": False,
+            "feedback": None,
+        },
+        {
+            "question_id": ids[1],
+            "answer": ["2", "5", "4"],
+            "correct": False,
+            "points_earned": 1,
+            "pending": False,
+            "feedback": None,
+        },
+        {
+            "question_id": ids[2],
+            "answer": ["a", "b", "d", "c"],
+            "correct": False,
+            "points_earned": 2,
+            "pending": False,
+            "feedback": None,
+        },
+        {
+            "question_id": ids[3],
+            "answer": "0.30000000000000004",
+            "correct": False,
+            "points_earned": 0,
+            "pending": False,
+            "feedback": None,
+        },
+        {
+            "question_id": ids[4],
+            "answer": ["x", "z", "y"],
+            "correct": False,
+            "points_earned": 0.33,
+            "pending": False,
+            "feedback": None,
+        },
     ]
     # 5 1/3 of 11 points: 48.48, which passes at 48.48 (the rounded points add up to 5.33: 48.45)
     assert (graded["score"], graded["passed"]) == (48.48, True)

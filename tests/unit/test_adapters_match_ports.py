@@ -55,6 +55,7 @@ from lms_adapters.sql.repositories.integrations import SqlActivityNames
 from lms_adapters.sql.sessions import SqlSessionStore
 from lms_adapters.sql.uow import SqlReadUnitOfWork, SqlUnitOfWork
 from lms_domain.analytics.ports import AnalyticsQueries
+from lms_domain.assessment.gradebook import GradebookUnit
 from lms_domain.assessment.ports import AssessmentReader, AssessmentUnitOfWork
 from lms_domain.audit.use_cases import AuditLogReader
 from lms_domain.catalog.ports import CatalogReader, CatalogStamp, CatalogUnitOfWork
@@ -112,6 +113,7 @@ READERS = (
     FilesReader,
     IntegrationsReader,
     AuditLogReader,
+    GradebookUnit,
 )
 
 ADAPTERS: dict[type, tuple[type, ...]] = {
@@ -123,7 +125,7 @@ ADAPTERS: dict[type, tuple[type, ...]] = {
     SqlAnalyticsQueries: (AnalyticsQueries,),
     SqlProbe: (Probe,),
     # memory: the fakes
-    MemoryUnitOfWork: (*UNITS_OF_WORK, AuditLogReader),
+    MemoryUnitOfWork: (*UNITS_OF_WORK, AuditLogReader, GradebookUnit),
     MemorySessionStore: (SessionStore,),
     MemoryIdempotencyStore: (IdempotencyStore,),
     MemoryAnalyticsQueries: (AnalyticsQueries,),

@@ -59,7 +59,7 @@ def test_seeded_quizzes_pass_the_domain_rules_and_attempts_are_graded_by_them(sc
             question_type=QuestionType(row["question_type"]), options=row["options"],
             correct_answer=row["correct_answer"], points=row["points"], order=row["position"],
         )  # fmt: skip
-        questions.setdefault(question.quiz_id, []).append(question)
+        questions.setdefault(row["quiz_id"], []).append(question)
     assert all(len(qs) == scale.questions_per_quiz for qs in questions.values())
     enrolled = {
         (seed_uuid("user", student_index(scale, s)), seed_uuid("course", c))

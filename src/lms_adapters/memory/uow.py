@@ -28,6 +28,7 @@ from lms_adapters.memory.catalog import (
 from lms_adapters.memory.credentials import MemoryCertificateRepository, MemoryCertificateSources
 from lms_adapters.memory.erasure import MemoryBlobDeletions, MemoryErasureStore
 from lms_adapters.memory.files import MemoryStoredFileRepository
+from lms_adapters.memory.gradebook import MemoryGradebookReader
 from lms_adapters.memory.integrations import (
     MemoryDeliveryRepository,
     MemoryEventLog,
@@ -278,6 +279,10 @@ class MemoryUnitOfWork:
     @property
     def banks(self) -> MemoryQuestionBankRepository:
         return MemoryQuestionBankRepository(self.state)
+
+    @property
+    def gradebook(self) -> MemoryGradebookReader:
+        return MemoryGradebookReader(self.state)
 
     async def __aenter__(self) -> Self:
         await self.state.lock.acquire()

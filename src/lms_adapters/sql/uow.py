@@ -25,6 +25,7 @@ from lms_adapters.sql.repositories.catalog import (
 from lms_adapters.sql.repositories.credentials import SqlCertificateRepository, SqlCertificateSources
 from lms_adapters.sql.repositories.erasure import SqlBlobDeletions, SqlErasureStore
 from lms_adapters.sql.repositories.files import SqlStoredFileRepository
+from lms_adapters.sql.repositories.gradebook import SqlGradebookReader
 from lms_adapters.sql.repositories.identity import SqlUserRepository
 from lms_adapters.sql.repositories.integrations import (
     Outbox,
@@ -138,6 +139,11 @@ class SqlReadUnitOfWork:
     @property
     def banks(self) -> SqlQuestionBankRepository:
         return SqlQuestionBankRepository(self.connection)
+
+    @property
+    def gradebook(self) -> SqlGradebookReader:
+        """A read model: students and their per-quiz aggregates, counted by the database."""
+        return SqlGradebookReader(self.connection)
 
     # integrations
     @property

@@ -308,7 +308,9 @@ async def test_students_see_no_correct_answers_in_attempts(lms: Assessment, owne
     assert [q.correct_answer for q in as_owner.questions] == ["4", ["a", "e"], "true", "Paris"]
 
 
-async def test_an_attempt_keeps_its_questions_as_they_were_when_it_started(lms: Assessment, owner: Actor) -> None:
+async def test_an_attempt_keeps_its_questions_as_they_were_when_it_started(
+    lms: Assessment, owner: Actor
+) -> None:
     course = lms.course(owner)
     view = await lms.quiz(owner, course)
     student = lms.enrolled_student(course)

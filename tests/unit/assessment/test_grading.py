@@ -87,7 +87,7 @@ def questions(draw: st.DrawFn) -> Question:
 
 def right_answer(q: Question) -> str | list[str]:
     answer = q.correct_answer
-    return list(answer) if isinstance(answer, list) else answer
+    return list(answer) if isinstance(answer, list) else answer or ""
 
 
 @st.composite
@@ -130,7 +130,7 @@ def test_grading_stays_within_the_total_and_0_to_100(
     assert grade.points_total == sum(q.points for q in qs)
     assert 0 <= grade.points_earned <= grade.points_total
     assert grade.points_earned == sum(r.points_earned for r in grade.answers)
-    assert 0 <= grade.score <= 100
+    assert grade.score is not None and 0 <= grade.score <= 100
     assert grade.score == exact_score(grade.points_earned, grade.points_total)
     assert [r.question_id for r in grade.answers] == [q.id for q in qs]
     assert all(0 <= r.points_earned <= q.points for r, q in zip(grade.answers, qs, strict=True))
@@ -145,7 +145,7 @@ def same_as_key(q: Question, answer: object) -> bool:
     key = q.correct_answer
     kind = q.question_type
     if kind is QuestionType.MULTIPLE_SELECT:
-        return isinstance(answer, list) and set(answer) == set(key)
+        return isinstance(answer, list) and set(answer) == set(key or [])
     if kind is QuestionType.ORDERING:
         return answer == key
     if not isinstance(answer, str):
@@ -356,6 +356,10 @@ def test_an_attempt_gets_its_own_questions_and_distinct_draws_from_each_pool(
 # --- essays, hand grading and regrades -------------------------------------------------------
 
 
+def status_of(attempt: Attempt) -> GradingStatus | None:
+    return attempt.grading_status
+
+
 def essay(points: int) -> Question:
     return make(QuestionType.ESSAY, None, None, points)
 
@@ -371,8 +375,9 @@ def test_an_answered_essay_leaves_the_attempt_without_a_score_until_graded(
 ) -> None:
     essay_qs = [essay(points) for points, _ in essays]
     answers = [
-        SubmittedAnswer(question_id=q.id, answer=a) for q, (_, a) in zip(essay_qs, essays, strict=True)
-    ]  # type: ignore[arg-type]
+        SubmittedAnswer(question_id=q.id, answer=a)  # type: ignore[arg-type]
+        for q, (_, a) in zip(essay_qs, essays, strict=True)
+    ]
     grade = grade_submission([*auto, *essay_qs], answers, 50)
     pending = [r for r in grade.answers if r.pending]
     answered = [q for q, (_, a) in zip(essay_qs, essays, strict=True) if isinstance(a, str) and a.strip()]
@@ -410,7 +415,7 @@ def test_hand_grades_score_the_attempt_once_nothing_is_pending(
         awarded = Fraction(min(share, points * divisor), divisor)  # 0..points, often a fraction
         given_points.append(awarded)
         grade_by_hand(attempt, q.id, awarded, f"feedback {n}", 50)
-    assert attempt.grading_status is GradingStatus.GRADED
+    assert status_of(attempt) is GradingStatus.GRADED
     earned = sum((r.points_earned for r in grade.answers if not r.pending), Fraction(0)) + sum(given_points)
     assert attempt.score == score_percentage(earned, sum(q.points for q in qs))
     assert attempt.passed == passes(attempt.score, 50)
@@ -463,7 +468,7 @@ def selections(draw: st.DrawFn) -> tuple[Question, list[str]]:
 @given(selections())
 def test_partial_multiple_select_follows_its_formula(case: tuple[Question, list[str]]) -> None:
     q, picked = case
-    right = set(q.correct_answer)
+    right = set(q.correct_answer or [])
     hits, misses = len(set(picked) & right), len(set(picked) - right)
     expected = q.points * max(Fraction(0), Fraction(hits - misses, len(right)))
     result = grade_answer(q, picked, Scoring.PARTIAL)
@@ -478,8 +483,9 @@ def test_partial_multiple_select_grows_with_right_picks_and_shrinks_with_wrong_o
 ) -> None:
     q, picked = case
     before = points_earned(q, picked, Scoring.PARTIAL)
-    right_left = [o for o in q.correct_answer if o not in picked]
-    wrong_left = [o for o in q.options if o not in q.correct_answer and o not in picked]
+    key = q.correct_answer or []
+    right_left = [o for o in key if o not in picked]
+    wrong_left = [o for o in q.options if o not in key and o not in picked]
     if right_left:
         more_right = points_earned(q, [*picked, data.draw(st.sampled_from(right_left))], Scoring.PARTIAL)
         assert more_right >= before

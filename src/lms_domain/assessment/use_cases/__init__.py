@@ -21,6 +21,7 @@ from lms_domain.assessment.use_cases.banks import (
     UpdateBank,
     UpdateBankQuestion,
 )
+from lms_domain.assessment.use_cases.gradebook import ExportGradebook, GetGradebook
 from lms_domain.assessment.use_cases.grading import (
     AttemptHistory,
     GradeAnswer,
@@ -49,8 +50,10 @@ __all__ = [
     "DeleteBankQuestion",
     "DeleteQuestion",
     "DeleteQuiz",
+    "ExportGradebook",
     "GetAttempt",
     "GetBank",
+    "GetGradebook",
     "GetQuiz",
     "GradeAnswer",
     "GradingQueue",
