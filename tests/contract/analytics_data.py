@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 from typing import Any
 from uuid import UUID
 
-from lms_domain.assessment.entities import Attempt, AttemptStatus, Quiz
+from lms_domain.assessment.entities import Attempt, AttemptStatus, GradingStatus, Quiz
 from lms_domain.catalog.entities import ContentType, Course, Lesson
 from lms_domain.credentials.entities import Certificate
 from lms_domain.identity.entities import User
@@ -73,8 +73,14 @@ def _quiz(course_id: UUID, title: str, offset: int) -> Quiz:
 
 
 def _attempt(
-    quiz_id: UUID, student_id: UUID, score: float | None, status: AttemptStatus = AttemptStatus.SUBMITTED
+    quiz_id: UUID,
+    student_id: UUID,
+    score: float | None,
+    status: AttemptStatus = AttemptStatus.SUBMITTED,
+    *,
+    pending: bool = False,
 ) -> Attempt:
+    """Finished attempts are graded, or (``pending``) await a grader without a score."""
     closed = status is not AttemptStatus.OPEN
     return Attempt(
         id=uuid.uuid4(),
@@ -83,8 +89,13 @@ def _attempt(
         started_at=NOW,
         ended_at=NOW if closed else None,
         score=score,
-        passed=(score is not None and score >= 70) if closed else None,
+        passed=(score is not None and score >= 70) if closed and not pending else None,
         status=status,
+        grading_status=None
+        if not closed
+        else GradingStatus.PENDING_REVIEW
+        if pending
+        else GradingStatus.GRADED,
     )
 
 
@@ -165,6 +176,8 @@ async def build_scenario(new_uow: UowFactory) -> Scenario:
             _attempt(q1.id, s2.id, 83.33),
             _attempt(q1.id, s2.id, None, AttemptStatus.OPEN),  # never counts
             _attempt(q1.id, s3.id, 0.0, AttemptStatus.EXPIRED),  # counts, with score 0
+            # awaiting a grader: in no report's attempts or averages (but in the system's total)
+            _attempt(q1.id, s2.id, None, pending=True),
             _attempt(q3.id, s3.id, 77.78),
         ):
             await uow.attempts.add(a)

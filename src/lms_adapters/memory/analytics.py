@@ -16,7 +16,7 @@ from lms_domain.analytics.views import (
     StudentAnalytics,
     SystemAnalytics,
 )
-from lms_domain.assessment.entities import Attempt, AttemptStatus
+from lms_domain.assessment.entities import Attempt, AttemptStatus, GradingStatus
 from lms_domain.shared.course_access import StaffRole
 
 if TYPE_CHECKING:
@@ -27,6 +27,11 @@ __all__ = ["MemoryAnalyticsQueries"]
 
 def _closed(attempt: Attempt) -> bool:
     return attempt.status is not AttemptStatus.OPEN
+
+
+def _graded(attempt: Attempt) -> bool:
+    """What student, instructor and course reports count (not an attempt awaiting a grader)."""
+    return attempt.grading_status is GradingStatus.GRADED
 
 
 def _hundredths(attempt: Attempt) -> int:
@@ -59,7 +64,7 @@ class MemoryAnalyticsQueries:
         mine = [e for e in s.enrollments.values() if e.student_id == user_id]
         ids = {e.id for e in mine}
         done = [c for c in s.lesson_completions.values() if c.enrollment_id in ids]
-        attempts = [a for a in s.attempts.values() if a.student_id == user_id and _closed(a)]
+        attempts = [a for a in s.attempts.values() if a.student_id == user_id and _graded(a)]
         return StudentAnalytics.build(
             courses_enrolled=len(mine),
             courses_completed=sum(1 for e in mine if e.completed_at is not None),
@@ -97,7 +102,7 @@ class MemoryAnalyticsQueries:
         course_ids = {c.id for c in own}
         enrolled = [e for e in s.enrollments.values() if e.course_id in course_ids]
         quiz_ids = {q.id for q in s.quizzes.values() if q.course_id in course_ids}
-        attempts = [a for a in s.attempts.values() if a.quiz_id in quiz_ids and _closed(a)]
+        attempts = [a for a in s.attempts.values() if a.quiz_id in quiz_ids and _graded(a)]
         return InstructorAnalytics.build(
             instructor_id=instructor_id,
             total_courses=len(own),
@@ -125,7 +130,7 @@ class MemoryAnalyticsQueries:
         )
 
         def quiz_row(quiz_id: UUID, title: str) -> QuizRow:
-            closed = [a for a in s.attempts.values() if a.quiz_id == quiz_id and _closed(a)]
+            closed = [a for a in s.attempts.values() if a.quiz_id == quiz_id and _graded(a)]
             return QuizRow.build(
                 quiz_id=quiz_id,
                 title=title,

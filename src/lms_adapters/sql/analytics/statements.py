@@ -50,6 +50,8 @@ __all__ = [
 ]
 
 _CLOSED = quiz_attempts.c.status != "open"
+# what student, instructor and course reports count: attempts with a score (not one awaiting a grader)
+_GRADED = quiz_attempts.c.grading_status == "graded"
 _HUNDREDTHS = cast(func.round(quiz_attempts.c.score * 100), Integer)
 
 
@@ -88,7 +90,7 @@ def _student(user_id: Any) -> Any:
             func.count(distinct(quiz_attempts.c.quiz_id)).label("quizzes"),
             _sum(_HUNDREDTHS).label("hundredths"),
         )
-        .where(quiz_attempts.c.student_id == user_id, _CLOSED)
+        .where(quiz_attempts.c.student_id == user_id, _GRADED)
         .subquery("attempted")
     )
     return select(
@@ -116,7 +118,7 @@ def _instructor_totals(instructor_id: Any) -> Any:
     closed = (
         select(func.count())
         .select_from(quiz_attempts.join(quizzes, quizzes.c.id == quiz_attempts.c.quiz_id))
-        .where(quizzes.c.course_id.in_(own), _CLOSED)
+        .where(quizzes.c.course_id.in_(own), _GRADED)
     )
     return select(
         _scalar(select(func.count()).select_from(courses).where(_taught_by(instructor_id))).label(
@@ -227,7 +229,7 @@ def _course(course_id: Any) -> Any:
             _count_if(quiz_attempts.c.passed.is_(True)),
             no_number,
         )
-        .select_from(quizzes.outerjoin(quiz_attempts, and_(quiz_attempts.c.quiz_id == quizzes.c.id, _CLOSED)))
+        .select_from(quizzes.outerjoin(quiz_attempts, and_(quiz_attempts.c.quiz_id == quizzes.c.id, _GRADED)))
         .where(quizzes.c.course_id == course_id)
         .group_by(quizzes.c.id, quizzes.c.title, quizzes.c.created_at)
     )
