@@ -96,9 +96,9 @@ class GradeAnswer:
     ) -> AttemptView:
         if feedback is not None and len(feedback) > FEEDBACK_MAX:
             raise InvalidField("feedback", f"feedback must be at most {FEEDBACK_MAX} characters")
-        now = self._clock.now()
         async with self._uow as uow:
             attempt = await uow.attempts.get(attempt_id, for_update=True)
+            now = self._clock.now()  # once the attempt is ours: grades are dated in the order made
             quiz = None if attempt is None else await uow.quizzes.get(attempt.quiz_id)
             course = None if quiz is None else await uow.course_directory.course(quiz.course_id)
             if attempt is None or quiz is None or course is None:
@@ -191,11 +191,11 @@ class RegradeQuestion:
     ) -> RegradeResult:
         if len(reason) > REASON_MAX:
             raise InvalidField("reason", f"reason must be at most {REASON_MAX} characters")
-        now = self._clock.now()
         async with self._uow as uow:
             question = await self._rekey(
                 uow, actor, question_id, correct_answer, quiz_id=quiz_id, bank_id=bank_id
             )
+            now = self._clock.now()  # after the locks: the history is dated in the order made
             regraded = changed = 0
             after: UUID | None = None
             while True:
