@@ -472,3 +472,21 @@ async def test_openapi_documents_the_new_endpoints(api: Api) -> None:
     for (path, method), statuses in expected.items():
         documented = set(paths[path][method]["responses"])
         assert statuses <= documented, (path, method, documented)
+
+
+async def test_deleting_a_course_takes_its_banks_and_the_quizzes_drawing_from_them(
+    api: Api, cast: Cast
+) -> None:
+    course = await new_course(api, cast.owner)
+    await publish(api, cast.owner, course["id"])
+    bank = await new_bank(api, cast.owner, course["id"])
+    await fill(api, cast.owner, bank["id"], 2)
+    quiz = await published_quiz(
+        api, cast.owner, course["id"], question_pools=[{"bank_id": bank["id"], "count": 2}]
+    )
+    learner = await student_in(api, course["id"])
+    attempt = (await start(api, learner, quiz["id"])).json()
+    assert (await api.client.delete(f"{V1}/courses/{course['id']}", headers=cast.owner)).status_code == 204
+    for url in (f"{V1}/question-banks/{bank['id']}", f"{V1}/quizzes/{quiz['id']}"):
+        assert (await api.client.get(url, headers=cast.admin)).status_code == 404
+    assert (await api.client.get(f"{V1}/attempts/{attempt['id']}", headers=learner)).status_code == 404
