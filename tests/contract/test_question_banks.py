@@ -5,6 +5,7 @@ regrades, history) against every adapter: memory, SQLite and PostgreSQL (the ``w
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from dataclasses import replace
 from datetime import timedelta
@@ -28,6 +29,7 @@ from lms_domain.assessment.entities import (
 )
 from lms_domain.assessment.ports import BankInUse, BankLock
 from lms_domain.shared.pagination import PageRequest
+from tests.conftest import needs_pg
 from tests.contract.test_assessment_ports import NOW, World, course, quiz, world
 
 __all__ = ["world"]  # the fixture
@@ -683,3 +685,81 @@ async def test_history_is_newest_first_and_goes_with_the_quiz(world: World) -> N
     async with world.new_uow() as uow:
         assert list(await uow.attempts.history(a.id)) == []
         assert list(await uow.attempts.history(b.id)) == [theirs]
+
+
+# row locks (PostgreSQL: SQLite's writers take turns, memory's units hold the whole state)
+
+
+async def blocks(world: World, hold: Any, then: Any) -> bool:
+    """Whether ``then`` (in a second unit) waits for the unit holding ``hold`` to end."""
+    held = asyncio.Event()
+    release = asyncio.Event()
+
+    async def holder() -> None:
+        async with world.new_uow() as uow:
+            await hold(uow)
+            held.set()
+            await release.wait()
+            await uow.commit()
+
+    async def second() -> None:
+        async with world.new_uow() as uow:
+            await then(uow)
+            await uow.commit()
+
+    holding = asyncio.create_task(holder())
+    await held.wait()
+    waiting = asyncio.create_task(second())
+    done, _ = await asyncio.wait([waiting], timeout=0.5)
+    release.set()
+    await holding
+    await waiting  # finishes either way once the first unit ends
+    return not done
+
+
+@pytest.mark.parametrize("world", [pytest.param("postgres", marks=needs_pg)], indirect=True)
+async def test_bank_locks_wait_only_for_writes(world: World) -> None:
+    c = course(world)
+    b = await with_bank(world, c.id)
+
+    def locking(mode: BankLock) -> Any:
+        async def run(uow: Any) -> None:
+            assert await uow.banks.lock([b.id], mode) == {b.id: b}
+
+        return run
+
+    for held in BankLock:
+        for wanted in BankLock:
+            expected = BankLock.WRITE in (held, wanted)
+            assert await blocks(world, locking(held), locking(wanted)) is expected, (held, wanted)
+
+    async def for_update(uow: Any) -> None:
+        assert await uow.banks.get(b.id, for_update=True) == b
+
+    assert await blocks(world, for_update, locking(BankLock.DRAW)) is True
+    assert await blocks(world, locking(BankLock.PUBLISH), for_update) is True
+
+
+@pytest.mark.parametrize("world", [pytest.param("postgres", marks=needs_pg)], indirect=True)
+async def test_a_start_waits_for_a_regrade_of_its_quiz_not_for_edits_or_starts(world: World) -> None:
+    c = course(world)
+    q = quiz(c.id)
+    async with world.new_uow() as uow:
+        await uow.quizzes.add(q)
+        await uow.commit()
+
+    async def start(uow: Any) -> None:
+        found = await uow.quizzes.get_for_attempt(q.id)
+        assert found is not None and found.quiz == q
+
+    async def regrade(uow: Any) -> None:
+        assert await uow.quizzes.get(q.id, for_update=True, exclusive=True) == q
+
+    async def edit(uow: Any) -> None:
+        assert await uow.quizzes.get(q.id, for_update=True) == q
+
+    assert await blocks(world, regrade, start) is True
+    assert await blocks(world, edit, start) is False
+    assert await blocks(world, start, start) is False
+    assert await blocks(world, start, edit) is False
+    assert await blocks(world, start, regrade) is True
