@@ -348,6 +348,80 @@ async def test_an_xapi_delivery_only_with_xapi_and_only_for_its_four_types(units
         assert claimed.event == events[type_]
 
 
+async def test_record_many_stores_each_event_with_a_delivery_per_active_subscriber(units: Units) -> None:
+    wants = webhook(EventType.ENROLLMENT_CREATED, EventType.USER_ERASED)
+    also = webhook(EventType.ENROLLMENT_CREATED)
+    other_type = webhook(EventType.LESSON_COMPLETED)
+    inactive = webhook(EventType.ENROLLMENT_CREATED, EventType.USER_ERASED, active=False)
+    await added(units, wants, also, other_type, inactive)
+    batch = [
+        event(EventType.ENROLLMENT_CREATED, offset=10),
+        event(EventType.USER_ERASED, offset=11),
+        event(EventType.ENROLLMENT_CREATED, offset=12),
+        event(EventType.COURSE_PUBLISHED, offset=13),  # nobody listens
+    ]
+    committed = Hook(units)
+    async with units(committed=committed) as uow:
+        await uow.events.record_many(batch)
+        await uow.commit()
+    async with units() as uow:
+        assert [await uow.events.get(e.id) for e in batch] == batch
+    assert await of_webhook(units, other_type) == []
+    assert await of_webhook(units, inactive) == []
+    got = {hook.id: await of_webhook(units, hook) for hook in (wants, also)}
+    assert sorted(str(d.event_id) for d in got[wants.id]) == sorted(str(e.id) for e in batch[:3])
+    assert sorted(str(d.event_id) for d in got[also.id]) == sorted(str(e.id) for e in (batch[0], batch[2]))
+    by_id = {e.id: e for e in batch}
+    made = [*got[wants.id], *got[also.id]]
+    for d in made:
+        assert d.event_id is not None
+        occurred = by_id[d.event_id]
+        assert (d.sink, d.event_type, d.status, d.attempts) == (
+            Sink.WEBHOOK,
+            occurred.type,
+            DeliveryStatus.PENDING,
+            0,
+        )
+        assert (d.last_status_code, d.last_error, d.delivered_at) == (None, None, None)
+        assert d.next_attempt_at is not None and d.next_attempt_at <= occurred.occurred_at
+    assert sorted(await waiting(units)) == sorted(d.id for d in made)
+    assert len(committed.calls) == 1
+    assert sorted(committed.calls[0]) == sorted(d.id for d in made)
+    assert committed.visible == [{d.id for d in made}]
+
+
+@pytest.mark.parametrize("xapi", [False, True])
+async def test_record_many_makes_xapi_deliveries_only_with_xapi_for_its_types(
+    units: Units, xapi: bool
+) -> None:
+    events = {t: event(t) for t in EventType}
+    async with units(xapi=xapi) as uow:
+        await uow.events.record_many(list(events.values()))
+        await uow.commit()
+    found: dict[EventType, ClaimedTry] = {}
+    for delivery_id in await waiting(units):
+        claimed = await claim(units, delivery_id, NOW, force=True)
+        assert claimed is not None and claimed.event is not None
+        assert claimed.event.type not in found  # one per event
+        found[claimed.event.type] = claimed
+    assert set(found) == (set(XAPI_EVENT_TYPES) if xapi else set())
+    for type_, claimed in found.items():
+        assert claimed.delivery.sink is Sink.XAPI and claimed.delivery.webhook_id is None
+        assert claimed.event == events[type_]
+
+
+async def test_record_many_of_nothing_does_nothing(units: Units) -> None:
+    everything = webhook(*EventType)
+    await added(units, everything)
+    committed = Hook()
+    async with units(xapi=True, committed=committed) as uow:
+        await uow.events.record_many([])
+        await uow.commit()
+    assert await of_webhook(units, everything) == []
+    assert await waiting(units) == []
+    assert committed.calls == []
+
+
 async def test_store_writes_the_event_and_makes_no_delivery(units: Units) -> None:
     everything = webhook(*EventType)
     await added(units, everything)
