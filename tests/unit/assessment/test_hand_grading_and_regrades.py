@@ -651,6 +651,30 @@ async def test_teaching_assistants_and_others_do_not_regrade(lms: Assessment, ow
     assert audit(lms, AuditAction.QUESTION_REGRADED) == []
 
 
+async def test_a_regrade_keeps_the_hand_grade_of_an_attempt_given_the_question_as_an_essay(
+    lms: Assessment, quiz: EssayQuiz
+) -> None:
+    """The essay became a short answer after the attempt; a regrade of it leaves the attempt's
+    essay, its hand points and its feedback alone (it has no key to grade by)."""
+    done = await quiz.take("4", "Paris", "Essay")
+    await quiz.grade(done.attempt.id, 2, feedback="Fine")
+    before = copy.deepcopy(lms.state.attempts[done.attempt.id])
+    later = await quiz.take("4", "Paris", "Essay")
+    await lms.update_question(
+        actor=quiz.owner,
+        quiz_id=quiz.quiz_id,
+        question_id=quiz.qid(2),
+        changes=uc.QuestionChanges(question_type=QuestionType.SHORT_ANSWER, correct_answer="x"),
+    )
+    result = await lms.regrade(
+        actor=quiz.owner, quiz_id=quiz.quiz_id, question_id=quiz.qid(2), correct_answer="y", reason="r"
+    )
+    assert (result.attempts_regraded, result.scores_changed) == (0, 0)
+    assert lms.state.attempts[done.attempt.id] == before
+    assert lms.state.attempts[later.attempt.id].grading_status is GradingStatus.PENDING_REVIEW
+    assert len(await lms.history(actor=quiz.owner, attempt_id=done.attempt.id)) == 1
+
+
 # --- history --------------------------------------------------------------------------------------
 
 
