@@ -503,6 +503,56 @@ async def test_a_regrade_of_a_bank_question_reaches_every_quiz_that_drew_it(
     assert (logged.target_id, logged.details["bank_id"]) == (first.id, str(summary.bank.id))
 
 
+async def test_a_regrade_of_a_bank_question_reaches_only_the_attempts_that_drew_it(
+    lms: Assessment, owner: Actor
+) -> None:
+    course = lms.course(owner)
+    summary, questions = await lms.bank(owner, course, short_answers(3))
+    view = await lms.quiz(owner, course, questions=[], question_pools=[uc.Pool(summary.bank.id, 1)])
+    by_question: dict[UUID, list[UUID]] = {q.id: [] for q in questions}
+    for _ in range(9):
+        student = lms.enrolled_student(course)
+        started = await lms.start(actor=student, quiz_id=view.quiz.id)
+        [drawn] = started.attempt.question_order
+        answer = [SubmittedAnswer(question_id=drawn, answer="wrong")]
+        await lms.submit(actor=student, attempt_id=started.attempt.id, answers=answer)
+        by_question[drawn].append(started.attempt.id)
+    target = max(by_question, key=lambda q: len(by_question[q]))
+    result = await lms.regrade(
+        actor=owner, bank_id=summary.bank.id, question_id=target, correct_answer="wrong", reason="r"
+    )
+    assert result.attempts_regraded == result.scores_changed == len(by_question[target]) > 0
+    for question_id, attempt_ids in by_question.items():
+        want = 100.0 if question_id == target else 0.0
+        assert [lms.state.attempts[a].score for a in attempt_ids] == [want] * len(attempt_ids)
+
+
+async def test_an_essay_drawn_by_another_attempt_is_not_graded_in_this_one(
+    lms: Assessment, owner: Actor
+) -> None:
+    course = lms.course(owner)
+    summary, essays = await lms.bank(owner, course, [essay(2, text=f"E{i}") for i in range(3)])
+    view = await lms.quiz(owner, course, questions=[], question_pools=[uc.Pool(summary.bank.id, 1)])
+    student = lms.enrolled_student(course)
+    started = await lms.start(actor=student, quiz_id=view.quiz.id)
+    [drawn] = started.attempt.question_order
+    given = [SubmittedAnswer(question_id=drawn, answer="My essay")]
+    await lms.submit(actor=student, attempt_id=started.attempt.id, answers=given)
+    for other in (q for q in essays if q.id != drawn):
+        with pytest.raises(NotFound):
+            await lms.grade_answer(
+                actor=owner,
+                attempt_id=started.attempt.id,
+                question_id=other.id,
+                points_earned=1,
+                feedback=None,
+            )
+    graded = await lms.grade_answer(
+        actor=owner, attempt_id=started.attempt.id, question_id=drawn, points_earned=1, feedback=None
+    )
+    assert (graded.attempt.score, graded.attempt.grading_status) == (50.0, GradingStatus.GRADED)
+
+
 @pytest.mark.parametrize(("attempts", "batch"), [(5, 2), (4, 2), (1, 2), (0, 2), (7, 3)])
 async def test_a_regrade_handles_attempts_in_batches(
     lms: Assessment, owner: Actor, attempts: int, batch: int
