@@ -701,6 +701,27 @@ async def test_teaching_assistants_and_others_do_not_regrade(lms: Assessment, ow
     assert audit(lms, AuditAction.QUESTION_REGRADED) == []
 
 
+async def test_a_regrade_changes_only_the_key_in_an_attempts_snapshot(
+    lms: Assessment, quiz: EssayQuiz
+) -> None:
+    done = await quiz.take("3", "Paris")  # 2 of 10
+    given = done.attempt.questions[0]
+    await lms.update_question(
+        actor=quiz.owner,
+        quiz_id=quiz.quiz_id,
+        question_id=quiz.qid(0),
+        changes=uc.QuestionChanges(question_text="Two plus two?", points=100),
+    )
+    result = await lms.regrade(
+        actor=quiz.owner, quiz_id=quiz.quiz_id, question_id=quiz.qid(0), correct_answer="3", reason="r"
+    )
+    assert (result.attempts_regraded, result.scores_changed) == (1, 1)
+    held = lms.state.attempts[done.attempt.id].questions[0]
+    assert (held.question_text, held.points, held.correct_answer) == (given.question_text, 6, "3")
+    assert lms.state.attempts[done.attempt.id].score == 80.0  # 8 of 10: the points it was given
+    assert lms.state.questions[quiz.qid(0)].points == 100
+
+
 async def test_a_regrade_keeps_the_hand_grade_of_an_attempt_given_the_question_as_an_essay(
     lms: Assessment, quiz: EssayQuiz
 ) -> None:
