@@ -13,10 +13,12 @@ from lms_adapters.memory.uow import MemoryState, MemoryUnitOfWork
 from lms_domain.assessment import use_cases as uc
 from lms_domain.assessment.entities import CourseRef, QuestionType
 from lms_domain.assessment.grading import SubmittedAnswer
-from lms_domain.assessment.views import QuizView
+from lms_domain.assessment.ports import BankSummary
+from lms_domain.assessment.views import QuestionView, QuizView
 from lms_domain.catalog.entities import ContentType, Course, Lesson
 from lms_domain.learning.entities import Enrollment
 from lms_domain.shared.actors import Actor, Role
+from lms_domain.shared.course_access import StaffRole
 from tests.builders import FixedClock, SequentialIds, actor
 
 
@@ -112,6 +114,12 @@ class Assessment:
         self.enroll(student, course)
         return student
 
+    def staff(self, course: CourseRef, role: StaffRole) -> Actor:
+        """A new instructor on the course's staff in ``role``."""
+        member = actor(Role.INSTRUCTOR)
+        self.state.course_staff[(course.id, member.user_id)] = (role, self.clock.now())
+        return member
+
     # --- use cases ------------------------------------------------------------------------------
     @property
     def create_quiz(self) -> uc.CreateQuiz:
@@ -161,6 +169,64 @@ class Assessment:
     def submit(self) -> uc.SubmitAttempt:
         return uc.SubmitAttempt(self.uow(), self.clock)
 
+    @property
+    def create_bank(self) -> uc.CreateBank:
+        return uc.CreateBank(self.uow(), self.clock, self.ids)
+
+    @property
+    def list_banks(self) -> uc.ListBanks:
+        return uc.ListBanks(self.uow())
+
+    @property
+    def get_bank(self) -> uc.GetBank:
+        return uc.GetBank(self.uow())
+
+    @property
+    def update_bank(self) -> uc.UpdateBank:
+        return uc.UpdateBank(self.uow(), self.clock)
+
+    @property
+    def delete_bank(self) -> uc.DeleteBank:
+        return uc.DeleteBank(self.uow())
+
+    @property
+    def add_bank_question(self) -> uc.AddBankQuestion:
+        return uc.AddBankQuestion(self.uow(), self.clock, self.ids)
+
+    @property
+    def list_bank_questions(self) -> uc.ListBankQuestions:
+        return uc.ListBankQuestions(self.uow())
+
+    @property
+    def update_bank_question(self) -> uc.UpdateBankQuestion:
+        return uc.UpdateBankQuestion(self.uow(), self.clock)
+
+    @property
+    def delete_bank_question(self) -> uc.DeleteBankQuestion:
+        return uc.DeleteBankQuestion(self.uow(), self.clock)
+
+    @property
+    def grading_queue(self) -> uc.GradingQueue:
+        return uc.GradingQueue(self.uow())
+
+    @property
+    def grade_answer(self) -> uc.GradeAnswer:
+        return uc.GradeAnswer(self.uow(), self.clock, self.ids)
+
+    @property
+    def regrade(self) -> uc.RegradeQuestion:
+        return self.regrade_in_batches()
+
+    def regrade_in_batches(self, batch_size: int | None = None) -> uc.RegradeQuestion:
+        """The regrade use case, with the default batch size or ``batch_size``."""
+        if batch_size is None:
+            return uc.RegradeQuestion(self.uow(), self.clock, self.ids)
+        return uc.RegradeQuestion(self.uow(), self.clock, self.ids, batch_size=batch_size)
+
+    @property
+    def history(self) -> uc.AttemptHistory:
+        return uc.AttemptHistory(self.uow())
+
     # --- shortcuts ------------------------------------------------------------------------------
     async def quiz(
         self,
@@ -181,3 +247,36 @@ class Assessment:
         if publish:
             view = await self.publish_quiz(actor=owner, quiz_id=view.quiz.id)
         return view
+
+    async def bank(
+        self,
+        owner: Actor,
+        course: CourseRef,
+        questions: list[uc.NewQuestion] | None = None,
+        *,
+        title: str = "Bank",
+    ) -> tuple[BankSummary, list[QuestionView]]:
+        """A bank of the course with ``questions`` (default: ``short_answers(3)``), as added."""
+        summary = await self.create_bank(actor=owner, course_id=course.id, title=title)
+        added = [
+            await self.add_bank_question(actor=owner, bank_id=summary.bank.id, data=q)
+            for q in (short_answers(3) if questions is None else questions)
+        ]
+        return summary, added
+
+
+def short_answers(n: int, *, prefix: str = "Q", points: int = 1) -> list[uc.NewQuestion]:
+    """``n`` short-answer questions ``{prefix}{i}`` whose key is ``a{i}``."""
+    return [
+        uc.NewQuestion(
+            question_text=f"{prefix}{i}",
+            question_type=QuestionType.SHORT_ANSWER,
+            correct_answer=f"a{i}",
+            points=points,
+        )
+        for i in range(n)
+    ]
+
+
+def essay(points: int = 5, text: str = "Explain.") -> uc.NewQuestion:
+    return uc.NewQuestion(question_text=text, question_type=QuestionType.ESSAY, points=points)

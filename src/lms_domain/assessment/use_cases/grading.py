@@ -210,6 +210,8 @@ class RegradeQuestion:
                     before = (attempt.score, attempt.passed)
                     held = attempt.question(question_id)
                     assert held is not None
+                    if held.question_type is QuestionType.ESSAY:
+                        continue  # given as an essay (changed since): graded by hand, no key to apply
                     new = replace(held, correct_answer=question.correct_answer)
                     regrade_question(attempt, new, quiz.scoring, quiz.passing_score_percentage)
                     if not attempt.is_submitted:
