@@ -746,6 +746,32 @@ async def test_a_regrade_keeps_the_hand_grade_of_an_attempt_given_the_question_a
     assert len(await lms.history(actor=quiz.owner, attempt_id=done.attempt.id)) == 1
 
 
+@pytest.mark.parametrize(
+    ("changes", "new_key"),
+    [
+        (uc.QuestionChanges(question_type=QuestionType.MULTIPLE_SELECT, correct_answer=["4"]), ["3", "4"]),
+        (uc.QuestionChanges(options=["three", "four", "five"], correct_answer="four"), "three"),
+    ],
+    ids=["another type", "renamed options"],
+)
+async def test_a_regrade_leaves_attempts_whose_question_the_new_key_does_not_fit(
+    lms: Assessment, quiz: EssayQuiz, changes: uc.QuestionChanges, new_key: str | list[str]
+) -> None:
+    """The question changed after the attempt was given it; the new key fits the question as it
+    is now, not as the attempt holds it, so the attempt keeps its key and grade and is not counted."""
+    done = await quiz.take("3", "Paris")
+    before = copy.deepcopy(lms.state.attempts[done.attempt.id])
+    await lms.update_question(
+        actor=quiz.owner, quiz_id=quiz.quiz_id, question_id=quiz.qid(0), changes=changes
+    )
+    result = await lms.regrade(
+        actor=quiz.owner, quiz_id=quiz.quiz_id, question_id=quiz.qid(0), correct_answer=new_key, reason="r"
+    )
+    assert (result.attempts_regraded, result.scores_changed) == (0, 0)
+    assert lms.state.attempts[done.attempt.id] == before
+    assert await lms.history(actor=quiz.owner, attempt_id=done.attempt.id) == []
+
+
 # --- history --------------------------------------------------------------------------------------
 
 

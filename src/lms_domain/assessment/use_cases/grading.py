@@ -172,6 +172,8 @@ class RegradeQuestion:
     stays pending); open attempts are graded with the new key when submitted. Attempts are
     handled in batches of ``REGRADE_BATCH``: a fixed number of statements per batch, however many
     attempts there are. Scores are computed under each quiz's current scoring and passing score.
+    An attempt given the question as it was before a change its new key does not fit (another type,
+    an essay, options renamed) keeps it and its grade, and is not counted.
     """
 
     def __init__(
@@ -210,9 +212,10 @@ class RegradeQuestion:
                     before = (attempt.score, attempt.passed)
                     held = attempt.question(question_id)
                     assert held is not None
-                    if held.question_type is QuestionType.ESSAY:
-                        continue  # given as an essay (changed since): graded by hand, no key to apply
-                    new = replace(held, correct_answer=question.correct_answer)
+                    try:  # only the key changes; it must fit the question as the attempt was given it
+                        new = replace(held, correct_answer=question.correct_answer).validated()
+                    except InvalidField:
+                        continue  # given another type or other options since changed: kept as graded
                     regrade_question(attempt, new, quiz.scoring, quiz.passing_score_percentage)
                     if not attempt.is_submitted:
                         continue
