@@ -186,10 +186,11 @@ class Container(containers.DeclarativeContainer):
         redis=providers.Singleton(RedisLoginThrottle, redis),
         local=providers.Singleton(InProcessLoginThrottle),
     )
-    rate_limiter = providers.Selector(
-        state_backend,
-        redis=providers.Singleton(RedisRateLimiter, redis, fallback=local_rate_limiter),
-        local=local_rate_limiter,
+    redis_rate_limiter = providers.Singleton(RedisRateLimiter, redis, fallback=local_rate_limiter)
+    rate_limiter = providers.Selector(state_backend, redis=redis_rate_limiter, local=local_rate_limiter)
+    # the Redis limiter reads the caller's session with its count (one round trip per request)
+    session_reading_limiter = providers.Selector(
+        state_backend, redis=redis_rate_limiter, local=providers.Object(None)
     )
 
     stamps = providers.Selector(
@@ -248,7 +249,7 @@ class Container(containers.DeclarativeContainer):
     register = providers.Factory(
         identity.Register, uow=uow, accounts=new_accounts, tokens=tokens, verifications=verifications
     )
-    verify_email = providers.Factory(identity.VerifyEmail, uow=uow, clock=clock)
+    verify_email = providers.Factory(identity.VerifyEmail, uow=uow, sessions=sessions, clock=clock)
     resend_verification = providers.Factory(identity.ResendVerification, uow=uow, verifications=verifications)
     request_password_reset = providers.Factory(identity.RequestPasswordReset, jobs=jobs)
     send_password_reset = providers.Factory(
@@ -258,7 +259,7 @@ class Container(containers.DeclarativeContainer):
         identity.ConfirmPasswordReset,
         uow=uow,
         hasher=hasher,
-        throttle=login_throttle,
+        stores=providers.Factory(identity.CredentialStores, throttle=login_throttle, sessions=sessions),
         clock=clock,
         templates=mail_templates,
     )
@@ -289,7 +290,9 @@ class Container(containers.DeclarativeContainer):
     list_users = providers.Factory(identity.ListUsers, uow=read_uow)
     admin_update_user = providers.Factory(identity.AdminUpdateUser, uow=uow, sessions=sessions, clock=clock)
     create_user = providers.Factory(identity.CreateUser, uow=uow, accounts=new_accounts)
-    ensure_admin = providers.Factory(identity.EnsureAdmin, uow=uow, create_user=create_user, clock=clock)
+    ensure_admin = providers.Factory(
+        identity.EnsureAdmin, uow=uow, create_user=create_user, sessions=sessions, clock=clock
+    )
 
     # files
     local_blobs = providers.Singleton(
