@@ -134,6 +134,14 @@ def _reader_of(unit: object) -> object:
     return unit.reader() if isinstance(unit, SqlUnitOfWork) else unit
 
 
+def reading_limiter(limiter: object, sessions: object) -> RedisRateLimiter | None:
+    """The rate limiter that reads sessions ahead, when it reads them where they are: the same
+    Redis keys as the session store in use (not when the store is another, e.g. an embedder's)."""
+    if isinstance(limiter, RedisRateLimiter) and isinstance(sessions, RedisSessionStore):
+        return limiter if limiter.reads_sessions_of(sessions) else None
+    return None
+
+
 class Container(containers.DeclarativeContainer):
     settings = providers.Dependency(instance_of=Settings)
     state_backend = providers.Callable(_state_backend, settings)
@@ -189,9 +197,7 @@ class Container(containers.DeclarativeContainer):
     redis_rate_limiter = providers.Singleton(RedisRateLimiter, redis, fallback=local_rate_limiter)
     rate_limiter = providers.Selector(state_backend, redis=redis_rate_limiter, local=local_rate_limiter)
     # the Redis limiter reads the caller's session with its count (one round trip per request)
-    session_reading_limiter = providers.Selector(
-        state_backend, redis=redis_rate_limiter, local=providers.Object(None)
-    )
+    session_reading_limiter = providers.Callable(reading_limiter, rate_limiter, sessions)
 
     stamps = providers.Selector(
         state_backend,

@@ -9,7 +9,7 @@ from uuid import UUID
 from redis.asyncio import Redis
 
 from lms_adapters.redis.client import REDIS_DOWN, REDIS_FAILED, RedisBusy, unavailable
-from lms_adapters.redis.sessions import LIVE_FIELDS, caller_key, read_live, session_key
+from lms_adapters.redis.sessions import LIVE_FIELDS, RedisSessionStore, caller_key, read_live, session_key
 from lms_domain.identity.ports import SessionRead
 
 __all__ = ["RedisLoginThrottle", "RedisRateLimiter"]
@@ -148,6 +148,10 @@ class RedisRateLimiter:
         except REDIS_DOWN:
             return await self._fallen_back(key, limit=limit, window_seconds=window_seconds)
         return 0 if int(count) <= limit else max(1, int(ttl))
+
+    def reads_sessions_of(self, store: RedisSessionStore) -> bool:
+        """Whether ``hit_reading_session`` reads what ``store`` holds (same client, same keys)."""
+        return store.client is self._r and store.prefix == self._p
 
     async def hit_reading_session(
         self, key: str, *, limit: int, window_seconds: int, session_id: UUID, user_id: UUID

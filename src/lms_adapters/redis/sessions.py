@@ -112,6 +112,14 @@ class RedisSessionStore:
         self._carry = redis.register_script(_CARRY)
         self._settle = redis.register_script(_SETTLE)
 
+    @property
+    def client(self) -> Redis:
+        return self._r
+
+    @property
+    def prefix(self) -> str:
+        return self._p
+
     def _key(self, session_id: UUID) -> str:
         return session_key(self._p, session_id)
 
