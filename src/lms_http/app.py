@@ -190,7 +190,9 @@ def create_app(settings: Settings, container: Container | None = None) -> Litest
             make_access_log_middleware(),
             make_options_middleware(),
             metrics_config().middleware,
-            make_rate_limit_middleware(settings, container.rate_limiter, container.token_codec),
+            make_rate_limit_middleware(
+                settings, container.rate_limiter, container.token_codec, container.session_reading_limiter
+            ),
             make_idempotency_middleware(
                 settings, container.idempotency_store, container.authenticate_caller, container.login_throttle
             ),

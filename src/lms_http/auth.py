@@ -9,10 +9,12 @@ from litestar import Request
 from litestar.di import NamedDependency
 
 from lms_domain.identity.entities import User
+from lms_domain.identity.ports import SessionRead
 from lms_domain.identity.use_cases import AuthenticateCaller
 from lms_domain.shared.actors import Actor
 from lms_domain.shared.audit import RequestContext
 from lms_domain.shared.errors import Unauthorized
+from lms_http.middleware import SESSION_READ
 
 __all__ = ["bearer_token", "caller_user", "provide_actor", "provide_optional_actor", "request_context"]
 
@@ -36,7 +38,9 @@ async def provide_actor(
     token = bearer_token(request)
     if token is None:
         raise Unauthorized("Not authenticated")
-    caller = await authenticate_caller(token=token)
+    read = request.scope["state"].pop(SESSION_READ, None)  # read once: a session may end meanwhile
+    ahead = read if isinstance(read, SessionRead) else None
+    caller = await authenticate_caller(token=token, read_ahead=ahead)
     request.scope["state"]["user_id"] = str(caller.actor.user_id)
     request.scope["state"][_CALLER] = caller.user
     return dataclasses.replace(caller.actor, context=request_context(request))
@@ -57,6 +61,7 @@ async def provide_optional_actor(
 
 
 def caller_user(request: Request[Any, Any, Any]) -> User | None:
-    """The caller's user record as authentication loaded it in this request, if it did."""
+    """The caller's user record as authentication loaded it in this request, if it did (not when
+    the session store knew the caller's state: then nothing was read)."""
     user = request.scope["state"].get(_CALLER)
     return user if isinstance(user, User) else None

@@ -134,6 +134,14 @@ def _reader_of(unit: object) -> object:
     return unit.reader() if isinstance(unit, SqlUnitOfWork) else unit
 
 
+def reading_limiter(limiter: object, sessions: object) -> RedisRateLimiter | None:
+    """The rate limiter that reads sessions ahead, when it reads them where they are: the same
+    Redis keys as the session store in use (not when the store is another, e.g. an embedder's)."""
+    if isinstance(limiter, RedisRateLimiter) and isinstance(sessions, RedisSessionStore):
+        return limiter if limiter.reads_sessions_of(sessions) else None
+    return None
+
+
 class Container(containers.DeclarativeContainer):
     settings = providers.Dependency(instance_of=Settings)
     state_backend = providers.Callable(_state_backend, settings)
@@ -186,11 +194,10 @@ class Container(containers.DeclarativeContainer):
         redis=providers.Singleton(RedisLoginThrottle, redis),
         local=providers.Singleton(InProcessLoginThrottle),
     )
-    rate_limiter = providers.Selector(
-        state_backend,
-        redis=providers.Singleton(RedisRateLimiter, redis, fallback=local_rate_limiter),
-        local=local_rate_limiter,
-    )
+    redis_rate_limiter = providers.Singleton(RedisRateLimiter, redis, fallback=local_rate_limiter)
+    rate_limiter = providers.Selector(state_backend, redis=redis_rate_limiter, local=local_rate_limiter)
+    # the Redis limiter reads the caller's session with its count (one round trip per request)
+    session_reading_limiter = providers.Callable(reading_limiter, rate_limiter, sessions)
 
     stamps = providers.Selector(
         state_backend,
@@ -248,7 +255,7 @@ class Container(containers.DeclarativeContainer):
     register = providers.Factory(
         identity.Register, uow=uow, accounts=new_accounts, tokens=tokens, verifications=verifications
     )
-    verify_email = providers.Factory(identity.VerifyEmail, uow=uow, clock=clock)
+    verify_email = providers.Factory(identity.VerifyEmail, uow=uow, sessions=sessions, clock=clock)
     resend_verification = providers.Factory(identity.ResendVerification, uow=uow, verifications=verifications)
     request_password_reset = providers.Factory(identity.RequestPasswordReset, jobs=jobs)
     send_password_reset = providers.Factory(
@@ -258,7 +265,7 @@ class Container(containers.DeclarativeContainer):
         identity.ConfirmPasswordReset,
         uow=uow,
         hasher=hasher,
-        throttle=login_throttle,
+        stores=providers.Factory(identity.CredentialStores, throttle=login_throttle, sessions=sessions),
         clock=clock,
         templates=mail_templates,
     )
@@ -289,7 +296,9 @@ class Container(containers.DeclarativeContainer):
     list_users = providers.Factory(identity.ListUsers, uow=read_uow)
     admin_update_user = providers.Factory(identity.AdminUpdateUser, uow=uow, sessions=sessions, clock=clock)
     create_user = providers.Factory(identity.CreateUser, uow=uow, accounts=new_accounts)
-    ensure_admin = providers.Factory(identity.EnsureAdmin, uow=uow, create_user=create_user, clock=clock)
+    ensure_admin = providers.Factory(
+        identity.EnsureAdmin, uow=uow, create_user=create_user, sessions=sessions, clock=clock
+    )
 
     # files
     local_blobs = providers.Singleton(

@@ -8,7 +8,8 @@ import time
 import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import Any, cast
+from typing import Any, Protocol, cast
+from uuid import UUID
 
 import msgspec
 from litestar.config.cors import CORSConfig
@@ -16,12 +17,14 @@ from litestar.constants import DEFAULT_ALLOWED_CORS_HEADERS
 from litestar.enums import ScopeType
 from litestar.types import ASGIApp, HTTPResponseStartEvent, Message, Receive, Scope, Send
 
-from lms_domain.identity.ports import TokenCodec, TokenKind
+from lms_domain.identity.ports import SessionRead, TokenClaims, TokenCodec, TokenKind
 from lms_domain.shared.errors import DomainError, Unavailable
 from lms_http.settings import Settings
 from lms_platform.rate_limits import RateLimiter
 
 __all__ = [
+    "SESSION_READ",
+    "SessionReadingLimiter",
     "caller_key",
     "client_ip",
     "cors_refusal",
@@ -41,6 +44,19 @@ AUTH_LIMITED_PATHS = AUTH_PATHS | {
     "/api/v1/auth/password-reset/confirm",
 }
 UNLIMITED_PREFIXES = ("/api/v1/health", "/api/v1/ready", "/docs", "/openapi.json")
+SESSION_READ = "lms_session_read"
+"""Where the rate limiter leaves the session it read with the count (a ``SessionRead``)."""
+
+
+class SessionReadingLimiter(Protocol):
+    """A rate limiter that reads the caller's session in the round trip that counts the request
+    (Redis: one script), so authentication need not ask the session store again."""
+
+    async def hit_reading_session(
+        self, key: str, *, limit: int, window_seconds: int, session_id: UUID, user_id: UUID
+    ) -> tuple[int, SessionRead | None]:
+        """``RateLimiter.hit``'s answer, and the session as read (None: not read)."""
+        ...
 
 
 def client_ip(scope: Scope, settings: Settings) -> str:
@@ -227,9 +243,15 @@ def make_security_middleware(
 
 
 def make_rate_limit_middleware(
-    settings: Settings, limiter: Callable[[], RateLimiter], codec: Callable[[], TokenCodec]
+    settings: Settings,
+    limiter: Callable[[], RateLimiter],
+    codec: Callable[[], TokenCodec],
+    session_reader: Callable[[], SessionReadingLimiter | None] | None = None,
 ) -> Callable[[ASGIApp], ASGIApp]:
-    """Per client IP and endpoint for the sign-in endpoints; per user (or IP) for the rest."""
+    """Per client IP and endpoint for the sign-in endpoints; per user (or IP) for the rest.
+
+    With ``session_reader`` (Redis), a signed-in request is counted and its session read in one
+    round trip; the read is left in the request's state (``SESSION_READ``) for authentication."""
 
     def middleware(app: ASGIApp) -> ASGIApp:
         async def handle(scope: Scope, receive: Receive, send: Send) -> None:
@@ -241,12 +263,27 @@ def make_rate_limit_middleware(
             ):
                 await app(scope, receive, send)
                 return
+            claims, reader = None, None
             if path in AUTH_LIMITED_PATHS:
                 rule, key = settings.rate_limit_auth, f"auth:{path}:{client_ip(scope, settings)}"
             else:
-                rule, key = settings.rate_limit_default, f"any:{caller_key(scope, settings, codec)}"
+                claims = access_claims(scope, codec)
+                who = f"user:{claims.subject}" if claims else f"ip:{client_ip(scope, settings)}"
+                rule, key = settings.rate_limit_default, f"any:{who}"
+                reader = session_reader() if session_reader is not None and claims else None
             try:
-                wait = await limiter().hit(key, limit=rule.limit, window_seconds=rule.window_seconds)
+                if reader is not None and claims is not None:
+                    wait, read = await reader.hit_reading_session(
+                        key,
+                        limit=rule.limit,
+                        window_seconds=rule.window_seconds,
+                        session_id=claims.session_id,
+                        user_id=claims.subject,
+                    )
+                    if read is not None:
+                        scope.setdefault("state", {})[SESSION_READ] = read
+                else:
+                    wait = await limiter().hit(key, limit=rule.limit, window_seconds=rule.window_seconds)
             except Unavailable as e:  # the shared counts are busy: refuse rather than count nowhere
                 await _send_json(send, 503, {"detail": e.message}, [])
                 return
@@ -269,15 +306,21 @@ def make_rate_limit_middleware(
 
 def caller_key(scope: Scope, settings: Settings, codec: Callable[[], TokenCodec]) -> str:
     """Who is calling, for counters: the token's user when it verifies, else the client address."""
+    claims = access_claims(scope, codec)
+    return f"user:{claims.subject}" if claims else f"ip:{client_ip(scope, settings)}"
+
+
+def access_claims(scope: Scope, codec: Callable[[], TokenCodec]) -> TokenClaims | None:
+    """The claims of the request's bearer access token when it verifies."""
     for name, value in scope["headers"]:
         if name == b"authorization":
             scheme, _, token = value.decode("latin-1").partition(" ")
             if scheme.lower() == "bearer":
                 try:
-                    return f"user:{codec().decode(token.strip(), TokenKind.ACCESS).subject}"
+                    return codec().decode(token.strip(), TokenKind.ACCESS)
                 except DomainError:
-                    break
-    return f"ip:{client_ip(scope, settings)}"
+                    return None
+    return None
 
 
 _INT64_MIN, _INT64_MAX = -(2**63), 2**63 - 1

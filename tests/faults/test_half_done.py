@@ -1,9 +1,11 @@
 """A 503 means nothing was done; a 2xx means the change is made, even when Redis fails half-way.
 
 Registration opens the session (Redis) before it commits the account, so an outage leaves no
-account behind its 503. A password change commits the new hash, a new credentials version and the
-session that made it in one transaction: if Redis stalls afterwards, the answer is still 204 and
-every other session is refused all the same, by the version the database holds.
+account behind its 503. A password change holds the user in the session store (dropping the copy
+of its state kept there), then commits the new hash, a new credentials version and the session that
+made it in one transaction: if Redis stalls before the hold, the answer is 503 and the password is
+unchanged; if it stalls after it, the answer is still 204 and every other session is refused all
+the same, by the version the database holds (the hold sends authentication to the database).
 """
 
 from __future__ import annotations
@@ -76,6 +78,60 @@ class StallRedisOnHash:
         return bool(await self._real.verify(password_hash, password))
 
 
+class StallRedisAfterHold:
+    """The real session store; once it has held the user (before the commit), Redis stalls
+    (``DEBUG SLEEP``), so the password change meets a stalled Redis between its hold and its
+    commit, and everything after the commit (the settle, the carry-over, the revocations) with it."""
+
+    def __init__(self, real: Any, port: int, seconds: float) -> None:
+        self._real, self._stall = real, StallRedisOnHash(None, port, seconds)
+        self.slept = self._stall.slept
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._real, name)
+
+    async def hold_caller(self, user_id: Any) -> str:
+        hold = str(await self._real.hold_caller(user_id))
+        threading.Thread(target=self._stall._sleep, daemon=True).start()
+        self._stall.stalled.wait(5)
+        time.sleep(0.2)  # the server is inside DEBUG SLEEP now
+        return hold
+
+
+async def test_a_password_change_meeting_a_stalled_redis_before_its_commit_changes_nothing(
+    sqlite_url: str, tmp_path: Path
+) -> None:
+    with private_redis(tmp_path) as (url, _process, port):
+        settings = settings_for(sqlite_url, tmp_path, url)
+        container = Container(settings=settings)
+        app = create_app(settings, container)
+        async with AsyncTestClient(app=app) as c:
+            email = "early@example.com"
+            me = await register(c, email)
+            stalling = StallRedisOnHash(container.hasher(), port, seconds=3)
+            container.change_password.override(
+                providers.Factory(
+                    container.change_password.cls,
+                    uow=container.uow,
+                    hasher=providers.Object(stalling),
+                    sessions=container.sessions,
+                    clock=container.clock,
+                    templates=container.mail_templates,
+                )
+            )
+            r = await c.post(
+                f"{V1}/users/me/password",
+                json={"current_password": PASSWORD, "new_password": "Fresh7Horse0x"},
+                headers=me,
+            )
+            container.change_password.reset_override()
+            assert (r.status_code, r.json()) == (503, {"detail": "The session store is not available"})
+            assert stalling.slept.wait(10)
+            assert (await c.get(f"{V1}/users/me", headers=me)).status_code == 200
+            old = await c.post(f"{V1}/auth/login", json={"email": email, "password": PASSWORD})
+            assert old.status_code == 200  # nothing was done
+
+
 async def test_a_password_change_meeting_a_stalled_redis_is_made_whole(
     sqlite_url: str, tmp_path: Path
 ) -> None:
@@ -89,13 +145,13 @@ async def test_a_password_change_meeting_a_stalled_redis_is_made_whole(
                 me = await register(c, email)
                 other = await c.post(f"{V1}/auth/login", json={"email": email, "password": PASSWORD})
                 other_auth = {"Authorization": f"Bearer {other.json()['access_token']}"}
-                stalling = StallRedisOnHash(container.hasher(), port, seconds=3)
+                stalling = StallRedisAfterHold(container.sessions(), port, seconds=3)
                 container.change_password.override(
                     providers.Factory(
                         container.change_password.cls,
                         uow=container.uow,
-                        hasher=providers.Object(stalling),
-                        sessions=container.sessions,
+                        hasher=container.hasher,
+                        sessions=providers.Object(stalling),
                         clock=container.clock,
                         templates=container.mail_templates,
                     )

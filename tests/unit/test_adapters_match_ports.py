@@ -88,6 +88,7 @@ from lms_domain.learning.ports import LearningReader, LearningUnitOfWork
 from lms_domain.mail.ports import Mailer, PasswordResetJobs
 from lms_domain.privacy.ports import BlobPurgeJobs, ErasureUnitOfWork, PrivacyUnitOfWork
 from lms_domain.shared.ports import Clock, IdGenerator
+from lms_http.middleware import SessionReadingLimiter
 from lms_platform.idempotency import IdempotencyStore
 from lms_platform.rate_limits import RateLimiter
 from lms_platform.readiness import Probe
@@ -133,7 +134,7 @@ ADAPTERS: dict[type, tuple[type, ...]] = {
     # redis
     RedisSessionStore: (SessionStore,),
     RedisLoginThrottle: (LoginThrottle,),
-    RedisRateLimiter: (RateLimiter,),
+    RedisRateLimiter: (RateLimiter, SessionReadingLimiter),
     RedisIdempotencyStore: (IdempotencyStore,),
     RedisStamps: (Stamps,),
     RedisProbe: (Probe,),

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass, field
+from datetime import timedelta
 
 import pyotp
 import pytest
@@ -13,6 +14,7 @@ from lms_adapters.local.totp import PyotpTotpService
 from lms_adapters.memory.sessions import MemorySessionStore
 from lms_domain.files.entities import StoredFile
 from lms_domain.identity import use_cases as identity
+from lms_domain.identity.entities import CallerState
 from lms_domain.privacy.erasure import EraseOwnAccount, EraseUser, PurgeBlobs, purge_delay
 from lms_domain.privacy.use_cases import ExportPersonalData
 from lms_domain.shared.actors import Actor, Role
@@ -251,3 +253,50 @@ async def test_an_erased_or_deactivated_account_creates_no_course() -> None:
         with pytest.raises(Unauthorized):
             await e.course(who, "Too late")
     assert e.state.courses == {}
+
+
+async def signed_in(e: Erasure, who: Actor) -> uuid.UUID:
+    """A session of ``who`` with their state kept by the session store (as after a first request)."""
+    sid = uuid.uuid4()
+    expires = e.clock.now() + timedelta(days=1)
+    await e.sessions.open(
+        session_id=sid,
+        user_id=who.user_id,
+        refresh_id=uuid.uuid4(),
+        expires_at=expires,
+        credentials_version=0,
+    )
+    await e.sessions.offer_caller(CallerState.of(e.state.users[who.user_id]))
+    return sid
+
+
+async def test_an_erasure_ends_the_kept_state_of_every_session_by_the_next_request() -> None:
+    e = Erasure()
+    admin, student = e.person(Role.ADMIN), e.person()
+    sid = await signed_in(e, student)
+
+    async def lost(user_id: uuid.UUID, *, keep: uuid.UUID | None = None) -> None:
+        raise Unavailable("The session store is not available")
+
+    e.sessions.revoke_user = lost  # type: ignore[method-assign]  # the revocation after the commit fails
+    await e.erase(actor=admin, user_id=student.user_id)
+    live = await e.sessions.live(sid, user_id=student.user_id)
+    assert live is not None  # still open in the store, but its kept state refuses it
+    assert live.caller is not None
+    assert not live.caller.accepts_session(sid, live.credentials_version)
+
+
+async def test_an_erasure_the_session_store_cannot_hold_erases_nothing() -> None:
+    e = Erasure()
+    admin, student = e.person(Role.ADMIN), e.person()
+    await signed_in(e, student)
+
+    async def down(user_id: uuid.UUID) -> str:
+        raise Unavailable("The session store is not available")
+
+    e.sessions.hold_caller = down  # type: ignore[method-assign]
+    with pytest.raises(Unavailable):  # 503: nothing was done
+        await e.erase(actor=admin, user_id=student.user_id)
+    kept = e.state.users[student.user_id]
+    assert kept.erased_at is None
+    assert kept.full_name == "Ada Lovelace"

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from uuid import UUID
 
-from lms_domain.identity.ports import RotateOutcome
+from lms_domain.identity.entities import CallerState
+from lms_domain.identity.ports import LiveSession, RotateOutcome
 
 __all__ = ["MemorySessionStore"]
 
@@ -21,9 +23,13 @@ class _Session:
 
 
 class MemorySessionStore:
+    """Keeps a copy of each user's ``CallerState`` like the Redis store (a hold is a string in
+    place of the copy), without expiry: tests see the copy kept in step by the use cases alone."""
+
     def __init__(self) -> None:
         self._sessions: dict[UUID, _Session] = {}
         self._steps: set[tuple[UUID, int]] = set()
+        self._callers: dict[UUID, CallerState | str] = {}
 
     def _live(self, session_id: UUID) -> _Session | None:
         s = self._sessions.get(session_id)
@@ -55,6 +61,25 @@ class MemorySessionStore:
     async def live_version(self, session_id: UUID) -> int | None:
         s = self._live(session_id)
         return None if s is None else s.credentials_version
+
+    async def live(self, session_id: UUID, *, user_id: UUID) -> LiveSession | None:
+        s = self._live(session_id)
+        if s is None or s.user_id != user_id:
+            return None
+        kept = self._callers.get(user_id)
+        return LiveSession(user_id, s.credentials_version, kept if isinstance(kept, CallerState) else None)
+
+    async def hold_caller(self, user_id: UUID) -> str:
+        hold = uuid.uuid4().hex
+        self._callers[user_id] = hold
+        return hold
+
+    async def settle_caller(self, state: CallerState, *, hold: str) -> None:
+        if self._callers.get(state.user_id) == hold:
+            self._callers[state.user_id] = state
+
+    async def offer_caller(self, state: CallerState) -> None:
+        self._callers.setdefault(state.user_id, state)
 
     async def carry_over(self, session_id: UUID, credentials_version: int) -> None:
         if s := self._live(session_id):

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import time
 import uuid
+from uuid import UUID
 
 from redis.asyncio import Redis
 
 from lms_adapters.redis.client import REDIS_DOWN, REDIS_FAILED, RedisBusy, unavailable
+from lms_adapters.redis.sessions import LIVE_FIELDS, RedisSessionStore, caller_key, read_live, session_key
+from lms_domain.identity.ports import SessionRead
 
 __all__ = ["RedisLoginThrottle", "RedisRateLimiter"]
 
@@ -46,6 +49,16 @@ _HIT = """
 local n = redis.call('INCR', KEYS[1])
 if n == 1 then redis.call('EXPIRE', KEYS[1], ARGV[1]) end
 return {n, redis.call('TTL', KEYS[1])}
+"""
+
+
+# KEYS: counter, session hash, the user's kept state. ARGV: window seconds. The count, its ttl,
+# and what ``RedisSessionStore.live`` reads, in one round trip.
+_HIT_READING_SESSION = """
+local n = redis.call('INCR', KEYS[1])
+if n == 1 then redis.call('EXPIRE', KEYS[1], ARGV[1]) end
+return {n, redis.call('TTL', KEYS[1]), redis.call('HMGET', KEYS[2], ARGV[2], ARGV[3], ARGV[4]),
+  redis.call('GET', KEYS[3])}
 """
 
 
@@ -117,15 +130,46 @@ class RedisRateLimiter:
     def __init__(self, redis: Redis, fallback: object | None = None, prefix: str = "lms") -> None:
         self._r, self._p, self._fallback = redis, prefix, fallback
         self._hit = redis.register_script(_HIT)
+        self._hit_reading = redis.register_script(_HIT_READING_SESSION)
+
+    def _counter(self, key: str, window_seconds: int) -> str:
+        return f"{self._p}:rate:{key}:{int(time.time() // window_seconds)}"
+
+    async def _fallen_back(self, key: str, *, limit: int, window_seconds: int) -> int:
+        if self._fallback is None:
+            return 0
+        return int(await self._fallback.hit(key, limit=limit, window_seconds=window_seconds))  # type: ignore[attr-defined]
 
     async def hit(self, key: str, *, limit: int, window_seconds: int) -> int:
-        window = int(time.time() // window_seconds)
         try:
-            count, ttl = await self._hit(keys=[f"{self._p}:rate:{key}:{window}"], args=[window_seconds])
+            count, ttl = await self._hit(keys=[self._counter(key, window_seconds)], args=[window_seconds])
         except RedisBusy as e:
             raise unavailable("rate limit store", e) from e
         except REDIS_DOWN:
-            if self._fallback is None:
-                return 0
-            return int(await self._fallback.hit(key, limit=limit, window_seconds=window_seconds))  # type: ignore[attr-defined]
+            return await self._fallen_back(key, limit=limit, window_seconds=window_seconds)
         return 0 if int(count) <= limit else max(1, int(ttl))
+
+    def reads_sessions_of(self, store: RedisSessionStore) -> bool:
+        """Whether ``hit_reading_session`` reads what ``store`` holds (same client, same keys)."""
+        return store.client is self._r and store.prefix == self._p
+
+    async def hit_reading_session(
+        self, key: str, *, limit: int, window_seconds: int, session_id: UUID, user_id: UUID
+    ) -> tuple[int, SessionRead | None]:
+        """``hit``, and in the same round trip the session as ``RedisSessionStore.live`` (same
+        prefix) reads it; no read when Redis does not answer (the count fell back)."""
+        try:
+            count, ttl, fields, kept = await self._hit_reading(
+                keys=[
+                    self._counter(key, window_seconds),
+                    session_key(self._p, session_id),
+                    caller_key(self._p, user_id),
+                ],
+                args=[window_seconds, *LIVE_FIELDS],
+            )
+        except RedisBusy as e:
+            raise unavailable("rate limit store", e) from e
+        except REDIS_DOWN:
+            return await self._fallen_back(key, limit=limit, window_seconds=window_seconds), None
+        wait = 0 if int(count) <= limit else max(1, int(ttl))
+        return wait, SessionRead(session_id, read_live(user_id, fields, kept))

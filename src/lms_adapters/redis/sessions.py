@@ -2,15 +2,70 @@
 
 from __future__ import annotations
 
+import uuid
+from collections.abc import Sequence
 from datetime import UTC, datetime
+from typing import Any
 from uuid import UUID
 
 from redis.asyncio import Redis
 
 from lms_adapters.redis.client import REDIS_FAILED, unavailable
-from lms_domain.identity.ports import RotateOutcome
+from lms_domain.identity.entities import CallerState
+from lms_domain.identity.ports import CALLER_HOLD_SECONDS, CALLER_KEEP_SECONDS, LiveSession, RotateOutcome
+from lms_domain.shared.actors import Role
 
-__all__ = ["RedisSessionStore"]
+__all__ = ["RedisSessionStore", "caller_key", "read_live", "session_key"]
+
+# The fields of a session hash ``live`` reads, in this order (``read_live`` takes them so).
+LIVE_FIELDS = ("revoked", "cv", "user")
+_HELD = "held:"
+
+
+def session_key(prefix: str, session_id: UUID) -> str:
+    return f"{prefix}:session:{session_id}"
+
+
+def caller_key(prefix: str, user_id: UUID) -> str:
+    """The user's ``CallerState`` as kept (``role|active|verified|version|session``), or a hold
+    (``held:<id>``) while a change to it is under way."""
+    return f"{prefix}:caller:{user_id}"
+
+
+def _encode(state: CallerState) -> str:
+    return "|".join(
+        (
+            state.role.value,
+            "1" if state.is_active else "0",
+            "1" if state.email_verified else "0",
+            str(state.credentials_version),
+            str(state.credentials_session_id or ""),
+        )
+    )
+
+
+def _decode(user_id: UUID, value: str | None) -> CallerState | None:
+    if not value or value.startswith(_HELD):
+        return None
+    role, active, verified, version, session = value.split("|")
+    return CallerState(
+        user_id=user_id,
+        role=Role(role),
+        is_active=active == "1",
+        email_verified=verified == "1",
+        credentials_version=int(version),
+        credentials_session_id=UUID(session) if session else None,
+    )
+
+
+def read_live(user_id: UUID, fields: Sequence[Any], kept: str | None) -> LiveSession | None:
+    """A live session of ``user_id`` from its hash's ``LIVE_FIELDS`` and the user's kept value."""
+    revoked, version, owner = fields
+    if revoked != "0" or (owner is not None and owner != str(user_id)):
+        return None
+    # sessions opened before versions existed: version 0
+    return LiveSession(user_id, int(version or 0), _decode(user_id, kept))
+
 
 # KEYS[1] session hash; ARGV: presented id, new id, new ttl seconds.
 _ROTATE = """
@@ -35,16 +90,38 @@ return 0
 """
 
 
+# KEYS[1] the user's kept state; ARGV: the hold, the state, its ttl. Only the change that holds
+# the user replaces it: a later change's hold (or its state) is never undone by an earlier one.
+_SETTLE = """
+if redis.call('GET', KEYS[1]) == ARGV[1] then
+  redis.call('SET', KEYS[1], ARGV[2], 'EX', ARGV[3])
+end
+return 0
+"""
+
+
 class RedisSessionStore:
-    """Fails closed: when Redis does not answer, or the pool stays busy, no token is accepted (503)."""
+    """Fails closed: when Redis does not answer, or the pool stays busy, no token is accepted (503).
+
+    Beside the sessions, one key per user keeps the user's ``CallerState`` (``caller_key``): read
+    with the session in one round trip, set by the use cases that change it, after a hold."""
 
     def __init__(self, redis: Redis, prefix: str = "lms") -> None:
         self._r, self._p = redis, prefix
         self._rotate = redis.register_script(_ROTATE)
         self._carry = redis.register_script(_CARRY)
+        self._settle = redis.register_script(_SETTLE)
+
+    @property
+    def client(self) -> Redis:
+        return self._r
+
+    @property
+    def prefix(self) -> str:
+        return self._p
 
     def _key(self, session_id: UUID) -> str:
-        return f"{self._p}:session:{session_id}"
+        return session_key(self._p, session_id)
 
     def _user_key(self, user_id: UUID) -> str:
         return f"{self._p}:user-sessions:{user_id}"
@@ -102,6 +179,40 @@ class RedisSessionStore:
         if revoked != "0":
             return None
         return int(version or 0)  # sessions opened before versions existed: version 0
+
+    async def live(self, session_id: UUID, *, user_id: UUID) -> LiveSession | None:
+        try:
+            async with self._r.pipeline(transaction=False) as p:  # one round trip
+                p.hmget(self._key(session_id), list(LIVE_FIELDS))
+                p.get(caller_key(self._p, user_id))
+                fields, kept = await p.execute()
+        except REDIS_FAILED as e:
+            raise unavailable("session store", e) from e
+        return read_live(user_id, fields, kept)
+
+    async def hold_caller(self, user_id: UUID) -> str:
+        hold = _HELD + uuid.uuid4().hex
+        try:
+            await self._r.set(caller_key(self._p, user_id), hold, ex=CALLER_HOLD_SECONDS)
+        except REDIS_FAILED as e:
+            raise unavailable("session store", e) from e
+        return hold
+
+    async def settle_caller(self, state: CallerState, *, hold: str) -> None:
+        try:
+            await self._settle(
+                keys=[caller_key(self._p, state.user_id)], args=[hold, _encode(state), CALLER_KEEP_SECONDS]
+            )
+        except REDIS_FAILED as e:
+            raise unavailable("session store", e) from e
+
+    async def offer_caller(self, state: CallerState) -> None:
+        try:
+            await self._r.set(
+                caller_key(self._p, state.user_id), _encode(state), ex=CALLER_KEEP_SECONDS, nx=True
+            )
+        except REDIS_FAILED as e:
+            raise unavailable("session store", e) from e
 
     async def carry_over(self, session_id: UUID, credentials_version: int) -> None:
         try:

@@ -9,13 +9,41 @@ from sqlalchemy import delete, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from lms_adapters.sql.tables import auth_sessions, used_totp_steps
-from lms_domain.identity.ports import RotateOutcome
+from lms_adapters.sql.prebuilt import built_once
+from lms_adapters.sql.tables import auth_sessions, used_totp_steps, users
+from lms_domain.identity.entities import CallerState
+from lms_domain.identity.ports import LiveSession, RotateOutcome
+from lms_domain.shared.actors import Role
 
 __all__ = ["SqlSessionStore"]
 
+# the session and what authentication needs of its user, in one statement (an erased user is gone)
+_LIVE_WITH_USER = built_once(
+    lambda session_id, user_id: (
+        select(
+            auth_sessions.c.revoked,
+            auth_sessions.c.expires_at,
+            auth_sessions.c.credentials_version.label("session_version"),
+            users.c.role,
+            users.c.is_active,
+            users.c.email_verified,
+            users.c.credentials_version,
+            users.c.credentials_session_id,
+        )
+        .select_from(auth_sessions.join(users, users.c.id == auth_sessions.c.user_id))
+        .where(
+            auth_sessions.c.id == session_id,
+            auth_sessions.c.user_id == user_id,
+            users.c.erased_at.is_(None),
+        )
+    )
+)
+
 
 class SqlSessionStore:
+    """Sessions in the users' own database: ``live`` reads the user with the session, always as
+    committed, so there is no copy to keep in step (holds and settles do nothing)."""
+
     def __init__(self, engine: AsyncEngine) -> None:
         self._engine = engine
 
@@ -78,6 +106,32 @@ class SqlSessionStore:
         if row is None or row.revoked or row.expires_at <= datetime.now(UTC):
             return None
         return int(row.credentials_version)
+
+    async def live(self, session_id: UUID, *, user_id: UUID) -> LiveSession | None:
+        async with self._engine.connect() as conn:
+            row = (
+                await conn.execute(_LIVE_WITH_USER(), {"session_id": session_id, "user_id": user_id})
+            ).first()
+        if row is None or row.revoked or row.expires_at <= datetime.now(UTC):
+            return None
+        state = CallerState(
+            user_id=user_id,
+            role=Role(row.role),
+            is_active=bool(row.is_active),
+            email_verified=bool(row.email_verified),
+            credentials_version=int(row.credentials_version),
+            credentials_session_id=row.credentials_session_id,
+        )
+        return LiveSession(user_id, int(row.session_version), state)
+
+    async def hold_caller(self, user_id: UUID) -> str:
+        return ""  # nothing kept: ``live`` reads the user as committed
+
+    async def settle_caller(self, state: CallerState, *, hold: str) -> None:
+        return None
+
+    async def offer_caller(self, state: CallerState) -> None:
+        return None
 
     async def carry_over(self, session_id: UUID, credentials_version: int) -> None:
         async with self._engine.begin() as conn:

@@ -8,7 +8,7 @@ from uuid import UUID
 
 from lms_domain.shared.actors import Role
 
-__all__ = ["User"]
+__all__ = ["CallerState", "User"]
 
 
 @dataclass(kw_only=True)
@@ -72,6 +72,37 @@ class User:
         self.credentials_version += 1
         self.credentials_session_id = None
         self.erased_at = self.updated_at = now
+
+    def accepts_session(self, session_id: UUID, version: int) -> bool:
+        """A session opened with ``version`` is still good: the current version, or the session
+        that changed the password, until it is carried over to the new one."""
+        return CallerState.of(self).accepts_session(session_id, version)
+
+
+@dataclass(frozen=True, slots=True)
+class CallerState:
+    """What authenticating a request needs of its user: who acts (role, verified address) and
+    which sessions are still good (active, credentials version). Kept beside the sessions so that
+    a signed-in request need not read the user; every change of one of these fields goes through
+    ``SessionStore.hold_caller`` before its commit and ``settle_caller`` after it."""
+
+    user_id: UUID
+    role: Role
+    is_active: bool
+    email_verified: bool
+    credentials_version: int
+    credentials_session_id: UUID | None = None
+
+    @classmethod
+    def of(cls, user: User) -> CallerState:
+        return cls(
+            user_id=user.id,
+            role=user.role,
+            is_active=user.is_active,
+            email_verified=user.email_verified,
+            credentials_version=user.credentials_version,
+            credentials_session_id=user.credentials_session_id,
+        )
 
     def accepts_session(self, session_id: UUID, version: int) -> bool:
         """A session opened with ``version`` is still good: the current version, or the session

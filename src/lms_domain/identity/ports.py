@@ -9,19 +9,23 @@ from enum import StrEnum
 from typing import Protocol
 from uuid import UUID
 
-from lms_domain.identity.entities import User
+from lms_domain.identity.entities import CallerState, User
 from lms_domain.mail.ports import EmailTokenRepository, MailOutbox
 from lms_domain.shared.actors import Role
 from lms_domain.shared.pagination import PageRequest
 from lms_domain.shared.ports import ReadOnlyUnitOfWork, UnitOfWork
 
 __all__ = [
+    "CALLER_HOLD_SECONDS",
+    "CALLER_KEEP_SECONDS",
     "EmailTaken",
     "IdentityReader",
     "IdentityUnitOfWork",
+    "LiveSession",
     "LoginThrottle",
     "PasswordHasher",
     "RotateOutcome",
+    "SessionRead",
     "SessionStore",
     "TokenClaims",
     "TokenCodec",
@@ -30,6 +34,14 @@ __all__ = [
     "UserReader",
     "UserRepository",
 ]
+
+
+CALLER_HOLD_SECONDS = 600
+"""How long a hold keeps a user's state out of a session store that keeps copies: longer than any
+transaction of a change takes to commit (a hold whose settle never came, because the store failed
+after the commit, lapses then, and the next request that reads the user keeps its state again)."""
+CALLER_KEEP_SECONDS = 86_400
+"""How long a kept copy lives without a change (one read of the user brings it back)."""
 
 
 class EmailTaken(Exception):
@@ -118,6 +130,26 @@ class RotateOutcome(StrEnum):
     REVOKED = "revoked"  # the session was revoked or is unknown
 
 
+@dataclass(frozen=True, slots=True)
+class LiveSession:
+    """A live session: its user, the credentials version it was opened with, and the user's
+    ``CallerState`` as the store knows it. ``caller`` None: the store does not know it (never
+    kept, expired, or a change to the user is under way): read the user."""
+
+    user_id: UUID
+    credentials_version: int
+    caller: CallerState | None
+
+
+@dataclass(frozen=True, slots=True)
+class SessionRead:
+    """What the session store said of one session, read ahead in the round trip that counted the
+    request for the rate limit (``live`` None: not live)."""
+
+    session_id: UUID
+    live: LiveSession | None
+
+
 class SessionStore(Protocol):
     """Logins ("sessions"): the current refresh token of each, and revocation.
 
@@ -125,6 +157,12 @@ class SessionStore(Protocol):
     both tokens of that login at once. Each session remembers the user's credentials version
     it was opened with: once the user's version moves on (a password change, a deactivation),
     the session is refused, whatever this store still says.
+
+    The store also answers with the user's ``CallerState`` (``live``), so that authenticating
+    a request reads no user: a store in the users' own database reads it with the session in one
+    statement; a store elsewhere keeps a copy per user, which every change to those fields keeps
+    in step: ``hold_caller`` before the change commits (the copy is dropped, and no copy is kept
+    until the change settles: requests read the user meanwhile), ``settle_caller`` after it.
     """
 
     async def open(
@@ -144,6 +182,27 @@ class SessionStore(Protocol):
 
     async def live_version(self, session_id: UUID) -> int | None:
         """The credentials version of a live session; None when it is revoked, expired or unknown."""
+        ...
+
+    async def live(self, session_id: UUID, *, user_id: UUID) -> LiveSession | None:
+        """A live session of ``user_id`` with the user's state if the store knows it; None when the
+        session is revoked, expired, unknown or another user's."""
+        ...
+
+    async def hold_caller(self, user_id: UUID) -> str:
+        """Before a change to the user's role, activity, verified address or credentials commits:
+        drop the state kept for the user and keep none until ``settle_caller`` with the hold
+        returned (or until the hold lapses, after ``CALLER_HOLD_SECONDS``). Raises ``Unavailable``
+        when the store does not answer: the change must then not commit."""
+        ...
+
+    async def settle_caller(self, state: CallerState, *, hold: str) -> None:
+        """After the change committed: keep ``state``, unless another change held the user since."""
+        ...
+
+    async def offer_caller(self, state: CallerState) -> None:
+        """Keep a state just read from the users' database, only when nothing is kept for the
+        user and no change holds it."""
         ...
 
     async def carry_over(self, session_id: UUID, credentials_version: int) -> None:

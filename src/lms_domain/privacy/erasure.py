@@ -17,7 +17,7 @@ from uuid import UUID
 
 from lms_domain.files.ports import BlobStorage
 from lms_domain.identity.ports import SessionStore
-from lms_domain.identity.use_cases import Reauthentication, refuse_last_admin
+from lms_domain.identity.use_cases import Reauthentication, refuse_last_admin, settle_caller
 from lms_domain.privacy.ports import BlobPurgeJobs, ErasureUnitOfWork
 from lms_domain.shared.actors import Actor
 from lms_domain.shared.audit import AuditAction, entry_by
@@ -58,7 +58,9 @@ class _Erasure:
             await uow.users.update(user)
             await uow.audit.record(entry_by(actor, AuditAction.ERASED, at=now, target_id=user.id))
             await uow.events.record(Event.of(EventType.USER_ERASED, at=now, user_id=user.id))
+            hold = await self._sessions.hold_caller(user.id)  # no answer: 503, nothing erased
             await uow.commit()
+        await settle_caller(self._sessions, user, hold)
         with suppress(Unavailable):  # tidy: the new credentials version already refuses them all
             await self._sessions.revoke_user(user.id)
         if queued:

@@ -46,3 +46,22 @@ def test_readers_follow_an_embedders_unit_of_work(container: Container) -> None:
 
     container.uow.override(providers.Factory(OwnUnit))
     assert isinstance(container.read_uow(), OwnUnit)
+
+
+async def test_sessions_are_read_with_the_rate_limit_count_only_from_the_store_in_use() -> None:
+    from lms_adapters.local.counters import InProcessRateLimiter
+    from lms_adapters.memory.sessions import MemorySessionStore
+    from lms_adapters.redis.client import make_redis
+    from lms_adapters.redis.counters import RedisRateLimiter
+    from lms_adapters.redis.sessions import RedisSessionStore
+    from lms_http.container import reading_limiter
+
+    client, other = make_redis("redis://127.0.0.1:1/0"), make_redis("redis://127.0.0.1:1/1")  # never used
+    limiter = RedisRateLimiter(client)
+    assert reading_limiter(limiter, RedisSessionStore(client)) is limiter
+    assert reading_limiter(limiter, RedisSessionStore(client, prefix="other")) is None
+    assert reading_limiter(limiter, RedisSessionStore(other)) is None
+    assert reading_limiter(limiter, MemorySessionStore()) is None  # an embedder's store
+    assert reading_limiter(InProcessRateLimiter(), RedisSessionStore(client)) is None
+    await client.aclose()
+    await other.aclose()

@@ -106,7 +106,7 @@ class Identity:
     # email: verification, password reset (its background half runs at once here)
     @property
     def verify_email(self) -> uc.VerifyEmail:
-        return uc.VerifyEmail(self.uow(), self.clock)
+        return uc.VerifyEmail(self.uow(), self.sessions, self.clock)
 
     @property
     def resend_verification(self) -> uc.ResendVerification:
@@ -122,7 +122,13 @@ class Identity:
 
     @property
     def confirm_password_reset(self) -> uc.ConfirmPasswordReset:
-        return uc.ConfirmPasswordReset(self.uow(), PlainHasher(), self.throttle, self.clock, TEMPLATES)
+        return uc.ConfirmPasswordReset(
+            self.uow(),
+            PlainHasher(),
+            uc.CredentialStores(self.throttle, self.sessions),
+            self.clock,
+            TEMPLATES,
+        )
 
     def queued_mail(self) -> list[MailMessage]:
         """The messages queued so far, oldest first."""

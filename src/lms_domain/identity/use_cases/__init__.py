@@ -17,6 +17,7 @@ from lms_domain.identity.use_cases.accounts import (
 )
 from lms_domain.identity.use_cases.email import (
     ConfirmPasswordReset,
+    CredentialStores,
     EmailPolicy,
     RequestPasswordReset,
     ResendVerification,
@@ -31,7 +32,7 @@ from lms_domain.identity.use_cases.passwords import (
     Reauthentication,
     SignInTry,
 )
-from lms_domain.identity.use_cases.sessions import AuthenticateCaller, Caller, Logout
+from lms_domain.identity.use_cases.sessions import AuthenticateCaller, Caller, Logout, settle_caller
 from lms_domain.identity.use_cases.sign_in import Login, MfaLogin, RefreshTokens, Register
 from lms_domain.identity.use_cases.tokens import AuthPolicy, TokenIssuer, TokenPair
 
@@ -43,6 +44,7 @@ __all__ = [
     "ChangePassword",
     "ConfirmPasswordReset",
     "CreateUser",
+    "CredentialStores",
     "DisableMfa",
     "EmailPolicy",
     "EnableMfa",
@@ -70,4 +72,5 @@ __all__ = [
     "VerifyEmail",
     "VerifyMfa",
     "refuse_last_admin",
+    "settle_caller",
 ]

@@ -15,6 +15,7 @@ from lms_domain.identity.ports import (
     SessionStore,
 )
 from lms_domain.identity.use_cases.email import tell_password_changed
+from lms_domain.identity.use_cases.sessions import settle_caller
 from lms_domain.identity.values import FullName, normalize_email, validate_password
 from lms_domain.mail.templates import MailTemplates
 from lms_domain.shared.actors import Actor, Role
@@ -152,7 +153,9 @@ class ChangePassword:
             await uow.users.update(user)
             await tell_password_changed(uow, user, self._templates, now)
             await uow.audit.record(entry_by(actor, AuditAction.PASSWORD_CHANGED, at=now, target_id=user.id))
+            hold = await self._sessions.hold_caller(user.id)  # no answer: 503, nothing changed
             await uow.commit()
+        await settle_caller(self._sessions, user, hold)
         with suppress(Unavailable):
             if actor.session_id is not None:
                 await self._sessions.carry_over(actor.session_id, user.credentials_version)
@@ -220,7 +223,11 @@ class AdminUpdateUser:
             await uow.users.update(user)
             for entry in entries:
                 await uow.audit.record(entry)
+            # the store's copy of the user is dropped before the commit (no answer: 503, nothing
+            # changed) and replaced after it, so no request honours the old role once this commits
+            hold = await self._sessions.hold_caller(user.id) if entries else None
             await uow.commit()
+        await settle_caller(self._sessions, user, hold)
         if deactivated:
             with suppress(Unavailable):  # tidy: the version already refuses every session
                 await self._sessions.revoke_user(user.id)
@@ -267,8 +274,10 @@ class CreateUser:
 class EnsureAdmin:
     """Make sure the configured admin exists; an existing account keeps its password."""
 
-    def __init__(self, uow: IdentityUnitOfWork, create_user: CreateUser, clock: Clock) -> None:
-        self._uow, self._create, self._clock = uow, create_user, clock
+    def __init__(
+        self, uow: IdentityUnitOfWork, create_user: CreateUser, sessions: SessionStore, clock: Clock
+    ) -> None:
+        self._uow, self._create, self._sessions, self._clock = uow, create_user, sessions, clock
 
     async def __call__(self, *, email: str, password: str) -> User:
         address = normalize_email(email)
@@ -280,7 +289,9 @@ class EnsureAdmin:
                     user.role, user.is_active, user.updated_at = Role.ADMIN, True, self._clock.now()
                     user.email_verified = True
                     await uow.users.update(user)
+                    hold = await self._sessions.hold_caller(user.id)
                     await uow.commit()
+                    await settle_caller(self._sessions, user, hold)
                 return user
         try:
             return await self._create(

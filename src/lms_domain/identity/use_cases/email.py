@@ -12,7 +12,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from lms_domain.identity.entities import User
-from lms_domain.identity.ports import IdentityUnitOfWork, LoginThrottle, PasswordHasher
+from lms_domain.identity.ports import IdentityUnitOfWork, LoginThrottle, PasswordHasher, SessionStore
+from lms_domain.identity.use_cases.sessions import settle_caller
 from lms_domain.identity.values import normalize_email, validate_password
 from lms_domain.mail.entities import EmailToken, TokenPurpose, hash_token
 from lms_domain.mail.ports import PasswordResetJobs
@@ -24,6 +25,7 @@ from lms_domain.shared.ports import Clock, IdGenerator
 
 __all__ = [
     "ConfirmPasswordReset",
+    "CredentialStores",
     "EmailPolicy",
     "RequestPasswordReset",
     "ResendVerification",
@@ -71,10 +73,11 @@ async def tell_password_changed(
 
 
 class VerifyEmail:
-    """``POST /auth/verify-email``: the token proves the address; the user as ``/users/me`` shows it."""
+    """``POST /auth/verify-email``: the token proves the address; the user as ``/users/me`` shows it
+    (and the caller acts as verified from the next request on, on every worker)."""
 
-    def __init__(self, uow: IdentityUnitOfWork, clock: Clock) -> None:
-        self._uow, self._clock = uow, clock
+    def __init__(self, uow: IdentityUnitOfWork, sessions: SessionStore, clock: Clock) -> None:
+        self._uow, self._sessions, self._clock = uow, sessions, clock
 
     async def __call__(self, *, token: str) -> User:
         now = self._clock.now()
@@ -85,10 +88,13 @@ class VerifyEmail:
             user = await uow.users.get(found.user_id, for_update=True)
             if user is None or not await uow.email_tokens.use(found.id, now=now):
                 raise InvalidRequest(INVALID_TOKEN)
+            hold = None
             if not user.email_verified:
                 user.email_verified, user.updated_at = True, now
                 await uow.users.update(user)
+                hold = await self._sessions.hold_caller(user.id)
             await uow.commit()
+        await settle_caller(self._sessions, user, hold)
         return user
 
 
@@ -161,6 +167,15 @@ class SendPasswordReset:
         return True
 
 
+@dataclass(frozen=True, slots=True)
+class CredentialStores:
+    """The stores outside the database a proven password reset changes: the lockout (cleared) and
+    the sessions (their copy of the user's credentials version)."""
+
+    throttle: LoginThrottle
+    sessions: SessionStore
+
+
 class ConfirmPasswordReset:
     """``POST /auth/password-reset/confirm``: a bad token is 400 before the password is checked; a
     password the rules refuse is 422 and leaves the token usable. The lockout is cleared first (the
@@ -173,11 +188,11 @@ class ConfirmPasswordReset:
         self,
         uow: IdentityUnitOfWork,
         hasher: PasswordHasher,
-        throttle: LoginThrottle,
+        stores: CredentialStores,
         clock: Clock,
         templates: MailTemplates,
     ) -> None:
-        self._uow, self._hasher, self._throttle = uow, hasher, throttle
+        self._uow, self._hasher, self._stores = uow, hasher, stores
         self._clock, self._templates = clock, templates
 
     async def __call__(self, *, token: str, new_password: str, context: RequestContext = NO_CONTEXT) -> None:
@@ -191,7 +206,7 @@ class ConfirmPasswordReset:
             raise InvalidRequest(INVALID_TOKEN)
         validate_password(new_password, "new_password")
         new_hash = await self._hasher.hash(new_password)
-        await self._throttle.clear(owner.email)
+        await self._stores.throttle.clear(owner.email)
         now = self._clock.now()
         async with self._uow as uow:
             found = await uow.email_tokens.find(token_hash, TokenPurpose.RESET_PASSWORD, now=now)
@@ -207,4 +222,6 @@ class ConfirmPasswordReset:
                     AuditAction.PASSWORD_RESET, at=now, actor_id=None, target_id=user.id, context=context
                 )
             )
+            hold = await self._stores.sessions.hold_caller(user.id)  # no answer: 503, nothing changed
             await uow.commit()
+        await settle_caller(self._stores.sessions, user, hold)
