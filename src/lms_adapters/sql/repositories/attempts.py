@@ -14,12 +14,12 @@ from fractions import Fraction
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import bindparam, func, insert, select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import bindparam, func, insert, select, text, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from lms_adapters.sql.prebuilt import built_once
-from lms_adapters.sql.repositories.catalog import is_unique_violation
 from lms_adapters.sql.tables import attempt_history, attempt_questions, quiz_attempts
 from lms_domain.assessment.entities import (
     AnswerResult,
@@ -166,7 +166,16 @@ _OPEN_ATTEMPT = built_once(
         quiz_attempts.c.status == _OPEN,
     )
 )
-_INSERT_ATTEMPT = insert(quiz_attempts)
+# ``INSERT ... ON CONFLICT (student_id, quiz_id) WHERE status = 'open' DO NOTHING RETURNING id``
+_INSERT_OPEN = {
+    name: dialect_insert(quiz_attempts)
+    .on_conflict_do_nothing(
+        index_elements=["student_id", "quiz_id"],
+        index_where=text("status = 'open'"),  # the index's own
+    )
+    .returning(quiz_attempts.c.id)
+    for name, dialect_insert in (("postgresql", pg_insert), ("sqlite", sqlite_insert))
+}
 _FINISH_ATTEMPT = built_once(
     lambda attempt_id: (
         update(quiz_attempts)
@@ -223,13 +232,12 @@ class SqlAttemptRepository:
         return _attempt(row) if row else None
 
     async def add(self, attempt: Attempt) -> None:
-        try:
-            async with self._connection.begin_nested():  # a SAVEPOINT: the transaction survives the refusal
-                await self._connection.execute(_INSERT_ATTEMPT, _attempt_row(attempt))
-        except IntegrityError as e:
-            if is_unique_violation(e):
-                raise AttemptOpen(str(attempt.quiz_id)) from e
-            raise
+        """One guarded insert: the partial unique index of open attempts is the conflict target, so
+        a second open attempt inserts nothing (no error, no savepoint) and is refused here."""
+        statement = _INSERT_OPEN[self._connection.dialect.name]
+        inserted = (await self._connection.execute(statement, _attempt_row(attempt))).first()
+        if inserted is None:
+            raise AttemptOpen(str(attempt.quiz_id))
         if attempt.questions:
             await self._connection.execute(
                 insert(attempt_questions),
