@@ -38,11 +38,10 @@ from lms_http.deliveries import DeliveryWorker
 from lms_http.docs_ui import swagger_assets, swagger_ui
 from lms_http.errors import exception_handlers, outage_handlers, validation_response
 from lms_http.idempotency import make_idempotency_middleware
-from lms_http.middleware import find_bad_value, make_rate_limit_middleware, make_security_middleware
+from lms_http.middleware import find_bad_value, make_api_middleware, make_edge_middleware
 from lms_http.names import API_PREFIX
-from lms_http.observability import make_access_log_middleware, metrics_config, metrics_route, track_pool
+from lms_http.observability import flush_logs, metrics_config, metrics_route, track_pool
 from lms_http.openapi import document_bounds, document_security, fix_openapi
-from lms_http.options import make_options_middleware
 from lms_http.public_cache import make_public_cache_middleware
 from lms_http.settings import Settings
 from lms_http.strict_body import check_body_types
@@ -159,12 +158,15 @@ def create_app(settings: Settings, container: Container | None = None) -> Litest
             deliveries.start()
 
     async def on_shutdown(_: Litestar) -> None:
-        await deliveries.stop()
-        await container.sender().aclose()
-        await container.xapi_sender().aclose()
-        if settings.redis_url:
-            await container.redis().aclose()
-        await container.engine().dispose()
+        try:
+            await deliveries.stop()
+            await container.sender().aclose()
+            await container.xapi_sender().aclose()
+            if settings.redis_url:
+                await container.redis().aclose()
+            await container.engine().dispose()
+        finally:
+            flush_logs()  # every access line of the requests served is written before the process ends
 
     openapi = OpenAPIConfig(
         title="LMS Backend",
@@ -186,17 +188,24 @@ def create_app(settings: Settings, container: Container | None = None) -> Litest
         route_handlers=[api, openapi_json, metrics_route(settings), swagger_assets()],
         exception_handlers={**outage_handlers(container.database_down()), **exception_handlers},
         before_request=_guard_input,
+        # Around each route, two layers: the metrics, then the rate limit with idempotent POSTs or
+        # cached catalog GETs (one frame; see make_api_middleware). The request id, headers, HEAD,
+        # OPTIONS and the access line are the edge's, around the whole entry (below).
         middleware=[
-            make_access_log_middleware(),
-            make_options_middleware(),
             metrics_config().middleware,
-            make_rate_limit_middleware(
-                settings, container.rate_limiter, container.token_codec, container.session_reading_limiter
+            make_api_middleware(
+                settings,
+                container.rate_limiter,
+                container.token_codec,
+                posts=make_idempotency_middleware(
+                    settings,
+                    container.idempotency_store,
+                    container.authenticate_caller,
+                    container.login_throttle,
+                ),
+                gets=make_public_cache_middleware(container.stamps),
+                session_reader=container.session_reading_limiter,
             ),
-            make_idempotency_middleware(
-                settings, container.idempotency_store, container.authenticate_caller, container.login_throttle
-            ),
-            make_public_cache_middleware(container.stamps),
         ],
         cors_config=CORSConfig(
             allow_origins=list(settings.cors_origins),
@@ -217,7 +226,7 @@ def create_app(settings: Settings, container: Container | None = None) -> Litest
         state=State({"container": container}),
     )
     # Around the whole ASGI entry, not in `middleware` (which Litestar applies per route): the
-    # router's own answers (404, 405) and CORS preflights get the security headers too, HEAD is
-    # answered for every GET route and refused CORS preflights get a JSON body.
-    app.asgi_handler = make_security_middleware(settings, app.cors_config)(app.asgi_handler)
+    # router's own answers (404, 405) and CORS preflights get the security headers and an access
+    # line too, HEAD is answered for every GET route and refused CORS preflights get a JSON body.
+    app.asgi_handler = make_edge_middleware(settings, app.cors_config)(app.asgi_handler)
     return app

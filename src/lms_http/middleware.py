@@ -1,4 +1,5 @@
-"""ASGI middleware: request ids, security headers, HEAD, rate limits and the body guard."""
+"""ASGI middleware: the edge (request ids, security headers, HEAD, the access line) and the API layer
+(rate limits, then idempotent POSTs or cached GETs), and the body guard."""
 
 from __future__ import annotations
 
@@ -19,6 +20,8 @@ from litestar.types import ASGIApp, HTTPResponseStartEvent, Message, Receive, Sc
 
 from lms_domain.identity.ports import SessionRead, TokenClaims, TokenCodec, TokenKind
 from lms_domain.shared.errors import DomainError, Unavailable
+from lms_http.observability import access_line
+from lms_http.options import RouteMethods
 from lms_http.settings import Settings
 from lms_platform.rate_limits import RateLimiter
 
@@ -29,8 +32,8 @@ __all__ = [
     "client_ip",
     "cors_refusal",
     "find_bad_value",
-    "make_rate_limit_middleware",
-    "make_security_middleware",
+    "make_api_middleware",
+    "make_edge_middleware",
 ]
 
 AUTH_PATHS = frozenset(
@@ -191,113 +194,160 @@ def _secured(raw: Iterable[tuple[bytes, bytes]], caller: _Caller, *, docs: bool)
     return headers
 
 
-def make_security_middleware(
-    settings: Settings, cors: CORSConfig | None = None
-) -> Callable[[ASGIApp], ASGIApp]:
-    """Request id, security headers, and ``no-store`` on authenticated responses, on every answer.
+def make_edge_middleware(settings: Settings, cors: CORSConfig | None = None) -> Callable[[ASGIApp], ASGIApp]:
+    """Every answer's edge, in one layer: the request id and client address, the security headers and
+    ``no-store`` on authenticated responses, ``HEAD`` on every ``GET`` route (the ``GET`` answer
+    without its body), CORS preflights refused with a JSON body, ``Allow`` of ``OPTIONS`` answers
+    (``lms_http.options``), and the request's access line (``lms_http.observability.access_line``).
 
     It wraps the application's ASGI entry (``Litestar.asgi_handler``), not a route: route
-    middleware never sees the answers the router makes itself (404, 405) nor CORS preflights.
-    It also answers ``HEAD`` on every ``GET`` route (the ``GET`` answer without its body) and
-    refuses CORS preflights with a JSON body."""
+    middleware never sees the answers the router makes itself (404, 405) nor CORS preflights, and
+    those get their headers and their access line too."""
 
     def middleware(app: ASGIApp) -> ASGIApp:
+        allowed = RouteMethods()
+
         async def handle(scope: Scope, receive: Receive, send: Send) -> None:
             if scope["type"] != ScopeType.HTTP:
                 await app(scope, receive, send)
                 return
+            start, status = time.perf_counter(), 500
             caller = _caller(scope)
             state = scope.setdefault("state", {})
             state["request_id"] = caller.request_id
             state["client_ip"] = client_ip(scope, settings)
+            method = scope["method"]
             docs = scope["path"].startswith("/docs")
-            head = scope["method"] == "HEAD"
+            head = method == "HEAD"
+            inner: Scope = scope  # the scope the router sees (and gives its route template)
 
             async def send_with_headers(message: Message) -> None:
+                nonlocal status
                 if message["type"] == "http.response.start":
-                    start: HTTPResponseStartEvent = {
+                    status = message["status"]
+                    headers = message.get("headers", [])
+                    if method == "OPTIONS" and status == 204:
+                        headers = allowed.fix(inner, headers)
+                    start_event: HTTPResponseStartEvent = {
                         **message,
-                        "headers": _secured(message.get("headers", []), caller, docs=docs),
+                        "headers": _secured(headers, caller, docs=docs),
                     }
-                    message = start
+                    message = start_event
                 elif head and message["type"] == "http.response.body":
                     if message.get("more_body", False):
                         return  # HEAD: the GET answer's headers, no body
                     message = {"type": "http.response.body", "body": b"", "more_body": False}
                 await send(message)
 
-            if cors is not None and caller.origin and scope["method"] == "OPTIONS":
-                refused = cors_refusal(cors, caller.origin, scope)
-                if refused:
-                    await _send_json(send_with_headers, 400, {"detail": refused}, [])
-                    return
-            if head:
-                # the GET route answers; the server still sees HEAD in its own scope and sends no body
-                state["head_request"] = True
-                scope = cast("Scope", {**scope, "method": "GET"})
-            await app(scope, receive, send_with_headers)
+            try:
+                if cors is not None and caller.origin and method == "OPTIONS":
+                    refused = cors_refusal(cors, caller.origin, scope)
+                    if refused:
+                        await _send_json(send_with_headers, 400, {"detail": refused}, [])
+                        return
+                if head:
+                    # the GET route answers; the server still sees HEAD in its own scope and sends no body
+                    state["head_request"] = True
+                    inner = cast("Scope", {**scope, "method": "GET"})
+                await app(inner, receive, send_with_headers)
+            finally:
+                access_line(
+                    request_id=caller.request_id,
+                    method=method,
+                    route=inner.get("path_template") or "unmatched",
+                    status=status,
+                    duration_ms=monotonic_ms(start),
+                    user_id=state.get("user_id"),
+                )
 
         return handle
 
     return middleware
 
 
-def make_rate_limit_middleware(
+async def _rate_limited(
+    scope: Scope,
+    send: Send,
     settings: Settings,
     limiter: Callable[[], RateLimiter],
     codec: Callable[[], TokenCodec],
-    session_reader: Callable[[], SessionReadingLimiter | None] | None = None,
-) -> Callable[[ASGIApp], ASGIApp]:
-    """Per client IP and endpoint for the sign-in endpoints; per user (or IP) for the rest.
+    *,
+    session_reader: Callable[[], SessionReadingLimiter | None] | None,
+) -> bool:
+    """Per client IP and endpoint for the sign-in endpoints; per user (or IP) for the rest. True when
+    the request was answered here (429, or 503 when the shared counts are busy).
 
     With ``session_reader`` (Redis), a signed-in request is counted and its session read in one
     round trip; the read is left in the request's state (``SESSION_READ``) for authentication."""
+    path = scope["path"]
+    if path.startswith(UNLIMITED_PREFIXES) or not path.startswith("/api/"):
+        return False
+    claims, reader = None, None
+    if path in AUTH_LIMITED_PATHS:
+        rule, key = settings.rate_limit_auth, f"auth:{path}:{client_ip(scope, settings)}"
+    else:
+        claims = access_claims(scope, codec)
+        who = f"user:{claims.subject}" if claims else f"ip:{client_ip(scope, settings)}"
+        rule, key = settings.rate_limit_default, f"any:{who}"
+        reader = session_reader() if session_reader is not None and claims else None
+    try:
+        if reader is not None and claims is not None:
+            wait, read = await reader.hit_reading_session(
+                key,
+                limit=rule.limit,
+                window_seconds=rule.window_seconds,
+                session_id=claims.session_id,
+                user_id=claims.subject,
+            )
+            if read is not None:
+                scope.setdefault("state", {})[SESSION_READ] = read
+        else:
+            wait = await limiter().hit(key, limit=rule.limit, window_seconds=rule.window_seconds)
+    except Unavailable as e:  # the shared counts are busy: refuse rather than count nowhere
+        await _send_json(send, 503, {"detail": e.message}, [])
+        return True
+    except DomainError:
+        wait = 0
+    if wait:
+        await _send_json(
+            send,
+            429,
+            {"detail": "Rate limit exceeded. Please try again later."},
+            [(b"retry-after", str(wait).encode())],
+        )
+        return True
+    return False
+
+
+def make_api_middleware(
+    settings: Settings,
+    limiter: Callable[[], RateLimiter],
+    codec: Callable[[], TokenCodec],
+    *,
+    posts: Callable[[ASGIApp], ASGIApp],
+    gets: Callable[[ASGIApp], ASGIApp],
+    session_reader: Callable[[], SessionReadingLimiter | None] | None = None,
+) -> Callable[[ASGIApp], ASGIApp]:
+    """The rate limit, then ``posts`` for a POST (``Idempotency-Key``) or ``gets`` for a GET (the
+    public catalog cache), in one layer around each route: the two never act on the same request,
+    so neither wraps the other, and a request passes one frame instead of three."""
 
     def middleware(app: ASGIApp) -> ASGIApp:
+        post_app, get_app = posts(app), gets(app)
+
         async def handle(scope: Scope, receive: Receive, send: Send) -> None:
-            path = scope.get("path", "")
-            if (
-                scope["type"] != ScopeType.HTTP
-                or path.startswith(UNLIMITED_PREFIXES)
-                or not path.startswith("/api/")
-            ):
+            if scope["type"] != ScopeType.HTTP:
                 await app(scope, receive, send)
                 return
-            claims, reader = None, None
-            if path in AUTH_LIMITED_PATHS:
-                rule, key = settings.rate_limit_auth, f"auth:{path}:{client_ip(scope, settings)}"
+            if await _rate_limited(scope, send, settings, limiter, codec, session_reader=session_reader):
+                return
+            method = scope["method"]
+            if method == "POST":
+                await post_app(scope, receive, send)
+            elif method == "GET":
+                await get_app(scope, receive, send)
             else:
-                claims = access_claims(scope, codec)
-                who = f"user:{claims.subject}" if claims else f"ip:{client_ip(scope, settings)}"
-                rule, key = settings.rate_limit_default, f"any:{who}"
-                reader = session_reader() if session_reader is not None and claims else None
-            try:
-                if reader is not None and claims is not None:
-                    wait, read = await reader.hit_reading_session(
-                        key,
-                        limit=rule.limit,
-                        window_seconds=rule.window_seconds,
-                        session_id=claims.session_id,
-                        user_id=claims.subject,
-                    )
-                    if read is not None:
-                        scope.setdefault("state", {})[SESSION_READ] = read
-                else:
-                    wait = await limiter().hit(key, limit=rule.limit, window_seconds=rule.window_seconds)
-            except Unavailable as e:  # the shared counts are busy: refuse rather than count nowhere
-                await _send_json(send, 503, {"detail": e.message}, [])
-                return
-            except DomainError:
-                wait = 0
-            if wait:
-                await _send_json(
-                    send,
-                    429,
-                    {"detail": "Rate limit exceeded. Please try again later."},
-                    [(b"retry-after", str(wait).encode())],
-                )
-                return
-            await app(scope, receive, send)
+                await app(scope, receive, send)
 
         return handle
 

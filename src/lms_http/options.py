@@ -2,21 +2,21 @@
 
 Litestar builds the automatic ``OPTIONS`` handler while a path's handlers are still being
 registered, so its ``Allow`` header can miss methods added later (``DELETE, OPTIONS`` for a
-path that also has ``GET`` and ``PATCH``). This middleware rewrites that header from the
-finished route table; the ``405`` answers are already right.
+path that also has ``GET`` and ``PATCH``). ``RouteMethods`` rewrites that header from the finished
+route table (the edge middleware, ``lms_http.middleware.make_edge_middleware``, asks it for every
+``204`` answer to ``OPTIONS``); the ``405`` answers are already right.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Iterable
 from typing import Any
 
-from litestar.enums import ScopeType
 from litestar.routes import HTTPRoute
-from litestar.types import ASGIApp, Message, Receive, Scope, Send
+from litestar.types import Scope
 
-__all__ = ["make_options_middleware"]
+__all__ = ["RouteMethods"]
 
 _TYPED = re.compile(r"\{([^}:]+):[^}]*\}")
 
@@ -25,33 +25,23 @@ def _template(path: str) -> str:
     return _TYPED.sub(r"{\1}", path)
 
 
-def make_options_middleware() -> Callable[[ASGIApp], ASGIApp]:
-    def middleware(app: ASGIApp) -> ASGIApp:
-        methods: dict[str, str] = {}
+class RouteMethods:
+    """The methods of each route, read from the app's route table on first use."""
 
-        def allow_for(scope: Scope) -> str | None:
-            if not methods:
-                litestar_app: Any = scope["app"]
-                for route in litestar_app.routes:
-                    if isinstance(route, HTTPRoute):
-                        methods[_template(route.path)] = ", ".join(sorted(route.methods))
-            return methods.get(_template(scope.get("path_template", "")))
+    def __init__(self) -> None:
+        self._methods: dict[str, str] = {}
 
-        async def handle(scope: Scope, receive: Receive, send: Send) -> None:
-            if scope["type"] != ScopeType.HTTP or scope["method"] != "OPTIONS":
-                await app(scope, receive, send)
-                return
+    def allow(self, scope: Scope) -> str | None:
+        if not self._methods:
+            litestar_app: Any = scope["app"]
+            for route in litestar_app.routes:
+                if isinstance(route, HTTPRoute):
+                    self._methods[_template(route.path)] = ", ".join(sorted(route.methods))
+        return self._methods.get(_template(scope.get("path_template", "")))
 
-            async def send_fixed(message: Message) -> None:
-                if message["type"] == "http.response.start" and message["status"] == 204:
-                    allow = allow_for(scope)
-                    if allow:
-                        headers = [(k, v) for k, v in message.get("headers", []) if k.lower() != b"allow"]
-                        message = {**message, "headers": [*headers, (b"allow", allow.encode())]}
-                await send(message)
-
-            await app(scope, receive, send_fixed)
-
-        return handle
-
-    return middleware
+    def fix(self, scope: Scope, headers: Iterable[tuple[bytes, bytes]]) -> list[tuple[bytes, bytes]]:
+        """A ``204`` ``OPTIONS`` answer's headers with ``Allow`` from the finished route table."""
+        allow = self.allow(scope)
+        if not allow:
+            return list(headers)
+        return [*((k, v) for k, v in headers if k.lower() != b"allow"), (b"allow", allow.encode())]
