@@ -40,7 +40,7 @@ from lms_http.errors import exception_handlers, outage_handlers, validation_resp
 from lms_http.idempotency import make_idempotency_middleware
 from lms_http.middleware import find_bad_value, make_api_middleware, make_edge_middleware
 from lms_http.names import API_PREFIX
-from lms_http.observability import flush_logs, metrics_config, metrics_route, track_pool
+from lms_http.observability import RequestMetrics, flush_logs, metrics_route, track_pool
 from lms_http.openapi import document_bounds, document_security, fix_openapi
 from lms_http.public_cache import make_public_cache_middleware
 from lms_http.settings import Settings
@@ -188,11 +188,10 @@ def create_app(settings: Settings, container: Container | None = None) -> Litest
         route_handlers=[api, openapi_json, metrics_route(settings), swagger_assets()],
         exception_handlers={**outage_handlers(container.database_down()), **exception_handlers},
         before_request=_guard_input,
-        # Around each route, two layers: the metrics, then the rate limit with idempotent POSTs or
-        # cached catalog GETs (one frame; see make_api_middleware). The request id, headers, HEAD,
-        # OPTIONS and the access line are the edge's, around the whole entry (below).
+        # Around each route, one layer: the request metrics, the rate limit, then idempotent POSTs
+        # or cached catalog GETs (see make_api_middleware). The request id, headers, HEAD, OPTIONS
+        # and the access line are the edge's, around the whole entry (below).
         middleware=[
-            metrics_config().middleware,
             make_api_middleware(
                 settings,
                 container.rate_limiter,
@@ -205,6 +204,7 @@ def create_app(settings: Settings, container: Container | None = None) -> Litest
                 ),
                 gets=make_public_cache_middleware(container.stamps),
                 session_reader=container.session_reading_limiter,
+                metrics=RequestMetrics(prefix="lms", app_name="lms"),
             ),
         ],
         cors_config=CORSConfig(

@@ -226,6 +226,29 @@ async def test_metrics_by_route_template_and_token(make_app: Callable[..., Lites
         assert ok.status_code == 200
 
 
+async def test_metrics_count_requests_by_route_template_and_status(make_app: Callable[..., Litestar]) -> None:
+    def value(text: str, series: str) -> float:
+        return next(
+            (float(line.rsplit(" ", 1)[1]) for line in text.splitlines() if line.startswith(series)), 0.0
+        )
+
+    health = 'app_name="lms",method="GET",path="/api/v1/health",status_code="200"}'
+    me = 'app_name="lms",method="GET",path="/api/v1/users/me",status_code="401"}'
+    async with AsyncTestClient(app=make_app()) as c:
+        before = (await c.get("/metrics")).text
+        for _ in range(3):
+            await c.get("/api/v1/health")
+        await c.head("/api/v1/health")  # answered by the GET route, counted as GET as before
+        await c.get("/api/v1/users/me")
+        after = (await c.get("/metrics")).text
+    assert value(after, "lms_requests_total{" + health) - value(before, "lms_requests_total{" + health) == 4
+    assert value(after, "lms_requests_total{" + me) - value(before, "lms_requests_total{" + me) == 1
+    count = "lms_request_duration_seconds_count{" + health
+    assert value(after, count) - value(before, count) == 4
+    assert value(after, "lms_requests_in_progress{" + health) == 0
+    assert 'path="/metrics"' not in after
+
+
 async def test_metrics_say_their_charset_once(make_app: Callable[..., Litestar]) -> None:
     async with AsyncTestClient(app=make_app()) as c:
         r = await c.get("/metrics")
