@@ -5,6 +5,10 @@ Steps: create (or reuse) the PostgreSQL database ``LMS_BENCH_DATABASE_URL``, see
 PostgreSQL + Redis with ``LMS_WORKERS`` workers and the rate limits raised out of the way, log
 in a few hundred seeded users, then run wrk (a separate process on loopback) against each
 endpoint in ``ENDPOINTS`` and write ``bench/results.json`` plus a table on stdout.
+Right after the service's ``/api/v1/health`` the same load goes to a minimal ASGI app
+(scripts/bench_raw_asgi.py) served the same way, and the ratio of the two is reported. During
+every run the peak resident set of each server process is taken (VmHWM, reset at the start,
+and VmRSS sampled every 50 ms).
 Rows written by the run (enrollments, completions, sessions) are removed at the end, so every
 run measures the same data set.
 
@@ -14,7 +18,8 @@ Environment: BENCH_SCALE (small|large, default large), LMS_BENCH_DATABASE_URL,
 LMS_BENCH_REDIS_URL, LMS_WORKERS (default 1), BENCH_DURATION (seconds per endpoint, default 12),
 BENCH_CONNECTIONS (default 32), BENCH_THREADS (wrk threads, default 2), BENCH_ONLY (comma
 separated endpoint names), BENCH_PROFILE (an endpoint name: py-spy records the server during
-that run into bench/profiles/).
+that run into bench/profiles/), BENCH_LOG_LEVEL (the server's LMS_LOG_LEVEL, default INFO: the
+service's default, one access line per request into var/bench/server.log).
 """
 
 from __future__ import annotations
@@ -30,6 +35,7 @@ import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -57,6 +63,10 @@ CONNECTIONS = int(os.environ.get("BENCH_CONNECTIONS") or 32)
 THREADS = int(os.environ.get("BENCH_THREADS") or 2)
 ONLY = {n for n in (os.environ.get("BENCH_ONLY") or "").split(",") if n}
 PROFILE = os.environ.get("BENCH_PROFILE") or ""
+# The service's default level: one access line per request, as deployed (in var/bench/server.log).
+LOG_LEVEL = os.environ.get("BENCH_LOG_LEVEL") or "INFO"
+# Each worker's resident set is sampled this often during a run, besides its peak (VmHWM).
+RSS_SAMPLE_SECONDS = 0.05
 RESULTS = ROOT / "bench" / "results.json"
 LUA = ROOT / "bench" / "wrk" / "bench.lua"
 # The server runs from an environment with the runtime dependencies only (``make bench`` builds
@@ -69,6 +79,9 @@ STUDENTS = 400  # logged-in students whose tokens rotate
 # queued are still hashing (each holds 19 MiB for argon2id until it is done).
 SETTLE_SECONDS = 1.5
 ENROLL_PER_STUDENT = 120  # fresh (student, course) pairs for POST /enrollments
+
+
+RAW_HEALTH = "health (raw ASGI app)"  # no comma: BENCH_ONLY names are comma-separated
 
 
 @dataclass(frozen=True)
@@ -85,12 +98,15 @@ class Endpoint:
     target: str = ""
     connections: int = CONNECTIONS
     flow: str = ""  # "quiz": start + submit pairs (see bench/wrk/bench.lua)
+    server: str = "lms"  # "raw": the minimal ASGI app of scripts/bench_raw_asgi.py
 
 
 # The measured endpoints, in order. Later areas add theirs here: an entry whose ``requires``
 # path is missing from /openapi.json is skipped with a note.
 ENDPOINTS = [
     Endpoint("health", "/api/v1/health"),
+    # the yardstick: a few lines of raw ASGI with the same answer, served the same way, right after
+    Endpoint(RAW_HEALTH, "/api/v1/health", server="raw"),
     Endpoint("list courses p1", "/api/v1/courses?page=1", target="list"),
     Endpoint("list courses p200", "/api/v1/courses?page=200", target="list"),
     Endpoint("list courses filtered p1", "/api/v1/courses?category=programming&difficulty_level=beginner",
@@ -153,7 +169,7 @@ def lms_env(port: int) -> dict[str, str]:
         LMS_RATE_LIMIT_AUTH="100000000/minute",
         LMS_RATE_LIMIT_DEFAULT="100000000/minute",
         LMS_ACCESS_TOKEN_MINUTES="240",
-        LMS_LOG_LEVEL="WARNING",
+        LMS_LOG_LEVEL=LOG_LEVEL,
         LMS_VAR_DIR=str(ROOT / "var" / "bench"),
         LMS_STORAGE_DIR=str(ROOT / "var" / "bench" / "files"),
     )
@@ -193,24 +209,33 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def start_server(port: int) -> subprocess.Popen[bytes]:
-    log(f"starting lms serve on 127.0.0.1:{port} with {WORKERS} worker(s)")
-    out = open(ROOT / "var" / "bench" / "server.log", "wb")  # noqa: SIM115
+def start_server(
+    port: int, command: list[str] | None = None, name: str = "server"
+) -> subprocess.Popen[bytes]:
+    """``lms serve`` (or ``command``) on ``port``, once it answers /api/v1/health."""
+    log(f"starting {'lms serve' if command is None else name} on 127.0.0.1:{port} with {WORKERS} worker(s)")
+    out = open(ROOT / "var" / "bench" / f"{name}.log", "wb")  # noqa: SIM115
     server = subprocess.Popen(  # noqa: S603
-        [str(LMS), "serve"], env=lms_env(port), cwd=ROOT, stdout=out, stderr=subprocess.STDOUT,
+        command or [str(LMS), "serve"], env=lms_env(port), cwd=ROOT, stdout=out, stderr=subprocess.STDOUT,
         start_new_session=True,
     )  # fmt: skip
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         if server.poll() is not None:
-            raise SystemExit(f"server exited: see {ROOT / 'var' / 'bench' / 'server.log'}")
+            raise SystemExit(f"{name} exited: see {ROOT / 'var' / 'bench' / f'{name}.log'}")
         try:
             if httpx.get(f"http://127.0.0.1:{port}/api/v1/health", timeout=1).status_code == 200:
                 return server
         except httpx.HTTPError:
             pass
         time.sleep(0.2)
-    raise SystemExit("server did not answer /api/v1/health within 60 s")
+    raise SystemExit(f"{name} did not answer /api/v1/health within 60 s")
+
+
+def start_raw_server(port: int) -> subprocess.Popen[bytes]:
+    """The minimal ASGI app (scripts/bench_raw_asgi.py) with the service's Python and uvicorn."""
+    command = [str(LMS.parent / "python"), str(ROOT / "scripts" / "bench_raw_asgi.py")]
+    return start_server(port, command, name="raw-asgi")
 
 
 def stop_server(server: subprocess.Popen[bytes]) -> None:
@@ -240,17 +265,68 @@ def process_tree(pid: int) -> list[int]:
     return tree
 
 
+def _status_kb(pid: int, field: str) -> int | None:
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith(field):
+                return int(line.split()[1])
+    except OSError:
+        pass
+    return None
+
+
 def rss_mb(pid: int) -> dict[str, float]:
     """VmRSS of the server and each of its workers, in MB."""
     sizes = {}
     for p in process_tree(pid):
-        try:
-            for line in Path(f"/proc/{p}/status").read_text().splitlines():
-                if line.startswith("VmRSS:"):
-                    sizes[str(p)] = round(int(line.split()[1]) / 1024, 1)
-        except OSError:
-            continue
+        kb = _status_kb(p, "VmRSS:")
+        if kb is not None:
+            sizes[str(p)] = round(kb / 1024, 1)
     return sizes
+
+
+class PeakRss:
+    """The highest resident set of the server and each of its workers during a run, in MB.
+
+    At the start each process's peak (VmHWM) is reset (``/proc/<pid>/clear_refs``, 5); during the
+    run a thread reads VmRSS every ``RSS_SAMPLE_SECONDS``; at the end the peak of each process is
+    the larger of its VmHWM (exact, when the reset worked) and the highest sample."""
+
+    def __init__(self, pid: int) -> None:
+        self.pids = process_tree(pid)
+        self.reset = all(self._reset(p) for p in self.pids)
+        self.highest: dict[int, int] = {}
+        self._done = threading.Event()
+        self._thread = threading.Thread(target=self._sample, daemon=True)
+        self._thread.start()
+
+    @staticmethod
+    def _reset(pid: int) -> bool:
+        try:
+            Path(f"/proc/{pid}/clear_refs").write_text("5")
+        except OSError:
+            return False
+        return True
+
+    def _sample(self) -> None:
+        while True:
+            for p in self.pids:
+                kb = _status_kb(p, "VmRSS:")
+                if kb is not None and kb > self.highest.get(p, 0):
+                    self.highest[p] = kb
+            if self._done.wait(RSS_SAMPLE_SECONDS):
+                return
+
+    def stop(self) -> dict[str, float]:
+        self._done.set()
+        self._thread.join()
+        peaks = {}
+        for p in self.pids:
+            hwm = _status_kb(p, "VmHWM:") if self.reset else None
+            kb = max(hwm or 0, self.highest.get(p, 0))
+            if kb:
+                peaks[str(p)] = round(kb / 1024, 1)
+        return peaks
 
 
 # --- test data ---------------------------------------------------------------------------------
@@ -448,6 +524,7 @@ def measure(
     """One endpoint under load for DURATION seconds (logins with health measured beside them)."""
     log(f"{endpoint.name}: {DURATION} s, {endpoint.connections} connections")
     spy = profile(server.pid, endpoint.name, DURATION) if endpoint.name == PROFILE else None
+    peak = PeakRss(server.pid)
     run = start_wrk(base, endpoint, files, DURATION)
     side = None
     if endpoint.name == "login":
@@ -457,12 +534,40 @@ def measure(
     if side is not None:
         results.append(finish_wrk(side))
     time.sleep(SETTLE_SECONDS)  # requests still queued when wrk stops finish first
+    peaks = peak.stop()
     rss = rss_mb(server.pid)
     for result in results:
         result["rss_mb"] = rss
+        result["rss_peak_mb"] = peaks
+        result["server"] = endpoint.server
     if spy is not None:
         spy.wait()
     return results
+
+
+def measure_raw(endpoint: Endpoint, files: dict[str, Path]) -> list[dict[str, Any]]:
+    """The minimal ASGI app, on a server of its own, stopped right after its run."""
+    port = free_port()
+    raw = start_raw_server(port)
+    try:
+        base = f"http://127.0.0.1:{port}"
+        finish_wrk(start_wrk(base, endpoint, files, 2))  # warm-up, as the service had
+        return measure(base, endpoint, files, raw)
+    finally:
+        stop_server(raw)
+
+
+def raw_ratio(results: list[dict[str, Any]]) -> dict[str, float] | None:
+    """Requests per second of the raw ASGI app over the service's /api/v1/health, same run."""
+    by_name = {r["name"]: r for r in results}
+    real, raw = by_name.get("health"), by_name.get(RAW_HEALTH)
+    if real is None or raw is None or not real["rps"]:
+        return None
+    return {
+        "health_rps": real["rps"],
+        "raw_rps": raw["rps"],
+        "raw_over_health": round(raw["rps"] / real["rps"], 2),
+    }
 
 
 def run_endpoints(base: str, server: subprocess.Popen[bytes]) -> tuple[list[dict[str, Any]], dict[str, str]]:
@@ -472,7 +577,7 @@ def run_endpoints(base: str, server: subprocess.Popen[bytes]) -> tuple[list[dict
     with tempfile.TemporaryDirectory(prefix="lms-bench-") as tmp:
         files = prepare_data(base, Path(tmp))
         log("warming up")
-        for warm in ENDPOINTS[:7]:
+        for warm in [e for e in ENDPOINTS if e.server == "lms"][:7]:
             finish_wrk(start_wrk(base, warm, files, 2))
         for endpoint in ENDPOINTS:
             if ONLY and endpoint.name not in ONLY:
@@ -480,7 +585,10 @@ def run_endpoints(base: str, server: subprocess.Popen[bytes]) -> tuple[list[dict
             if (reason := skip_reason(endpoint, paths, files)) is not None:
                 skipped[endpoint.name] = reason
                 continue
-            results.extend(measure(base, endpoint, files, server))
+            if endpoint.server == "raw":
+                results.extend(measure_raw(endpoint, files))
+            else:
+                results.extend(measure(base, endpoint, files, server))
     return results, skipped
 
 
@@ -521,9 +629,12 @@ def main() -> None:
             "seconds_per_endpoint": DURATION,
             "load_generator": "wrk on the same machine, loopback",
             "server_environment": "runtime dependencies only" if LMS == RUNTIME_LMS else "development venv",
+            "log_level": LOG_LEVEL,
+            "rss_sampling": f"peak (VmHWM reset at each run's start) and VmRSS every {RSS_SAMPLE_SECONDS} s",
         },
         "rows": counts,
         "endpoints": results,
+        "raw_asgi": raw_ratio(results),
         "skipped": skipped,
         "bench_seconds": round(time.monotonic() - started, 1),
     }

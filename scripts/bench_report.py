@@ -48,17 +48,24 @@ def verdict(row: dict[str, Any], *, memory: bool = True) -> tuple[bool, str]:
     words.append("0 errors")
     if row["errors"]:
         misses.append("errors")
-    worst_rss = max(row.get("rss_mb", {}).values(), default=0)
-    if memory and worst_rss > RSS_LIMIT_MB:
+    if memory and worst_rss(row) > RSS_LIMIT_MB:
         misses.append("rss")
     return not misses, ", ".join(words)
+
+
+def worst_rss(row: dict[str, Any]) -> float:
+    """The highest resident set of a process of the server during the run (its peak; results of
+    benchmarks before the peak was sampled have only the size after the run)."""
+    sizes = row.get("rss_peak_mb") or row.get("rss_mb") or {}
+    return max(sizes.values(), default=0)
 
 
 def rows_of(run: dict[str, Any]) -> list[list[str]]:
     out = []
     for row in run["endpoints"]:
         met, goal = verdict(row)
-        rss = max(row.get("rss_mb", {}).values(), default=0)
+        after = max(row.get("rss_mb", {}).values(), default=0)
+        peak = max(row.get("rss_peak_mb", {}).values(), default=0)
         out.append(
             [
                 row["name"],
@@ -66,7 +73,8 @@ def rows_of(run: dict[str, Any]) -> list[list[str]]:
                 f"{row['p50_ms']:.1f}",
                 f"{row['p99_ms']:.1f}",
                 str(row["errors"]),
-                f"{rss:.0f}",
+                f"{peak:.0f}" if peak else "–",
+                f"{after:.0f}",
                 goal,
                 "yes" if met else "**no**",
             ]
@@ -74,15 +82,28 @@ def rows_of(run: dict[str, Any]) -> list[list[str]]:
     return out
 
 
-HEADER = ["endpoint", "req/s", "p50 ms", "p99 ms", "errors", "RSS MB", "target", "met"]
+HEADER = ["endpoint", "req/s", "p50 ms", "p99 ms", "errors", "peak RSS MB", "RSS after MB", "target", "met"]
 
 
 def markdown_table(run: dict[str, Any]) -> str:
     lines = ["| " + " | ".join(HEADER) + " |", "|" + "|".join("---" for _ in HEADER) + "|"]
     lines += ["| " + " | ".join(r) + " |" for r in rows_of(run)]
     for name, why in run.get("skipped", {}).items():
-        lines.append(f"| {name} | – | – | – | – | – | not measured: {why} | – |")
+        lines.append(f"| {name} | – | – | – | – | – | – | not measured: {why} | – |")
+    if ratio := raw_line(run):
+        lines += ["", ratio]
     return "\n".join(lines)
+
+
+def raw_line(run: dict[str, Any]) -> str:
+    """The service's /api/v1/health against the minimal ASGI app measured in the same run."""
+    raw = run.get("raw_asgi")
+    if not raw:
+        return ""
+    return (
+        f"`/api/v1/health`: {raw['health_rps']:,.0f} req/s; the minimal ASGI app, same server and "
+        f"workers, same run: {raw['raw_rps']:,.0f} req/s, {raw['raw_over_health']:.2f}x the service."
+    )
 
 
 def text_table(run: dict[str, Any]) -> str:
@@ -92,6 +113,8 @@ def text_table(run: dict[str, Any]) -> str:
     lines.insert(1, "  ".join("-" * w for w in widths))
     for name, why in run.get("skipped", {}).items():
         lines.append(f"{name}: not measured ({why})")
+    if ratio := raw_line(run):
+        lines.append(ratio.replace("`", ""))
     return f"scale {run['scale']} ({run['rows']['enrollments']:,} enrollments), {run['date']}\n" + "\n".join(
         lines
     )
@@ -133,7 +156,7 @@ def draw(document: dict[str, Any], target: Path) -> None:
         "#9e9e9e" if not target_of(r) else "#2e7d32" if verdict(r, memory=False)[0] else "#c62828"
         for r in rows
     ]
-    worst_rss = max((max(r.get("rss_mb", {}).values(), default=0) for r in rows), default=0)
+    worst = max((worst_rss(r) for r in rows), default=0)
     load = " ".join(run["machine"].get("load_average_before", []))
     fig, (left, right) = plt.subplots(1, 2, figsize=(13, 0.45 * len(rows) + 2.2), sharey=True)
     y = list(range(len(rows)))[::-1]
@@ -164,8 +187,8 @@ def draw(document: dict[str, Any], target: Path) -> None:
     fig.suptitle(
         f"LMS API on {run['machine']['cpus']} CPUs, {setup['workers']} worker, {setup['connections']} "
         f"connections, {run['rows']['enrollments']:,} enrollments ({run['scale']} data set) — "
-        f"green: target met, red: missed, grey: no target\nhighest server RSS after an endpoint's run: "
-        f"{worst_rss:.0f} MB (target <= {RSS_LIMIT_MB} MB); host load average before the run {load}",
+        f"green: target met, red: missed, grey: no target\nhighest server RSS during a run: "
+        f"{worst:.0f} MB (target <= {RSS_LIMIT_MB} MB); host load average before the run {load}",
         fontsize=10,
     )
     fig.tight_layout()
