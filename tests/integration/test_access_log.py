@@ -1,17 +1,22 @@
 """The access line of the served process (``configure_logging``): one per request with the same keys
 as before, written by the log writer's thread (never on the event loop, which a stream that blocks
-does not hold up), and written before the app has shut down."""
+does not hold up), and written before the app, and the served process, have shut down."""
 
 from __future__ import annotations
 
+import json
+import subprocess
 import threading
 from collections.abc import Callable
+from pathlib import Path
 
+import httpx
 import pytest
 from litestar import Litestar
 
 from lms_http.observability import configure_logging, flush_logs
 from tests.integration.conftest import Api, racing_client
+from tests.integration.test_cli import LMS, clean_env, free_port, wait_for
 from tests.log_stream import Stream, restore_logging  # noqa: F401  (a fixture)
 
 pytestmark = pytest.mark.usefixtures("restore_logging")
@@ -82,3 +87,28 @@ async def test_the_lines_are_written_when_the_app_shuts_down(make_app: Callable[
         assert stream.text == ""
     # the app's shutdown hook flushed the writer
     assert {f"r-{n}" for n in range(20)} <= set(access_lines(stream))
+
+
+def test_the_served_process_writes_every_access_line(tmp_path: Path) -> None:
+    """``lms serve`` as deployed (``lms_http.asgi`` configures the writer): each request's line, with
+    the same keys, is on stderr once the server has stopped. (uvicorn's graceful stop outlasts the
+    writer's 50 ms interval, so this does not single out the shutdown hook: the test above does.)"""
+    port = free_port()
+    log_path = tmp_path / "server.log"
+    with log_path.open("wb") as log:
+        server = subprocess.Popen(
+            [*LMS, "serve"], env=clean_env(tmp_path, LMS_PORT=str(port)), cwd=tmp_path, stdout=log,
+            stderr=subprocess.STDOUT,
+        )  # fmt: skip
+    try:
+        wait_for(f"http://127.0.0.1:{port}/api/v1/health")
+        with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=15) as c:
+            for n in range(200):
+                assert c.get("/api/v1/health", headers={"X-Request-ID": f"served-{n}"}).status_code == 200
+    finally:
+        server.terminate()  # SIGTERM: uvicorn shuts the app down, then the process exits
+        server.wait(timeout=30)
+    lines = [json.loads(line) for line in log_path.read_text().splitlines() if line.startswith("{")]
+    served = [line for line in lines if line["logger"] == "lms.access"]
+    assert {f"served-{n}" for n in range(200)} <= {line["request_id"] for line in served}
+    assert all(list(line) == KEYS for line in served)
