@@ -24,6 +24,7 @@ from sqlalchemy import (
     or_,
     select,
     true,
+    union,
     union_all,
 )
 
@@ -105,11 +106,12 @@ def _student(user_id: Any) -> Any:
 
 
 def _taught_by(instructor_id: Any) -> Any:
-    """The courses ``instructor_id`` owns or is on the staff of."""
-    return or_(
-        courses.c.instructor_id == instructor_id,
-        courses.c.id.in_(select(course_staff.c.course_id).where(course_staff.c.user_id == instructor_id)),
-    )
+    """The courses ``instructor_id`` owns or is on the staff of: ``courses.id IN`` the union of
+    both lists, each read through its index. (An ``OR`` of the two made PostgreSQL estimate half
+    the courses and join every enrollment and attempt by hash: 0.7 s a report on the large set.)"""
+    owned = select(courses.c.id).where(courses.c.instructor_id == instructor_id)
+    staffed = select(course_staff.c.course_id).where(course_staff.c.user_id == instructor_id)
+    return courses.c.id.in_(union(owned, staffed))
 
 
 def _instructor_totals(instructor_id: Any) -> Any:
