@@ -104,11 +104,12 @@ async def test_an_export_holds_everything_stored_about_the_person(api: Api, cast
     )
     assert enrolled["completed_lesson_ids"] == lessons and enrolled["completed_at"]
     [taken] = data["attempts"]
-    assert (taken["id"], taken["score"], taken["passed"], taken["status"]) == (
+    assert (taken["id"], taken["score"], taken["passed"], taken["status"], taken["grading_status"]) == (
         attempt["id"],
         100.0,
         True,
         "submitted",
+        "graded",
     )
     assert taken["answers"][0]["question_id"] == question_id and taken["answers"][0]["answer"] == "4"
     assert [c["certificate_number"] for c in data["certificates"]] == [cert["certificate_number"]]

@@ -8,6 +8,7 @@ from fractions import Fraction
 
 import pytest
 
+from lms_domain.assessment.entities import GradingStatus
 from lms_domain.privacy.use_cases import ExportPersonalData
 from lms_domain.shared.audit import AuditAction
 from lms_domain.shared.errors import Forbidden, NotFound
@@ -64,3 +65,25 @@ async def test_partial_points_are_exported_as_the_attempt_shows_them() -> None:
     answers = exported["answers"]
     assert isinstance(answers, list)
     assert [a["points_earned"] for a in answers] == [2.33, 2.0]
+
+
+async def test_an_attempts_grading_status_and_a_graders_feedback_are_exported() -> None:
+    w = await world(published=True)
+    student = w.people[Who.ENROLLED]
+    assert w.attempt_id is not None
+    attempt = w.state.attempts[w.attempt_id]
+    first, second = attempt.answers
+    attempt.answers = [
+        dataclasses.replace(first, feedback="Well argued."),
+        dataclasses.replace(second, pending=True),
+    ]
+    attempt.grading_status, attempt.score, attempt.passed = GradingStatus.PENDING_REVIEW, None, None
+    data = await ExportPersonalData(w.uow(), w.clock)(actor=student, user_id=student.user_id)
+    [exported] = data.attempts
+    assert (exported["grading_status"], exported["score"]) == ("pending_review", None)
+    answers = exported["answers"]
+    assert isinstance(answers, list)
+    assert [(a.get("feedback"), a.get("pending", False)) for a in answers] == [
+        ("Well argued.", False),
+        (None, True),
+    ]

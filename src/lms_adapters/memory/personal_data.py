@@ -78,6 +78,7 @@ class MemoryPersonalData:
                     id=a.id,
                     quiz_id=a.quiz_id,
                     status=a.status,
+                    grading_status=a.grading_status,
                     score=a.score,
                     passed=a.passed,
                     started_at=a.started_at,
@@ -91,6 +92,9 @@ class MemoryPersonalData:
                         points_earned=r.points_earned.numerator
                         if r.points_earned.denominator == 1
                         else f"{r.points_earned.numerator}/{r.points_earned.denominator}",
+                        # as the SQL store keeps them: only when set
+                        **({"pending": True} if r.pending else {}),
+                        **({"feedback": r.feedback} if r.feedback is not None else {}),
                     )
                     for r in a.answers
                 ],

@@ -89,7 +89,17 @@ class SqlPersonalData:
     async def attempts(self, user_id: UUID) -> Sequence[Row]:
         a = quiz_attempts.c
         return await self._rows(
-            select(a.id, a.quiz_id, a.status, a.score, a.passed, a.started_at, a.ended_at, a.answers)
+            select(
+                a.id,
+                a.quiz_id,
+                a.status,
+                a.grading_status,
+                a.score,
+                a.passed,
+                a.started_at,
+                a.ended_at,
+                a.answers,
+            )
             .where(a.student_id == user_id)
             .order_by(a.started_at, a.id)
         )
