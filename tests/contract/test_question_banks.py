@@ -161,6 +161,10 @@ async def test_bank_questions_of_every_type_round_trip_exactly(world: World) -> 
         assert await uow.quizzes.get_question(b.id, stored[0].id) is None  # not a quiz's
         listed, total = await uow.banks.questions(b.id, page=ALL)
         assert await uow.banks.count_questions(b.id) == total == len(KINDS)
+        empty, unknown = bank(c.id), uuid.uuid4()
+        await uow.banks.add(empty)
+        counts = await uow.banks.count_questions_of([b.id, empty.id, unknown])
+        assert dict(counts) == {b.id: len(KINDS), empty.id: 0, unknown: 0}
     assert list(listed) == stored
     essay = listed[-1]
     assert (essay.question_type, essay.correct_answer, essay.options) == (QuestionType.ESSAY, None, [])

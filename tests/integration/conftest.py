@@ -17,7 +17,10 @@ import pytest
 from litestar import Litestar
 from litestar.testing import AsyncTestClient
 from litestar.types import LifespanHook
+from sqlalchemy import create_engine, select
 
+from lms_adapters.sql.tables import events
+from lms_adapters.sql.urls import sync_url
 from lms_http.app import create_app
 from lms_http.container import Container
 from lms_http.settings import RateLimit, Settings
@@ -198,3 +201,19 @@ class Api:
 @pytest.fixture
 def api(client: AsyncTestClient[Litestar], settings: Settings) -> Api:
     return Api(client, settings)
+
+
+def outbox(api: Api, event_type: str, **about: str) -> list[dict[str, Any]]:
+    """The data of the outbox's events of ``event_type`` whose data holds each of ``about``
+    (``attempt_id=...``, ``enrollment_id=...``), read from the database, oldest first."""
+    assert api.settings is not None
+    engine = create_engine(sync_url(api.settings.database_url))
+    try:
+        with engine.connect() as conn:
+            rows = conn.execute(
+                select(events.c.data).where(events.c.type == event_type).order_by(events.c.occurred_at)
+            ).all()
+    finally:
+        engine.dispose()
+    found = [dict(row.data) for row in rows]
+    return [data for data in found if all(data.get(key) == value for key, value in about.items())]

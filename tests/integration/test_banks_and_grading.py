@@ -6,12 +6,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import create_engine, select
-
-from lms_adapters.sql.tables import events
-from lms_adapters.sql.urls import sync_url
 from tests.integration.catalog_support import V1, Cast, cast, new_course, publish
-from tests.integration.conftest import Api, json_body
+from tests.integration.conftest import Api, json_body, outbox
 from tests.integration.test_assessment import enroll, start, submit
 
 __all__ = ["cast"]  # the fixture
@@ -74,18 +70,6 @@ async def student_in(api: Api, course_id: str) -> dict[str, str]:
     headers = api.auth(await api.register())
     await enroll(api, headers, course_id)
     return headers
-
-
-def outbox(api: Api, event_type: str, attempt_id: str) -> list[dict[str, Any]]:
-    """The data of the events of ``event_type`` about the attempt, read from the outbox."""
-    assert api.settings is not None
-    engine = create_engine(sync_url(api.settings.database_url))
-    try:
-        with engine.connect() as conn:
-            rows = conn.execute(select(events.c.data).where(events.c.type == event_type)).all()
-    finally:
-        engine.dispose()
-    return [dict(row.data) for row in rows if row.data.get("attempt_id") == attempt_id]
 
 
 async def test_banks_are_for_course_editors_and_readable_by_teaching_assistants(api: Api, cast: Cast) -> None:
@@ -306,7 +290,7 @@ async def test_essays_wait_for_a_grader_and_the_attempt_is_scored_once_all_are_g
         None,
     )
     assert [(a["pending"], a["points_earned"]) for a in body["answers"]] == [(False, 2.0), (True, None)]
-    assert outbox(api, "attempt.graded", attempt["id"]) == []
+    assert outbox(api, "attempt.graded", attempt_id=attempt["id"]) == []
     queue_url = f"{V1}/quizzes/{quiz['id']}/grading-queue"
     for grader in (cast.owner, ta, cast.admin):
         queue = (await api.client.get(queue_url, headers=grader)).json()
@@ -345,7 +329,7 @@ async def test_essays_wait_for_a_grader_and_the_attempt_is_scored_once_all_are_g
     assert (await api.client.get(queue_url, headers=ta)).json()["items"] == []
     seen = (await api.client.get(f"{V1}/attempts/{attempt['id']}", headers=learner)).json()
     assert seen["answers"] == graded["answers"]
-    assert [e["score"] for e in outbox(api, "attempt.graded", attempt["id"])] == [65.0]
+    assert [e["score"] for e in outbox(api, "attempt.graded", attempt_id=attempt["id"])] == [65.0]
     # graded again later: the score, passed, the history and a new event follow
     r = await api.client.post(grade_url, json={"points_earned": 8, "feedback": "Good."}, headers=cast.owner)
     assert (r.json()["score"], r.json()["passed"]) == (100.0, True)
@@ -353,7 +337,7 @@ async def test_essays_wait_for_a_grader_and_the_attempt_is_scored_once_all_are_g
         grade_url, json={"points_earned": 8, "feedback": "Very good."}, headers=cast.owner
     )
     assert r.json()["answers"][1]["feedback"] == "Very good."
-    assert [(e["score"], e["passed"]) for e in outbox(api, "attempt.graded", attempt["id"])] == [
+    assert [(e["score"], e["passed"]) for e in outbox(api, "attempt.graded", attempt_id=attempt["id"])] == [
         (65.0, False),
         (100.0, True),
     ]
@@ -427,7 +411,7 @@ async def test_regrades_change_submitted_attempts_and_open_ones_take_the_new_key
     assert [(h["old_score"], h["new_score"], h["reason"]) for h in history] == [
         (100.0, 50.0, "The key was wrong")
     ]
-    assert len(outbox(api, "attempt.graded", done[1][0])) == 2
+    assert len(outbox(api, "attempt.graded", attempt_id=done[1][0])) == 2
     r = await submit(api, late, still_open["id"], [{"question_id": mc_id, "answer": "3"}])
     assert r.json()["score"] == 50.0  # graded with the new key
     # the bank question, drawn by both quizzes' attempts

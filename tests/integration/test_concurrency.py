@@ -22,13 +22,10 @@ import pyotp
 import pytest
 from dependency_injector import providers
 from litestar import Litestar
-from sqlalchemy import create_engine, select
 
-from lms_adapters.sql.tables import events
-from lms_adapters.sql.urls import sync_url
 from tests.builders import FixedClock
 from tests.integration.catalog_support import V1, Cast, cast, new_course, new_lesson, publish
-from tests.integration.conftest import PASSWORD, Api, json_body, racing_client
+from tests.integration.conftest import PASSWORD, Api, json_body, outbox, racing_client
 
 __all__ = ["cast"]  # the fixture
 
@@ -279,10 +276,10 @@ async def test_completing_every_lesson_at_once_completes_the_course(api: Api, ca
         assert shown["progress_percentage"] == 100
         assert shown["completed_at"] is not None
         # one event per change: each lesson once, the course once, whichever request finished it
-        completed = events_of(api, "lesson.completed", enrollment_id)
+        completed = outbox(api, "lesson.completed", enrollment_id=enrollment_id)
         assert sorted(e["lesson_id"] for e in completed) == sorted(lesson_ids)
         assert sorted(e["progress_percentage"] for e in completed)[-1] == 100
-        assert len(events_of(api, "enrollment.completed", enrollment_id)) == 1
+        assert len(outbox(api, "enrollment.completed", enrollment_id=enrollment_id)) == 1
         cert = await api.client.post(
             f"{V1}/certificates/generate", json={"enrollment_id": enrollment_id}, headers=cast.student
         )
@@ -303,24 +300,14 @@ async def test_one_lesson_completed_at_once_and_one_enrollment_are_one_event_eac
         )
         assert sorted(statuses(joins)) == [201] + [409] * (CROWD - 1)
         enrollment_id = next(r.json()["id"] for r in joins if r.status_code == 201)
-        assert len(events_of(api, "enrollment.created", enrollment_id)) == 1
+        assert len(outbox(api, "enrollment.created", enrollment_id=enrollment_id)) == 1
         url = f"{V1}/enrollments/{enrollment_id}/lessons/{lesson}/complete"
         answers = await at_once(*(api.client.post(url, headers=learner) for _ in range(CROWD)))
         assert statuses(answers) == [200] * CROWD
         assert len({r.json()["id"] for r in answers}) == 1  # the first completion stays
-        assert [e["lesson_id"] for e in events_of(api, "lesson.completed", enrollment_id)] == [lesson]
-
-
-def events_of(api: Api, event_type: str, enrollment_id: str) -> list[dict[str, Any]]:
-    """The data of the events of ``event_type`` about the enrollment, read from the outbox."""
-    assert api.settings is not None
-    engine = create_engine(sync_url(api.settings.database_url))
-    try:
-        with engine.connect() as conn:
-            rows = conn.execute(select(events.c.data).where(events.c.type == event_type)).all()
-    finally:
-        engine.dispose()
-    return [dict(row.data) for row in rows if row.data.get("enrollment_id") == enrollment_id]
+        assert [e["lesson_id"] for e in outbox(api, "lesson.completed", enrollment_id=enrollment_id)] == [
+            lesson
+        ]
 
 
 async def test_deleting_the_last_lesson_left_completes_the_course(api: Api, cast: Cast) -> None:

@@ -19,14 +19,14 @@ import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from openbadgeslib.ob3 import OB3VerificationError, OB3Verifier
-from sqlalchemy import create_engine, select, update
+from sqlalchemy import create_engine, update
 
-from lms_adapters.sql.tables import certificates, events
+from lms_adapters.sql.tables import certificates
 from lms_adapters.sql.urls import sync_url
 from lms_domain.credentials.badges import STATUS_LIST_BITS, decode_status_list
 from lms_http.settings import Settings
 from tests.integration.catalog_support import V1, Cast, cast
-from tests.integration.conftest import Api, racing_client
+from tests.integration.conftest import Api, outbox, racing_client
 from tests.integration.test_certificates import enrollment, generate, learner
 
 __all__ = ["cast", "learner"]  # fixtures
@@ -77,17 +77,6 @@ async def status_bits(api: Api, list_number: int) -> set[int]:
     r = await api.client.get(f"{V1}/credentials/status/{list_number}")
     assert r.status_code == 200, r.text
     return decode_status_list(payload_of(r.text)["credentialSubject"]["encodedList"])
-
-
-def outbox(settings: Settings | None, event_type: str) -> list[dict[str, Any]]:
-    assert settings is not None
-    engine = create_engine(sync_url(settings.database_url))
-    try:
-        with engine.connect() as conn:
-            rows = conn.execute(select(events.c.data).where(events.c.type == event_type)).all()
-    finally:
-        engine.dispose()
-    return [dict(row.data) for row in rows]
 
 
 def forget_credential(settings: Settings | None, certificate_id: str) -> None:
@@ -228,7 +217,7 @@ async def test_revoking_sets_its_bit_only_and_the_verifier_then_refuses(
     assert (await api.client.get(download, headers=cast.admin, follow_redirects=False)).status_code == 307
     mine = (await api.client.get(f"{V1}/certificates/{cert['id']}", headers=learner)).json()
     assert mine["revocation_reason"] == "Issued in error"
-    assert outbox(api.settings, "certificate.revoked") == [
+    assert outbox(api, "certificate.revoked") == [
         {
             "certificate_id": cert["id"],
             "certificate_number": cert["certificate_number"],
@@ -358,7 +347,7 @@ async def test_racing_certificates_take_distinct_places_and_racing_revocations_o
             )
         )
         assert sorted(r.status_code for r in revokes) == [200] + [409] * 5, f"round {n}"
-        kept = [e for e in outbox(api.settings, "certificate.revoked") if e["certificate_id"] == target["id"]]
+        kept = outbox(api, "certificate.revoked", certificate_id=target["id"])
         assert len(kept) == 1
 
 

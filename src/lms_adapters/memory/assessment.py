@@ -271,6 +271,9 @@ class MemoryQuestionBankRepository:
     async def count_questions(self, bank_id: UUID) -> int:
         return len(self._questions_of(bank_id))
 
+    async def count_questions_of(self, bank_ids: Sequence[UUID]) -> Mapping[UUID, int]:
+        return {i: len(self._questions_of(i)) for i in bank_ids}
+
     async def questions(self, bank_id: UUID, *, page: PageRequest) -> tuple[Sequence[Question], int]:
         found = self._questions_of(bank_id)
         return copy.deepcopy(found[page.offset : page.offset + page.page_size]), len(found)

@@ -21,6 +21,7 @@ from lms_domain.assessment.grading import SubmittedAnswer, round_hundredths
 from lms_domain.assessment.ports import BankSummary
 from lms_domain.assessment.use_cases import grading as uc_grading
 from lms_domain.assessment.views import AttemptView, QuestionView, QuizSummary, QuizView
+from lms_domain.shared.changes import UNCHANGED
 from lms_domain.shared.pagination import Page
 from lms_http.dto.pages import PageOut, page_fields
 from lms_http.dto.partial import unchanged_if_unset
@@ -201,11 +202,9 @@ class QuizUpdate(msgspec.Struct, kw_only=True):
             max_attempts=unchanged_if_unset(self.max_attempts),
             is_published=unchanged_if_unset(self.is_published),
             scoring=unchanged_if_unset(self.scoring),
-            question_pools=unchanged_if_unset(
-                self.question_pools
-                if isinstance(self.question_pools, UnsetType)
-                else _pools(self.question_pools)
-            ),
+            question_pools=UNCHANGED
+            if isinstance(self.question_pools, UnsetType)
+            else _pools(self.question_pools),
         )
 
 

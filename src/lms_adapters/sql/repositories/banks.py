@@ -88,6 +88,17 @@ class SqlQuestionBankRepository:
         count: int = (await self._connection.execute(select(_count_of(bank_id)))).scalar_one()
         return count
 
+    async def count_questions_of(self, bank_ids: Sequence[UUID]) -> Mapping[UUID, int]:
+        counts = dict.fromkeys(bank_ids, 0)
+        if bank_ids:
+            rows = await self._connection.execute(
+                select(bank_questions.c.bank_id, func.count())
+                .where(bank_questions.c.bank_id.in_(list(bank_ids)))
+                .group_by(bank_questions.c.bank_id)
+            )
+            counts.update({row[0]: row[1] for row in rows})
+        return counts
+
     async def questions(self, bank_id: UUID, *, page: PageRequest) -> tuple[Sequence[Question], int]:
         total = await self.count_questions(bank_id)
         rows = await self._connection.execute(

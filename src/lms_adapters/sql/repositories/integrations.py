@@ -90,13 +90,6 @@ _INSERT_EVENT = built_once(
         id=id, type=type, occurred_at=occurred_at, data=data
     )
 )
-_SUBSCRIBERS = built_once(
-    lambda event_type: (
-        select(webhook_subscriptions.c.webhook_id)
-        .join(webhooks, webhooks.c.id == webhook_subscriptions.c.webhook_id)
-        .where(webhook_subscriptions.c.event_type == event_type, webhooks.c.is_active)
-    )
-)
 _SUBSCRIBERS_OF_TYPES = (
     select(webhook_subscriptions.c.webhook_id, webhook_subscriptions.c.event_type)
     .join(webhooks, webhooks.c.id == webhook_subscriptions.c.webhook_id)
@@ -161,20 +154,11 @@ class SqlEventLog:
         way to the driver costs a write more than the insert itself does (``docs/benchmarks.md``,
         "The cost of events"). Elsewhere the event, a read of the subscribers, and an insert of
         the deliveries when there are any."""
-        xapi = self._outbox.xapi and event.type in XAPI_EVENT_TYPES
         if self._connection.dialect.name == "postgresql":
+            xapi = self._outbox.xapi and event.type in XAPI_EVENT_TYPES
             self._outbox.made.extend(await _record_on_driver(self._connection, event, xapi=xapi))
             return
-        await self.store(event)
-        made = [
-            new_delivery(event, sink=Sink.WEBHOOK, webhook_id=row.webhook_id)
-            for row in await self._connection.execute(_SUBSCRIBERS(), {"event_type": event.type.value})
-        ]
-        if xapi:
-            made.append(new_delivery(event, sink=Sink.XAPI, webhook_id=None))
-        if made:
-            await self._connection.execute(insert(deliveries), [delivery_row(d) for d in made])
-            self._outbox.made.extend(d.id for d in made)
+        await self.record_many([event])
 
     async def record_many(self, batch: Sequence[Event]) -> None:
         """Three statements on both databases, however many events: the events, one read of the

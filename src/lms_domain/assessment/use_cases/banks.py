@@ -104,8 +104,9 @@ async def check_publishable(uow: AssessmentUnitOfWork, quiz: Quiz) -> None:
             raise InvalidRequest(NO_QUESTIONS)
         return
     await check_pool_banks(uow, quiz, BankLock.PUBLISH)
+    sizes = await uow.banks.count_questions_of([p.bank_id for p in quiz.question_pools])
     for pool in quiz.question_pools:
-        have = await uow.banks.count_questions(pool.bank_id)
+        have = sizes.get(pool.bank_id, 0)
         if pool.count > have:
             raise InvalidRequest(
                 f"A pool draws {pool.count} questions from bank {pool.bank_id}, which has {have}"
