@@ -14,14 +14,13 @@ import pytest
 from litestar import Litestar
 
 from tests.integration.catalog_support import V1, Cast, cast, new_course, publish
-from tests.integration.conftest import Api, racing_client
+from tests.integration.conftest import Api, outbox, racing_client
 from tests.integration.test_assessment import start, submit
 from tests.integration.test_banks_and_grading import (
     ESSAY_QUIZ,
     fill,
     new_bank,
     new_quiz,
-    outbox,
     published_quiz,
     student_in,
 )
@@ -125,7 +124,7 @@ async def test_racing_hand_grades_leave_one_consistent_score_history_and_events(
         assert history[-1]["old_score"] is None
         for newer, older in itertools.pairwise(history):
             assert newer["old_score"] == older["new_score"]  # one chain: no grade was lost
-        sent = sorted(e["score"] for e in outbox(api, "attempt.graded", attempt_id))
+        sent = sorted(e["score"] for e in outbox(api, "attempt.graded", attempt_id=attempt_id))
         assert sent == sorted(h["new_score"] for h in history)
 
 
@@ -153,3 +152,57 @@ async def test_a_bank_never_ends_shorter_than_a_published_quiz_draws(api: Api, c
             assert left["question_count"] >= draw
         else:
             assert left["question_count"] == 0  # nothing held them: every delete went through
+
+
+async def test_questions_added_to_a_bank_at_once_each_get_their_own_place(api: Api, cast: Cast) -> None:
+    for _ in range(ROUNDS):
+        course = await new_course(api, cast.owner)
+        bank = await new_bank(api, cast.owner, course["id"])
+        url = f"{V1}/question-banks/{bank['id']}"
+        added = await at_once(
+            *(
+                api.client.post(
+                    f"{url}/questions", json={**ESSAY_QUIZ[1], "question_text": f"Q{n}"}, headers=cast.owner
+                )
+                for n in range(CROWD)
+            ),
+            *(api.client.patch(url, json={"title": f"Bank {n}"}, headers=cast.owner) for n in range(CROWD)),
+        )
+        assert [r.status_code for r in added] == [201] * CROWD + [200] * CROWD
+        listed = (
+            await api.client.get(f"{url}/questions", params={"page_size": 100}, headers=cast.owner)
+        ).json()
+        assert listed["total"] == CROWD
+        assert sorted(q["order"] for q in listed["items"]) == list(range(1, CROWD + 1))
+        shown = (await api.client.get(url, headers=cast.owner)).json()
+        assert shown["question_count"] == CROWD
+        assert shown["title"] in {f"Bank {n}" for n in range(CROWD)}
+
+
+async def test_a_bank_deleted_while_quizzes_take_it_into_their_pools_is_never_drawn_from_gone(
+    api: Api, cast: Cast
+) -> None:
+    for _ in range(ROUNDS):
+        course = await new_course(api, cast.owner)
+        bank = await new_bank(api, cast.owner, course["id"])
+        await fill(api, cast.owner, bank["id"], 2)
+        quizzes = [await new_quiz(api, cast.owner, course["id"]) for _ in range(CROWD)]
+        pools = {"question_pools": [{"bank_id": bank["id"], "count": 1}]}
+        deleted, *changed = await at_once(
+            api.client.delete(f"{V1}/question-banks/{bank['id']}", headers=cast.owner),
+            *(api.client.patch(f"{V1}/quizzes/{q['id']}", json=pools, headers=cast.owner) for q in quizzes),
+        )
+        assert deleted.status_code in (204, 409), deleted.text
+        assert {r.status_code for r in changed} <= {200, 422}
+        drawing = [r for r in changed if r.status_code == 200]
+        if deleted.status_code == 204:  # every pool taken after it was refused (422), none kept
+            assert (
+                await api.client.get(f"{V1}/question-banks/{bank['id']}", headers=cast.owner)
+            ).status_code == 404
+            assert drawing == []
+        else:
+            assert drawing  # refused because a quiz had taken it
+        for q in quizzes:
+            shown = (await api.client.get(f"{V1}/quizzes/{q['id']}", headers=cast.owner)).json()
+            expected = pools["question_pools"] if any(r.json()["id"] == q["id"] for r in drawing) else []
+            assert shown["question_pools"] == expected
