@@ -8,7 +8,7 @@ from typing import Any
 from litestar import Request
 from litestar.di import NamedDependency
 
-from lms_domain.identity.entities import User
+from lms_domain.identity.entities import CallerState
 from lms_domain.identity.ports import SessionRead
 from lms_domain.identity.use_cases import AuthenticateCaller
 from lms_domain.shared.actors import Actor
@@ -16,7 +16,7 @@ from lms_domain.shared.audit import RequestContext
 from lms_domain.shared.errors import Unauthorized
 from lms_http.middleware import SESSION_READ
 
-__all__ = ["bearer_token", "caller_user", "provide_actor", "provide_optional_actor", "request_context"]
+__all__ = ["bearer_token", "caller_state", "provide_actor", "provide_optional_actor", "request_context"]
 
 
 _CALLER = "lms_caller"
@@ -42,7 +42,7 @@ async def provide_actor(
     ahead = read if isinstance(read, SessionRead) else None
     caller = await authenticate_caller(token=token, read_ahead=ahead)
     request.scope["state"]["user_id"] = str(caller.actor.user_id)
-    request.scope["state"][_CALLER] = caller.user
+    request.scope["state"][_CALLER] = caller.state
     return dataclasses.replace(caller.actor, context=request_context(request))
 
 
@@ -60,8 +60,7 @@ async def provide_optional_actor(
     return await provide_actor(request, authenticate_caller)
 
 
-def caller_user(request: Request[Any, Any, Any]) -> User | None:
-    """The caller's user record as authentication loaded it in this request, if it did (not when
-    the session store knew the caller's state: then nothing was read)."""
-    user = request.scope["state"].get(_CALLER)
-    return user if isinstance(user, User) else None
+def caller_state(request: Request[Any, Any, Any]) -> CallerState | None:
+    """The state this request's caller was authenticated with (their profile included), if any."""
+    state = request.scope["state"].get(_CALLER)
+    return state if isinstance(state, CallerState) else None

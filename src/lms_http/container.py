@@ -281,7 +281,8 @@ class Container(containers.DeclarativeContainer):
     )
     logout = providers.Factory(identity.Logout, sessions=sessions)
     get_user = providers.Factory(identity.GetUser, uow=read_uow)
-    update_profile = providers.Factory(identity.UpdateProfile, uow=uow, clock=clock)
+    get_profile = providers.Factory(identity.GetProfile, uow=read_uow)
+    update_profile = providers.Factory(identity.UpdateProfile, uow=uow, sessions=sessions, clock=clock)
     change_password = providers.Factory(
         identity.ChangePassword,
         uow=uow,
@@ -291,8 +292,12 @@ class Container(containers.DeclarativeContainer):
         templates=mail_templates,
     )
     enable_mfa = providers.Factory(identity.EnableMfa, uow=uow, totp=totp, clock=clock)
-    verify_mfa = providers.Factory(identity.VerifyMfa, uow=uow, codes=one_time_codes, clock=clock)
-    disable_mfa = providers.Factory(identity.DisableMfa, uow=uow, codes=one_time_codes, clock=clock)
+    verify_mfa = providers.Factory(
+        identity.VerifyMfa, uow=uow, codes=one_time_codes, sessions=sessions, clock=clock
+    )
+    disable_mfa = providers.Factory(
+        identity.DisableMfa, uow=uow, codes=one_time_codes, sessions=sessions, clock=clock
+    )
     list_users = providers.Factory(identity.ListUsers, uow=read_uow)
     admin_update_user = providers.Factory(identity.AdminUpdateUser, uow=uow, sessions=sessions, clock=clock)
     create_user = providers.Factory(identity.CreateUser, uow=uow, accounts=new_accounts)

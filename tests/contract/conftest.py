@@ -79,19 +79,20 @@ class SessionsAndUsers:
         async with SqlUnitOfWork(self.engine) as uow:
             user = await uow.users.get(state.user_id, for_update=True)
             if user is None:
-                now = datetime.now(UTC)
                 user = User(
                     id=state.user_id,
-                    email=f"{state.user_id}@example.com",
-                    full_name="Ann Lee",
+                    email=state.email,
+                    full_name=state.full_name,
                     password_hash="h",
-                    created_at=now,
-                    updated_at=now,
+                    created_at=state.created_at,
+                    updated_at=datetime.now(UTC),
                 )
                 await uow.users.add(user)
             user.role, user.is_active, user.email_verified = state.role, state.is_active, state.email_verified
             user.credentials_version = state.credentials_version
             user.credentials_session_id = state.credentials_session_id
+            user.email, user.full_name, user.mfa_enabled = state.email, state.full_name, state.mfa_enabled
+            user.last_login_at = state.last_login_at
             await uow.users.update(user)
             await uow.commit()
 

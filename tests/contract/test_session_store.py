@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import dataclasses
 import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -22,6 +21,7 @@ from lms_domain.identity.ports import (
 from lms_domain.shared.actors import Role
 from tests.conftest import needs_redis
 from tests.contract.conftest import SessionsAndUsers
+from tests.unit.identity.harness import caller_state
 
 
 def later() -> datetime:
@@ -128,10 +128,7 @@ async def test_totp_step_is_accepted_once_per_user(session_store: Any) -> None:
 
 
 def state_of(user_id: uuid.UUID, **changes: Any) -> CallerState:
-    base = CallerState(
-        user_id=user_id, role=Role.STUDENT, is_active=True, email_verified=False, credentials_version=0
-    )
-    return dataclasses.replace(base, **changes)
+    return caller_state(user_id, **changes)
 
 
 async def caller_of(store: Any, session_id: uuid.UUID, user_id: uuid.UUID) -> CallerState | None:
@@ -163,6 +160,10 @@ async def test_an_offered_state_is_answered_with_every_field(sessions_and_users:
         email_verified=True,
         credentials_version=7,
         credentials_session_id=uuid.uuid4(),
+        email="zoë.o'neil@example.com",
+        full_name='Zoë "Z" O\'Neil | 李',
+        mfa_enabled=True,
+        last_login_at=datetime(2026, 12, 7, 18, 0, 1, 123456, tzinfo=UTC),
     )
     await sessions_and_users.commit(state)
     sid, _, _ = await opened(store, uid, version=6)

@@ -125,9 +125,9 @@ async def test_with_redis_a_signed_in_request_reads_no_sql_to_authenticate(
     ann = await signed_in_twice(api, counts)
     me = await api.client.get(f"{V1}/users/me", headers=api.auth(ann))
     assert me.status_code == 200
-    # the one statement is the profile /users/me shows; authentication sent none
-    assert len(counts.statements) == 1, counts.statements
-    assert "auth_sessions" not in counts.statements[0]
+    assert me.json()["email"] == ann["email"]
+    # the profile /users/me shows is kept with the caller's state: no SQL at all
+    assert counts.statements == []
     # rate limit and session in one round trip (one script)
     assert counts.round_trips == ["EVALSHA"], counts.round_trips
     counts.statements.clear()
@@ -149,6 +149,12 @@ async def test_embedded_a_signed_in_request_authenticates_in_one_statement(
     assert "JOIN users" in sessions[0]
     assert not any("FROM users" in s for s in counts.statements if s not in sessions), counts.statements
     assert counts.round_trips == []
+    counts.statements.clear()
+    me = await api.client.get(f"{V1}/users/me", headers=api.auth(ann))
+    assert (me.status_code, me.json()["email"]) == (200, ann["email"])
+    sent = [s for s in counts.statements if not s.startswith("BEGIN")]
+    assert len(sent) == 1, counts.statements  # the session with its user's profile
+    assert "auth_sessions" in sent[0]
 
 
 # Two server processes sharing PostgreSQL and Redis
@@ -196,6 +202,25 @@ def test_a_change_through_one_process_applies_to_the_next_request_on_the_other(
             assert r.status_code == 200, r.text
             assert listing(other) == expected
             assert listing(through) == expected
+
+        # the profile /users/me shows from the kept state follows every change of it
+        def me(server: str) -> dict[str, Any]:
+            r = http.get(f"{server}/api/v1/users/me", headers=ann)
+            assert r.status_code == 200, r.text
+            return dict(r.json())
+
+        assert me(a) == me(b)
+        r = http.patch(f"{a}/api/v1/users/me", headers=ann, json={"full_name": "Ann Renamed"})
+        assert r.status_code == 200, r.text
+        assert me(b)["full_name"] == me(a)["full_name"] == "Ann Renamed"
+        r = http.patch(f"{b}/api/v1/users/{ann_id}", headers=admin, json={"full_name": "Ann By Admin"})
+        assert r.status_code == 200, r.text
+        assert me(a)["full_name"] == me(b)["full_name"] == "Ann By Admin"
+        before = me(a)["last_login_at"]
+        again = http.post(f"{b}/api/v1/auth/login", json={"email": "ann@example.com", "password": PASSWORD})
+        assert again.status_code == 200, again.text
+        assert me(a)["last_login_at"] != before
+        assert me(a) == me(b)
         r = http.patch(f"{b}/api/v1/users/{ann_id}", headers=admin, json={"is_active": False})
         assert r.status_code == 200, r.text
         assert (listing(a), listing(b)) == (401, 401)

@@ -146,9 +146,12 @@ class MemoryUserRepository:
         if user.id in self._state.users:
             self._state.users[user.id] = copy.deepcopy(user)
 
-    async def record_login(self, user_id: UUID, at: datetime) -> None:
-        if user := self._state.users.get(user_id):
-            user.last_login_at = at
+    async def record_login(self, user_id: UUID, at: datetime) -> User | None:
+        user = self._state.users.get(user_id)
+        if user is None or user.erased_at is not None:
+            return None
+        user.last_login_at = at
+        return copy.deepcopy(user)
 
     async def list(
         self, *, page: PageRequest, role: Role | None = None, query: str | None = None

@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID
 
+import msgspec
 from redis.asyncio import Redis
 
 from lms_adapters.redis.client import REDIS_FAILED, unavailable
@@ -27,34 +28,49 @@ def session_key(prefix: str, session_id: UUID) -> str:
 
 
 def caller_key(prefix: str, user_id: UUID) -> str:
-    """The user's ``CallerState`` as kept (``role|active|verified|version|session``), or a hold
-    (``held:<id>``) while a change to it is under way."""
-    return f"{prefix}:caller:{user_id}"
+    """The user's ``CallerState`` as kept (a JSON array, see ``_encode``), or a hold
+    (``held:<id>``) while a change to it is under way. (``caller2``: the array with the profile;
+    the earlier ``caller`` values, without it, are never read.)"""
+    return f"{prefix}:caller2:{user_id}"
 
 
-def _encode(state: CallerState) -> str:
-    return "|".join(
-        (
-            state.role.value,
-            "1" if state.is_active else "0",
-            "1" if state.email_verified else "0",
-            str(state.credentials_version),
-            str(state.credentials_session_id or ""),
-        )
+# role, active, verified, credentials version, credentials session, email, name, MFA, created, last login
+_Kept = tuple[str, bool, bool, int, str, str, str, bool, datetime, datetime | None]
+_DECODER = msgspec.json.Decoder(_Kept)
+
+
+def _encode(state: CallerState) -> bytes:
+    kept: _Kept = (
+        state.role.value,
+        state.is_active,
+        state.email_verified,
+        state.credentials_version,
+        str(state.credentials_session_id or ""),
+        state.email,
+        state.full_name,
+        state.mfa_enabled,
+        state.created_at,
+        state.last_login_at,
     )
+    return msgspec.json.encode(kept)
 
 
 def _decode(user_id: UUID, value: str | None) -> CallerState | None:
     if not value or value.startswith(_HELD):
         return None
-    role, active, verified, version, session = value.split("|")
+    role, active, verified, version, session, email, name, mfa, created, last_login = _DECODER.decode(value)
     return CallerState(
         user_id=user_id,
         role=Role(role),
-        is_active=active == "1",
-        email_verified=verified == "1",
-        credentials_version=int(version),
+        is_active=active,
+        email_verified=verified,
+        credentials_version=version,
         credentials_session_id=UUID(session) if session else None,
+        email=email,
+        full_name=name,
+        mfa_enabled=mfa,
+        created_at=created,
+        last_login_at=last_login,
     )
 
 

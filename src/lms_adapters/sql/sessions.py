@@ -29,6 +29,11 @@ _LIVE_WITH_USER = built_once(
             users.c.email_verified,
             users.c.credentials_version,
             users.c.credentials_session_id,
+            users.c.email,
+            users.c.full_name,
+            users.c.mfa_enabled,
+            users.c.created_at,
+            users.c.last_login_at,
         )
         .select_from(auth_sessions.join(users, users.c.id == auth_sessions.c.user_id))
         .where(
@@ -121,6 +126,11 @@ class SqlSessionStore:
             email_verified=bool(row.email_verified),
             credentials_version=int(row.credentials_version),
             credentials_session_id=row.credentials_session_id,
+            email=row.email,
+            full_name=row.full_name,
+            mfa_enabled=bool(row.mfa_enabled),
+            created_at=row.created_at,
+            last_login_at=row.last_login_at,
         )
         return LiveSession(user_id, int(row.session_version), state)
 

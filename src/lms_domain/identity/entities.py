@@ -8,7 +8,7 @@ from uuid import UUID
 
 from lms_domain.shared.actors import Role
 
-__all__ = ["CallerState", "User"]
+__all__ = ["CallerState", "User", "UserProfile"]
 
 
 @dataclass(kw_only=True)
@@ -78,20 +78,54 @@ class User:
         that changed the password, until it is carried over to the new one."""
         return CallerState.of(self).accepts_session(session_id, version)
 
+    def profile(self) -> UserProfile:
+        return UserProfile(
+            id=self.id,
+            email=self.email,
+            full_name=self.full_name,
+            role=self.role,
+            is_active=self.is_active,
+            mfa_enabled=self.mfa_enabled,
+            created_at=self.created_at,
+            last_login_at=self.last_login_at,
+            email_verified=self.email_verified,
+        )
 
-@dataclass(frozen=True, slots=True)
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class UserProfile:
+    """What a user is shown of their own account (no secrets)."""
+
+    id: UUID
+    email: str
+    full_name: str
+    role: Role
+    is_active: bool
+    mfa_enabled: bool
+    created_at: datetime
+    last_login_at: datetime | None
+    email_verified: bool
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
 class CallerState:
     """What authenticating a request needs of its user: who acts (role, verified address) and
-    which sessions are still good (active, credentials version). Kept beside the sessions so that
-    a signed-in request need not read the user; every change of one of these fields goes through
-    ``SessionStore.hold_caller`` before its commit and ``settle_caller`` after it."""
+    which sessions are still good (active, credentials version), and the profile the user is
+    shown (``GET /users/me``). Kept beside the sessions so that a signed-in request need not read
+    the user; every change of one of these fields goes through ``SessionStore.hold_caller``
+    before its commit and ``settle_caller`` after it."""
 
     user_id: UUID
     role: Role
     is_active: bool
     email_verified: bool
     credentials_version: int
-    credentials_session_id: UUID | None = None
+    credentials_session_id: UUID | None
+    email: str
+    full_name: str
+    mfa_enabled: bool
+    created_at: datetime
+    last_login_at: datetime | None
 
     @classmethod
     def of(cls, user: User) -> CallerState:
@@ -102,6 +136,24 @@ class CallerState:
             email_verified=user.email_verified,
             credentials_version=user.credentials_version,
             credentials_session_id=user.credentials_session_id,
+            email=user.email,
+            full_name=user.full_name,
+            mfa_enabled=user.mfa_enabled,
+            created_at=user.created_at,
+            last_login_at=user.last_login_at,
+        )
+
+    def profile(self) -> UserProfile:
+        return UserProfile(
+            id=self.user_id,
+            email=self.email,
+            full_name=self.full_name,
+            role=self.role,
+            is_active=self.is_active,
+            mfa_enabled=self.mfa_enabled,
+            created_at=self.created_at,
+            last_login_at=self.last_login_at,
+            email_verified=self.email_verified,
         )
 
     def accepts_session(self, session_id: UUID, version: int) -> bool:

@@ -76,8 +76,9 @@ class UserRepository(UserReader, Protocol):
         """Write the whole row: only for a user read with ``for_update=True`` in this unit of work."""
         ...
 
-    async def record_login(self, user_id: UUID, at: datetime) -> None:
-        """Set ``last_login_at`` alone (one column, no read: it never undoes another change)."""
+    async def record_login(self, user_id: UUID, at: datetime) -> User | None:
+        """Set ``last_login_at`` alone (one column: it never undoes another change) and answer the
+        row as this write left it (locked until the commit); None for no such (or an erased) user."""
         ...
 
 

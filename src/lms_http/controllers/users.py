@@ -15,7 +15,7 @@ from lms_domain.identity import use_cases as uc
 from lms_domain.privacy.erasure import EraseOwnAccount, EraseUser
 from lms_domain.privacy.use_cases import ExportPersonalData
 from lms_domain.shared.actors import Actor, Role
-from lms_http.auth import caller_user
+from lms_http.auth import caller_state
 from lms_http.dto.identity import (
     AdminUserUpdate,
     EraseIn,
@@ -45,10 +45,10 @@ class UserController(Controller):
         self,
         request: Request[Any, Any, Any],
         actor: NamedDependency[Actor],
-        get_user: NamedDependency[uc.GetUser],
+        get_profile: NamedDependency[uc.GetProfile],
     ) -> UserOut:
         """The signed-in user's profile."""
-        return UserOut.of(await get_user(actor=actor, caller=caller_user(request)))
+        return UserOut.of(await get_profile(actor=actor, caller=caller_state(request)))
 
     @patch("/me", responses=errors(401, 422, 429, 503))
     async def update_me(

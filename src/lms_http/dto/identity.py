@@ -9,7 +9,7 @@ from uuid import UUID
 import msgspec
 from msgspec import Meta
 
-from lms_domain.identity.entities import User
+from lms_domain.identity.entities import User, UserProfile
 from lms_domain.identity.use_cases import MfaSetup, TokenPair
 from lms_domain.identity.values import PASSWORD_MAX, PASSWORD_MIN
 from lms_domain.shared.actors import Role
@@ -121,7 +121,7 @@ class UserOut(msgspec.Struct, kw_only=True):
     email_verified: bool
 
     @classmethod
-    def of(cls, user: User) -> UserOut:
+    def of(cls, user: User | UserProfile) -> UserOut:
         return cls(
             id=user.id,
             email=user.email,

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import dataclasses
+import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
 
 from lms_adapters.local.counters import InProcessLoginThrottle
 from lms_adapters.local.tokens import JwtTokenCodec
@@ -11,9 +15,10 @@ from lms_adapters.local.totp import PyotpTotpService
 from lms_adapters.memory.sessions import MemorySessionStore
 from lms_adapters.memory.uow import MemoryState, MemoryUnitOfWork
 from lms_domain.identity import use_cases as uc
+from lms_domain.identity.entities import CallerState
 from lms_domain.mail.entities import MailMessage
 from lms_domain.mail.templates import MailTemplates
-from lms_domain.shared.actors import Actor
+from lms_domain.shared.actors import Actor, Role
 from tests.builders import FixedClock, PlainHasher, SequentialIds
 
 
@@ -77,11 +82,11 @@ class Identity:
 
     @property
     def verify_mfa(self) -> uc.VerifyMfa:
-        return uc.VerifyMfa(self.uow(), self.codes, self.clock)
+        return uc.VerifyMfa(self.uow(), self.codes, self.sessions, self.clock)
 
     @property
     def disable_mfa(self) -> uc.DisableMfa:
-        return uc.DisableMfa(self.uow(), self.codes, self.clock)
+        return uc.DisableMfa(self.uow(), self.codes, self.sessions, self.clock)
 
     @property
     def change_password(self) -> uc.ChangePassword:
@@ -149,3 +154,21 @@ class ResetsAtOnce:
     async def request_reset(self, email: str) -> None:
         self.requested.append(email)
         await self._send(email=email)
+
+
+def caller_state(user_id: uuid.UUID, **changes: Any) -> CallerState:
+    """An active student's state with a profile; ``changes`` replace fields."""
+    base = CallerState(
+        user_id=user_id,
+        role=Role.STUDENT,
+        is_active=True,
+        email_verified=False,
+        credentials_version=0,
+        credentials_session_id=None,
+        email=f"{user_id.hex[:8]}@example.com",
+        full_name="Ann Lee",
+        mfa_enabled=False,
+        created_at=datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC),
+        last_login_at=None,
+    )
+    return dataclasses.replace(base, **changes)

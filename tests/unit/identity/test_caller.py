@@ -9,6 +9,7 @@ import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import pyotp
 import pytest
 
 from lms_adapters.memory.sessions import MemorySessionStore
@@ -16,8 +17,8 @@ from lms_domain.identity import use_cases as uc
 from lms_domain.identity.entities import CallerState
 from lms_domain.identity.ports import LiveSession, SessionRead
 from lms_domain.shared.actors import Actor, Role
-from lms_domain.shared.errors import NotFound, Unauthorized, Unavailable
-from tests.unit.identity.harness import Identity
+from lms_domain.shared.errors import Unauthorized, Unavailable
+from tests.unit.identity.harness import Identity, caller_state
 from tests.unit.identity.test_email_flows import token_in
 
 PASSWORD = "Correct7Horse"
@@ -43,28 +44,23 @@ async def test_a_revoked_session_gives_no_caller(identity: Identity) -> None:
         await authenticate_caller(identity)(token=pair.access_token)
 
 
-async def test_get_user_returns_the_loaded_caller_without_reading(identity: Identity) -> None:
+async def test_the_profile_comes_from_the_callers_state_without_reading(identity: Identity) -> None:
     pair = await identity.register(email="ann@example.com", password=PASSWORD, full_name="Ann Lee")
     caller = await authenticate_caller(identity)(token=pair.access_token)
-    assert caller.user is not None  # the first request of the session read the user
-    marked = dataclasses.replace(caller.user, full_name="Loaded Earlier")  # not what the store holds
-    got = await uc.GetUser(identity.uow())(actor=caller.actor, caller=marked)
-    assert got is marked
-    assert (await uc.GetUser(identity.uow())(actor=caller.actor)).full_name == "Ann Lee"
+    assert caller.state.profile() == identity.state.users[caller.actor.user_id].profile()
+    marked = dataclasses.replace(caller.state, full_name="Kept Earlier")  # not what the users hold
+    got = await uc.GetProfile(NoReads())(actor=caller.actor, caller=marked)  # type: ignore[arg-type]
+    assert got.full_name == "Kept Earlier"
+    assert (await uc.GetProfile(identity.uow())(actor=caller.actor)).full_name == "Ann Lee"
 
 
-async def test_get_user_ignores_a_caller_record_for_another_target(identity: Identity) -> None:
+async def test_the_profile_ignores_another_users_state(identity: Identity) -> None:
     ann = await identity.register(email="ann@example.com", password=PASSWORD, full_name="Ann Lee")
     bob = await identity.register(email="bob@example.com", password=PASSWORD, full_name="Bob Roe")
     ann_caller = await authenticate_caller(identity)(token=ann.access_token)
     bob_caller = await authenticate_caller(identity)(token=bob.access_token)
-    assert bob_caller.user is not None
-    got = await uc.GetUser(identity.uow())(actor=ann_caller.actor, caller=bob_caller.user)
-    assert got.full_name == "Ann Lee"
-    with pytest.raises(NotFound):  # a student still may not read someone else through the hint
-        await uc.GetUser(identity.uow())(
-            actor=ann_caller.actor, user_id=bob_caller.actor.user_id, caller=bob_caller.user
-        )
+    got = await uc.GetProfile(identity.uow())(actor=ann_caller.actor, caller=bob_caller.state)
+    assert (got.id, got.full_name) == (ann_caller.actor.user_id, "Ann Lee")
 
 
 class NoReads:
@@ -123,9 +119,7 @@ async def test_a_session_read_ahead_is_used_instead_of_asking_the_store(identity
     ended = SessionRead(actor.session_id, None)  # read ahead as not live: refused, store unasked
     with pytest.raises(Unauthorized):
         await authenticate(token=pair.access_token, read_ahead=ended)
-    admin_state = CallerState(
-        user_id=actor.user_id, role=Role.ADMIN, is_active=True, email_verified=False, credentials_version=0
-    )
+    admin_state = caller_state(actor.user_id, role=Role.ADMIN)
     ahead = SessionRead(actor.session_id, LiveSession(actor.user_id, 0, admin_state))
     assert (await authenticate(token=pair.access_token, read_ahead=ahead)).actor.role is Role.ADMIN
     other = SessionRead(uuid.uuid4(), None)  # another session's read: the store is asked
@@ -140,6 +134,38 @@ async def test_a_role_change_applies_to_the_next_request(identity: Identity) -> 
     assert (await kept(identity, pair.access_token)).role is Role.INSTRUCTOR
     await identity.admin_update(actor=admin, user_id=who.user_id, role=Role.STUDENT)
     assert (await kept(identity, pair.access_token)).role is Role.STUDENT
+
+
+async def test_the_kept_profile_follows_every_change_of_it(identity: Identity) -> None:
+    """``GET /users/me`` answers from the kept state: a sign-in, a new name (own or by an admin)
+    and MFA turned on or off each leave the state the user's as committed."""
+    pair = await identity.register(email="ann@example.com", password=PASSWORD, full_name="Ann Lee")
+    who = await identity.authenticate(token=pair.access_token)  # read once, and kept
+    uid = who.user_id
+
+    async def in_step() -> CallerState:
+        caller = await uc.AuthenticateCaller(NoReads(), identity.codec, identity.sessions)(  # type: ignore[arg-type]
+            token=pair.access_token
+        )
+        assert caller.state == CallerState.of(identity.state.users[uid])
+        return caller.state
+
+    admin = await signed_in_admin(identity)
+    identity.clock.advance(seconds=5)
+    await identity.login(email="ann@example.com", password=PASSWORD)
+    assert (await in_step()).last_login_at == identity.clock.now()
+    await uc.UpdateProfile(identity.uow(), identity.sessions, identity.clock)(
+        actor=who, full_name="Ann Renamed"
+    )
+    assert (await in_step()).full_name == "Ann Renamed"
+    await identity.admin_update(actor=admin, user_id=uid, full_name="Ann By Admin")
+    assert (await in_step()).full_name == "Ann By Admin"
+    secret = (await identity.enable_mfa(actor=who)).secret
+    await identity.verify_mfa(actor=who, code=pyotp.TOTP(secret).at(identity.clock.now()))
+    assert (await in_step()).mfa_enabled
+    identity.clock.advance(seconds=30)
+    await identity.disable_mfa(actor=who, code=pyotp.TOTP(secret).at(identity.clock.now()))
+    assert not (await in_step()).mfa_enabled
 
 
 async def test_deactivation_refuses_the_next_request_even_with_the_sessions_still_open(
@@ -207,9 +233,7 @@ async def test_a_store_that_fails_after_the_commit_leaves_the_user_to_be_read(id
 async def test_an_earlier_change_settling_late_never_undoes_a_later_one() -> None:
     store = MemorySessionStore()
     uid = uuid.uuid4()
-    student = CallerState(
-        user_id=uid, role=Role.STUDENT, is_active=True, email_verified=True, credentials_version=0
-    )
+    student = caller_state(uid, email_verified=True)
     instructor = dataclasses.replace(student, role=Role.INSTRUCTOR)
     first = await store.hold_caller(uid)
     second = await store.hold_caller(uid)  # the second change locked the row after the first commit

@@ -38,7 +38,9 @@ _LOCK_ACTIVE_ADMINS = built_once(
     )
 )
 _RECORD_LOGIN = built_once(
-    lambda user_id, at: update(users).where(users.c.id == user_id).values(last_login_at=at)
+    lambda user_id, at: (
+        update(users).where(users.c.id == user_id, _KEPT).values(last_login_at=at).returning(*users.c)
+    )
 )
 
 __all__ = ["SqlUserRepository", "escape_like"]
@@ -118,8 +120,9 @@ class SqlUserRepository:
         del row["id"], row["created_at"]
         await self._connection.execute(update(users).where(users.c.id == user.id).values(**row))
 
-    async def record_login(self, user_id: UUID, at: datetime) -> None:
-        await self._connection.execute(_RECORD_LOGIN(), {"user_id": user_id, "at": at})
+    async def record_login(self, user_id: UUID, at: datetime) -> User | None:
+        row = (await self._connection.execute(_RECORD_LOGIN(), {"user_id": user_id, "at": at})).first()
+        return None if row is None else _user(row)
 
     async def list(
         self, *, page: PageRequest, role: Role | None = None, query: str | None = None

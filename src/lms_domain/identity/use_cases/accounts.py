@@ -6,7 +6,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from contextlib import suppress
 from uuid import UUID
 
-from lms_domain.identity.entities import User
+from lms_domain.identity.entities import CallerState, User, UserProfile
 from lms_domain.identity.ports import (
     EmailTaken,
     IdentityReader,
@@ -30,6 +30,7 @@ __all__ = [
     "ChangePassword",
     "CreateUser",
     "EnsureAdmin",
+    "GetProfile",
     "GetUser",
     "ListUsers",
     "NewAccounts",
@@ -78,15 +79,10 @@ class GetUser:
     def __init__(self, uow: IdentityReader) -> None:
         self._uow = uow
 
-    async def __call__(
-        self, *, actor: Actor, user_id: UUID | None = None, caller: User | None = None
-    ) -> User:
-        """``caller``: the actor's own record when this request already loaded it (no second read)."""
+    async def __call__(self, *, actor: Actor, user_id: UUID | None = None) -> User:
         target = user_id or actor.user_id
         if target != actor.user_id and not actor.is_admin:
             raise NotFound("User not found")
-        if caller is not None and caller.id == target == actor.user_id:
-            return caller
         async with self._uow as uow:
             user = await uow.users.get(target)
         if user is None:
@@ -94,11 +90,30 @@ class GetUser:
         return user
 
 
+class GetProfile:
+    """The caller's own profile: the one in the state this request was authenticated with when
+    given (every change of the profile goes through the session store's hold and settle, so it is
+    the user's as committed), else read."""
+
+    def __init__(self, uow: IdentityReader) -> None:
+        self._uow = uow
+
+    async def __call__(self, *, actor: Actor, caller: CallerState | None = None) -> UserProfile:
+        if caller is not None and caller.user_id == actor.user_id:
+            return caller.profile()
+        async with self._uow as uow:
+            user = await uow.users.get(actor.user_id)
+        if user is None:
+            raise NotFound("User not found")
+        return user.profile()
+
+
 class UpdateProfile:
-    def __init__(self, uow: IdentityUnitOfWork, clock: Clock) -> None:
-        self._uow, self._clock = uow, clock
+    def __init__(self, uow: IdentityUnitOfWork, sessions: SessionStore, clock: Clock) -> None:
+        self._uow, self._sessions, self._clock = uow, sessions, clock
 
     async def __call__(self, *, actor: Actor, full_name: str | None = None) -> User:
+        hold = None
         async with self._uow as uow:
             user = await uow.users.get(actor.user_id, for_update=True)
             if user is None:
@@ -107,7 +122,9 @@ class UpdateProfile:
                 user.full_name = FullName.parse(full_name).value
                 user.updated_at = self._clock.now()
                 await uow.users.update(user)
+                hold = await self._sessions.hold_caller(user.id)  # the kept profile: 503 if no answer
             await uow.commit()
+        await settle_caller(self._sessions, user, hold)
         return user
 
 
@@ -224,8 +241,10 @@ class AdminUpdateUser:
             for entry in entries:
                 await uow.audit.record(entry)
             # the store's copy of the user is dropped before the commit (no answer: 503, nothing
-            # changed) and replaced after it, so no request honours the old role once this commits
-            hold = await self._sessions.hold_caller(user.id) if entries else None
+            # changed) and replaced after it, so no request honours the old role (or shows the old
+            # name) once this commits
+            changed = entries or full_name is not None
+            hold = await self._sessions.hold_caller(user.id) if changed else None
             await uow.commit()
         await settle_caller(self._sessions, user, hold)
         if deactivated:

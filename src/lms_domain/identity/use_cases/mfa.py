@@ -5,8 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from lms_domain.identity.entities import User
-from lms_domain.identity.ports import IdentityUnitOfWork, TotpService
+from lms_domain.identity.ports import IdentityUnitOfWork, SessionStore, TotpService
 from lms_domain.identity.use_cases.passwords import OneTimeCodes
+from lms_domain.identity.use_cases.sessions import settle_caller
 from lms_domain.shared.actors import Actor
 from lms_domain.shared.audit import AuditAction, entry_by
 from lms_domain.shared.errors import Conflict, InvalidRequest, NotFound
@@ -45,8 +46,10 @@ class _MfaSwitch:
     """Turns MFA on or off with a code, checked outside any transaction (the store of used
     codes may share the database)."""
 
-    def __init__(self, uow: IdentityUnitOfWork, codes: OneTimeCodes, clock: Clock) -> None:
-        self._uow, self._codes, self._clock = uow, codes, clock
+    def __init__(
+        self, uow: IdentityUnitOfWork, codes: OneTimeCodes, sessions: SessionStore, clock: Clock
+    ) -> None:
+        self._uow, self._codes, self._sessions, self._clock = uow, codes, sessions, clock
 
     async def user(self, actor: Actor) -> User:
         async with self._uow as uow:
@@ -70,12 +73,16 @@ class _MfaSwitch:
             await uow.users.update(fresh)
             action = AuditAction.MFA_ENABLED if enabled else AuditAction.MFA_DISABLED
             await uow.audit.record(entry_by(actor, action, at=fresh.updated_at, target_id=fresh.id))
+            hold = await self._sessions.hold_caller(fresh.id)  # the kept profile: 503 if no answer
             await uow.commit()
+        await settle_caller(self._sessions, fresh, hold)
 
 
 class VerifyMfa:
-    def __init__(self, uow: IdentityUnitOfWork, codes: OneTimeCodes, clock: Clock) -> None:
-        self._switch = _MfaSwitch(uow, codes, clock)
+    def __init__(
+        self, uow: IdentityUnitOfWork, codes: OneTimeCodes, sessions: SessionStore, clock: Clock
+    ) -> None:
+        self._switch = _MfaSwitch(uow, codes, sessions, clock)
 
     async def __call__(self, *, actor: Actor, code: str) -> None:
         user = await self._switch.user(actor)
@@ -85,8 +92,10 @@ class VerifyMfa:
 
 
 class DisableMfa:
-    def __init__(self, uow: IdentityUnitOfWork, codes: OneTimeCodes, clock: Clock) -> None:
-        self._switch = _MfaSwitch(uow, codes, clock)
+    def __init__(
+        self, uow: IdentityUnitOfWork, codes: OneTimeCodes, sessions: SessionStore, clock: Clock
+    ) -> None:
+        self._switch = _MfaSwitch(uow, codes, sessions, clock)
 
     async def __call__(self, *, actor: Actor, code: str) -> None:
         user = await self._switch.user(actor)

@@ -16,11 +16,13 @@ __all__ = ["AuthenticateCaller", "Caller", "Logout", "settle_caller"]
 
 @dataclass(frozen=True, slots=True)
 class Caller:
-    """The acting user, and the user record it was built from when this request read one (None
-    when the session store knew the user's state: nothing was read)."""
+    """The acting user, the state it was built from (kept in step with the user: its profile is
+    the user's as committed), and the user record when this request read one (None when the
+    session store knew the user's state: nothing was read)."""
 
     actor: Actor
     user: User | None
+    state: CallerState
 
 
 class AuthenticateCaller:
@@ -63,7 +65,7 @@ class AuthenticateCaller:
             session_id=claims.session_id,
             email_verified=state.email_verified,
         )
-        return Caller(actor, user)
+        return Caller(actor, user, state)
 
 
 async def settle_caller(sessions: SessionStore, user: User, hold: str | None) -> None:

@@ -17,6 +17,7 @@ from lms_domain.identity.ports import (
 from lms_domain.identity.use_cases.accounts import NewAccounts, add_user
 from lms_domain.identity.use_cases.email import Verifications
 from lms_domain.identity.use_cases.passwords import OneTimeCodes, PasswordCheck, SignInRecord, SignInTry
+from lms_domain.identity.use_cases.sessions import settle_caller
 from lms_domain.identity.use_cases.tokens import INVALID_TOKEN, TokenIssuer, TokenPair
 from lms_domain.shared.actors import Role
 from lms_domain.shared.audit import NO_CONTEXT, AuditAction, AuditEntry, RequestContext
@@ -68,13 +69,17 @@ async def _signed_in(
     await attempt.succeed()
     async with uow as u:
         now = clock.now()
-        await u.users.record_login(user.id, now)
+        # the row as this update left it (locked until the commit): the kept profile's new state
+        signed_in = await u.users.record_login(user.id, now)
         await u.audit.record(
             AuditEntry.of(
                 AuditAction.LOGIN_SUCCEEDED, at=now, actor_id=None, target_id=user.id, context=context
             )
         )
+        hold = await tokens.sessions.hold_caller(user.id) if signed_in is not None else None
         await u.commit()
+    if signed_in is not None:
+        await settle_caller(tokens.sessions, signed_in, hold)
     return pair
 
 

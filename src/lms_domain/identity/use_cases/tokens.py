@@ -44,6 +44,10 @@ class TokenIssuer:
             policy,
         )
 
+    @property
+    def sessions(self) -> SessionStore:
+        return self._sessions
+
     def _pair(self, user_id: UUID, session_id: UUID, refresh_id: UUID) -> TokenPair:
         now = self._clock.now()
         access = TokenClaims(
