@@ -10,16 +10,19 @@ Right after the service's ``/api/v1/health`` the same load goes to a minimal ASG
 every run the peak resident set of each server process is taken (VmHWM, reset at the start,
 and VmRSS sampled every 50 ms).
 Rows written by the run (enrollments, completions, sessions) are removed at the end, so every
-run measures the same data set.
+run measures the same data set. ``BENCH_RUNS`` rounds (default 3) are made, each with a server
+started afresh; the results give each endpoint's median over the rounds (every figure on its own)
+and each round's figures (``runs``), so the spread is on record.
 
 The server runs from var/bench/venv (runtime dependencies only) when it exists.
 
 Environment: BENCH_SCALE (small|large, default large), LMS_BENCH_DATABASE_URL,
 LMS_BENCH_REDIS_URL, LMS_WORKERS (default 1), BENCH_DURATION (seconds per endpoint, default 12),
 BENCH_CONNECTIONS (default 32), BENCH_THREADS (wrk threads, default 2), BENCH_ONLY (comma
-separated endpoint names), BENCH_PROFILE (an endpoint name: py-spy records the server during
-that run into bench/profiles/), BENCH_LOG_LEVEL (the server's LMS_LOG_LEVEL, default INFO: the
-service's default, one access line per request into var/bench/server.log).
+separated endpoint names), BENCH_RUNS (rounds, default 3), BENCH_PROFILE (an endpoint name:
+py-spy records the server during that run into bench/profiles/), BENCH_LOG_LEVEL (the server's
+LMS_LOG_LEVEL, default INFO: the service's default, one access line per request into
+var/bench/server.log).
 """
 
 from __future__ import annotations
@@ -32,6 +35,7 @@ import secrets
 import shutil
 import signal
 import socket
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -62,6 +66,9 @@ DURATION = int(os.environ.get("BENCH_DURATION") or 12)
 CONNECTIONS = int(os.environ.get("BENCH_CONNECTIONS") or 32)
 THREADS = int(os.environ.get("BENCH_THREADS") or 2)
 ONLY = {n for n in (os.environ.get("BENCH_ONLY") or "").split(",") if n}
+RUNS = max(1, int(os.environ.get("BENCH_RUNS") or 3))
+# The figures of a result that are each the median of the rounds' (p50 of p50s, and so on).
+MEDIAN_FIELDS = ("requests", "seconds", "rps", "p50_ms", "p95_ms", "p99_ms", "max_ms", "pairs", "pairs_per_s")
 PROFILE = os.environ.get("BENCH_PROFILE") or ""
 # The service's default level: one access line per request, as deployed (in var/bench/server.log).
 LOG_LEVEL = os.environ.get("BENCH_LOG_LEVEL") or "INFO"
@@ -114,7 +121,7 @@ ENDPOINTS = [
     Endpoint("list courses filtered p10",
              "/api/v1/courses?category=programming&difficulty_level=beginner&page=10", target="list"),
     Endpoint("get course", "/api/v1/courses/$1", data="courses", target="get"),
-    Endpoint("users/me", "/api/v1/users/me", data="students", token=1, target="get"),
+    Endpoint("users/me", "/api/v1/users/me", data="students", token=1, target="me"),
     Endpoint("my-courses", "/api/v1/enrollments/my-courses", data="students", token=1, target="write"),
     Endpoint("enroll", "/api/v1/enrollments", "POST", '{"course_id": "$2"}', data="enroll", token=1,
              target="write"),
@@ -570,6 +577,33 @@ def raw_ratio(results: list[dict[str, Any]]) -> dict[str, float] | None:
     }
 
 
+def combine(rounds: list[list[dict[str, Any]]]) -> list[dict[str, Any]]:
+    """One result per endpoint from every round's: the median of each figure, errors added up,
+    the highest peak memory of any round, and each round's figures under ``runs``."""
+    by_name: dict[str, list[dict[str, Any]]] = {}
+    for results in rounds:
+        for result in results:
+            by_name.setdefault(result["name"], []).append(result)
+    combined = []
+    for results in by_name.values():
+        row = dict(results[0])
+        for key in MEDIAN_FIELDS:
+            if key in row:
+                row[key] = statistics.median(r[key] for r in results)
+        row["errors"] = sum(r["errors"] for r in results)
+        row["error_detail"] = {
+            kind: sum(r["error_detail"].get(kind, 0) for r in results) for kind in results[0]["error_detail"]
+        }
+        worst = max(results, key=lambda r: max(r.get("rss_peak_mb", {}).values(), default=0))
+        row["rss_peak_mb"], row["rss_mb"] = worst.get("rss_peak_mb", {}), worst.get("rss_mb", {})
+        row["runs"] = [{k: r[k] for k in (*MEDIAN_FIELDS, "errors") if k in r} for r in results]
+        combined.append(row)
+    if combined:
+        medians = ", ".join(f"{r['name']} {r['rps']:,.0f}" for r in combined)
+        log(f"median of {len(rounds)} rounds (req/s): {medians}")
+    return combined
+
+
 def run_endpoints(base: str, server: subprocess.Popen[bytes]) -> tuple[list[dict[str, Any]], dict[str, str]]:
     results: list[dict[str, Any]] = []
     skipped: dict[str, str] = {}
@@ -602,16 +636,22 @@ def main() -> None:
     seed()
     cleanup()
     counts = table_counts()
-    port = free_port()
-    base = f"http://127.0.0.1:{port}"
-    server = start_server(port)
-    try:
-        results, skipped = run_endpoints(base, server)
-    finally:
-        stop_server(server)
-        cleanup()
+    rounds: list[list[dict[str, Any]]] = []
+    skipped: dict[str, str] = {}
+    for n in range(RUNS):
+        log(f"round {n + 1} of {RUNS}")
+        port = free_port()
+        server = start_server(port)
+        try:
+            done, skipped = run_endpoints(f"http://127.0.0.1:{port}", server)
+        finally:
+            stop_server(server)
+            cleanup()
+        rounds.append(done)
+    results = combine(rounds)
     document = json.loads(RESULTS.read_text()) if RESULTS.exists() else {}
-    document.setdefault("runs", {})[SCALE] = {
+    key = SCALE if WORKERS == 1 else f"{SCALE}, {WORKERS} workers"
+    document.setdefault("runs", {})[key] = {
         "scale": SCALE,
         "date": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
         "machine": {
@@ -627,6 +667,7 @@ def main() -> None:
             "connections": CONNECTIONS,
             "wrk_threads": THREADS,
             "seconds_per_endpoint": DURATION,
+            "rounds": RUNS,
             "load_generator": "wrk on the same machine, loopback",
             "server_environment": "runtime dependencies only" if LMS == RUNTIME_LMS else "development venv",
             "log_level": LOG_LEVEL,
@@ -639,9 +680,9 @@ def main() -> None:
         "bench_seconds": round(time.monotonic() - started, 1),
     }
     RESULTS.write_text(json.dumps(document, indent=2) + "\n")
-    print(text_table(document["runs"][SCALE]))
+    print(text_table(document["runs"][key]))
     print()
-    print(markdown_table(document["runs"][SCALE]))
+    print(markdown_table(document["runs"][key]))
 
 
 def cpu_model() -> str:
