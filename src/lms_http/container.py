@@ -23,7 +23,6 @@ from lms_adapters.local.tokens import JwtTokenCodec
 from lms_adapters.local.totp import PyotpTotpService
 from lms_adapters.mail.files import FileMailer
 from lms_adapters.mail.smtp import SmtpMailer, SmtpSettings
-from lms_adapters.minio.blobs import MinioBlobStorage, make_minio
 from lms_adapters.outbound.check import PublicAddressCheck
 from lms_adapters.outbound.sender import HttpSender
 from lms_adapters.pdf.certificates import Fpdf2CertificateRenderer
@@ -46,6 +45,7 @@ from lms_domain.audit.use_cases import ListAuditLog
 from lms_domain.catalog import use_cases as catalog
 from lms_domain.credentials import use_cases as credentials
 from lms_domain.files import use_cases as files
+from lms_domain.files.ports import BlobStorage
 from lms_domain.identity import use_cases as identity
 from lms_domain.integrations import delivery, webhooks
 from lms_domain.integrations.signing import new_secret
@@ -120,6 +120,23 @@ def _job_handlers(
 
 def _mail_transport(settings: Settings) -> str:
     return "smtp" if settings.smtp_url else "files"
+
+
+def _minio_blobs(settings: Settings) -> BlobStorage:
+    """The MinIO (S3) adapter, imported only when files go there: its client and HTTP stack are
+    about 6 MB of a worker's memory that a local-disk deployment never needs."""
+    from lms_adapters.minio.blobs import MinioBlobStorage, make_minio
+
+    # the settings refuse a MinIO backend without these (ConfigError at start)
+    assert settings.minio_endpoint and settings.minio_access_key and settings.minio_secret_key
+    client = make_minio(
+        settings.minio_endpoint,
+        settings.minio_access_key,
+        settings.minio_secret_key,
+        secure=settings.minio_secure,
+        region=settings.minio_region,
+    )
+    return MinioBlobStorage(client, settings.minio_bucket)
 
 
 def _smtp_mailer(settings: Settings) -> SmtpMailer:
@@ -309,18 +326,10 @@ class Container(containers.DeclarativeContainer):
     local_blobs = providers.Singleton(
         LocalBlobStorage, settings.provided.storage_dir, settings.provided.secret_key
     )
-    minio = providers.Singleton(
-        make_minio,
-        settings.provided.minio_endpoint,
-        settings.provided.minio_access_key,
-        settings.provided.minio_secret_key,
-        secure=settings.provided.minio_secure,
-        region=settings.provided.minio_region,
-    )
     blobs = providers.Selector(
         settings.provided.storage_backend,
         local=local_blobs,
-        minio=providers.Singleton(MinioBlobStorage, minio, settings.provided.minio_bucket),
+        minio=providers.Singleton(_minio_blobs, settings),
     )
     file_policy = providers.Singleton(files.FilePolicy, max_upload_bytes=settings.provided.max_upload_bytes)
     upload_file = providers.Factory(

@@ -70,7 +70,7 @@ class Settings:
     trusted_proxies: tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...] = ()
     argon2_memory_kib: int = 19_456
     argon2_time_cost: int = 2
-    max_concurrent_hashes: int = 2
+    max_concurrent_hashes: int = 1
     log_level: str = "INFO"
     metrics_token: str | None = field(default=None, repr=False)
     # files: S3-protocol storage (LMS_STORAGE_BACKEND=minio)
@@ -375,7 +375,7 @@ def load_settings(environ: dict[str, str] | None = None, *, env_file: Path | Non
         trusted_proxies=parse("TRUSTED_PROXIES", networks, ()),
         argon2_memory_kib=parse("ARGON2_MEMORY_KIB", integer(8, 4 * 1024 * 1024), 19_456),
         argon2_time_cost=parse("ARGON2_TIME_COST", integer(1, 100), 2),
-        max_concurrent_hashes=parse("MAX_CONCURRENT_HASHES", integer(1, 64), 2),
+        max_concurrent_hashes=parse("MAX_CONCURRENT_HASHES", integer(1, 64), 1),
         log_level=parse("LOG_LEVEL", level, "INFO"),
         metrics_token=get("METRICS_TOKEN"),
         minio_endpoint=minio_endpoint,

@@ -24,7 +24,7 @@ class Argon2PasswordHasher:
         memory_cost: int = 19 * 1024,
         time_cost: int = 2,
         parallelism: int = 1,
-        max_concurrent: int = 2,
+        max_concurrent: int = 1,
     ) -> None:
         self._argon = _Argon2(
             time_cost=time_cost, memory_cost=memory_cost, parallelism=parallelism, type=Type.ID
