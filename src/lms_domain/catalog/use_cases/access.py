@@ -19,6 +19,7 @@ __all__ = [
     "lesson_viewer",
     "managed_course",
     "managed_lesson",
+    "outline_viewer",
     "visible_course",
 ]
 
@@ -88,6 +89,19 @@ async def lesson_viewer(
     quiz_ids = {rule.after_quiz.quiz_id for rule in rules if rule.after_quiz is not None}
     progress = await uow.learner_progress.of(student_id=actor.user_id, course_id=course.id, quiz_ids=quiz_ids)
     return LessonViewer(full_access=progress is not None, progress=progress)
+
+
+def outline_viewer(actor: Actor | None, course: Course, lessons: Sequence[Lesson]) -> LessonViewer | None:
+    """The caller's view of an outline of ``lessons`` (no material) when it needs no statement:
+    anonymous callers, editors, staff and admins, and everyone when no lesson has a rule. None
+    when the caller's progress decides."""
+    if actor is None:
+        return LessonViewer()
+    if course.access(actor).reads_all:  # editors, staff and admins are never locked out
+        return LessonViewer(full_access=True)
+    if all(lesson.release_rule is None for lesson in lessons):
+        return LessonViewer()
+    return None
 
 
 @asynccontextmanager
