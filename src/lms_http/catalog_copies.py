@@ -29,8 +29,8 @@ from lms_platform.stamps import Stamps
 __all__ = ["MAX_AGE_SECONDS", "MAX_WEIGHT", "StampedCatalogCopies"]
 
 MAX_AGE_SECONDS = 60.0
-MAX_WEIGHT = 32_768
-"""Courses and lessons kept per worker, all copies together (about 1 KB each)."""
+MAX_WEIGHT = 16_384
+"""Courses and lessons kept per worker, all copies together (about 0.5 KB each)."""
 
 _DRAFT_READERS = "draft readers"
 
