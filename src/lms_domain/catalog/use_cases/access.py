@@ -64,6 +64,17 @@ class LessonViewer:
             return lesson.as_locked()
         return lesson if self.full_access or lesson.is_preview else lesson.redacted()
 
+    def outline(self, lessons: Sequence[Lesson]) -> list[Lesson]:
+        """``lessons``, which carry no material, as ``show`` shows them: only the locked ones
+        change (an outline is read often, and copying every lesson costs more than the rest)."""
+        progress = self.progress
+        if progress is None:
+            return list(lessons)
+        return [
+            v.as_locked() if v.release_rule is not None and not v.release_rule.is_met(progress) else v
+            for v in lessons
+        ]
+
 
 async def lesson_viewer(
     uow: CatalogReader,

@@ -168,7 +168,7 @@ class GetCourse:
             if viewer is None:
                 async with self._uow as uow:
                     viewer = await lesson_viewer(uow, actor, kept.course, kept.lessons, material=False)
-            return CourseDetail(course=kept.course, lessons=[viewer.show(lesson) for lesson in kept.lessons])
+            return CourseDetail(course=kept.course, lessons=viewer.outline(kept.lessons))
         async with self._uow as uow:
             if shelf is None:
                 course = await visible_course(uow, actor, course_id)
@@ -180,7 +180,7 @@ class GetCourse:
                 shelf.keep_outline(CourseOutline(course=course, lessons=tuple(v.redacted() for v in lessons)))
                 course.ensure_visible(actor)
             viewer = await lesson_viewer(uow, actor, course, lessons, material=False)
-        return CourseDetail(course=course, lessons=[viewer.show(lesson.redacted()) for lesson in lessons])
+        return CourseDetail(course=course, lessons=viewer.outline([lesson.redacted() for lesson in lessons]))
 
 
 class UpdateCourse:
