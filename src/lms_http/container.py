@@ -426,7 +426,7 @@ class Container(containers.DeclarativeContainer):
     create_quiz = providers.Factory(assessment.CreateQuiz, uow=uow, clock=clock, ids=ids)
     get_quiz = providers.Factory(assessment.GetQuiz, uow=read_uow)
     update_quiz = providers.Factory(assessment.UpdateQuiz, uow=uow, clock=clock)
-    delete_quiz = providers.Factory(assessment.DeleteQuiz, uow=uow)
+    delete_quiz = providers.Factory(assessment.DeleteQuiz, uow=uow, stamp=catalog_stamp)
     publish_quiz = providers.Factory(assessment.PublishQuiz, uow=uow, clock=clock)
     add_question = providers.Factory(assessment.AddQuestion, uow=uow, clock=clock, ids=ids)
     update_question = providers.Factory(assessment.UpdateQuestion, uow=uow, clock=clock)

@@ -245,3 +245,35 @@ async def test_a_write_through_one_app_shows_in_the_next_read_on_another(
         assert r.status_code == 200, r.text
         listed = await elsewhere.get(FILTERED, headers=student)
         assert [c["title"] for c in listed.json()["items"]] == ["Both"]
+
+
+async def test_a_quiz_deletion_shows_in_the_very_next_course_page(counted: Counted) -> None:
+    """Deleting a quiz takes it out of the rules that name it (an assessment write that renews the
+    catalog's stamp, since the kept outline holds the rules)."""
+    api = counted.api
+    owner, student, _ = await people(api)
+    course = await published_course(api, owner, title="Quizzed")
+    question = {"question_text": "2 + 2?", "question_type": "multiple_choice", "options": ["3", "4"]}
+    r = await api.client.post(
+        f"{V1}/quizzes",
+        json={
+            "course_id": course["id"],
+            "title": "Check",
+            "questions": [{**question, "correct_answer": "4"}],
+        },
+        headers=owner,
+    )
+    assert r.status_code == 201, r.text
+    quiz_id = r.json()["id"]
+    rule = {"after_lessons": [], "after_quiz": {"quiz_id": quiz_id, "min_score": 50}}
+    await new_lesson(api, owner, course["id"], title="Behind The Quiz", release_rule=rule)
+    r = await api.client.post(f"{V1}/enrollments", json={"course_id": course["id"]}, headers=student)
+    assert r.status_code == 201, r.text
+    page = f"{V1}/courses/{course['id']}"
+    shown, statements = await counted.read_again(page, student)
+    assert [v["locked"] for v in shown["lessons"]] == [True]
+    assert shape(statements) == counted.cost(1), statements  # enrollment, completions and scores
+    r = await api.client.delete(f"{V1}/quizzes/{quiz_id}", headers=owner)
+    assert r.status_code == 204, r.text
+    shown, statements = await counted.read(page, student)
+    assert [v["locked"] for v in shown["lessons"]] == [False]

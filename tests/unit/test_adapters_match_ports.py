@@ -56,7 +56,7 @@ from lms_adapters.sql.sessions import SqlSessionStore
 from lms_adapters.sql.uow import SqlReadUnitOfWork, SqlUnitOfWork
 from lms_domain.analytics.ports import AnalyticsQueries
 from lms_domain.assessment.gradebook import GradebookUnit
-from lms_domain.assessment.ports import AssessmentReader, AssessmentUnitOfWork
+from lms_domain.assessment.ports import AssessmentReader, AssessmentUnitOfWork, RulesStamp
 from lms_domain.audit.use_cases import AuditLogReader
 from lms_domain.catalog.ports import (
     CatalogCopies,
@@ -172,7 +172,7 @@ ADAPTERS: dict[type, tuple[type, ...]] = {
     MemoryActivityNames: (ActivityNames,),
     Fpdf2CertificateRenderer: (CertificateRenderer,),
     # the platform's class that implements a domain port
-    StampRenewal: (CatalogStamp,),
+    StampRenewal: (CatalogStamp, RulesStamp),
     # the HTTP layer's copies of the catalog (kept per worker, checked against the stamp)
     StampedCatalogCopies: (CatalogCopies,),
     _Shelf: (CatalogShelf,),
