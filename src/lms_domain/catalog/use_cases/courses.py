@@ -177,10 +177,12 @@ class GetCourse:
                 if (found := await uow.courses.get(course_id)) is None:
                     raise NotFound("Course not found")
                 course, (lessons, _) = found, await uow.lessons.list_for_course(course_id)
-                shelf.keep_outline(CourseOutline(course=course, lessons=tuple(v.redacted() for v in lessons)))
+            outline = CourseOutline(course=course, lessons=tuple(lesson.redacted() for lesson in lessons))
+            if shelf is not None:
+                shelf.keep_outline(outline)
                 course.ensure_visible(actor)
             viewer = await lesson_viewer(uow, actor, course, lessons, material=False)
-        return CourseDetail(course=course, lessons=viewer.outline([lesson.redacted() for lesson in lessons]))
+        return CourseDetail(course=course, lessons=viewer.outline(outline.lessons))
 
 
 class UpdateCourse:
