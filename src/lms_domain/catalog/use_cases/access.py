@@ -85,8 +85,8 @@ async def lesson_viewer(
     material: bool = True,
 ) -> LessonViewer:
     """The caller's view of ``lessons`` of ``course``: one statement for whether they are
-    enrolled, or, when some of the lessons carry a rule, at most two for their progress. Without
-    ``material`` (an outline, which shows none) only rules need a statement."""
+    enrolled, or, when some of the lessons carry a rule, for their progress. Without ``material``
+    (an outline, which shows none) only rules need a statement."""
     if actor is None:
         return LessonViewer()
     if course.access(actor).reads_all:  # editors, staff and admins are never locked out
