@@ -86,6 +86,7 @@ STUDENTS = 400  # logged-in students whose tokens rotate
 # queued are still hashing (each holds 19 MiB for argon2id until it is done).
 SETTLE_SECONDS = 1.5
 WARM_SECONDS = 2  # each GET endpoint's warm-up right before its run (writes are not repeated)
+STUDENT_COURSES = 5  # enrolled courses per student for "get course (signed in)", and 5 others
 ENROLL_PER_STUDENT = 120  # fresh (student, course) pairs for POST /enrollments
 
 
@@ -123,6 +124,11 @@ ENDPOINTS = [
              "/api/v1/courses?category=programming&difficulty_level=beginner&page=10", target="list"),
     Endpoint("get course", "/api/v1/courses/$1", data="courses", target="get"),
     Endpoint("users/me", "/api/v1/users/me", data="students", token=1, target="me"),
+    # students signed in: the same reads (their enrolled courses among the pages they open)
+    Endpoint("list courses p1 (signed in)", "/api/v1/courses?page=1", data="students", token=1,
+             target="signed-in"),
+    Endpoint("get course (signed in)", "/api/v1/courses/$2", data="student_courses", token=1,
+             target="signed-in"),
     Endpoint("my-courses", "/api/v1/enrollments/my-courses", data="students", token=1, target="write"),
     Endpoint("enroll", "/api/v1/enrollments", "POST", '{"course_id": "$2"}', data="enroll", token=1,
              target="write"),
@@ -412,8 +418,17 @@ def prepare_data(base: str, workdir: Path) -> dict[str, Path]:
     rng.shuffle(enroll)
     complete = [(tokens[s], e, lesson) for s, e, lesson in todo]
     rng.shuffle(complete)
+    sample = rng.sample(published, min(2000, len(published)))
+    # (token, course id): each student's enrolled courses among the sample, and as many others
+    student_courses = []
+    for student_id, token in tokens.items():
+        mine = [c for c in sample if (student_id, c) in enrolled][:STUDENT_COURSES]
+        others = rng.sample(sample, min(len(sample), STUDENT_COURSES * 2 - len(mine)))
+        student_courses.extend((token, c) for c in mine + others)
+    rng.shuffle(student_courses)
     rows: dict[str, list[tuple[str, ...]]] = {
-        "courses": [(c,) for c in rng.sample(published, min(2000, len(published)))],
+        "courses": [(c,) for c in sample],
+        "student_courses": student_courses,
         "students": [(t,) for t in tokens.values()],
         "enroll": enroll,
         "complete": complete,

@@ -53,6 +53,7 @@ from lms_domain.learning import use_cases as learning
 from lms_domain.mail.templates import MailTemplates
 from lms_domain.privacy.erasure import EraseOwnAccount, EraseUser, PurgeBlobs
 from lms_domain.privacy.use_cases import ExportPersonalData
+from lms_http.catalog_copies import StampedCatalogCopies
 from lms_http.names import CATALOG_STAMP, verification_base
 from lms_http.settings import Settings
 from lms_platform.coalesce import FreshRuns
@@ -222,6 +223,7 @@ class Container(containers.DeclarativeContainer):
         local=providers.Singleton(InProcessStamps),
     )
     catalog_stamp = providers.Singleton(StampRenewal, stamps, CATALOG_STAMP)
+    catalog_copies = providers.Singleton(StampedCatalogCopies, stamps)
 
     idempotency_store = providers.Selector(
         state_backend,
@@ -344,11 +346,11 @@ class Container(containers.DeclarativeContainer):
     open_signed_blob = providers.Factory(files.OpenSignedBlob, server=local_blobs)
     certificate_renderer = providers.Singleton(Fpdf2CertificateRenderer)
     # catalog
-    list_courses = providers.Factory(catalog.ListCourses, uow=read_uow)
+    list_courses = providers.Factory(catalog.ListCourses, uow=read_uow, copies=catalog_copies)
     create_course = providers.Factory(
         catalog.CreateCourse, uow=uow, clock=clock, ids=ids, stamp=catalog_stamp
     )
-    get_course = providers.Factory(catalog.GetCourse, uow=read_uow)
+    get_course = providers.Factory(catalog.GetCourse, uow=read_uow, copies=catalog_copies)
     update_course = providers.Factory(catalog.UpdateCourse, uow=uow, clock=clock, stamp=catalog_stamp)
     publish_course = providers.Factory(catalog.PublishCourse, uow=uow, clock=clock, stamp=catalog_stamp)
     delete_course = providers.Factory(catalog.DeleteCourse, uow=uow, stamp=catalog_stamp, clock=clock)
@@ -438,7 +440,7 @@ class Container(containers.DeclarativeContainer):
     create_quiz = providers.Factory(assessment.CreateQuiz, uow=uow, clock=clock, ids=ids)
     get_quiz = providers.Factory(assessment.GetQuiz, uow=read_uow)
     update_quiz = providers.Factory(assessment.UpdateQuiz, uow=uow, clock=clock)
-    delete_quiz = providers.Factory(assessment.DeleteQuiz, uow=uow)
+    delete_quiz = providers.Factory(assessment.DeleteQuiz, uow=uow, stamp=catalog_stamp)
     publish_quiz = providers.Factory(assessment.PublishQuiz, uow=uow, clock=clock)
     add_question = providers.Factory(assessment.AddQuestion, uow=uow, clock=clock, ids=ids)
     update_question = providers.Factory(assessment.UpdateQuestion, uow=uow, clock=clock)

@@ -9,8 +9,9 @@ import pytest
 
 from lms_domain.catalog.entities import ContentType, DifficultyLevel
 from lms_domain.catalog.ports import CourseQuery, CourseSort, LessonOrderTaken, OwnerGone, SlugTaken
+from lms_domain.shared.course_access import StaffRole
 from lms_domain.shared.pagination import PageRequest
-from tests.contract.catalog_data import completion, course, enrollment, full_course, lesson, user
+from tests.contract.catalog_data import NOW, completion, course, enrollment, full_course, lesson, user
 from tests.contract.conftest import UowFactory
 
 
@@ -251,3 +252,24 @@ async def test_set_order_renumbers_and_remove_drops_completions(new_uow: UowFact
         assert [(v.id, v.order) for v in items] == [(i, n) for n, i in enumerate(rest, start=1)]
         assert await uow.completions.get(e.id, lessons[0].id) is None
         assert await uow.completions.counts(e.id) == (0, 3)
+
+
+async def test_draft_readers_are_the_owners_and_staff_of_unpublished_courses(new_uow: UowFactory) -> None:
+    published_owner, draft_owner = await owner_in(new_uow), await owner_in(new_uow)
+    ta, co, published_ta = await owner_in(new_uow), await owner_in(new_uow), await owner_in(new_uow)
+    draft, published = course(draft_owner), course(published_owner, is_published=True)
+    async with new_uow() as uow:
+        assert await uow.courses.draft_readers() == frozenset()
+        for c in (draft, published):
+            await uow.courses.add(c)
+        await uow.course_staff.add(draft.id, ta, StaffRole.TEACHING_ASSISTANT, at=NOW)
+        await uow.course_staff.add(draft.id, co, StaffRole.CO_INSTRUCTOR, at=NOW)
+        await uow.course_staff.add(published.id, published_ta, StaffRole.TEACHING_ASSISTANT, at=NOW)
+        await uow.commit()
+    async with new_uow() as uow:
+        assert await uow.courses.draft_readers() == {draft_owner, ta, co}
+        draft.is_published = True
+        await uow.courses.update(draft)
+        await uow.commit()
+    async with new_uow() as uow:
+        assert await uow.courses.draft_readers() == frozenset()

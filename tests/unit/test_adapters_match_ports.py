@@ -56,9 +56,15 @@ from lms_adapters.sql.sessions import SqlSessionStore
 from lms_adapters.sql.uow import SqlReadUnitOfWork, SqlUnitOfWork
 from lms_domain.analytics.ports import AnalyticsQueries
 from lms_domain.assessment.gradebook import GradebookUnit
-from lms_domain.assessment.ports import AssessmentReader, AssessmentUnitOfWork
+from lms_domain.assessment.ports import AssessmentReader, AssessmentUnitOfWork, RulesStamp
 from lms_domain.audit.use_cases import AuditLogReader
-from lms_domain.catalog.ports import CatalogReader, CatalogStamp, CatalogUnitOfWork
+from lms_domain.catalog.ports import (
+    CatalogCopies,
+    CatalogReader,
+    CatalogShelf,
+    CatalogStamp,
+    CatalogUnitOfWork,
+)
 from lms_domain.credentials.ports import (
     CertificateRenderer,
     CredentialSigner,
@@ -88,6 +94,7 @@ from lms_domain.learning.ports import LearningReader, LearningUnitOfWork
 from lms_domain.mail.ports import Mailer, PasswordResetJobs
 from lms_domain.privacy.ports import BlobPurgeJobs, ErasureUnitOfWork, PrivacyUnitOfWork
 from lms_domain.shared.ports import Clock, IdGenerator
+from lms_http.catalog_copies import StampedCatalogCopies, _Shelf
 from lms_http.middleware import SessionReadingLimiter
 from lms_platform.idempotency import IdempotencyStore
 from lms_platform.rate_limits import RateLimiter
@@ -165,7 +172,10 @@ ADAPTERS: dict[type, tuple[type, ...]] = {
     MemoryActivityNames: (ActivityNames,),
     Fpdf2CertificateRenderer: (CertificateRenderer,),
     # the platform's class that implements a domain port
-    StampRenewal: (CatalogStamp,),
+    StampRenewal: (CatalogStamp, RulesStamp),
+    # the HTTP layer's copies of the catalog (kept per worker, checked against the stamp)
+    StampedCatalogCopies: (CatalogCopies,),
+    _Shelf: (CatalogShelf,),
 }
 
 # Classes of lms_adapters that are no adapter of a port (repositories are checked through their

@@ -33,6 +33,7 @@ from lms_domain.shared.course_access import StaffRole
 from lms_domain.shared.errors import Conflict, Forbidden, NotFound
 from lms_domain.shared.pagination import PageRequest
 from lms_domain.shared.release import QuizRequirement, ReleaseRule
+from tests.builders import RecordingStamp
 from tests.unit.credentials.harness import Credentials
 
 
@@ -69,7 +70,7 @@ class World(Credentials):
             "get_quiz": lambda: quiz.GetQuiz(self.uow()),
             "update_quiz": lambda: quiz.UpdateQuiz(self.uow(), self.clock),
             "publish_quiz": lambda: quiz.PublishQuiz(self.uow(), self.clock),
-            "delete_quiz": lambda: quiz.DeleteQuiz(self.uow()),
+            "delete_quiz": lambda: quiz.DeleteQuiz(self.uow(), RecordingStamp()),
             "add_question": lambda: quiz.AddQuestion(self.uow(), self.clock, self.ids),
             "update_question": lambda: quiz.UpdateQuestion(self.uow(), self.clock),
             "delete_question": lambda: quiz.DeleteQuestion(self.uow(), self.clock),

@@ -98,6 +98,12 @@ class MemoryCourseRepository:
     def __init__(self, state: MemoryState) -> None:
         self._state = state
 
+    async def draft_readers(self) -> frozenset[UUID]:
+        drafts = {c.id for c in self._state.courses.values() if not c.is_published}
+        owners = {c.instructor_id for c in self._state.courses.values() if c.id in drafts}
+        staff = {user_id for course_id, user_id in self._state.course_staff if course_id in drafts}
+        return frozenset(owners | staff)
+
     async def get(self, course_id: UUID, *, for_update: bool = False) -> Course | None:
         course = self._state.courses.get(course_id)
         if course is None:

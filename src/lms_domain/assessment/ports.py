@@ -37,6 +37,7 @@ __all__ = [
     "QuestionBankRepository",
     "QuizReader",
     "QuizRepository",
+    "RulesStamp",
 ]
 
 
@@ -237,6 +238,14 @@ class CourseDirectory(Protocol):
     async def release_rule(self, lesson_id: UUID) -> ReleaseRule | None:
         """The lesson's release rule (None without one, or for a lesson that does not exist)."""
         ...
+
+
+class RulesStamp(Protocol):
+    """The catalog's stamp (see ``lms_domain.catalog.ports.CatalogStamp``), renewed by a quiz's
+    deletion: the deletion takes the quiz out of the release rules of the lessons that name it,
+    which the catalog's copies (a course page's outline) hold."""
+
+    async def renew(self) -> None: ...
 
 
 class AssessmentReader(ReadOnlyUnitOfWork, Protocol):

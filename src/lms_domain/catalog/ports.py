@@ -16,10 +16,14 @@ from lms_domain.shared.ports import ReadOnlyUnitOfWork, UnitOfWork
 from lms_domain.shared.release import ProgressReader, ReleaseRule
 
 __all__ = [
+    "NO_COPIES",
+    "CatalogCopies",
     "CatalogReader",
+    "CatalogShelf",
     "CatalogStamp",
     "CatalogUnitOfWork",
     "CourseEnrollments",
+    "CourseOutline",
     "CourseQuery",
     "CourseReader",
     "CourseRepository",
@@ -105,6 +109,11 @@ class CourseReader(Protocol):
 
     async def list(self, *, query: CourseQuery, page: PageRequest) -> tuple[Sequence[Course], int]:
         """With their prerequisites (not their staff): a fixed number of statements."""
+        ...
+
+    async def draft_readers(self) -> frozenset[UUID]:
+        """Everyone who owns or is on the staff of an unpublished course (who may see a course
+        that anonymous callers do not): one statement."""
         ...
 
 
@@ -246,6 +255,64 @@ class CatalogStamp(Protocol):
         """Mark every copy made until now as stale. Never raises: a stamp that cannot be renewed
         now is renewed as soon as its store answers (until then, copies are not used)."""
         ...
+
+
+@dataclass(frozen=True, slots=True)
+class CourseOutline:
+    """A course with its lessons in order, without their material: what its page shows alike to
+    every caller but for each lesson's ``locked``."""
+
+    course: Course
+    lessons: tuple[Lesson, ...]
+
+
+class CatalogShelf(Protocol):
+    """The copies kept under one reading of the catalog's stamp. What it hands out is shared by
+    every request that finds it: read it, never change it."""
+
+    def courses(self, query: CourseQuery, page: PageRequest) -> tuple[Sequence[Course], int] | None:
+        """The page of courses ``query`` found (and the total), when a copy is kept."""
+        ...
+
+    def keep_courses(
+        self, query: CourseQuery, page: PageRequest, found: tuple[Sequence[Course], int]
+    ) -> None:
+        """Keep what ``query`` found, read after the shelf was opened."""
+        ...
+
+    def outline(self, course_id: UUID) -> CourseOutline | None: ...
+
+    def keep_outline(self, outline: CourseOutline) -> None: ...
+
+    def draft_readers(self) -> frozenset[UUID] | None:
+        """A copy of ``CourseReader.draft_readers``, when kept."""
+        ...
+
+    def keep_draft_readers(self, readers: frozenset[UUID]) -> None: ...
+
+
+class CatalogCopies(Protocol):
+    """Copies of what the catalog shows alike to every caller (pages of published courses, course
+    outlines, who may see drafts), kept while the catalog's stamp is unchanged: every catalog write
+    renews it before it answers (``CatalogStamp``), so a read that starts after a write has
+    answered never finds a copy made before it."""
+
+    async def shelf(self) -> CatalogShelf | None:
+        """The copies kept under the stamp as it is now; what is kept on it is kept under that
+        stamp (so a copy read before a write is never found after it). None when the stamp
+        cannot be read: read the database and keep nothing."""
+        ...
+
+
+class _NoCopies:
+    """Keeps nothing: every read goes to the database."""
+
+    async def shelf(self) -> CatalogShelf | None:
+        return None
+
+
+NO_COPIES: CatalogCopies = _NoCopies()
+"""The catalog's reads without copies (tests, embedders that keep none)."""
 
 
 class CatalogReader(ReadOnlyUnitOfWork, Protocol):

@@ -19,7 +19,7 @@ from lms_domain.catalog.entities import ContentType, Course, Lesson
 from lms_domain.learning.entities import Enrollment
 from lms_domain.shared.actors import Actor, Role
 from lms_domain.shared.course_access import StaffRole
-from tests.builders import FixedClock, SequentialIds, actor
+from tests.builders import FixedClock, RecordingStamp, SequentialIds, actor
 
 
 def sample_questions() -> list[uc.NewQuestion]:
@@ -70,6 +70,7 @@ class Assessment:
     clock: FixedClock = field(default_factory=FixedClock)
     ids: SequentialIds = field(default_factory=SequentialIds)
     rng: random.Random = field(default_factory=lambda: random.Random(1234))
+    stamp: RecordingStamp = field(default_factory=RecordingStamp)
 
     def uow(self) -> MemoryUnitOfWork:
         return MemoryUnitOfWork(self.state)
@@ -143,7 +144,7 @@ class Assessment:
 
     @property
     def delete_quiz(self) -> uc.DeleteQuiz:
-        return uc.DeleteQuiz(self.uow())
+        return uc.DeleteQuiz(self.uow(), self.stamp)
 
     @property
     def add_question(self) -> uc.AddQuestion:

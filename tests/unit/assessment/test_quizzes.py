@@ -404,8 +404,10 @@ async def test_delete_removes_questions_and_attempts(lms: Assessment, owner: Act
     assert set(lms.state.quizzes) == {kept.quiz.id}
     assert {q.quiz_id for q in lms.state.questions.values()} == {kept.quiz.id}
     assert lms.state.attempts == {}
+    assert lms.stamp.renewals == 1  # the rules that named it changed: the catalog's copies too
     with pytest.raises(NotFound):
         await lms.delete_quiz(actor=owner, quiz_id=view.quiz.id)
+    assert lms.stamp.renewals == 2  # cautious, as catalog writes: a refused one renews it too
 
 
 async def test_add_question_goes_after_the_last(lms: Assessment, owner: Actor) -> None:

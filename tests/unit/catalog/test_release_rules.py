@@ -25,6 +25,7 @@ from lms_domain.shared.release import (
     ReleaseRule,
     waits_on_itself,
 )
+from tests.builders import RecordingStamp
 from tests.unit.catalog.rules_harness import QUESTIONS, School, after, school
 
 LESSONS = [UUID(int=n) for n in range(1, 7)]
@@ -327,7 +328,7 @@ async def test_deleting_a_named_lesson_or_quiz_removes_it_from_the_rule() -> Non
     await s.delete_lesson(actor=s.owner, lesson_id=a.id)
     rules = {v.title: v.release_rule for v in await s.shown(s.owner)}
     assert rules == {"L1": None, "L2": None, "L3": after(b, quiz_id=s.quiz_id)}  # c's rule is gone
-    await quiz.DeleteQuiz(s.uow())(actor=s.owner, quiz_id=s.quiz_id)
+    await quiz.DeleteQuiz(s.uow(), RecordingStamp())(actor=s.owner, quiz_id=s.quiz_id)
     assert (await s.get_lesson(actor=s.owner, lesson_id=gated.id)).release_rule == after(b)
     await s.delete_lesson(actor=s.owner, lesson_id=b.id)
     assert (await s.get_lesson(actor=s.owner, lesson_id=gated.id)).release_rule is None

@@ -6,7 +6,7 @@ from collections.abc import Collection, Mapping, Sequence
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import case, delete, func, insert, or_, select, update
+from sqlalchemy import case, delete, func, insert, or_, select, union, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -279,9 +279,23 @@ def _active_user(user_id: UUID, *columns: Any) -> Any:
     )
 
 
+# Who may see a course anonymous callers do not: owners and staff of unpublished courses.
+_DRAFT_READERS = built_once(
+    lambda: union(
+        select(courses.c.instructor_id.label("user_id")).where(courses.c.is_published.is_(False)),
+        select(course_staff.c.user_id)
+        .join_from(course_staff, courses, courses.c.id == course_staff.c.course_id)
+        .where(courses.c.is_published.is_(False)),
+    )
+)
+
+
 class SqlCourseRepository:
     def __init__(self, connection: AsyncConnection) -> None:
         self._connection = connection
+
+    async def draft_readers(self) -> frozenset[UUID]:
+        return frozenset((await self._connection.execute(_DRAFT_READERS())).scalars())
 
     async def get(self, course_id: UUID, *, for_update: bool = False) -> Course | None:
         # PostgreSQL locks the row; SQLite's BEGIN IMMEDIATE already serialises writers

@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import and_, func, select, update
+from sqlalchemy import cast, func, null, select, union_all, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -309,7 +309,7 @@ class SqlCompletionRepository:
 
 
 class SqlLearnerProgress:
-    """What release rules need to know of a student in a course: two statements at most."""
+    """What release rules need to know of a student in a course: one statement."""
 
     def __init__(self, connection: AsyncConnection) -> None:
         self._connection = connection
@@ -317,27 +317,53 @@ class SqlLearnerProgress:
     async def of(
         self, *, student_id: UUID, course_id: UUID, quiz_ids: Collection[UUID] = ()
     ) -> LearnerProgress | None:
+        if not quiz_ids:
+            rows = (
+                await self._connection.execute(
+                    _ENROLLMENT_PROGRESS(), {"student_id": student_id, "course_id": course_id}
+                )
+            ).all()
+            if not rows:
+                return None
+            return LearnerProgress(
+                completed_lesson_ids=frozenset(r.lesson_id for r in rows if r.lesson_id is not None)
+            )
+        # the enrollment's rows (one at least: no row means not enrolled), then the best graded
+        # score per quiz (graded attempts have a score, open ones do not; the (student, quiz)
+        # index serves it), in one statement
         rows = (
             await self._connection.execute(
-                _ENROLLMENT_PROGRESS(), {"student_id": student_id, "course_id": course_id}
-            )
-        ).all()
-        if not rows:
-            return None
-        completed = frozenset(r.lesson_id for r in rows if r.lesson_id is not None)
-        if not quiz_ids:
-            return LearnerProgress(completed_lesson_ids=completed)
-        # graded attempts have a score (open ones do not); the (student, quiz) index serves it
-        best = await self._connection.execute(
-            select(quiz_attempts.c.quiz_id, func.max(quiz_attempts.c.score).label("best"))
-            .where(
-                and_(
-                    quiz_attempts.c.student_id == student_id,
-                    quiz_attempts.c.quiz_id.in_(quiz_ids),
-                    quiz_attempts.c.score.is_not(None),
+                union_all(
+                    select(
+                        enrollments.c.id.label("enrollment_id"),
+                        lesson_completions.c.lesson_id,
+                        cast(null(), quiz_attempts.c.quiz_id.type).label("quiz_id"),
+                        cast(null(), quiz_attempts.c.score.type).label("best"),
+                    )
+                    .select_from(
+                        enrollments.outerjoin(
+                            lesson_completions, lesson_completions.c.enrollment_id == enrollments.c.id
+                        )
+                    )
+                    .where(enrollments.c.student_id == student_id, enrollments.c.course_id == course_id),
+                    select(
+                        cast(null(), enrollments.c.id.type),
+                        cast(null(), lesson_completions.c.lesson_id.type),
+                        quiz_attempts.c.quiz_id,
+                        func.max(quiz_attempts.c.score),
+                    )
+                    .where(
+                        quiz_attempts.c.student_id == student_id,
+                        quiz_attempts.c.quiz_id.in_(quiz_ids),
+                        quiz_attempts.c.score.is_not(None),
+                    )
+                    .group_by(quiz_attempts.c.quiz_id),
                 )
             )
-            .group_by(quiz_attempts.c.quiz_id)
+        ).all()
+        if not any(r.enrollment_id is not None for r in rows):
+            return None
+        return LearnerProgress(
+            completed_lesson_ids=frozenset(r.lesson_id for r in rows if r.lesson_id is not None),
+            best_scores={r.quiz_id: float(r.best) for r in rows if r.quiz_id is not None},
         )
-        scores = {row.quiz_id: float(row.best) for row in best}
-        return LearnerProgress(completed_lesson_ids=completed, best_scores=scores)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from uuid import UUID
 
 from lms_domain.assessment.entities import NewQuiz, Question, Quiz, QuizChanges
-from lms_domain.assessment.ports import AssessmentReader, AssessmentUnitOfWork, BankLock
+from lms_domain.assessment.ports import AssessmentReader, AssessmentUnitOfWork, BankLock, RulesStamp
 from lms_domain.assessment.use_cases.access import (
     QUIZ_NOT_FOUND,
     check_lesson,
@@ -136,13 +136,18 @@ class PublishQuiz:
 
 
 class DeleteQuiz:
-    """Removes the quiz with its questions and attempts."""
+    """Removes the quiz with its questions and attempts, and from the release rules that name it:
+    the catalog's stamp is renewed once the unit of work is over (committed or not, as catalog
+    writes do), before it answers."""
 
-    def __init__(self, uow: AssessmentUnitOfWork) -> None:
-        self._uow = uow
+    def __init__(self, uow: AssessmentUnitOfWork, stamp: RulesStamp) -> None:
+        self._uow, self._stamp = uow, stamp
 
     async def __call__(self, *, actor: Actor, quiz_id: UUID) -> None:
-        async with self._uow as uow:
-            await editable_quiz(uow, actor, quiz_id)
-            await uow.quizzes.delete(quiz_id)
-            await uow.commit()
+        try:
+            async with self._uow as uow:
+                await editable_quiz(uow, actor, quiz_id)
+                await uow.quizzes.delete(quiz_id)
+                await uow.commit()
+        finally:
+            await self._stamp.renew()

@@ -19,6 +19,7 @@ __all__ = [
     "lesson_viewer",
     "managed_course",
     "managed_lesson",
+    "outline_viewer",
     "visible_course",
 ]
 
@@ -63,6 +64,17 @@ class LessonViewer:
             return lesson.as_locked()
         return lesson if self.full_access or lesson.is_preview else lesson.redacted()
 
+    def outline(self, lessons: Sequence[Lesson]) -> list[Lesson]:
+        """``lessons``, which carry no material, as ``show`` shows them: only the locked ones
+        change (an outline is read often, and copying every lesson costs more than the rest)."""
+        progress = self.progress
+        if progress is None:
+            return list(lessons)
+        return [
+            v.as_locked() if v.release_rule is not None and not v.release_rule.is_met(progress) else v
+            for v in lessons
+        ]
+
 
 async def lesson_viewer(
     uow: CatalogReader,
@@ -73,8 +85,8 @@ async def lesson_viewer(
     material: bool = True,
 ) -> LessonViewer:
     """The caller's view of ``lessons`` of ``course``: one statement for whether they are
-    enrolled, or, when some of the lessons carry a rule, at most two for their progress. Without
-    ``material`` (an outline, which shows none) only rules need a statement."""
+    enrolled, or, when some of the lessons carry a rule, for their progress. Without ``material``
+    (an outline, which shows none) only rules need a statement."""
     if actor is None:
         return LessonViewer()
     if course.access(actor).reads_all:  # editors, staff and admins are never locked out
@@ -88,6 +100,19 @@ async def lesson_viewer(
     quiz_ids = {rule.after_quiz.quiz_id for rule in rules if rule.after_quiz is not None}
     progress = await uow.learner_progress.of(student_id=actor.user_id, course_id=course.id, quiz_ids=quiz_ids)
     return LessonViewer(full_access=progress is not None, progress=progress)
+
+
+def outline_viewer(actor: Actor | None, course: Course, lessons: Sequence[Lesson]) -> LessonViewer | None:
+    """The caller's view of an outline of ``lessons`` (no material) when it needs no statement:
+    anonymous callers, editors, staff and admins, and everyone when no lesson has a rule. None
+    when the caller's progress decides."""
+    if actor is None:
+        return LessonViewer()
+    if course.access(actor).reads_all:  # editors, staff and admins are never locked out
+        return LessonViewer(full_access=True)
+    if all(lesson.release_rule is None for lesson in lessons):
+        return LessonViewer()
+    return None
 
 
 @asynccontextmanager

@@ -2,21 +2,31 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Sequence
 from dataclasses import dataclass
 from uuid import UUID
 
 from lms_domain.catalog.entities import Course, CourseChanges, DifficultyLevel, Lesson, NewCourse
 from lms_domain.catalog.ports import (
+    NO_COPIES,
+    CatalogCopies,
     CatalogReader,
     CatalogStamp,
     CatalogUnitOfWork,
+    CourseOutline,
     CourseQuery,
     CourseSort,
     OwnerGone,
     SlugTaken,
 )
-from lms_domain.catalog.use_cases.access import changing, lesson_viewer, managed_course, visible_course
+from lms_domain.catalog.use_cases.access import (
+    changing,
+    lesson_viewer,
+    managed_course,
+    outline_viewer,
+    visible_course,
+)
 from lms_domain.catalog.use_cases.rules import check_prerequisites, save_prerequisites
 from lms_domain.catalog.values import slug_candidate, slugify
 from lms_domain.shared.actors import Actor
@@ -81,8 +91,13 @@ class CreateCourse:
 
 
 class ListCourses:
-    def __init__(self, uow: CatalogReader) -> None:
-        self._uow = uow
+    """Published courses, and drafts to their owner, their staff and admins. A caller who may see
+    no draft (not an admin, and owning or on the staff of none) sees what anonymous callers see:
+    that page is read from ``copies`` when kept there, so such a read costs no statement. Admins
+    and ``mine`` read the database."""
+
+    def __init__(self, uow: CatalogReader, copies: CatalogCopies = NO_COPIES) -> None:
+        self._uow, self._copies = uow, copies
 
     async def __call__(
         self,
@@ -106,24 +121,68 @@ class ListCourses:
             search=search.strip() if search and search.strip() else None,
             sort=sort,
         )
+        shelf = None if mine or query.include_unpublished else await self._copies.shelf()
+        if shelf is None:
+            async with self._uow as uow:
+                items, total = await uow.courses.list(query=query, page=page)
+            if mine and actor is not None and not actor.is_staff and total == 0:
+                # a student has courses of their own only on a course's staff (a teaching assistant)
+                raise Forbidden("Only instructors, admins and course staff have courses of their own")
+            return Page.of(items, total, page)
+        public = dataclasses.replace(query, viewer_id=None)
+        kept, readers = shelf.courses(public, page), shelf.draft_readers()
+        if kept is not None and _sees_no_draft(actor, readers):
+            return Page.of(*kept, page)
         async with self._uow as uow:
-            items, total = await uow.courses.list(query=query, page=page)
-        if mine and actor is not None and not actor.is_staff and total == 0:
-            # a student has courses of their own only on a course's staff (a teaching assistant)
-            raise Forbidden("Only instructors, admins and course staff have courses of their own")
-        return Page.of(items, total, page)
+            if readers is None and actor is not None:
+                readers = await uow.courses.draft_readers()
+                shelf.keep_draft_readers(readers)
+            if not _sees_no_draft(actor, readers):
+                return Page.of(*await uow.courses.list(query=query, page=page), page)
+            if kept is None:
+                kept = await uow.courses.list(query=public, page=page)
+                shelf.keep_courses(public, page, kept)
+        return Page.of(*kept, page)
+
+
+def _sees_no_draft(actor: Actor | None, draft_readers: frozenset[UUID] | None) -> bool:
+    """Whether a (non-admin) caller sees only published courses, as far as ``draft_readers``
+    tell (None: not known yet)."""
+    return actor is None or (draft_readers is not None and actor.user_id not in draft_readers)
 
 
 class GetCourse:
-    def __init__(self, uow: CatalogReader) -> None:
-        self._uow = uow
+    """A course's page. Its outline (the course and its lessons) is read from ``copies`` when kept
+    there; what depends on the caller costs at most one statement: their progress, for an enrolled
+    student in a course whose lessons have release rules."""
+
+    def __init__(self, uow: CatalogReader, copies: CatalogCopies = NO_COPIES) -> None:
+        self._uow, self._copies = uow, copies
 
     async def __call__(self, *, actor: Actor | None, course_id: UUID) -> CourseDetail:
+        shelf = await self._copies.shelf()
+        kept = shelf.outline(course_id) if shelf is not None else None
+        if kept is not None:
+            kept.course.ensure_visible(actor)
+            viewer = outline_viewer(actor, kept.course, kept.lessons)
+            if viewer is None:
+                async with self._uow as uow:
+                    viewer = await lesson_viewer(uow, actor, kept.course, kept.lessons, material=False)
+            return CourseDetail(course=kept.course, lessons=viewer.outline(kept.lessons))
         async with self._uow as uow:
-            course = await visible_course(uow, actor, course_id)
-            lessons, _ = await uow.lessons.list_for_course(course_id)
+            if shelf is None:
+                course = await visible_course(uow, actor, course_id)
+                lessons, _ = await uow.lessons.list_for_course(course_id)
+            else:  # keep the outline even when this caller may not see it: the next one may
+                if (found := await uow.courses.get(course_id)) is None:
+                    raise NotFound("Course not found")
+                course, (lessons, _) = found, await uow.lessons.list_for_course(course_id)
+            outline = CourseOutline(course=course, lessons=tuple(lesson.redacted() for lesson in lessons))
+            if shelf is not None:
+                shelf.keep_outline(outline)
+                course.ensure_visible(actor)
             viewer = await lesson_viewer(uow, actor, course, lessons, material=False)
-        return CourseDetail(course=course, lessons=[viewer.show(lesson) for lesson in lessons])
+        return CourseDetail(course=course, lessons=viewer.outline(outline.lessons))
 
 
 class UpdateCourse:
