@@ -22,6 +22,7 @@ from sqlalchemy import (
     Table,
     case,
     cast,
+    create_engine,
     delete,
     func,
     insert,
@@ -29,7 +30,9 @@ from sqlalchemy import (
     select,
     union_all,
 )
+from sqlalchemy.exc import DBAPIError
 
+from lms_adapters.sql.engine import prepare_sqlite
 from lms_adapters.sql.tables import (
     certificates,
     course_counters,
@@ -42,8 +45,18 @@ from lms_adapters.sql.tables import (
     system_counters,
     users,
 )
+from lms_adapters.sql.urls import sync_url
 
-__all__ = ["COUNTER_TABLES", "RECOUNTS", "SHARDS", "SYSTEM_NAMES", "USERS_BY_ROLE_PREFIX", "reconcile"]
+__all__ = [
+    "COUNTERS_GATE",
+    "COUNTER_TABLES",
+    "RECOUNTS",
+    "SHARDS",
+    "SYSTEM_NAMES",
+    "USERS_BY_ROLE_PREFIX",
+    "reconcile",
+    "reconcile_database",
+]
 
 SHARDS = 16  # PostgreSQL: a connection writes shard ``pg_backend_pid() % SHARDS``; SQLite: 0
 USERS_BY_ROLE_PREFIX = "users:"
@@ -56,6 +69,9 @@ SYSTEM_NAMES = (
     "closed_attempts",
 )
 COUNTER_TABLES = (system_counters, course_counters, lesson_counters, quiz_counters)
+# PostgreSQL: the triggers take this advisory lock shared before their first counter write (held
+# to the end of the writing transaction); ``reconcile`` takes it exclusive (migration 0020)
+COUNTERS_GATE = 7813586374254980724
 
 _GRADED = quiz_attempts.c.grading_status == "graded"
 
@@ -131,15 +147,18 @@ def reconcile(conn: Connection) -> int:
     """Replace every counter with its recount from the rows, in ``conn``'s transaction; return how
     many counters (a key of a counter table, all shards together) differed.
 
-    On PostgreSQL the counter tables are locked first in EXCLUSIVE mode: that waits for every
-    transaction that has already written a counter to end, and makes every later counter write
-    wait for this transaction. READ COMMITTED gives each recount a snapshot taken after the lock,
-    so it sees every committed change whose counter writes came before; a change still to come
-    writes its own delta on top of the recount once this transaction commits.
+    On PostgreSQL (READ COMMITTED) this first takes the counters' gate, an advisory lock every
+    trigger holds shared from its first counter write to its transaction's end: taking it exclusive
+    waits for every transaction that has written a counter to end, and makes every later one wait
+    at its first counter write, before it holds any counter row. Each recount then reads a snapshot
+    taken after the gate: it sees every committed change and replaces the deltas they wrote. A
+    change not committed by then has not written its counters either (it would hold the gate): its
+    rows are not in the snapshot, and its trigger adds its delta on top of the recount afterwards.
+    No write is counted twice or lost. (Locking the four counter tables instead deadlocks: a writer
+    may hold one table and want the next while the recount holds that one and waits for the first.)
     """
     if conn.dialect.name == "postgresql":
-        names = ", ".join(t.name for t in COUNTER_TABLES)
-        conn.exec_driver_sql(f"LOCK TABLE {names} IN EXCLUSIVE MODE")
+        conn.execute(select(func.pg_advisory_xact_lock(COUNTERS_GATE)))
     changed = 0
     for table, recount in RECOUNTS:
         keys, values = _split(table)
@@ -157,3 +176,29 @@ def reconcile(conn: Connection) -> int:
         for start in range(0, len(rows), 5_000):
             conn.execute(insert(table), rows[start : start + 5_000])
     return changed
+
+
+_RETRIED = frozenset({"40P01", "40001"})  # deadlock detected, serialization failure
+
+
+def reconcile_database(database_url: str, *, tries: int = 3) -> int:
+    """``reconcile`` in a transaction of its own on the database at ``database_url``.
+
+    A deadlock or serialization failure (not expected: the recount waits only for the gate, and
+    holds no lock a writer could hold first) runs the whole reconcile again, up to ``tries`` times.
+    """
+    url = sync_url(database_url)
+    engine = create_engine(url)
+    if url.get_backend_name() == "sqlite":
+        prepare_sqlite(engine)
+    try:
+        for attempt in range(1, tries + 1):
+            try:
+                with engine.begin() as conn:
+                    return reconcile(conn)
+            except DBAPIError as e:
+                if attempt == tries or getattr(e.orig, "sqlstate", None) not in _RETRIED:
+                    raise
+    finally:
+        engine.dispose()
+    raise AssertionError("unreachable")

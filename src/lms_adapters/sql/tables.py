@@ -582,7 +582,9 @@ email_tokens = Table(
 # Kept by database triggers in the same transaction as the rows they count (``sql/counters.py``).
 # A key's count is the SUM over its shards: on PostgreSQL a transaction writes the shard of its
 # connection (``pg_backend_pid() % 16``), so concurrent writers rarely wait on one row; SQLite
-# writes shard 0. ``system_counters`` names: see ``counters.SYSTEM_NAMES``.
+# writes shard 0. ``system_counters`` names: see ``counters.SYSTEM_NAMES``. The per-course, lesson
+# and quiz counters have no foreign key (a recount would otherwise lock the parents' keys while
+# writers that hold a parent wait for the counters): a trigger deletes them with their parent.
 
 system_counters = Table(
     "system_counters",
@@ -595,7 +597,7 @@ system_counters = Table(
 course_counters = Table(
     "course_counters",
     metadata,
-    Column("course_id", Uuid, ForeignKey("courses.id", ondelete="CASCADE"), primary_key=True),
+    Column("course_id", Uuid, primary_key=True),
     Column("shard", Integer, primary_key=True),
     Column("enrollments", BigInteger, nullable=False),
     Column("completed_enrollments", BigInteger, nullable=False),
@@ -604,7 +606,7 @@ course_counters = Table(
 lesson_counters = Table(
     "lesson_counters",
     metadata,
-    Column("lesson_id", Uuid, ForeignKey("lessons.id", ondelete="CASCADE"), primary_key=True),
+    Column("lesson_id", Uuid, primary_key=True),
     Column("shard", Integer, primary_key=True),
     Column("completions", BigInteger, nullable=False),
 )
@@ -612,7 +614,7 @@ lesson_counters = Table(
 quiz_counters = Table(
     "quiz_counters",
     metadata,
-    Column("quiz_id", Uuid, ForeignKey("quizzes.id", ondelete="CASCADE"), primary_key=True),
+    Column("quiz_id", Uuid, primary_key=True),
     Column("shard", Integer, primary_key=True),
     Column("graded_attempts", BigInteger, nullable=False),
     Column("score_hundredths", BigInteger, nullable=False),

@@ -1,7 +1,8 @@
 """counters for the reports, kept by triggers
 
 New tables ``system_counters`` (name, shard, n), ``course_counters``, ``lesson_counters`` and
-``quiz_counters`` (each keyed by its parent and a shard, and going with the parent), and row
+``quiz_counters`` (each keyed by its parent and a shard; a trigger on the parent deletes them with
+it: no foreign key, so a recount locks no parent row), and row
 triggers on ``users``, ``courses``, ``enrollments``, ``lesson_completions``, ``certificates`` and
 ``quiz_attempts`` that subtract the old row's contribution and add the new one's, in the writing
 transaction. PostgreSQL: one PL/pgSQL function per counted table, an ``AFTER INSERT OR DELETE``
@@ -27,6 +28,9 @@ branch_labels = None
 depends_on = None
 
 _SHARDS = 16
+# PostgreSQL: every counter write first takes this advisory lock shared (until its transaction
+# ends); ``lms_adapters.sql.counters.reconcile`` takes it exclusive (the same number there)
+_GATE = 7813586374254980724
 
 
 class _Adds(NamedTuple):
@@ -44,7 +48,7 @@ def _system(name: str, where: str = "1 = 1") -> _Adds:
 
 
 def _exists(table: str, column: str) -> str:
-    # a parent deleted in this very statement (ON DELETE CASCADE) takes its counters with it
+    # a row deleted with its parent (ON DELETE CASCADE) leaves no counter behind
     return f"EXISTS (SELECT 1 FROM {table} WHERE id = {{r}}.{column})"  # noqa: S608  # fixed names
 
 
@@ -134,6 +138,7 @@ def _postgres(table: str, columns: tuple[str, ...], adds: tuple[_Adds, ...]) -> 
         f"""CREATE FUNCTION count_{table}() RETURNS trigger LANGUAGE plpgsql AS $$
 DECLARE my_shard integer := pg_backend_pid() % {_SHARDS};
 BEGIN
+  PERFORM pg_advisory_xact_lock_shared({_GATE});
   IF TG_OP <> 'INSERT' THEN
     {old}
   END IF;
@@ -174,12 +179,24 @@ def _shard() -> sa.Column[int]:
     return sa.Column("shard", sa.Integer(), primary_key=True)
 
 
-def _parent(table: str, name: str, parent: str) -> list[Any]:
+def _parent(name: str) -> sa.Column[Any]:
+    return sa.Column(name, sa.Uuid(), primary_key=True)
+
+
+# a parent's counters go with it; no foreign key (``reconcile`` would lock the parents' keys)
+_PARENTS = {"courses": "course_counters", "lessons": "lesson_counters", "quizzes": "quiz_counters"}
+
+
+def _forget(parent: str, counters: str, *, postgres: bool) -> list[str]:
+    key = {"courses": "course_id", "lessons": "lesson_id", "quizzes": "quiz_id"}[parent]
+    forget = f"DELETE FROM {counters} WHERE {key} = OLD.id;"  # noqa: S608  # fixed names
+    if not postgres:
+        return [f"CREATE TRIGGER {parent}_forget_counters AFTER DELETE ON {parent} BEGIN {forget} END"]
     return [
-        sa.Column(name, sa.Uuid(), primary_key=True),
-        sa.ForeignKeyConstraint(
-            [name], [f"{parent}.id"], name=f"fk_{table}_{name}_{parent}", ondelete="CASCADE"
-        ),
+        f"CREATE FUNCTION forget_{counters}() RETURNS trigger LANGUAGE plpgsql AS $$ "
+        f"BEGIN PERFORM pg_advisory_xact_lock_shared({_GATE}); {forget} RETURN NULL; END $$",
+        f"CREATE TRIGGER {parent}_forget_counters AFTER DELETE ON {parent} "
+        f"FOR EACH ROW EXECUTE FUNCTION forget_{counters}()",
     ]
 
 
@@ -194,20 +211,20 @@ def upgrade() -> None:
     )
     op.create_table(
         "course_counters",
-        *_parent("course_counters", "course_id", "courses"),
+        _parent("course_id"),
         _shard(),
         sa.Column("enrollments", sa.BigInteger(), nullable=False),
         sa.Column("completed_enrollments", sa.BigInteger(), nullable=False),
     )
     op.create_table(
         "lesson_counters",
-        *_parent("lesson_counters", "lesson_id", "lessons"),
+        _parent("lesson_id"),
         _shard(),
         sa.Column("completions", sa.BigInteger(), nullable=False),
     )
     op.create_table(
         "quiz_counters",
-        *_parent("quiz_counters", "quiz_id", "quizzes"),
+        _parent("quiz_id"),
         _shard(),
         sa.Column("graded_attempts", sa.BigInteger(), nullable=False),
         sa.Column("score_hundredths", sa.BigInteger(), nullable=False),
@@ -216,6 +233,9 @@ def upgrade() -> None:
     postgres = op.get_bind().dialect.name == "postgresql"
     for table, (columns, adds) in _COUNTED.items():
         for statement in (_postgres if postgres else _sqlite)(table, columns, adds):
+            op.execute(statement)
+    for parent, counters in _PARENTS.items():
+        for statement in _forget(parent, counters, postgres=postgres):
             op.execute(statement)
     reconcile(op.get_bind())
 
@@ -229,5 +249,10 @@ def downgrade() -> None:
             kinds = ["insert", "delete", *(["update"] if columns else [])]
             for kind in kinds:
                 op.execute(f"DROP TRIGGER {table}_counters_{kind}")
+    for parent, counters in _PARENTS.items():
+        if postgres:
+            op.execute(f"DROP FUNCTION forget_{counters}() CASCADE")
+        else:
+            op.execute(f"DROP TRIGGER {parent}_forget_counters")
     for table in ("quiz_counters", "lesson_counters", "course_counters", "system_counters"):
         op.drop_table(table)
