@@ -13,7 +13,7 @@ from uuid import UUID
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from lms_adapters.sql.engine import make_engine
@@ -25,6 +25,7 @@ from lms_adapters.sql.tables import (
     quiz_attempts,
     quiz_counters,
     system_counters,
+    users,
 )
 from lms_adapters.sql.uow import SqlUnitOfWork
 from lms_domain.assessment.entities import Attempt, AttemptStatus, GradingStatus, Quiz
@@ -207,9 +208,9 @@ async def test_every_kind_of_write_keeps_the_counters_equal_to_a_recount(store: 
         await conn.execute(update(enrollments).values(completed_at=None))
         await conn.execute(delete(quiz_attempts))
     await assert_counted(store.engine, store.url, NOW)
-    users = system_counters.c.name == "users"
+    people = system_counters.c.name == "users"
     async with store.engine.connect() as conn:
-        assert await conn.scalar(select(func.sum(system_counters.c.n)).where(users)) == 5  # one erased
+        assert await conn.scalar(select(func.sum(system_counters.c.n)).where(people)) == 5  # one erased
 
 
 async def test_an_update_of_other_columns_writes_no_counter(store: Store) -> None:
@@ -465,5 +466,31 @@ async def test_reconcile_while_writing_loses_no_write(pg_url: str) -> None:
         assert not [f for f in failures if "deadlock" in f.lower()], failures
         assert not [o for o in outcomes[1:] if isinstance(o, BaseException)], outcomes
         await assert_counted(store.engine, store.url, NOW)
+    finally:
+        await store.engine.dispose()
+
+
+@needs_pg
+async def test_a_session_with_counters_off_fires_no_trigger(pg_url: str) -> None:
+    """What the seed's COPY runs under: its rows are counted by the recount that follows."""
+    from lms_adapters.sql.counters import reconcile_database
+
+    store = Store(pg_url, make_engine(pg_url), postgres=True)
+    try:
+        async with store.engine.begin() as conn:
+            await conn.exec_driver_sql("SET LOCAL lms.counters = 'off'")
+            async with store.uow() as uow:  # another connection: counted
+                await uow.users.add(new_user())
+                await uow.commit()
+            uid = uuid.uuid4()
+            await conn.execute(
+                insert(users).values(
+                    id=uid, email=f"{uid.hex}@example.com", full_name="A", password_hash="h", role="student",
+                    is_active=True, mfa_enabled=False, created_at=NOW, updated_at=NOW,
+                )
+            )  # fmt: skip
+        assert await differing(pg_url) == 2  # users, users:student
+        assert await asyncio.to_thread(reconcile_database, pg_url) == 2
+        assert await differing(pg_url) == 0
     finally:
         await store.engine.dispose()
