@@ -1,4 +1,4 @@
-"""The ``lms`` command: serve, worker, migrate, create-user, seed-demo."""
+"""The ``lms`` command: serve, worker, migrate, create-user, seed-demo, reconcile-counters."""
 
 from __future__ import annotations
 
@@ -136,6 +136,15 @@ def seed_demo(settings: Settings, scale_name: str, *, progress: bool = True) -> 
     print(f"API docs: http://{settings.host}:{settings.port}/docs (after `lms serve`)")
 
 
+def reconcile_counters(settings: Settings) -> None:
+    """Recount every report counter from the rows (safe while the app writes); say how many differed."""
+    from lms_adapters.sql.counters import reconcile_database
+
+    migrate(settings)
+    changed = reconcile_database(settings.database_url)
+    print(f"counters reconciled: {changed} differed from the rows and were corrected")
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="lms", description="LMS backend")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -152,6 +161,9 @@ def main(argv: list[str] | None = None) -> None:
     demo = sub.add_parser("seed-demo", help="fill the database with demo data (idempotent)")
     demo.add_argument("--scale", choices=["small", "large"], default="small")
     demo.add_argument("--no-progress", action="store_true", help="no progress bar on stderr")
+    sub.add_parser(
+        "reconcile-counters", help="recount the reports' counters from the rows (safe while serving)"
+    )
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(message)s")
     logging.getLogger("alembic").setLevel(logging.WARNING)
@@ -182,6 +194,8 @@ def _run(args: argparse.Namespace, settings: Settings) -> None:
     elif args.command == "worker":
         migrate(settings)
         asyncio.run(_work(settings))
+    elif args.command == "reconcile-counters":
+        reconcile_counters(settings)
     elif args.command == "seed-demo":
         seed_demo(settings, args.scale, progress=not args.no_progress)
     elif args.command == "create-user":

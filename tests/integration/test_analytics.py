@@ -3,6 +3,7 @@ scenario built through the API."""
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from dataclasses import dataclass
 from typing import Any
@@ -232,3 +233,71 @@ async def test_openapi_documents_the_statuses(api: Api) -> None:
     }
     for path, expected in statuses.items():
         assert expected <= set(paths[path]["get"]["responses"]), path
+
+
+async def _counted(api: Api) -> None:
+    """Every report counter equals its recount from the rows (``reconcile_database`` says how many
+    differed; it rewrites the same values)."""
+    from lms_adapters.sql.counters import reconcile_database
+
+    assert api.settings is not None
+    assert await asyncio.to_thread(reconcile_database, api.settings.database_url) == 0
+
+
+async def test_the_counters_follow_every_write_through_the_api(api: Api, cast: Cast) -> None:
+    """Enrollments, completions to a course's completion, submitted and open attempts, a
+    certificate and a lesson's deletion (``build``), then a role change, an erasure and the
+    deletions of a quiz and of a course with everything in it."""
+    c = api.client
+    w = await build(api, cast)
+    await _counted(api)
+    slow_id = await me(api, w.slow)
+    learner_id = await me(api, w.learner)
+    r = await c.patch(f"{V1}/users/{learner_id}", json={"role": "instructor"}, headers=cast.admin)
+    assert r.status_code == 200, r.text
+    await _counted(api)
+    assert (await c.post(f"{V1}/users/{slow_id}/erase", headers=cast.admin)).status_code == 204
+    await _counted(api)
+    assert (await c.delete(f"{V1}/quizzes/{w.quiz_id}", headers=cast.owner)).status_code == 204
+    await _counted(api)
+    assert (await c.delete(f"{V1}/courses/{w.course_id}", headers=cast.owner)).status_code == 204
+    await _counted(api)
+    system = await _ok(await c.get(f"{V1}/analytics/system", headers=cast.admin))
+    assert (system["total_enrollments"], system["total_certificates"]) == (0, 1)
+
+
+async def test_writes_at_once_wait_on_no_counter_into_a_deadlock(api: Api, cast: Cast) -> None:
+    """32 students enroll at once, then each completes the course's lessons and submits a quiz, all
+    at once: every request succeeds (a deadlock would answer 503) and the counters are exact."""
+    c = api.client
+    course = await new_course(api, cast.owner, title="Crowded")
+    lessons = [await new_lesson(api, cast.owner, course["id"], title=f"L{n}") for n in range(2)]
+    await publish(api, cast.owner, course["id"])
+    body = {"course_id": course["id"], "title": "Check", "questions": QUESTIONS}
+    quiz = await _ok(await c.post(f"{V1}/quizzes", json=body, headers=cast.owner), 201)
+    await _ok(await c.post(f"{V1}/quizzes/{quiz['id']}/publish", headers=cast.owner))
+    students = [api.auth(await api.register()) for _ in range(32)]
+    enrolled = await asyncio.gather(
+        *(c.post(f"{V1}/enrollments", json={"course_id": course["id"]}, headers=who) for who in students)
+    )
+    assert [r.status_code for r in enrolled] == [201] * 32, [r.text for r in enrolled if r.status_code != 201]
+
+    async def learn(who: dict[str, str], enrollment_id: str) -> list[int]:
+        done = [
+            await c.post(f"{V1}/enrollments/{enrollment_id}/lessons/{lesson['id']}/complete", headers=who)
+            for lesson in lessons
+        ]
+        attempt = await c.post(f"{V1}/quizzes/{quiz['id']}/attempts", headers=who)
+        answers = [{"question_id": q["id"], "answer": "4"} for q in quiz["questions"]]
+        submitted = await c.post(
+            f"{V1}/attempts/{attempt.json()['id']}/submit", json={"answers": answers}, headers=who
+        )
+        return [r.status_code for r in (*done, attempt, submitted)]
+
+    codes = await asyncio.gather(
+        *(learn(who, r.json()["id"]) for who, r in zip(students, enrolled, strict=True))
+    )
+    assert codes == [[200, 200, 201, 200]] * 32
+    await _counted(api)
+    report = await _ok(await c.get(f"{V1}/analytics/courses/{course['id']}/analytics", headers=cast.owner))
+    assert (report["enrollments"], report["completions"]) == (32, 32)

@@ -33,6 +33,7 @@ __all__ = [
     "auth_sessions",
     "bank_questions",
     "certificates",
+    "course_counters",
     "course_prerequisites",
     "course_staff",
     "courses",
@@ -42,6 +43,7 @@ __all__ = [
     "events",
     "idempotency_keys",
     "lesson_completions",
+    "lesson_counters",
     "lesson_release_lessons",
     "lesson_release_quizzes",
     "lessons",
@@ -50,9 +52,11 @@ __all__ = [
     "question_banks",
     "questions",
     "quiz_attempts",
+    "quiz_counters",
     "quiz_pools",
     "quizzes",
     "stored_files",
+    "system_counters",
     "used_totp_steps",
     "users",
     "webhook_subscriptions",
@@ -571,4 +575,48 @@ email_tokens = Table(
     Column("expires_at", UtcDateTime, nullable=False),
     Column("used_at", UtcDateTime),
     Index("ix_email_tokens_user_purpose_created", "user_id", "purpose", "created_at"),
+)
+
+
+# --- counters for the reports (migration 0020) ------------------------------------------------
+# Kept by database triggers in the same transaction as the rows they count (``sql/counters.py``).
+# A key's count is the SUM over its shards: on PostgreSQL a transaction writes the shard of its
+# connection (``pg_backend_pid() % 16``), so concurrent writers rarely wait on one row; SQLite
+# writes shard 0. ``system_counters`` names: see ``counters.SYSTEM_NAMES``. The per-course, lesson
+# and quiz counters have no foreign key (a recount would otherwise lock the parents' keys while
+# writers that hold a parent wait for the counters): a trigger deletes them with their parent.
+
+system_counters = Table(
+    "system_counters",
+    metadata,
+    Column("name", String(64), primary_key=True),
+    Column("shard", Integer, primary_key=True),
+    Column("n", BigInteger, nullable=False),
+)
+
+course_counters = Table(
+    "course_counters",
+    metadata,
+    Column("course_id", Uuid, primary_key=True),
+    Column("shard", Integer, primary_key=True),
+    Column("enrollments", BigInteger, nullable=False),
+    Column("completed_enrollments", BigInteger, nullable=False),
+)
+
+lesson_counters = Table(
+    "lesson_counters",
+    metadata,
+    Column("lesson_id", Uuid, primary_key=True),
+    Column("shard", Integer, primary_key=True),
+    Column("completions", BigInteger, nullable=False),
+)
+
+quiz_counters = Table(
+    "quiz_counters",
+    metadata,
+    Column("quiz_id", Uuid, primary_key=True),
+    Column("shard", Integer, primary_key=True),
+    Column("graded_attempts", BigInteger, nullable=False),
+    Column("score_hundredths", BigInteger, nullable=False),
+    Column("passed_attempts", BigInteger, nullable=False),
 )

@@ -127,22 +127,22 @@ class SqlAnalyticsQueries:
         return StudentAnalytics.build(**_counts(row))
 
     async def instructor(self, instructor_id: UUID) -> InstructorAnalytics:
-        """Two statements in one snapshot: the totals with the closed attempts on the own quizzes
-        (scalar subqueries), and one row per own course."""
+        """Two statements in one snapshot: the totals (scalar subqueries over the course and quiz
+        counters, and the distinct students counted), and one row per own course."""
         await self._snapshot()
         totals = (await self.connection.execute(INSTRUCTOR_TOTALS(), {"instructor_id": instructor_id})).one()
         rows = await self._course_rows(instructor_id)
         return InstructorAnalytics.build(instructor_id=instructor_id, courses=rows, **_counts(totals))
 
     async def _course_rows(self, instructor_id: UUID) -> list[InstructorCourseRow]:
-        """One statement: the own courses left-joined to per-course GROUP BY aggregates."""
+        """One statement: the own courses left-joined to their counters summed per course."""
         result = await self.connection.execute(INSTRUCTOR_COURSES(), {"instructor_id": instructor_id})
         return [InstructorCourseRow.build(**r._mapping) for r in result]
 
     async def course(self, course_id: UUID) -> CourseAnalytics | None:
-        """One statement, so one snapshot: the course's counts, its lessons and its quizzes (each
-        with GROUP BY) as the three parts of a UNION ALL, told apart by a ``part`` column and put in
-        order by a ``place`` numbered within each part."""
+        """One statement, so one snapshot: the course's counters, its lessons and its quizzes (each
+        with its counters summed) as the three parts of a UNION ALL, told apart by a ``part``
+        column and put in order by a ``place`` numbered within each part."""
         rows = (await self.connection.execute(COURSE(), {"course_id": course_id})).all()
         if not rows or rows[0].part != 0:  # the course is gone
             return None
@@ -165,7 +165,8 @@ class SqlAnalyticsQueries:
         )
 
     async def system(self, *, active_since: datetime) -> SystemAnalytics:
-        """Two statements: the counts as scalar subqueries, and users grouped by role."""
+        """Two statements: the system counters (and the active users counted) as scalar
+        subqueries, and the users-by-role counters."""
         await self._snapshot()
         counts = (await self.connection.execute(SYSTEM_COUNTS(), {"active_since": active_since})).one()
         by_role = await self.connection.execute(USERS_BY_ROLE())

@@ -1,6 +1,13 @@
-"""The analytics reports' statements, built once: every figure is an aggregate (COUNT, SUM with
-GROUP BY, filtered joins, scalar subqueries), and each report costs a fixed number of statements
+"""The analytics reports' statements, built once; each report costs a fixed number of statements
 whatever the data size.
+
+The instructor, course and system reports read the counters the database's triggers keep
+(migration 0020, ``lms_adapters.sql.counters``): a counter is the SUM over its shards. What is
+not additive stays counted: an instructor's distinct students (over the covering index of the
+own courses' enrollments), a course's lessons (a course has few), and the active users of the
+last 30 days (a range over ``users.last_login_at``'s index: only the recently active). The
+student report counts one student's rows through their indexes. ``recount`` holds the same reports
+as aggregates over the rows, which these must agree with.
 
 Scores are ``NUMERIC(5,2)``: they are summed as whole hundredths (``ROUND(score * 100)``), so the
 sum is exact on both databases (SQLite keeps the scores as floating point) and the domain rounds
@@ -12,9 +19,9 @@ from __future__ import annotations
 from typing import Any
 
 from sqlalchemy import (
+    BigInteger,
     Integer,
     String,
-    and_,
     case,
     cast,
     distinct,
@@ -28,16 +35,20 @@ from sqlalchemy import (
     union_all,
 )
 
+from lms_adapters.sql.counters import USERS_BY_ROLE_PREFIX
 from lms_adapters.sql.prebuilt import built_once
 from lms_adapters.sql.tables import (
-    certificates,
+    course_counters,
     course_staff,
     courses,
     enrollments,
     lesson_completions,
+    lesson_counters,
     lessons,
     quiz_attempts,
+    quiz_counters,
     quizzes,
+    system_counters,
     users,
 )
 
@@ -57,7 +68,8 @@ _HUNDREDTHS = cast(func.round(quiz_attempts.c.score * 100), Integer)
 
 
 def _sum(expression: Any) -> Any:
-    return func.coalesce(func.sum(expression), 0)
+    """0 over no rows; an integer on both databases (PostgreSQL sums BIGINT counters as NUMERIC)."""
+    return cast(func.coalesce(func.sum(expression), 0), BigInteger)
 
 
 def _count_if(condition: Any) -> Any:
@@ -116,11 +128,11 @@ def _taught_by(instructor_id: Any) -> Any:
 
 def _instructor_totals(instructor_id: Any) -> Any:
     own = select(courses.c.id).where(_taught_by(instructor_id))
-    in_own = enrollments.c.course_id.in_(own)
-    closed = (
+    in_own = course_counters.c.course_id.in_(own)
+    graded = (
         select(func.count())
-        .select_from(quiz_attempts.join(quizzes, quizzes.c.id == quiz_attempts.c.quiz_id))
-        .where(quizzes.c.course_id.in_(own), _GRADED)
+        .select_from(quiz_counters.join(quizzes, quizzes.c.id == quiz_counters.c.quiz_id))
+        .where(quizzes.c.course_id.in_(own))
     )
     return select(
         _scalar(select(func.count()).select_from(courses).where(_taught_by(instructor_id))).label(
@@ -131,11 +143,15 @@ def _instructor_totals(instructor_id: Any) -> Any:
             .select_from(courses)
             .where(_taught_by(instructor_id), courses.c.is_published.is_(True))
         ).label("published_courses"),
-        _scalar(select(func.count()).where(in_own)).label("total_enrollments"),
-        _scalar(select(func.count(enrollments.c.completed_at)).where(in_own)).label("total_completions"),
-        _scalar(select(func.count(distinct(enrollments.c.student_id))).where(in_own)).label("total_students"),
-        _scalar(closed.with_only_columns(func.count())).label("attempts"),
-        _scalar(closed.with_only_columns(_sum(_HUNDREDTHS))).label("score_hundredths"),
+        _scalar(select(_sum(course_counters.c.enrollments)).where(in_own)).label("total_enrollments"),
+        _scalar(select(_sum(course_counters.c.completed_enrollments)).where(in_own)).label(
+            "total_completions"
+        ),
+        _scalar(  # not additive: counted over the covering index of the own courses' enrollments
+            select(func.count(distinct(enrollments.c.student_id))).where(enrollments.c.course_id.in_(own))
+        ).label("total_students"),
+        _scalar(graded.with_only_columns(_sum(quiz_counters.c.graded_attempts))).label("attempts"),
+        _scalar(graded.with_only_columns(_sum(quiz_counters.c.score_hundredths))).label("score_hundredths"),
     )
 
 
@@ -143,12 +159,12 @@ def _instructor_courses(instructor_id: Any) -> Any:
     own = select(courses.c.id).where(_taught_by(instructor_id))
     per_enrollments = (
         select(
-            enrollments.c.course_id.label("course_id"),
-            func.count().label("enrollments"),
-            func.count(enrollments.c.completed_at).label("completions"),
+            course_counters.c.course_id.label("course_id"),
+            _sum(course_counters.c.enrollments).label("enrollments"),
+            _sum(course_counters.c.completed_enrollments).label("completions"),
         )
-        .where(enrollments.c.course_id.in_(own))
-        .group_by(enrollments.c.course_id)
+        .where(course_counters.c.course_id.in_(own))
+        .group_by(course_counters.c.course_id)
         .subquery("per_enrollments")
     )
     per_lessons = (
@@ -157,11 +173,9 @@ def _instructor_courses(instructor_id: Any) -> Any:
         .group_by(lessons.c.course_id)
         .subquery("per_lessons")
     )
-    # Completed lessons per course, found through the course's lessons (an index probe per
-    # lesson) rather than its enrollments (one per enrollment, ten times as many).
     per_completions = (
-        select(lessons.c.course_id.label("course_id"), func.count().label("completed"))
-        .select_from(lessons.join(lesson_completions, lesson_completions.c.lesson_id == lessons.c.id))
+        select(lessons.c.course_id.label("course_id"), _sum(lesson_counters.c.completions).label("completed"))
+        .select_from(lessons.join(lesson_counters, lesson_counters.c.lesson_id == lessons.c.id))
         .where(lessons.c.course_id.in_(own))
         .group_by(lessons.c.course_id)
         .subquery("per_completions")
@@ -186,7 +200,7 @@ def _instructor_courses(instructor_id: Any) -> Any:
 
 
 def _course(course_id: Any) -> Any:
-    in_course = enrollments.c.course_id == course_id
+    in_course = course_counters.c.course_id == course_id
     no_text, no_number = cast(null(), String), cast(null(), Integer)
     head = select(
         literal(0).label("part"),
@@ -194,12 +208,12 @@ def _course(course_id: Any) -> Any:
         courses.c.id.label("id"),
         no_text.label("title"),
         courses.c.instructor_id.label("owner"),
-        _scalar(select(func.count()).where(in_course)).label("a"),
-        _scalar(select(func.count(enrollments.c.completed_at)).where(in_course)).label("b"),
+        _scalar(select(_sum(course_counters.c.enrollments)).where(in_course)).label("a"),
+        _scalar(select(_sum(course_counters.c.completed_enrollments)).where(in_course)).label("b"),
         _scalar(select(func.count()).select_from(lessons).where(lessons.c.course_id == course_id)).label("c"),
-        _scalar(  # through the course's lessons: a probe per lesson, not per enrollment
-            select(func.count())
-            .select_from(lessons.join(lesson_completions, lesson_completions.c.lesson_id == lessons.c.id))
+        _scalar(
+            select(_sum(lesson_counters.c.completions))
+            .select_from(lessons.join(lesson_counters, lesson_counters.c.lesson_id == lessons.c.id))
             .where(lessons.c.course_id == course_id)
         ).label("d"),
     ).where(courses.c.id == course_id)
@@ -210,12 +224,12 @@ def _course(course_id: Any) -> Any:
             lessons.c.id,
             lessons.c.title,
             lessons.c.course_id,
-            func.count(lesson_completions.c.id),
+            _sum(lesson_counters.c.completions),
             no_number,
             no_number,
             no_number,
         )
-        .select_from(lessons.outerjoin(lesson_completions, lesson_completions.c.lesson_id == lessons.c.id))
+        .select_from(lessons.outerjoin(lesson_counters, lesson_counters.c.lesson_id == lessons.c.id))
         .where(lessons.c.course_id == course_id)
         .group_by(lessons.c.id, lessons.c.title, lessons.c.position)
     )
@@ -226,12 +240,12 @@ def _course(course_id: Any) -> Any:
             quizzes.c.id,
             quizzes.c.title,
             quizzes.c.course_id,
-            func.count(quiz_attempts.c.id),
-            _sum(_HUNDREDTHS),
-            _count_if(quiz_attempts.c.passed.is_(True)),
+            _sum(quiz_counters.c.graded_attempts),
+            _sum(quiz_counters.c.score_hundredths),
+            _sum(quiz_counters.c.passed_attempts),
             no_number,
         )
-        .select_from(quizzes.outerjoin(quiz_attempts, and_(quiz_attempts.c.quiz_id == quizzes.c.id, _GRADED)))
+        .select_from(quizzes.outerjoin(quiz_counters, quiz_counters.c.quiz_id == quizzes.c.id))
         .where(quizzes.c.course_id == course_id)
         .group_by(quizzes.c.id, quizzes.c.title, quizzes.c.created_at)
     )
@@ -240,25 +254,32 @@ def _course(course_id: Any) -> Any:
 
 
 def _system_counts(active_since: Any) -> Any:
-    def count(table: Any, *where: Any) -> Any:
-        return _scalar(select(func.count()).select_from(table).where(*where))
+    def total(name: str) -> Any:
+        return _scalar(select(_sum(system_counters.c.n)).where(system_counters.c.name == name))
 
     people = users.c.erased_at.is_(None)  # an erased account is no user
     return select(
-        count(users, people).label("total_users"),
-        count(
-            users, people, or_(users.c.created_at >= active_since, users.c.last_login_at >= active_since)
+        total("users").label("total_users"),
+        _scalar(  # the indexed ranges: only the users active since then
+            select(func.count()).where(
+                people, or_(users.c.created_at >= active_since, users.c.last_login_at >= active_since)
+            )
         ).label("active_users_30d"),
-        count(courses).label("total_courses"),
-        count(courses, courses.c.is_published.is_(True)).label("published_courses"),
-        count(enrollments).label("total_enrollments"),
-        count(certificates).label("total_certificates"),
-        count(quiz_attempts, _CLOSED).label("total_quiz_attempts"),
+        total("courses").label("total_courses"),
+        total("published_courses").label("published_courses"),
+        total("enrollments").label("total_enrollments"),
+        total("certificates").label("total_certificates"),
+        total("closed_attempts").label("total_quiz_attempts"),
     )
 
 
 def _users_by_role() -> Any:
-    return select(users.c.role, func.count()).where(users.c.erased_at.is_(None)).group_by(users.c.role)
+    role = func.substr(system_counters.c.name, len(USERS_BY_ROLE_PREFIX) + 1)
+    return (
+        select(role, _sum(system_counters.c.n))
+        .where(system_counters.c.name.startswith(USERS_BY_ROLE_PREFIX, autoescape=True))
+        .group_by(system_counters.c.name)
+    )
 
 
 STUDENT = built_once(_student)
