@@ -48,10 +48,11 @@ class MemoryEnrollmentRepository:
     async def get_with_lesson(
         self, enrollment_id: UUID, lesson_id: UUID
     ) -> tuple[Enrollment | None, Lesson | None]:
-        found = copy.deepcopy(self._state.lessons.get(lesson_id))
+        enrollment = await self.get(enrollment_id, for_update=True)
+        found = copy.deepcopy(self._state.lessons.get(lesson_id)) if enrollment else None
         if found is not None:  # its rule lives beside it, as in SQL
             found.release_rule = self._state.release_rules.get(lesson_id)
-        return await self.get(enrollment_id, for_update=True), found
+        return enrollment, found
 
     async def lock_for_course(self, course_id: UUID) -> None:
         """Nothing to do: a memory unit of work holds the whole state."""

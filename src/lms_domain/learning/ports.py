@@ -90,7 +90,7 @@ class EnrollmentRepository(EnrollmentReader, Protocol):
         self, enrollment_id: UUID, lesson_id: UUID
     ) -> tuple[Enrollment | None, Lesson | None]:
         """The enrollment locked as ``get(..., for_update=True)`` does, and the lesson (None when
-        there is none): one statement."""
+        there is none, and with no enrollment): one statement."""
         ...
 
     async def add(self, enrollment: Enrollment) -> None:
@@ -100,8 +100,9 @@ class EnrollmentRepository(EnrollmentReader, Protocol):
     async def add_if_open(self, enrollment: Enrollment) -> None:
         """Insert when the course is published and the student has a completed enrollment in each
         of its prerequisites (one statement). Else, in this order, raises ``CourseNotOpen``,
-        ``AlreadyEnrolled`` (met or not), ``PrerequisitesNotMet``, or ``ReferenceGone`` (the
-        student is gone), asking which in a second statement."""
+        ``AlreadyEnrolled`` (met or not), ``ReferenceGone`` (the student is gone), or
+        ``PrerequisitesNotMet`` (not met when the insert ran, even if met by the time the second
+        statement asks which it was)."""
         ...
 
     async def mark_completed(self, enrollment_id: UUID, at: datetime) -> datetime:

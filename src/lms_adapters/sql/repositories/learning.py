@@ -170,12 +170,13 @@ def _enroll_if_open(dialect_insert: Any) -> Any:
 
 
 _ENROLL_IF_OPEN = {"postgresql": _enroll_if_open(pg_insert), "sqlite": _enroll_if_open(sqlite_insert)}
-# why ``_ENROLL_IF_OPEN`` inserted nothing
+# why ``_ENROLL_IF_OPEN`` inserted nothing (a prerequisite it missed may be completed by now: that
+# one is what is left when the others are not it)
 _NOT_ENROLLED_WHY = built_once(
     lambda student_id, course_id: select(
         _open_course(course_id).label("open"),
         _enrolled(student_id, course_id).label("enrolled"),
-        _prerequisites_met(student_id, course_id).scalar_subquery().label("met"),
+        exists().where(users.c.id == student_id).label("student"),
     )
 )
 # The student's enrollment in the course with its completions: no row when not enrolled, one with a
@@ -371,9 +372,10 @@ class SqlEnrollmentRepository:
             raise CourseNotOpen(str(enrollment.course_id))
         if why.enrolled:
             raise AlreadyEnrolled(enrollment.course_id)
-        if not why.met:
-            raise PrerequisitesNotMet(str(enrollment.course_id))
-        raise ReferenceGone(str(enrollment.student_id))
+        if not why.student:
+            raise ReferenceGone(str(enrollment.student_id))
+        # what is left: a prerequisite missing when the insert ran (perhaps completed since)
+        raise PrerequisitesNotMet(str(enrollment.course_id))
 
     async def mark_completed(self, enrollment_id: UUID, at: datetime) -> datetime:
         await self._connection.execute(
