@@ -260,6 +260,7 @@ async def test_starting_and_submitting_cost_the_same_for_1_or_20_questions(
     # its questions, the guarded insert of the attempt, the questions it holds), 2 seen here on
     # PostgreSQL (the insert goes on the driver's connection);
     # a submit: 5 on SQLite (BEGIN, the attempt with its quiz and course, the closing update, the
-    # event and the read of its subscribers), 2 on PostgreSQL
+    # event and the read of its subscribers), 1 seen here on PostgreSQL (the closing update and the
+    # event go on the driver's connection)
     assert start_cost <= 5
     assert submit_cost <= 5

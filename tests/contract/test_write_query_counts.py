@@ -106,7 +106,7 @@ async def test_enrolling_and_completing_lessons(
         "again": await counter.during(complete(first)),
         "last": await counter.during(complete(last)),
     }
-    # PostgreSQL: enrolling is the guarded insert and its event (on the driver); completing, the
+    # PostgreSQL: enrolling is the guarded insert and its event (both on the driver); completing, the
     # enrollment locked with the lesson, ``complete`` (on the driver), and each event; a repeat,
     # the first two. SQLite adds BEGIN, and the steps of ``complete`` and of each event one by one.
     assert costs == by_store(
@@ -162,7 +162,7 @@ async def test_starting_and_submitting_a_quiz(
     costs = {"start": await counter.during(start), "submit": await counter.during(submit)}
     # PostgreSQL: a start is the quiz locked with what it checks, its questions, and the attempt
     # with the questions it holds (on the driver); a submission, the attempt locked with its quiz
-    # and course, the closing update, the event (on the driver). SQLite adds BEGIN, inserts the
+    # and course, the closing update and the event (both on the driver). SQLite adds BEGIN, inserts the
     # held questions on their own, and reads the event's subscribers.
     assert costs == by_store(store, sqlite={"start": 5, "submit": 5}, postgres={"start": 3, "submit": 3})
     async with new_uow() as uow:

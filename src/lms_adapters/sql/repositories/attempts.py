@@ -308,6 +308,14 @@ WITH attempt AS (
 SELECT id FROM attempt
 """
 _JSON_COLUMNS = ("question_order", "questions", "answers")
+# ``finish`` on PostgreSQL, for the driver's connection: ``_FINISH_ATTEMPT`` with ``RETURNING``
+_FINISH_PG = """
+UPDATE quiz_attempts
+SET status = %(new_status)s, ended_at = %(new_ended_at)s, answers = %(new_answers)s,
+    score = %(new_score)s, passed = %(new_passed)s, grading_status = %(new_grading_status)s
+WHERE id = %(attempt_id)s AND status = 'open'
+RETURNING id
+"""
 
 
 # executemany-friendly: the same statement for one attempt or a batch
@@ -417,20 +425,23 @@ class SqlAttemptRepository:
         return int(found.scalar_one())
 
     async def finish(self, attempt: Attempt) -> bool:
-        result = await self._connection.execute(
-            _FINISH_ATTEMPT(),
-            {
-                "attempt_id": attempt.id,
-                "new_status": attempt.status.value,
-                "new_ended_at": attempt.ended_at,
-                "new_answers": _answers_json(attempt.answers),
-                "new_score": attempt.score,
-                "new_passed": attempt.passed,
-                "new_grading_status": None
-                if attempt.grading_status is None
-                else attempt.grading_status.value,
-            },
-        )
+        """One ``UPDATE ... WHERE status = 'open'`` (on PostgreSQL on the driver's connection,
+        ``RETURNING`` its id): True when it closed the attempt, False when it was closed already."""
+        params = {
+            "attempt_id": attempt.id,
+            "new_status": attempt.status.value,
+            "new_ended_at": attempt.ended_at,
+            "new_answers": _answers_json(attempt.answers),
+            "new_score": attempt.score,
+            "new_passed": attempt.passed,
+            "new_grading_status": None if attempt.grading_status is None else attempt.grading_status.value,
+        }
+        if self._connection.dialect.name == "postgresql":
+            ended = attempt.ended_at
+            params["new_answers"] = json.dumps(params["new_answers"])
+            params["new_ended_at"] = None if ended is None else ended.astimezone(UTC)
+            return bool(await rows_on_driver(self._connection, _FINISH_PG, params))
+        result = await self._connection.execute(_FINISH_ATTEMPT(), params)
         return bool(getattr(result, "rowcount", 0) == 1)
 
     async def save_grades(self, attempt: Attempt) -> None:

@@ -8,7 +8,6 @@ from typing import Any
 from uuid import UUID
 
 from sqlalchemy import and_, bindparam, exists, func, select, true, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -169,7 +168,23 @@ def _enroll_if_open(dialect_insert: Any) -> Any:
     )
 
 
-_ENROLL_IF_OPEN = {"postgresql": _enroll_if_open(pg_insert), "sqlite": _enroll_if_open(sqlite_insert)}
+_ENROLL_IF_OPEN = _enroll_if_open(sqlite_insert)  # PostgreSQL: ``_ENROLL_IF_OPEN_PG``
+# ``_ENROLL_IF_OPEN`` on PostgreSQL, for the driver's connection (``lms_adapters.sql.driver``)
+_ENROLL_IF_OPEN_PG = """
+INSERT INTO enrollments (id, student_id, course_id, enrolled_at, completed_at)
+SELECT %(id)s, %(student_id)s, %(course_id)s, %(enrolled_at)s, NULL
+WHERE EXISTS (SELECT FROM courses WHERE id = %(course_id)s AND is_published)
+  AND EXISTS (SELECT FROM users WHERE id = %(student_id)s)
+  AND NOT EXISTS (
+      SELECT FROM course_prerequisites AS p
+      WHERE p.course_id = %(course_id)s
+        AND NOT EXISTS (
+            SELECT FROM enrollments AS e
+            WHERE e.course_id = p.prerequisite_id AND e.student_id = %(student_id)s
+              AND e.completed_at IS NOT NULL))
+ON CONFLICT (student_id, course_id) DO NOTHING
+RETURNING id
+"""
 # why ``_ENROLL_IF_OPEN`` inserted nothing (a prerequisite it missed may be completed by now: that
 # one is what is left when the others are not it)
 _NOT_ENROLLED_WHY = built_once(
@@ -355,13 +370,23 @@ class SqlEnrollmentRepository:
         raise ReferenceGone(str(enrollment.course_id))
 
     async def add_if_open(self, enrollment: Enrollment) -> None:
-        """One statement when it goes in; a second one says why not."""
-        statement = _ENROLL_IF_OPEN[self._connection.dialect.name]
+        """One statement when it goes in (on PostgreSQL on the driver's connection); a second one
+        says why not."""
         try:
-            added = (await self._connection.execute(statement, _enrollment_row(enrollment))).first()
+            if self._connection.dialect.name == "postgresql":
+                params = {
+                    "id": enrollment.id,
+                    "student_id": enrollment.student_id,
+                    "course_id": enrollment.course_id,
+                    "enrolled_at": enrollment.enrolled_at.astimezone(UTC),
+                }
+                added = bool(await rows_on_driver(self._connection, _ENROLL_IF_OPEN_PG, params))
+            else:
+                row = _enrollment_row(enrollment)
+                added = (await self._connection.execute(_ENROLL_IF_OPEN, row)).first() is not None
         except IntegrityError as e:  # a parent deleted between the check and the insert
             raise ReferenceGone(str(enrollment.course_id)) from e
-        if added is not None:
+        if added:
             return
         why = (
             await self._connection.execute(
