@@ -6,7 +6,14 @@ import uuid
 
 import pytest
 
-from lms_domain.learning.ports import AlreadyCompleted, AlreadyEnrolled, ReferenceGone
+from lms_domain.learning.ports import (
+    AlreadyCompleted,
+    AlreadyEnrolled,
+    CompletionOutcome,
+    CourseNotOpen,
+    PrerequisitesNotMet,
+    ReferenceGone,
+)
 from lms_domain.shared.pagination import PageRequest
 from tests.contract.catalog_data import at, completion, course, enrollment, lesson
 from tests.contract.conftest import UowFactory
@@ -127,3 +134,72 @@ async def test_adding_against_a_deleted_course_or_lesson_raises_reference_gone(n
         await uow.commit()
     async with new_uow() as uow:
         assert await uow.completions.get(active.id, first.id) is not None
+
+
+async def test_add_if_open_refuses_in_order(new_uow: UowFactory) -> None:
+    """A draft or missing course first, then a duplicate (prerequisites met or not), then a missing
+    prerequisite; nothing is inserted by a refusal, and the transaction goes on."""
+    owner, learner = await owner_in(new_uow), await owner_in(new_uow)
+    first, gated, draft = course(owner, "First"), course(owner, "Gated"), course(owner, "Draft")
+    first.is_published = gated.is_published = True
+    async with new_uow() as uow:
+        for c in (first, gated, draft):
+            await uow.courses.add(c)
+        await uow.courses.set_prerequisites(gated.id, [first.id])
+        await uow.commit()
+    async with new_uow() as uow:
+        with pytest.raises(CourseNotOpen):
+            await uow.enrollments.add_if_open(enrollment(learner, draft.id))
+        with pytest.raises(CourseNotOpen):
+            await uow.enrollments.add_if_open(enrollment(learner, uuid.uuid4()))
+        with pytest.raises(PrerequisitesNotMet):
+            await uow.enrollments.add_if_open(enrollment(learner, gated.id))
+        taken = enrollment(learner, first.id)
+        await uow.enrollments.add_if_open(taken)
+        with pytest.raises(AlreadyEnrolled):
+            await uow.enrollments.add_if_open(enrollment(learner, first.id))
+        await uow.enrollments.mark_completed(taken.id, at(5))
+        into_gated = enrollment(learner, gated.id)
+        await uow.enrollments.add_if_open(into_gated)
+        with pytest.raises(AlreadyEnrolled):  # met now, and enrolled already
+            await uow.enrollments.add_if_open(enrollment(learner, gated.id))
+        await uow.commit()
+    async with new_uow() as uow:
+        assert await uow.enrollments.get(taken.id) is not None
+        assert await uow.enrollments.get(into_gated.id) == into_gated
+        assert not await uow.enrollments.is_enrolled(student_id=learner, course_id=draft.id)
+
+
+async def test_complete_counts_completes_the_enrollment_once_and_repeats_nothing(new_uow: UowFactory) -> None:
+    owner = await owner_in(new_uow)
+    c = course(owner)
+    lessons = [lesson(c.id, n) for n in (1, 2)]
+    e = enrollment(owner, c.id)
+    async with new_uow() as uow:
+        await uow.courses.add(c)
+        for v in lessons:
+            await uow.lessons.add(v)
+        await uow.enrollments.add(e)
+        await uow.commit()
+    first = completion(e.id, lessons[0].id, 5)
+    async with new_uow() as uow:
+        locked, found = await uow.enrollments.get_with_lesson(e.id, lessons[0].id)
+        assert (locked, found) == (e, lessons[0])
+        assert await uow.completions.complete(first) == CompletionOutcome(
+            completion=first, added=True, completed=1, total=2
+        )
+        again = await uow.completions.complete(completion(e.id, lessons[0].id, 6))
+        assert again == CompletionOutcome(completion=first, added=False, completed=1, total=2)
+        last = completion(e.id, lessons[1].id, 7)
+        assert await uow.completions.complete(last) == CompletionOutcome(
+            completion=last, added=True, completed=2, total=2, course_completed_at=at(7)
+        )
+        with pytest.raises(ReferenceGone):
+            await uow.completions.complete(completion(e.id, uuid.uuid4(), 8))
+        await uow.commit()
+    async with new_uow() as uow:
+        done = await uow.enrollments.get(e.id)
+        assert done is not None and done.completed_at == at(7)
+        assert await uow.completions.completed_lesson_ids(e.id) == [v.id for v in lessons]
+        assert await uow.enrollments.get_with_lesson(uuid.uuid4(), lessons[0].id) == (None, None)
+        assert await uow.enrollments.get_with_lesson(e.id, uuid.uuid4()) == (done, None)

@@ -24,7 +24,7 @@ from lms_domain.assessment.entities import (
     Quiz,
 )
 from lms_domain.assessment.ports import AttemptOpen, BankInUse, BankLock, BankSummary
-from lms_domain.assessment.views import QuizAudience, QuizDetail, QuizSummary
+from lms_domain.assessment.views import AttemptStart, QuizAudience, QuizDetail, QuizSummary
 from lms_domain.shared.pagination import PageRequest
 from lms_domain.shared.release import ReleaseRule
 
@@ -167,6 +167,28 @@ class MemoryAttemptRepository:
     async def get(self, attempt_id: UUID, *, for_update: bool = False) -> Attempt | None:
         attempt = self._state.attempts.get(attempt_id)
         return copy.deepcopy(attempt) if attempt else None
+
+    async def get_with_quiz(self, attempt_id: UUID) -> tuple[Attempt, Quiz, CourseRef] | None:
+        attempt = await self.get(attempt_id, for_update=True)
+        quiz = None if attempt is None else self._state.quizzes.get(attempt.quiz_id)
+        course = None if quiz is None else _ref(self._state, quiz.course_id)
+        if attempt is None or quiz is None or course is None:
+            return None
+        return attempt, copy.deepcopy(quiz), course
+
+    async def starting(self, quiz_id: UUID, student_id: UUID) -> AttemptStart | None:
+        detail = await MemoryQuizRepository(self._state).get_for_attempt(quiz_id)
+        course = None if detail is None else _ref(self._state, detail.quiz.course_id)
+        if detail is None or course is None:
+            return None
+        return AttemptStart(
+            quiz=detail.quiz,
+            questions=detail.questions,
+            course=course,
+            enrolled=await MemoryCourseDirectory(self._state).is_enrolled(student_id, course.id),
+            open_attempt=await self.get_open(student_id, quiz_id),
+            finished_attempts=await self.count_submitted(student_id, quiz_id),
+        )
 
     async def get_open(self, student_id: UUID, quiz_id: UUID) -> Attempt | None:
         for attempt in self._state.attempts.values():

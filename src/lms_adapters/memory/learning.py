@@ -8,8 +8,16 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 from uuid import UUID
 
+from lms_domain.catalog.entities import Lesson
 from lms_domain.learning.entities import Enrollment, EnrollmentSummary, LessonCompletion
-from lms_domain.learning.ports import AlreadyCompleted, AlreadyEnrolled, ReferenceGone
+from lms_domain.learning.ports import (
+    AlreadyCompleted,
+    AlreadyEnrolled,
+    CompletionOutcome,
+    CourseNotOpen,
+    PrerequisitesNotMet,
+    ReferenceGone,
+)
 from lms_domain.shared.pagination import PageRequest
 from lms_domain.shared.release import LearnerProgress
 
@@ -36,6 +44,15 @@ class MemoryEnrollmentRepository:
     async def get(self, enrollment_id: UUID, *, for_update: bool = False) -> Enrollment | None:
         enrollment = self._state.enrollments.get(enrollment_id)  # the unit of work holds the state
         return copy.deepcopy(enrollment) if enrollment else None
+
+    async def get_with_lesson(
+        self, enrollment_id: UUID, lesson_id: UUID
+    ) -> tuple[Enrollment | None, Lesson | None]:
+        enrollment = await self.get(enrollment_id, for_update=True)
+        found = copy.deepcopy(self._state.lessons.get(lesson_id)) if enrollment else None
+        if found is not None:  # its rule lives beside it, as in SQL
+            found.release_rule = self._state.release_rules.get(lesson_id)
+        return enrollment, found
 
     async def lock_for_course(self, course_id: UUID) -> None:
         """Nothing to do: a memory unit of work holds the whole state."""
@@ -69,6 +86,16 @@ class MemoryEnrollmentRepository:
         if await self.is_enrolled(student_id=enrollment.student_id, course_id=enrollment.course_id):
             raise AlreadyEnrolled(enrollment.course_id)
         self._state.enrollments[enrollment.id] = copy.deepcopy(enrollment)
+
+    async def add_if_open(self, enrollment: Enrollment) -> None:
+        course = self._state.courses.get(enrollment.course_id)
+        if course is None or not course.is_published:
+            raise CourseNotOpen(str(enrollment.course_id))
+        if await self.is_enrolled(student_id=enrollment.student_id, course_id=enrollment.course_id):
+            raise AlreadyEnrolled(enrollment.course_id)
+        if not await self.prerequisites_met(student_id=enrollment.student_id, course_id=enrollment.course_id):
+            raise PrerequisitesNotMet(str(enrollment.course_id))
+        await self.add(enrollment)
 
     async def mark_completed(self, enrollment_id: UUID, at: datetime) -> datetime:
         enrollment = self._state.enrollments[enrollment_id]
@@ -112,6 +139,28 @@ class MemoryCompletionRepository:
         ):
             raise ReferenceGone("no such enrollment or lesson")  # foreign keys in SQL
         self._state.lesson_completions[key] = copy.deepcopy(completion)
+
+    async def complete(self, completion: LessonCompletion) -> CompletionOutcome:
+        try:
+            await self.add(completion)
+            stored, added = completion, True
+        except AlreadyCompleted:
+            stored, added = (
+                self._state.lesson_completions[(completion.enrollment_id, completion.lesson_id)],
+                False,
+            )
+        enrollment = self._state.enrollments[completion.enrollment_id]
+        done, total = _counts(self._state, enrollment)
+        finished = None
+        if added and total > 0 and done >= total and enrollment.completed_at is None:
+            enrollment.completed_at = finished = completion.completed_at
+        return CompletionOutcome(
+            completion=copy.deepcopy(stored),
+            added=added,
+            completed=done,
+            total=total,
+            course_completed_at=finished,
+        )
 
     async def get(self, enrollment_id: UUID, lesson_id: UUID) -> LessonCompletion | None:
         found = self._state.lesson_completions.get((enrollment_id, lesson_id))

@@ -17,7 +17,7 @@ from lms_domain.assessment.entities import (
     QuestionBank,
     Quiz,
 )
-from lms_domain.assessment.views import QuizAudience, QuizDetail, QuizSummary
+from lms_domain.assessment.views import AttemptStart, QuizAudience, QuizDetail, QuizSummary
 from lms_domain.shared.pagination import PageRequest
 from lms_domain.shared.ports import ReadOnlyUnitOfWork, UnitOfWork
 from lms_domain.shared.release import ProgressReader, ReleaseRule
@@ -148,6 +148,17 @@ class AttemptReader(Protocol):
 
 
 class AttemptRepository(AttemptReader, Protocol):
+    async def get_with_quiz(self, attempt_id: UUID) -> tuple[Attempt, Quiz, CourseRef] | None:
+        """The attempt locked as ``get(..., for_update=True)`` locks it, with its quiz and course
+        (None: no such attempt): one statement."""
+        ...
+
+    async def starting(self, quiz_id: UUID, student_id: UUID) -> AttemptStart | None:
+        """What the student's attempt of the quiz starts from (None: no such quiz, or its course is
+        gone), the quiz locked as ``QuizRepository.get_for_attempt`` locks it and its questions read
+        once the lock is held: two statements."""
+        ...
+
     async def add(self, attempt: Attempt) -> None:
         """Insert an open attempt; raises ``AttemptOpen`` if the student has one open for the quiz
         already (a partial unique index decides, never a prior read)."""

@@ -25,6 +25,7 @@ from lms_domain.shared.course_access import CourseAccess
 from lms_domain.shared.errors import Forbidden, NotFound
 
 __all__ = [
+    "AttemptStart",
     "AttemptView",
     "QuestionView",
     "QuizAudience",
@@ -151,6 +152,20 @@ class QuizView:
     @property
     def question_count(self) -> int:
         return len(self.questions)
+
+
+@dataclass(frozen=True, slots=True)
+class AttemptStart:
+    """What a student's attempt of a quiz starts from: the quiz and its questions, its course,
+    whether the student is enrolled in it, the student's open attempt of it and how many of the
+    student's attempts of it are finished."""
+
+    quiz: Quiz
+    questions: tuple[Question, ...]
+    course: CourseRef
+    enrolled: bool
+    open_attempt: Attempt | None
+    finished_attempts: int
 
 
 @dataclass(frozen=True, slots=True)

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
 from uuid import UUID
 
+from lms_domain.catalog.entities import Lesson
 from lms_domain.catalog.ports import CourseReader, LessonReader
 from lms_domain.learning.entities import Enrollment, EnrollmentSummary, LessonCompletion
 from lms_domain.shared.pagination import PageRequest
@@ -16,12 +18,15 @@ from lms_domain.shared.release import ProgressReader
 __all__ = [
     "AlreadyCompleted",
     "AlreadyEnrolled",
+    "CompletionOutcome",
     "CompletionReader",
     "CompletionRepository",
+    "CourseNotOpen",
     "EnrollmentReader",
     "EnrollmentRepository",
     "LearningReader",
     "LearningUnitOfWork",
+    "PrerequisitesNotMet",
     "ReferenceGone",
 ]
 
@@ -34,9 +39,30 @@ class AlreadyCompleted(Exception):
     """Raised by ``CompletionRepository.add``: the lesson is completed already (a unique constraint)."""
 
 
+class CourseNotOpen(Exception):
+    """Raised by ``EnrollmentRepository.add_if_open``: there is no published course of that id."""
+
+
+class PrerequisitesNotMet(Exception):
+    """Raised by ``EnrollmentRepository.add_if_open``: a prerequisite of the course is not completed."""
+
+
 class ReferenceGone(Exception):
     """Raised by ``add``: the course, lesson or enrollment it refers to no longer exists (a foreign
     key), e.g. deleted by a concurrent request after the use case read it."""
+
+
+@dataclass(frozen=True, slots=True)
+class CompletionOutcome:
+    """What ``CompletionRepository.complete`` did: the lesson's completion (``added``: made by this
+    call; else the earlier one), the enrollment's progress afterwards, and ``course_completed_at``
+    when this call completed the enrollment."""
+
+    completion: LessonCompletion
+    added: bool
+    completed: int
+    total: int
+    course_completed_at: datetime | None = None
 
 
 class EnrollmentReader(Protocol):
@@ -60,8 +86,23 @@ class EnrollmentRepository(EnrollmentReader, Protocol):
         its completions, so completing lessons of one enrollment at once runs one after another."""
         ...
 
+    async def get_with_lesson(
+        self, enrollment_id: UUID, lesson_id: UUID
+    ) -> tuple[Enrollment | None, Lesson | None]:
+        """The enrollment locked as ``get(..., for_update=True)`` does, and the lesson (None when
+        there is none, and with no enrollment): one statement."""
+        ...
+
     async def add(self, enrollment: Enrollment) -> None:
         """Insert; raises ``AlreadyEnrolled``."""
+        ...
+
+    async def add_if_open(self, enrollment: Enrollment) -> None:
+        """Insert when the course is published and the student has a completed enrollment in each
+        of its prerequisites (one statement). Else, in this order, raises ``CourseNotOpen``,
+        ``AlreadyEnrolled`` (met or not), ``ReferenceGone`` (the student is gone), or
+        ``PrerequisitesNotMet`` (not met when the insert ran, even if met by the time the second
+        statement asks which it was)."""
         ...
 
     async def mark_completed(self, enrollment_id: UUID, at: datetime) -> datetime:
@@ -83,6 +124,14 @@ class CompletionReader(Protocol):
 class CompletionRepository(CompletionReader, Protocol):
     async def add(self, completion: LessonCompletion) -> None:
         """Insert; raises ``AlreadyCompleted``."""
+        ...
+
+    async def complete(self, completion: LessonCompletion) -> CompletionOutcome:
+        """Insert the completion unless the lesson is completed already (then nothing changes),
+        count the enrollment's progress, and when the insert completed every lesson of the course
+        set the enrollment's ``completed_at`` (unless set) to the completion's time. The caller holds
+        the enrollment's lock (``get_with_lesson``). Raises ``ReferenceGone`` when the lesson or the
+        enrollment no longer exists. On PostgreSQL one statement."""
         ...
 
 

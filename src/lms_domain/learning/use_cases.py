@@ -14,10 +14,11 @@ from lms_domain.learning.entities import (
     progress_percentage,
 )
 from lms_domain.learning.ports import (
-    AlreadyCompleted,
     AlreadyEnrolled,
+    CourseNotOpen,
     LearningReader,
     LearningUnitOfWork,
+    PrerequisitesNotMet,
     ReferenceGone,
 )
 from lms_domain.shared.actors import Actor
@@ -55,9 +56,9 @@ class Enroll:
     """Any signed-in user enrolls in a published course, once (with ``require_verified_email``,
     only a user whose address is verified), once every prerequisite of it is completed.
 
-    The enrollment is inserted first and the prerequisites checked after, in the same
-    transaction: someone enrolled already hears so (409 either way), and an enrollment whose
-    prerequisites are not met is rolled back."""
+    The store inserts the enrollment only then, in one statement (``add_if_open``), and says why
+    not otherwise: someone enrolled already hears so (409 whether the prerequisites are met or
+    not)."""
 
     def __init__(
         self, uow: LearningUnitOfWork, clock: Clock, ids: IdGenerator, *, require_verified_email: bool = False
@@ -74,19 +75,14 @@ class Enroll:
             enrolled_at=self._clock.now(),
         )
         async with self._uow as uow:
-            course = await uow.courses.get(course_id)
-            if course is None or not course.is_published:
-                raise NotFound("Course not found")
             try:
-                await uow.enrollments.add(enrollment)
+                await uow.enrollments.add_if_open(enrollment)
+            except (CourseNotOpen, ReferenceGone):  # ReferenceGone: deleted meanwhile
+                raise NotFound("Course not found") from None
             except AlreadyEnrolled:
                 raise Conflict("Already enrolled in this course") from None
-            except ReferenceGone:  # the course was deleted meanwhile
-                raise NotFound("Course not found") from None
-            if course.prerequisite_course_ids and not await uow.enrollments.prerequisites_met(
-                student_id=actor.user_id, course_id=course_id
-            ):
-                raise Conflict(PREREQUISITES_NOT_MET)
+            except PrerequisitesNotMet:
+                raise Conflict(PREREQUISITES_NOT_MET) from None
             await uow.events.record(
                 Event.of(
                     EventType.ENROLLMENT_CREATED,
@@ -152,6 +148,11 @@ class CompleteLesson:
     enrollment is locked first, so completions of one enrollment run one after another and the
     last of them counts every lesson the others completed (and a lesson whose rule waits for
     another sees that one's completion). A lesson locked by its release rule: 409, completed or not.
+
+    Two trips to the store for a lesson without a rule, whatever it completes: the enrollment
+    locked with the lesson, then ``complete`` (the insert, the progress, the enrollment's
+    completion); the course and the student's progress are read only for a lesson with a rule,
+    and the course for someone other than the student (who gets 403 or 404).
     """
 
     def __init__(self, uow: LearningUnitOfWork, clock: Clock, ids: IdGenerator) -> None:
@@ -160,26 +161,24 @@ class CompleteLesson:
     async def __call__(self, *, actor: Actor, enrollment_id: UUID, lesson_id: UUID) -> LessonCompletion:
         now = self._clock.now()
         async with self._uow as uow:
-            locked = await uow.enrollments.get(enrollment_id, for_update=True)
-            enrollment, course = await _check_visible(uow, actor, locked)
-            if enrollment.student_id != actor.user_id:
+            enrollment, lesson = await uow.enrollments.get_with_lesson(enrollment_id, lesson_id)
+            if enrollment is None or enrollment.student_id != actor.user_id:
+                await _check_visible(uow, actor, enrollment)
                 raise Forbidden("Only the enrolled student can complete lessons")
-            lesson = await uow.lessons.get(lesson_id)
             if lesson is None or lesson.course_id != enrollment.course_id:
                 raise NotFound("Lesson not found")
-            await _check_unlocked(uow, actor, course, lesson)
+            if lesson.release_rule is not None:
+                _, course = await _check_visible(uow, actor, enrollment)
+                await _check_unlocked(uow, actor, course, lesson)
             completion = LessonCompletion(
                 id=self._ids.new_id(), enrollment_id=enrollment_id, lesson_id=lesson_id, completed_at=now
             )
             try:
-                await uow.completions.add(completion)
+                outcome = await uow.completions.complete(completion)
             except ReferenceGone:  # the lesson or enrollment was deleted meanwhile
                 raise NotFound("Lesson not found") from None
-            except AlreadyCompleted:  # nothing changes, nothing is sent
-                existing = await uow.completions.get(enrollment_id, lesson_id)
-                assert existing is not None
-                return existing
-            completed, total = await uow.completions.counts(enrollment_id)
+            if not outcome.added:  # nothing changes, nothing is sent
+                return outcome.completion
             await uow.events.record(
                 Event.of(
                     EventType.LESSON_COMPLETED,
@@ -188,14 +187,16 @@ class CompleteLesson:
                     course_id=enrollment.course_id,
                     lesson_id=lesson_id,
                     student_id=enrollment.student_id,
-                    progress_percentage=progress_percentage(completed, total),
+                    progress_percentage=progress_percentage(outcome.completed, outcome.total),
                 )
             )
-            if total > 0 and completed >= total and enrollment.completed_at is None:
-                completed_at = await uow.enrollments.mark_completed(enrollment_id, now)
+            if outcome.course_completed_at is not None:
                 await uow.events.record(
                     enrollment_completed(
-                        enrollment_id, enrollment.course_id, enrollment.student_id, completed_at
+                        enrollment_id,
+                        enrollment.course_id,
+                        enrollment.student_id,
+                        outcome.course_completed_at,
                     )
                 )
             await uow.commit()

@@ -28,7 +28,14 @@ from lms_domain.shared.course_access import StaffRole
 from lms_domain.shared.pagination import PageRequest
 from lms_domain.shared.release import ReleaseRule
 
-__all__ = ["SqlCourseDirectory", "SqlQuizRepository", "question_of", "question_row"]
+__all__ = [
+    "QUESTIONS_OF_QUIZ",
+    "SqlCourseDirectory",
+    "SqlQuizRepository",
+    "question_of",
+    "question_row",
+    "quiz_of",
+]
 
 
 def _quiz_row(quiz: Quiz) -> dict[str, Any]:
@@ -48,6 +55,11 @@ def _quiz_row(quiz: Quiz) -> dict[str, Any]:
         "created_at": quiz.created_at,
         "updated_at": quiz.updated_at,
     }
+
+
+def quiz_of(row: Any) -> Quiz:
+    """A quiz from its row (its columns by name in the row's mapping)."""
+    return _quiz(row)
 
 
 def _quiz(row: Any) -> Quiz:
@@ -149,6 +161,9 @@ _COURSE_REF = built_once(
         .where(courses.c.id == course_id)
     )
 )
+
+
+QUESTIONS_OF_QUIZ = _QUESTIONS_OF_QUIZ
 
 
 class SqlQuizRepository:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Collection, Mapping, Sequence
+from types import SimpleNamespace
 from typing import Any
 from uuid import UUID
 
@@ -47,6 +48,8 @@ __all__ = [
     "SqlQuizPlacements",
     "course_from_row",
     "is_unique_violation",
+    "lesson_from_rows",
+    "lesson_with_rule",
     "on_staff",
     "release_rule_of",
 ]
@@ -119,6 +122,40 @@ _LESSON_BY_ID = built_once(
         .order_by(lesson_release_lessons.c.position)
     )
 )
+
+
+def lesson_with_rule(lesson_id: Any) -> Any:
+    """A lesson's rows as a subquery to join: one per lesson its rule waits for (``rule_lesson_id``,
+    ordered by ``rule_position``), or one with NULLs there; the quiz requirement on each."""
+    return (
+        select(
+            lessons,
+            *_QUIZ_RULE_COLUMNS,
+            lesson_release_lessons.c.required_lesson_id.label("rule_lesson_id"),
+            lesson_release_lessons.c.position.label("rule_position"),
+        )
+        .select_from(
+            _WITH_QUIZ_RULE.outerjoin(
+                lesson_release_lessons, lesson_release_lessons.c.lesson_id == lessons.c.id
+            )
+        )
+        .where(lessons.c.id == lesson_id)
+        .subquery("lesson")
+    )
+
+
+def lesson_from_rows(rows: Sequence[Any], prefix: str) -> Lesson | None:
+    """The lesson of ``lesson_with_rule``'s rows, its columns labelled ``prefix + name`` (None when
+    its ``id`` is NULL: no such lesson)."""
+    if not rows or rows[0]._mapping[prefix + "id"] is None:
+        return None
+    lesson_rows = [
+        SimpleNamespace(**{k.removeprefix(prefix): v for k, v in r._mapping.items() if k.startswith(prefix)})
+        for r in rows
+    ]
+    return _lesson(lesson_rows[0], [r.rule_lesson_id for r in lesson_rows if r.rule_lesson_id is not None])
+
+
 _RULE_OF = built_once(
     lambda lesson_id: (
         select(

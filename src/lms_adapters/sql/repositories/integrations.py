@@ -15,7 +15,6 @@ from datetime import UTC, datetime
 from typing import Any, ClassVar
 from uuid import UUID
 
-import psycopg
 from sqlalchemy import (
     Table,
     bindparam,
@@ -27,9 +26,9 @@ from sqlalchemy import (
     select,
     update,
 )
-from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
+from lms_adapters.sql.driver import rows_on_driver
 from lms_adapters.sql.paging import page_of, paged
 from lms_adapters.sql.prebuilt import built_once
 from lms_adapters.sql.repositories.delivery_rows import delivery_from_row, delivery_row
@@ -124,9 +123,7 @@ SELECT id FROM made
 
 async def _record_on_driver(connection: AsyncConnection, event: Event, *, xapi: bool) -> list[UUID]:
     """``_RECORD_PG`` for ``event`` on the psycopg connection under ``connection``, in its
-    transaction; the new deliveries' ids. A driver error comes out as SQLAlchemy's (``DBAPIError``
-    and its kinds), as from any other statement, so the unit of work answers a lost connection or
-    a deadlock as it always does."""
+    transaction; the new deliveries' ids."""
     params = {
         "id": event.id,
         "type": event.type.value,
@@ -134,13 +131,7 @@ async def _record_on_driver(connection: AsyncConnection, event: Event, *, xapi: 
         "data": json.dumps(dict(event.data)),
         "xapi": xapi,
     }
-    raw = await connection.get_raw_connection()
-    driver: Any = raw.driver_connection
-    try:
-        cursor = await driver.execute(_RECORD_PG, params)
-        return [row[0] for row in await cursor.fetchall()]
-    except psycopg.Error as e:
-        raise DBAPIError.instance(_RECORD_PG, params, e, psycopg.Error) from e
+    return [row[0] for row in await rows_on_driver(connection, _RECORD_PG, params)]
 
 
 class SqlEventLog:

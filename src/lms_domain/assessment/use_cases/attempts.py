@@ -60,33 +60,31 @@ class StartAttempt:
         actor.check_verified(self._require_verified)
         now = self._clock.now()
         async with self._uow as uow:
-            detail = await uow.quizzes.get_for_attempt(quiz_id)
-            course = None if detail is None else await uow.course_directory.course(detail.quiz.course_id)
-            if detail is None or course is None:
+            start = await uow.attempts.starting(quiz_id, actor.user_id)
+            if start is None:
                 raise NotFound(QUIZ_NOT_FOUND)
-            quiz = detail.quiz
+            quiz, course = start.quiz, start.course
             if not quiz.is_published or not can_see_quiz(actor, quiz, course):
                 raise NotFound(QUIZ_NOT_FOUND)
-            if not await uow.course_directory.is_enrolled(actor.user_id, quiz.course_id):
+            if not start.enrolled:
                 raise Forbidden("Enroll in the course to take its quizzes")
             await check_lesson_unlocked(uow, actor, quiz, course)
-            stale = await uow.attempts.get_open(actor.user_id, quiz_id)
-            if stale is not None:
+            finished = start.finished_attempts
+            if (stale := start.open_attempt) is not None:
                 if not stale.is_overdue(quiz, now):
                     raise Conflict("An attempt of this quiz is already open")
                 stale.expire(now)
                 if await uow.attempts.finish(stale):
                     await uow.events.record(attempt_graded(stale, quiz.course_id))
-            if quiz.max_attempts is not None:  # unlimited quizzes need no count
-                finished = await uow.attempts.count_submitted(actor.user_id, quiz_id)
-                if finished >= quiz.max_attempts:
-                    raise Conflict("No attempts left for this quiz")
+                finished += 1  # closed now, or by whoever was first
+            if quiz.max_attempts is not None and finished >= quiz.max_attempts:
+                raise Conflict("No attempts left for this quiz")
             attempt = Attempt(
                 id=self._ids.new_id(),
                 quiz_id=quiz_id,
                 student_id=actor.user_id,
                 started_at=now,
-                questions=await self._draw(uow, quiz, detail.questions),
+                questions=await self._draw(uow, quiz, start.questions),
             )
             try:
                 await uow.attempts.add(attempt)
@@ -150,15 +148,12 @@ class SubmitAttempt:
         now = self._clock.now()
         async with self._uow as uow:
             # locked: a regrade of one of its questions waits, or is waited for
-            attempt = await uow.attempts.get(attempt_id, for_update=True)
-            if attempt is None or attempt.student_id != actor.user_id:
+            found = await uow.attempts.get_with_quiz(attempt_id)
+            if found is None or found[0].student_id != actor.user_id:
                 raise NotFound(ATTEMPT_NOT_FOUND)
+            attempt, quiz, course = found
             if not attempt.is_open:
                 raise Conflict("This attempt has already been submitted")
-            quiz = await uow.quizzes.get(attempt.quiz_id)
-            course = None if quiz is None else await uow.course_directory.course(quiz.course_id)
-            if quiz is None or course is None:
-                raise NotFound(ATTEMPT_NOT_FOUND)
             expired = attempt.is_overdue(quiz, now)
             if expired:
                 attempt.expire(now)
