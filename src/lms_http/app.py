@@ -204,6 +204,7 @@ def create_app(settings: Settings, container: Container | None = None) -> Litest
                 ),
                 gets=make_public_cache_middleware(container.stamps),
                 session_reader=container.session_reading_limiter,
+                stamp_reader=container.stamp_reading_limiter,
                 metrics=RequestMetrics(prefix="lms", app_name="lms"),
             ),
         ],

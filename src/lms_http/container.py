@@ -58,7 +58,7 @@ from lms_http.names import CATALOG_STAMP, verification_base
 from lms_http.settings import Settings
 from lms_platform.coalesce import FreshRuns
 from lms_platform.readiness import Readiness
-from lms_platform.stamps import StampRenewal
+from lms_platform.stamps import ReadAheadStamps, StampRenewal
 
 __all__ = ["Container", "is_use_case", "use_cases"]
 
@@ -160,6 +160,14 @@ def reading_limiter(limiter: object, sessions: object) -> RedisRateLimiter | Non
     return None
 
 
+def stamp_reading_limiter(limiter: object, stamps: object) -> RedisRateLimiter | None:
+    """The rate limiter that reads the catalog's stamp ahead, when it reads it where it is."""
+    inner = stamps.inner if isinstance(stamps, ReadAheadStamps) else stamps
+    if isinstance(limiter, RedisRateLimiter) and isinstance(inner, RedisStamps):
+        return limiter if limiter.reads_stamps_of(inner) else None
+    return None
+
+
 class Container(containers.DeclarativeContainer):
     settings = providers.Dependency(instance_of=Settings)
     state_backend = providers.Callable(_state_backend, settings)
@@ -217,11 +225,16 @@ class Container(containers.DeclarativeContainer):
     # the Redis limiter reads the caller's session with its count (one round trip per request)
     session_reading_limiter = providers.Callable(reading_limiter, rate_limiter, sessions)
 
-    stamps = providers.Selector(
-        state_backend,
-        redis=providers.Singleton(RedisStamps, redis),
-        local=providers.Singleton(InProcessStamps),
+    # answers once, in each catalog read, the stamp the rate limit's round trip read ahead
+    stamps = providers.Singleton(
+        ReadAheadStamps,
+        providers.Selector(
+            state_backend,
+            redis=providers.Singleton(RedisStamps, redis),
+            local=providers.Singleton(InProcessStamps),
+        ),
     )
+    stamp_reading_limiter = providers.Callable(stamp_reading_limiter, rate_limiter, stamps)
     catalog_stamp = providers.Singleton(StampRenewal, stamps, CATALOG_STAMP)
     catalog_copies = providers.Singleton(StampedCatalogCopies, stamps)
 

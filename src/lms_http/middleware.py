@@ -20,10 +20,13 @@ from litestar.types import ASGIApp, HTTPResponseStartEvent, Message, Receive, Sc
 
 from lms_domain.identity.ports import SessionRead, TokenClaims, TokenCodec, TokenKind
 from lms_domain.shared.errors import DomainError, Unavailable
+from lms_http.names import CATALOG_STAMP
 from lms_http.observability import RequestMetrics, access_line
 from lms_http.options import RouteMethods
+from lms_http.public_cache import CATALOG_READS
 from lms_http.settings import Settings
 from lms_platform.rate_limits import RateLimiter
+from lms_platform.stamps import stamp_read_ahead
 
 __all__ = [
     "SESSION_READ",
@@ -52,13 +55,20 @@ SESSION_READ = "lms_session_read"
 
 
 class SessionReadingLimiter(Protocol):
-    """A rate limiter that reads the caller's session in the round trip that counts the request
-    (Redis: one script), so authentication need not ask the session store again."""
+    """A rate limiter that reads, in the round trip that counts the request (Redis: one script),
+    the caller's session (so authentication need not ask the session store again) and a stamp
+    (so the catalog's kept answers need not ask the stamps' store again)."""
 
-    async def hit_reading_session(
-        self, key: str, *, limit: int, window_seconds: int, session_id: UUID, user_id: UUID
-    ) -> tuple[int, SessionRead | None]:
-        """``RateLimiter.hit``'s answer, and the session as read (None: not read)."""
+    async def hit_reading(
+        self,
+        key: str,
+        *,
+        limit: int,
+        window_seconds: int,
+        session: tuple[UUID, UUID] | None,
+        stamp: str | None,
+    ) -> tuple[int, SessionRead | None, str | None]:
+        """``RateLimiter.hit``'s answer, the session as read and the stamp as read (None: not read)."""
         ...
 
 
@@ -273,31 +283,36 @@ async def _rate_limited(
     codec: Callable[[], TokenCodec],
     *,
     session_reader: Callable[[], SessionReadingLimiter | None] | None,
-) -> bool:
-    """Per client IP and endpoint for the sign-in endpoints; per user (or IP) for the rest. True when
-    the request was answered here (429, or 503 when the shared counts are busy).
+    stamp_reader: Callable[[], SessionReadingLimiter | None] | None,
+) -> tuple[bool, str | None]:
+    """Per client IP and endpoint for the sign-in endpoints; per user (or IP) for the rest. First:
+    True when the request was answered here (429, or 503 when the shared counts are busy).
 
     With ``session_reader`` (Redis), a signed-in request is counted and its session read in one
-    round trip; the read is left in the request's state (``SESSION_READ``) for authentication."""
+    round trip; the read is left in the request's state (``SESSION_READ``) for authentication.
+    With ``stamp_reader``, a catalog read also reads the catalog's stamp in that round trip: second
+    (None when not read)."""
     path = scope["path"]
     if path.startswith(UNLIMITED_PREFIXES) or not path.startswith("/api/"):
-        return False
-    claims, reader = None, None
+        return False, None
+    reader, session, stamp = None, None, None
     if path in AUTH_LIMITED_PATHS:
         rule, key = settings.rate_limit_auth, f"auth:{path}:{client_ip(scope, settings)}"
     else:
         claims = access_claims(scope, codec)
         who = f"user:{claims.subject}" if claims else f"ip:{client_ip(scope, settings)}"
         rule, key = settings.rate_limit_default, f"any:{who}"
-        reader = session_reader() if session_reader is not None and claims else None
+        if claims is not None and session_reader is not None and (reader := session_reader()) is not None:
+            session = (claims.session_id, claims.subject)
+        if stamp_reader is not None and scope.get("method") == "GET" and CATALOG_READS.fullmatch(path):
+            stamps = stamp_reader()
+            if stamps is not None and (reader is None or reader is stamps):  # one round trip for both
+                reader, stamp = stamps, CATALOG_STAMP
+    stamp_value = None
     try:
-        if reader is not None and claims is not None:
-            wait, read = await reader.hit_reading_session(
-                key,
-                limit=rule.limit,
-                window_seconds=rule.window_seconds,
-                session_id=claims.session_id,
-                user_id=claims.subject,
+        if reader is not None:
+            wait, read, stamp_value = await reader.hit_reading(
+                key, limit=rule.limit, window_seconds=rule.window_seconds, session=session, stamp=stamp
             )
             if read is not None:
                 scope.setdefault("state", {})[SESSION_READ] = read
@@ -305,7 +320,7 @@ async def _rate_limited(
             wait = await limiter().hit(key, limit=rule.limit, window_seconds=rule.window_seconds)
     except Unavailable as e:  # the shared counts are busy: refuse rather than count nowhere
         await _send_json(send, 503, {"detail": e.message}, [])
-        return True
+        return True, None
     except DomainError:
         wait = 0
     if wait:
@@ -315,8 +330,8 @@ async def _rate_limited(
             {"detail": "Rate limit exceeded. Please try again later."},
             [(b"retry-after", str(wait).encode())],
         )
-        return True
-    return False
+        return True, None
+    return False, stamp_value
 
 
 def make_api_middleware(
@@ -327,6 +342,7 @@ def make_api_middleware(
     posts: Callable[[ASGIApp], ASGIApp],
     gets: Callable[[ASGIApp], ASGIApp],
     session_reader: Callable[[], SessionReadingLimiter | None] | None = None,
+    stamp_reader: Callable[[], SessionReadingLimiter | None] | None = None,
     metrics: RequestMetrics | None = None,
 ) -> Callable[[ASGIApp], ASGIApp]:
     """Around each route, in one layer: the request metrics (every route but ``/metrics``), the rate
@@ -338,12 +354,22 @@ def make_api_middleware(
         post_app, get_app = posts(app), gets(app)
 
         async def limited(scope: Scope, receive: Receive, send: Send, method: str) -> None:
-            if await _rate_limited(scope, send, settings, limiter, codec, session_reader=session_reader):
+            answered, stamp = await _rate_limited(
+                scope,
+                send,
+                settings,
+                limiter,
+                codec,
+                session_reader=session_reader,
+                stamp_reader=stamp_reader,
+            )
+            if answered:
                 return
             if method == "POST":
                 await post_app(scope, receive, send)
             elif method == "GET":
-                await get_app(scope, receive, send)
+                with stamp_read_ahead(CATALOG_STAMP, stamp):
+                    await get_app(scope, receive, send)
             else:
                 await app(scope, receive, send)
 

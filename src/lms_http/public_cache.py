@@ -32,11 +32,12 @@ from lms_domain.shared.errors import Unavailable
 from lms_http.names import CATALOG_STAMP
 from lms_platform.stamps import Stamps
 
-__all__ = ["MAX_AGE_SECONDS", "MAX_BYTES", "ResponseCache", "make_public_cache_middleware"]
+__all__ = ["CATALOG_READS", "MAX_AGE_SECONDS", "MAX_BYTES", "ResponseCache", "make_public_cache_middleware"]
 MAX_AGE_SECONDS = 60.0
 MAX_BYTES = 16 * 1024 * 1024  # all kept bodies together, per worker
 MAX_BODY_BYTES = 256 * 1024
-_READS = re.compile(r"/api/v1/courses(/[0-9a-fA-F-]{36})?/?")
+CATALOG_READS = re.compile(r"/api/v1/courses(/[0-9a-fA-F-]{36})?/?")
+"""The catalog's reads whose answers are kept (and whose stamp the rate limit reads ahead)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -138,7 +139,7 @@ def make_public_cache_middleware(
             if scope["type"] != ScopeType.HTTP:
                 await app(scope, receive, send)
                 return
-            if scope["method"] == "GET" and _READS.fullmatch(scope["path"]) and _is_anonymous(scope):
+            if scope["method"] == "GET" and CATALOG_READS.fullmatch(scope["path"]) and _is_anonymous(scope):
                 try:
                     stamp = await stamps().current(CATALOG_STAMP)
                 except Unavailable as e:  # busy, not down: the database is no place for this load

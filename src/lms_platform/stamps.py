@@ -9,9 +9,12 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import Protocol
 
-__all__ = ["RETRY_SECONDS", "StampRenewal", "Stamps"]
+__all__ = ["RETRY_SECONDS", "ReadAheadStamps", "StampRenewal", "Stamps", "stamp_read_ahead"]
 
 log = logging.getLogger("lms.stamps")
 
@@ -30,6 +33,45 @@ class Stamps(Protocol):
     async def renew(self, name: str) -> bool:
         """Replace the stamp; False when the store did not answer."""
         ...
+
+
+_READ_AHEAD: ContextVar[tuple[str, str] | None] = ContextVar("lms_stamp_read_ahead", default=None)
+
+
+@contextmanager
+def stamp_read_ahead(name: str, value: str | None) -> Iterator[None]:
+    """Within the block (one request), the first ``current(name)`` of a ``ReadAheadStamps`` answers
+    ``value``: the stamp as read at the request's start in a round trip made anyway (the rate
+    limit's). None: nothing read ahead."""
+    token = _READ_AHEAD.set(None if value is None else (name, value))
+    try:
+        yield
+    finally:
+        _READ_AHEAD.reset(token)
+
+
+class ReadAheadStamps:
+    """``Stamps`` that answer a stamp read ahead in this request (``stamp_read_ahead``) once, and
+    ask ``inner`` otherwise. A copy checked against it is as fresh as one checked against a read
+    made a moment later in the same request: both were read after the request started."""
+
+    def __init__(self, inner: Stamps) -> None:
+        self._inner = inner
+
+    @property
+    def inner(self) -> Stamps:
+        return self._inner
+
+    async def current(self, name: str) -> str | None:
+        ahead = _READ_AHEAD.get()
+        if ahead is not None and ahead[0] == name:
+            _READ_AHEAD.set(None)
+            return ahead[1]
+        return await self._inner.current(name)
+
+    async def renew(self, name: str) -> bool:
+        _READ_AHEAD.set(None)  # what was read ahead is older than this change
+        return await self._inner.renew(name)
 
 
 class StampRenewal:

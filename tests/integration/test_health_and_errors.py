@@ -164,7 +164,11 @@ async def test_an_unexpected_error_is_a_bare_500(
     async with AsyncTestClient(app=app) as c:
         tokens = await Api(c).register()
         app.state.container.uow.override(providers.Factory(BrokenUnitOfWork))
-        r = await c.get("/api/v1/users/me", headers={**Api.auth(tokens), "X-Request-ID": "req-500-test"})
+        r = await c.patch(
+            "/api/v1/users/me",
+            json={"full_name": "New Name"},
+            headers={**Api.auth(tokens), "X-Request-ID": "req-500-test"},
+        )
     assert (r.status_code, r.json()) == (500, {"detail": "Internal Server Error"})
     assert "secret" not in r.text and "Traceback" not in r.text
     assert r.headers["x-request-id"] == "req-500-test"

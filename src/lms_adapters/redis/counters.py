@@ -10,6 +10,7 @@ from redis.asyncio import Redis
 
 from lms_adapters.redis.client import REDIS_DOWN, REDIS_FAILED, RedisBusy, unavailable
 from lms_adapters.redis.sessions import LIVE_FIELDS, RedisSessionStore, caller_key, read_live, session_key
+from lms_adapters.redis.stamps import RedisStamps, stamp_key
 from lms_domain.identity.ports import SessionRead
 
 __all__ = ["RedisLoginThrottle", "RedisRateLimiter"]
@@ -52,13 +53,21 @@ return {n, redis.call('TTL', KEYS[1])}
 """
 
 
-# KEYS: counter, session hash, the user's kept state. ARGV: window seconds. The count, its ttl,
-# and what ``RedisSessionStore.live`` reads, in one round trip.
-_HIT_READING_SESSION = """
+# KEYS: counter, then (ARGV[2] has "s") session hash and the user's kept state, then (ARGV[2] has
+# "t") a stamp. ARGV: window seconds, what to read, the session's LIVE_FIELDS. The count, its ttl,
+# what ``RedisSessionStore.live`` reads and what ``RedisStamps.current`` reads, in one round trip.
+_HIT_READING = """
 local n = redis.call('INCR', KEYS[1])
 if n == 1 then redis.call('EXPIRE', KEYS[1], ARGV[1]) end
-return {n, redis.call('TTL', KEYS[1]), redis.call('HMGET', KEYS[2], ARGV[2], ARGV[3], ARGV[4]),
-  redis.call('GET', KEYS[3])}
+local out = {n, redis.call('TTL', KEYS[1]), false, false, false}
+local k = 2
+if string.find(ARGV[2], 's', 1, true) then
+  out[3] = redis.call('HMGET', KEYS[2], ARGV[3], ARGV[4], ARGV[5])
+  out[4] = redis.call('GET', KEYS[3])
+  k = 4
+end
+if string.find(ARGV[2], 't', 1, true) then out[5] = redis.call('GET', KEYS[k]) end
+return out
 """
 
 
@@ -130,7 +139,7 @@ class RedisRateLimiter:
     def __init__(self, redis: Redis, fallback: object | None = None, prefix: str = "lms") -> None:
         self._r, self._p, self._fallback = redis, prefix, fallback
         self._hit = redis.register_script(_HIT)
-        self._hit_reading = redis.register_script(_HIT_READING_SESSION)
+        self._hit_reading = redis.register_script(_HIT_READING)
 
     def _counter(self, key: str, window_seconds: int) -> str:
         return f"{self._p}:rate:{key}:{int(time.time() // window_seconds)}"
@@ -150,26 +159,51 @@ class RedisRateLimiter:
         return 0 if int(count) <= limit else max(1, int(ttl))
 
     def reads_sessions_of(self, store: RedisSessionStore) -> bool:
-        """Whether ``hit_reading_session`` reads what ``store`` holds (same client, same keys)."""
+        """Whether ``hit_reading`` reads what ``store`` holds (same client, same keys)."""
         return store.client is self._r and store.prefix == self._p
+
+    def reads_stamps_of(self, stamps: RedisStamps) -> bool:
+        """Whether ``hit_reading`` reads the stamps ``stamps`` keeps (same client, same keys)."""
+        return stamps.client is self._r and stamps.prefix == self._p
 
     async def hit_reading_session(
         self, key: str, *, limit: int, window_seconds: int, session_id: UUID, user_id: UUID
     ) -> tuple[int, SessionRead | None]:
         """``hit``, and in the same round trip the session as ``RedisSessionStore.live`` (same
         prefix) reads it; no read when Redis does not answer (the count fell back)."""
+        wait, read, _ = await self.hit_reading(
+            key, limit=limit, window_seconds=window_seconds, session=(session_id, user_id), stamp=None
+        )
+        return wait, read
+
+    async def hit_reading(
+        self,
+        key: str,
+        *,
+        limit: int,
+        window_seconds: int,
+        session: tuple[UUID, UUID] | None,
+        stamp: str | None,
+    ) -> tuple[int, SessionRead | None, str | None]:
+        """``hit``, and in the same round trip the ``session`` (its id and its user's) as
+        ``RedisSessionStore.live`` reads it and the ``stamp`` as ``RedisStamps.current`` reads it
+        (None when it is not there yet: ``current`` makes it). Nothing is read when Redis does not
+        answer (the count fell back)."""
+        keys, what = [self._counter(key, window_seconds)], ""
+        if session is not None:
+            keys += [session_key(self._p, session[0]), caller_key(self._p, session[1])]
+            what += "s"
+        if stamp is not None:
+            keys.append(stamp_key(self._p, stamp))
+            what += "t"
         try:
-            count, ttl, fields, kept = await self._hit_reading(
-                keys=[
-                    self._counter(key, window_seconds),
-                    session_key(self._p, session_id),
-                    caller_key(self._p, user_id),
-                ],
-                args=[window_seconds, *LIVE_FIELDS],
+            count, ttl, fields, kept, stamp_value = await self._hit_reading(
+                keys=keys, args=[window_seconds, what, *LIVE_FIELDS]
             )
         except RedisBusy as e:
             raise unavailable("rate limit store", e) from e
         except REDIS_DOWN:
-            return await self._fallen_back(key, limit=limit, window_seconds=window_seconds), None
+            return await self._fallen_back(key, limit=limit, window_seconds=window_seconds), None, None
         wait = 0 if int(count) <= limit else max(1, int(ttl))
-        return wait, SessionRead(session_id, read_live(user_id, fields, kept))
+        read = None if session is None else SessionRead(session[0], read_live(session[1], fields, kept))
+        return wait, read, None if stamp_value is None else str(stamp_value)

@@ -15,18 +15,30 @@ from redis.asyncio import Redis
 
 from lms_adapters.redis.client import REDIS_DOWN, RedisBusy, unavailable
 
-__all__ = ["RENEW_WAITS", "RedisStamps"]
+__all__ = ["RENEW_WAITS", "RedisStamps", "stamp_key"]
 
 # Pool waits a renewal sits through before it gives up (and its caller retries in the background).
 RENEW_WAITS = 3
+
+
+def stamp_key(prefix: str, name: str) -> str:
+    return f"{prefix}:stamp:{name}"
 
 
 class RedisStamps:
     def __init__(self, redis: Redis, prefix: str = "lms") -> None:
         self._r, self._p = redis, prefix
 
+    @property
+    def client(self) -> Redis:
+        return self._r
+
+    @property
+    def prefix(self) -> str:
+        return self._p
+
     async def current(self, name: str) -> str | None:
-        key = f"{self._p}:stamp:{name}"
+        key = stamp_key(self._p, name)
         try:
             stamp = await self._r.get(key)
             if stamp is None:  # first use, or Redis lost it: start a new one (another may win)
@@ -41,7 +53,7 @@ class RedisStamps:
     async def renew(self, name: str) -> bool:
         for _ in range(RENEW_WAITS):
             try:
-                await self._r.set(f"{self._p}:stamp:{name}", secrets.token_hex(8))
+                await self._r.set(stamp_key(self._p, name), secrets.token_hex(8))
             except RedisBusy:  # Redis answers, so the new stamp gets through once a connection frees
                 continue
             except REDIS_DOWN:
