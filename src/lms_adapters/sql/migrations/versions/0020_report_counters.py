@@ -130,6 +130,14 @@ def _upsert(adds: _Adds, row: str, sign: str, shard: str) -> str:
     )
 
 
+# PostgreSQL runs the counters' triggers when the transaction commits (constraint triggers,
+# deferred): a counter row is then locked only for the commit itself, not from the row's change
+# through the rest of the request (an outbox insert, the application's turn, the COMMIT round trip),
+# which had writers of one shard queue behind each other (quiz submissions waited on
+# `transactionid` locks held by transactions idle in the application).
+_AT_COMMIT = "DEFERRABLE INITIALLY DEFERRED"
+
+
 def _postgres(table: str, columns: tuple[str, ...], adds: tuple[_Adds, ...]) -> list[str]:
     old = "\n    ".join(_upsert(a, "OLD", "-", "my_shard") for a in adds)
     new = "\n    ".join(_upsert(a, "NEW", "+", "my_shard") for a in adds)
@@ -147,14 +155,15 @@ BEGIN
   END IF;
   RETURN NULL;
 END $$""",
-        f"CREATE TRIGGER {table}_counters AFTER INSERT OR DELETE ON {table} "
-        f"FOR EACH ROW WHEN ({on}) EXECUTE FUNCTION count_{table}()",
+        f"CREATE CONSTRAINT TRIGGER {table}_counters AFTER INSERT OR DELETE ON {table} "
+        f"{_AT_COMMIT} FOR EACH ROW WHEN ({on}) EXECUTE FUNCTION count_{table}()",
     ]
     if columns:
         changed = " OR ".join(f"OLD.{c} IS DISTINCT FROM NEW.{c}" for c in columns)
         statements.append(
-            f"CREATE TRIGGER {table}_counters_update AFTER UPDATE OF {', '.join(columns)} ON {table} "
-            f"FOR EACH ROW WHEN (({changed}) AND {on}) EXECUTE FUNCTION count_{table}()"
+            f"CREATE CONSTRAINT TRIGGER {table}_counters_update AFTER UPDATE OF {', '.join(columns)} "
+            f"ON {table} {_AT_COMMIT} FOR EACH ROW WHEN (({changed}) AND {on}) "
+            f"EXECUTE FUNCTION count_{table}()"
         )
     return statements
 
