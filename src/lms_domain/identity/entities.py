@@ -79,18 +79,7 @@ class User:
         return CallerState.of(self).accepts_session(session_id, version)
 
     def profile(self) -> UserProfile:
-        return UserProfile(
-            id=self.id,
-            email=self.email,
-            full_name=self.full_name,
-            role=self.role,
-            is_active=self.is_active,
-            mfa_enabled=self.mfa_enabled,
-            created_at=self.created_at,
-            last_login_at=self.last_login_at,
-            email_verified=self.email_verified,
-        )
-
+        return CallerState.of(self).profile()
 
 @dataclass(frozen=True, kw_only=True, slots=True)
 class UserProfile:

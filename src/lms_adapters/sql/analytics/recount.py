@@ -26,15 +26,14 @@ from sqlalchemy import (
     null,
     or_,
     select,
-    true,
-    union,
     union_all,
 )
 
+from lms_adapters.sql.analytics import statements
+from lms_adapters.sql.analytics.statements import _taught_by
 from lms_adapters.sql.prebuilt import built_once
 from lms_adapters.sql.tables import (
     certificates,
-    course_staff,
     courses,
     enrollments,
     lesson_completions,
@@ -69,52 +68,6 @@ def _count_if(condition: Any) -> Any:
 
 def _scalar(statement: Any) -> Any:
     return statement.scalar_subquery()
-
-
-def _student(user_id: Any) -> Any:
-    mine = enrollments.c.student_id == user_id
-    enrolled = (
-        select(func.count().label("n"), func.count(enrollments.c.completed_at).label("done"))
-        .where(mine)
-        .subquery("enrolled")
-    )
-    completed = (
-        select(func.count().label("n"), _sum(lessons.c.duration_minutes).label("minutes"))
-        .select_from(
-            enrollments.join(lesson_completions, lesson_completions.c.enrollment_id == enrollments.c.id).join(
-                lessons, lessons.c.id == lesson_completions.c.lesson_id
-            )
-        )
-        .where(mine)
-        .subquery("completed")
-    )
-    attempted = (
-        select(
-            func.count().label("n"),
-            func.count(distinct(quiz_attempts.c.quiz_id)).label("quizzes"),
-            _sum(_HUNDREDTHS).label("hundredths"),
-        )
-        .where(quiz_attempts.c.student_id == user_id, _GRADED)
-        .subquery("attempted")
-    )
-    return select(
-        enrolled.c.n.label("courses_enrolled"),
-        enrolled.c.done.label("courses_completed"),
-        completed.c.n.label("total_lessons_completed"),
-        completed.c.minutes.label("learning_time_minutes"),
-        attempted.c.n.label("attempts"),
-        attempted.c.quizzes.label("quizzes_taken"),
-        attempted.c.hundredths.label("score_hundredths"),
-    ).select_from(enrolled.join(completed, true()).join(attempted, true()))
-
-
-def _taught_by(instructor_id: Any) -> Any:
-    """The courses ``instructor_id`` owns or is on the staff of: ``courses.id IN`` the union of
-    both lists, each read through its index. (An ``OR`` of the two made PostgreSQL estimate half
-    the courses and join every enrollment and attempt by hash: 0.7 s a report on the large set.)"""
-    owned = select(courses.c.id).where(courses.c.instructor_id == instructor_id)
-    staffed = select(course_staff.c.course_id).where(course_staff.c.user_id == instructor_id)
-    return courses.c.id.in_(union(owned, staffed))
 
 
 def _instructor_totals(instructor_id: Any) -> Any:
@@ -264,7 +217,7 @@ def _users_by_role() -> Any:
     return select(users.c.role, func.count()).where(users.c.erased_at.is_(None)).group_by(users.c.role)
 
 
-STUDENT = built_once(_student)
+STUDENT = statements.STUDENT  # the student report reads no counters: the same statement
 INSTRUCTOR_TOTALS = built_once(_instructor_totals)
 INSTRUCTOR_COURSES = built_once(_instructor_courses)
 COURSE = built_once(_course)
