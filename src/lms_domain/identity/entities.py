@@ -81,6 +81,7 @@ class User:
     def profile(self) -> UserProfile:
         return CallerState.of(self).profile()
 
+
 @dataclass(frozen=True, kw_only=True, slots=True)
 class UserProfile:
     """What a user is shown of their own account (no secrets)."""
