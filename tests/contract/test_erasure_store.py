@@ -8,9 +8,17 @@ import uuid
 from datetime import timedelta
 from uuid import UUID
 
+import pytest
+from sqlalchemy import select
+from sqlalchemy.exc import DBAPIError
+
+from lms_adapters.sql.engine import make_engine
+from lms_adapters.sql.tables import users
+from lms_adapters.sql.uow import SqlUnitOfWork
 from lms_domain.identity.entities import User
 from lms_domain.shared.actors import Role
 from lms_domain.shared.pagination import PageRequest
+from tests.conftest import needs_pg
 from tests.contract.conftest import UowFactory
 from tests.contract.test_stored_file_repository import T0, stored
 
@@ -113,3 +121,39 @@ async def test_active_admins_are_the_active_unerased_admins_in_id_order(new_uow:
     async with new_uow() as uow:
         assert list(await uow.users.lock_active_admins()) == sorted(a.id for a in admins[1:])
         assert await uow.erasure.owns_courses(admins[1].id) is False
+
+
+async def test_the_user_locked_with_the_admins_is_not_counted_among_them(new_uow: UowFactory) -> None:
+    admin, student = await person(new_uow, Role.ADMIN), await person(new_uow)
+    inactive = await person(new_uow, Role.ADMIN, active=False)
+    async with new_uow() as uow:
+        assert list(await uow.users.lock_active_admins(and_user=student.id)) == [admin.id]
+        assert list(await uow.users.lock_active_admins(and_user=inactive.id)) == [admin.id]
+        assert list(await uow.users.lock_active_admins(and_user=admin.id)) == [admin.id]
+        assert list(await uow.users.lock_active_admins(and_user=uuid.uuid4())) == [admin.id]
+
+
+@needs_pg
+async def test_the_user_is_locked_in_the_admins_pass(pg_url: str) -> None:
+    """On PostgreSQL the user's row is held by the pass itself (another transaction cannot take it),
+    so a change that may leave no active admin takes no user row after its ordered pass."""
+    engine = make_engine(pg_url)
+    try:
+
+        def new_uow() -> SqlUnitOfWork:
+            return SqlUnitOfWork(engine)
+
+        student, admin = await person(new_uow), await person(new_uow, Role.ADMIN)
+        async with new_uow() as uow:
+            await uow.users.lock_active_admins(and_user=student.id)
+            for user_id, held in ((student.id, True), (admin.id, True), (uuid.uuid4(), False)):
+                async with engine.connect() as other:
+                    taking = select(users.c.id).where(users.c.id == user_id).with_for_update(nowait=True)
+                    if not held:
+                        await other.execute(taking)
+                        continue
+                    with pytest.raises(DBAPIError) as refused:
+                        await other.execute(taking)
+                    assert getattr(refused.value.orig, "sqlstate", None) == "55P03"  # lock not available
+    finally:
+        await engine.dispose()

@@ -132,8 +132,8 @@ class MemoryUserRepository:
                 return copy.deepcopy(user)
         return None
 
-    async def lock_active_admins(self) -> Sequence[UUID]:
-        # a memory unit of work holds the whole state: nothing else changes meanwhile
+    async def lock_active_admins(self, *, and_user: UUID | None = None) -> Sequence[UUID]:
+        # a memory unit of work holds the whole state: nothing else changes meanwhile (and_user too)
         admins = self._state.users.values()
         return sorted(u.id for u in admins if u.role is Role.ADMIN and u.is_active and u.erased_at is None)
 

@@ -62,10 +62,13 @@ class UserRepository(UserReader, Protocol):
         before changing it: ``update`` writes the whole row back)."""
         ...
 
-    async def lock_active_admins(self) -> Sequence[UUID]:
+    async def lock_active_admins(self, *, and_user: UUID | None = None) -> Sequence[UUID]:
         """The ids of every active admin, each row locked until the unit of work ends (always in
         the same order, before any other user row: changes that may leave no active admin
-        queue behind each other)."""
+        queue behind each other). ``and_user``: the row of the user the change is about is
+        locked in the same ordered pass, whatever that user's role (never after it: a row a pass
+        re-checked and left out can stay locked, so a lock taken after the pass could close a
+        cycle with another pass)."""
         ...
 
     async def add(self, user: User) -> None:

@@ -43,8 +43,9 @@ class _Erasure:
         """``checked_hash``: the password hash the caller's password was checked against (409 if
         it changed meanwhile)."""
         async with self._uow as uow:
-            admins = await uow.users.lock_active_admins()  # first, like every change that may
-            user = await uow.users.get(user_id, for_update=True)  # leave no active admin
+            # first, with the user, like every change that may leave no active admin
+            admins = await uow.users.lock_active_admins(and_user=user_id)
+            user = await uow.users.get(user_id, for_update=True)
             if user is None:
                 raise NotFound(USER_NOT_FOUND)
             if checked_hash is not None and user.password_hash != checked_hash:

@@ -28,11 +28,15 @@ _USER_FOR_UPDATE = built_once(
     lambda user_id: select(users).where(users.c.id == user_id, _KEPT).with_for_update(key_share=True)
 )
 # every active admin, locked in the order of their ids: changes that may leave no active admin
-# queue behind each other and each sees what the one before it left
+# queue behind each other and each sees what the one before it left. The user a change is about
+# is locked in the same pass: PostgreSQL locks the newest version of a row a concurrent change
+# holds before re-checking it, and keeps that lock when the re-check leaves the row out (an admin
+# deactivated meanwhile), so locking the user after the pass could close a cycle with another pass
+_ACTIVE_ADMIN = (users.c.role == Role.ADMIN.value) & users.c.is_active.is_(True) & _KEPT
 _LOCK_ACTIVE_ADMINS = built_once(
-    lambda: (
-        select(users.c.id)
-        .where(users.c.role == Role.ADMIN.value, users.c.is_active.is_(True), _KEPT)
+    lambda user_id: (
+        select(users.c.id, _ACTIVE_ADMIN.label("admin"))
+        .where(_ACTIVE_ADMIN | ((users.c.id == user_id) & _KEPT))
         .order_by(users.c.id)
         .with_for_update(key_share=True)
     )
@@ -105,8 +109,9 @@ class SqlUserRepository:
         ).first()
         return _user(row) if row else None
 
-    async def lock_active_admins(self) -> Sequence[UUID]:
-        return list((await self._connection.execute(_LOCK_ACTIVE_ADMINS())).scalars())
+    async def lock_active_admins(self, *, and_user: UUID | None = None) -> Sequence[UUID]:
+        rows = await self._connection.execute(_LOCK_ACTIVE_ADMINS(), {"user_id": and_user})
+        return [user_id for user_id, admin in rows if admin]
 
     async def add(self, user: User) -> None:
         try:

@@ -212,7 +212,7 @@ class AdminUpdateUser:
         if user_id == actor.user_id and demoting:
             raise InvalidRequest("Admins cannot deactivate or demote themselves")
         async with self._uow as uow:
-            admins = await uow.users.lock_active_admins() if demoting else ()
+            admins = await uow.users.lock_active_admins(and_user=user_id) if demoting else ()
             user = await uow.users.get(user_id, for_update=True)
             if user is None:
                 raise NotFound("User not found")
