@@ -16,6 +16,7 @@ from __future__ import annotations
 import asyncio
 import itertools
 from collections.abc import AsyncIterator, Awaitable, Callable
+from datetime import datetime
 from typing import Any
 
 import pyotp
@@ -153,6 +154,49 @@ async def test_mfa_once_verified_stays_on_during_profile_edits(make_app: Callabl
             assert (await client.get(f"{V1}/users/me", headers=me)).json()["mfa_enabled"] is True
             alone = await login(api, user["email"])
             assert (alone.status_code, alone.json()) == (403, {"detail": "MFA code required"})
+            clock.advance(seconds=-30)  # a fresh time step (backwards: tokens are never issued ahead)
+
+
+class TickingClock(FixedClock):
+    """A clock a millisecond later at every reading: each sign-in gets a time of its own."""
+
+    def now(self) -> datetime:
+        self.advance(milliseconds=1)
+        return self.current
+
+
+async def test_the_kept_profile_ends_as_the_database_has_it_after_racing_changes(
+    make_app: Callable[..., Litestar],
+) -> None:
+    """users/me answers from the caller's kept state; after the user's renames, an admin's renames,
+    sign-ins and MFA turned on, all at once, it shows what the database holds, field for field."""
+    clock = TickingClock()
+    app = make_app()
+    app.state.container.clock.override(providers.Object(clock))
+    async with racing_client(app) as client:
+        api = Api(client, app.state.container.settings())
+        admin = api.auth(await api.user_with_role("admin"))
+        for n in range(ROUNDS):
+            user = await api.register()
+            me = api.auth(user)
+            user_id = (await client.get(f"{V1}/users/me", headers=me)).json()["id"]
+            secret = (await client.post(f"{V1}/auth/mfa/enable", headers=me)).json()["secret"]
+            code = pyotp.TOTP(secret).at(clock.now())
+            answers = await at_once(
+                client.post(f"{V1}/auth/mfa/verify", json={"code": code}, headers=me),
+                *(rename_me(api, me)() for _ in range(CROWD // 2)),
+                *(
+                    client.patch(f"{V1}/users/{user_id}", json={"full_name": f"Set {n}.{k}"}, headers=admin)
+                    for k in range(CROWD // 2)
+                ),
+                *(login(api, user["email"]) for _ in range(3)),
+            )
+            assert answers[0].status_code == 200, answers[0].text
+            assert set(statuses(answers[1 : CROWD + 1])) == {200}, statuses(answers)
+            assert set(statuses(answers[CROWD + 1 :])) <= {200, 403}, statuses(answers)
+            kept = (await client.get(f"{V1}/users/me", headers=me)).json()
+            assert kept == await shown(api, admin, user["email"]), n
+            assert kept["mfa_enabled"] is True
             clock.advance(seconds=-30)  # a fresh time step (backwards: tokens are never issued ahead)
 
 
