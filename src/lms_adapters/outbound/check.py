@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import asyncio
-
-import httpx
+from typing import TYPE_CHECKING
 
 from lms_adapters.outbound.addresses import Unresolvable, literal_address, refusal, resolve
+
+if TYPE_CHECKING:
+    import httpx
 
 __all__ = ["PublicAddressCheck"]
 
@@ -20,6 +22,9 @@ class PublicAddressCheck:
         self._allow_private, self._timeout = allow_private, timeout_seconds
 
     async def refusal(self, url: str) -> str | None:
+        import httpx  # on first use: about 6 MB (with the command line tools it imports) a worker needs
+        # only once webhooks are written
+
         try:
             parsed = httpx.URL(url)
         except (httpx.InvalidURL, TypeError, UnicodeError):

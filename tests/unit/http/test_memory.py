@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import os
 import platform
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -44,3 +46,34 @@ def test_what_startup_built_is_frozen_out_of_the_collectors_reach() -> None:
         assert gc.get_freeze_count() > 0
     finally:
         gc.unfreeze()
+
+
+STARTED = """
+import asyncio, sys
+from lms_http.app import create_app
+from lms_http.settings import Settings
+
+async def main():
+    app = create_app(Settings())
+    for hook in app.on_startup:
+        if asyncio.iscoroutine(started := hook(app)):
+            await started
+    print(" ".join(sorted({m.split(".")[0] for m in sys.modules})))
+    for hook in app.on_shutdown:
+        if asyncio.iscoroutine(stopped := hook(app)):
+            await stopped
+
+asyncio.run(main())
+"""
+
+
+def test_a_started_worker_imports_no_client_it_has_not_used_yet(tmp_path: Path) -> None:
+    """Deliveries' HTTP client (httpx, and the command line tools it imports when installed), MinIO's
+    client and the PDF library cost a worker about 36 MB; they are imported on first use."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("LMS_")}
+    out = subprocess.run(
+        [sys.executable, "-c", STARTED], capture_output=True, text=True, check=True, cwd=tmp_path, env=env
+    )
+    imported = set(out.stdout.split())
+    assert "lms_http" in imported
+    assert imported.isdisjoint({"httpx", "httpcore", "rich", "pygments", "minio", "fpdf", "PIL"})
