@@ -20,7 +20,8 @@ Environment: BENCH_SCALE (small|large, default large), LMS_BENCH_DATABASE_URL,
 LMS_BENCH_REDIS_URL, LMS_WORKERS (default 1), BENCH_DURATION (seconds per endpoint, default 12),
 BENCH_CONNECTIONS (default 32), BENCH_THREADS (wrk threads, default 2), BENCH_ONLY (comma
 separated endpoint names), BENCH_RUNS (rounds, default 3), BENCH_PROFILE (an endpoint name:
-py-spy records the server during that run into bench/profiles/), BENCH_LOG_LEVEL (the server's
+py-spy records the server during that run into bench/profiles/; BENCH_PROFILE_FORMAT=raw for
+collapsed stacks that scripts/profile_shares.py reads), BENCH_LOG_LEVEL (the server's
 LMS_LOG_LEVEL, default INFO: the service's default, one access line per request into
 var/bench/server.log).
 """
@@ -70,6 +71,8 @@ RUNS = max(1, int(os.environ.get("BENCH_RUNS") or 3))
 # The figures of a result that are each the median of the rounds' (p50 of p50s, and so on).
 MEDIAN_FIELDS = ("requests", "seconds", "rps", "p50_ms", "p95_ms", "p99_ms", "max_ms", "pairs", "pairs_per_s")
 PROFILE = os.environ.get("BENCH_PROFILE") or ""
+# py-spy's output: an SVG flame graph, or "raw" collapsed stacks for scripts/profile_shares.py
+PROFILE_FORMAT = os.environ.get("BENCH_PROFILE_FORMAT") or "flamegraph"
 # The service's default level: one access line per request, as deployed (in var/bench/server.log).
 LOG_LEVEL = os.environ.get("BENCH_LOG_LEVEL") or "INFO"
 # Each worker's resident set is sampled this often during a run, besides its peak (VmHWM).
@@ -511,13 +514,14 @@ def profile(pid: int, name: str, duration: int) -> subprocess.Popen[bytes] | Non
     if not Path(spy).exists():
         log("py-spy not installed: no profile")
         return None
-    target = ROOT / "bench" / "profiles" / f"{name.replace(' ', '-').replace('/', '-')}-{SCALE}.svg"
+    suffix = ".svg" if PROFILE_FORMAT == "flamegraph" else ".txt"
+    target = ROOT / "bench" / "profiles" / f"{name.replace(' ', '-').replace('/', '-')}-{SCALE}{suffix}"
     target.parent.mkdir(parents=True, exist_ok=True)
     pids = process_tree(pid)
     worker = pids[-1]  # with one worker the server is the worker
     return subprocess.Popen(  # noqa: S603
         [spy, "record", "-p", str(worker), "-d", str(duration), "-r", "200", "-o", str(target),
-         "--nonblocking"],
+         "--nonblocking", "--format", PROFILE_FORMAT],
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
     )  # fmt: skip
 

@@ -58,3 +58,25 @@ def test_a_single_round_has_no_range() -> None:
     (row,) = bench.combine([[result(900, 10)]])
     assert bench_report.spread(row) == "–"
     assert not bench_report.verdict(row)[0]  # below 1,200
+
+
+def test_a_profiles_shares_count_self_time_by_package_and_inclusive_time_by_marker() -> None:
+    shares = _script("profile_shares")
+    site = "/srv/venv/lib/python3.11/site-packages"
+    raw = "\n".join(
+        [
+            f"run (/usr/lib/python3.11/asyncio/base_events.py:600);handle ({site}/litestar/app.py:10);"
+            f"get (/srv/src/lms_http/controllers/users.py:40);execute ({site}/redis/asyncio/client.py:5) 6",
+            "run (/usr/lib/python3.11/asyncio/base_events.py:600);"
+            "write (/srv/src/lms_http/observability.py:3) 3",
+            "run (/usr/lib/python3.11/asyncio/base_events.py:600) 1",
+            "not a stack line",
+        ]
+    )
+    total, own, under = shares.shares(raw)
+    assert total == 10
+    assert own == {"redis": 6, "lms_http": 3, "stdlib:asyncio": 1}
+    assert (
+        under["Redis client"] == 6 and under["request logging (access lines)"] == 3 and under["Litestar"] == 6
+    )
+    assert under["asyncio's loop"] == 10
