@@ -16,7 +16,8 @@ import re
 from collections import Counter
 from pathlib import Path
 
-# "function (path:line)" frames; the package is the first directory under site-packages, ours by name
+# "function (path:line)" frames, the path in full or, as py-spy usually writes it, from the package
+# on; the package is the first directory under site-packages or of the short form
 _FRAME = re.compile(r"^(?P<function>.*?) \((?P<path>[^:()]+)(?::\d+)?\)$")
 _OURS = ("lms_domain", "lms_adapters", "lms_http", "lms_platform")
 # inclusive shares worth seeing on their own: a substring of the frame's function or path
@@ -26,7 +27,7 @@ MARKERS = {
     "SQLAlchemy": "sqlalchemy/",
     "psycopg": "psycopg/",
     "Redis client": "redis/",
-    "asyncio's loop": "asyncio/",
+    "anyio task groups (Litestar's dependency batches)": "anyio/",
     "Litestar": "litestar/",
     "uvicorn (HTTP parsing, ASGI)": "uvicorn/",
 }
@@ -42,7 +43,7 @@ def package(frame: str) -> str:
             return ours
     if "/lib/python3" in path:
         return "stdlib:" + path.split("/lib/python3", 1)[1].split("/", 2)[1].removesuffix(".py")
-    return path
+    return path.split("/", 1)[0].removesuffix(".py")  # py-spy's short form: "uvicorn/server.py"
 
 
 def shares(text: str) -> tuple[int, Counter[str], Counter[str]]:

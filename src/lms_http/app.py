@@ -230,4 +230,27 @@ def create_app(settings: Settings, container: Container | None = None) -> Litest
     # router's own answers (404, 405) and CORS preflights get the security headers and an access
     # line too, HEAD is answered for every GET route and refused CORS preflights get a JSON body.
     app.asgi_handler = make_edge_middleware(settings, app.cors_config)(app.asgi_handler)
+    resolve_dependencies_in_turn(app)
     return app
+
+
+def resolve_dependencies_in_turn(app: Litestar) -> None:
+    """Each route's dependencies are resolved one after another, never in a task group.
+
+    Litestar resolves the dependencies of one level of a handler's dependency graph together, in an
+    anyio task group, whenever there are two or more (here nearly always: the use case and the
+    caller's authentication). Ours are cheap and settle without waiting on each other, so the group
+    bought nothing and cost its tasks: a tenth of a signed-in request's time in the worker
+    (``docs/benchmarks.md``). One level after another, in the same order, each dependency still
+    comes after those it depends on.
+    """
+    for route in app.routes:
+        handlers = getattr(route, "route_handler_map", {})
+        for _, model in handlers.values():
+            model.dependency_batches = [
+                {dependency} for batch in model.dependency_batches for dependency in sorted(batch, key=_key)
+            ]
+
+
+def _key(dependency: Any) -> str:
+    return str(dependency.key)

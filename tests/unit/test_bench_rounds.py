@@ -70,13 +70,14 @@ def test_a_profiles_shares_count_self_time_by_package_and_inclusive_time_by_mark
             "run (/usr/lib/python3.11/asyncio/base_events.py:600);"
             "write (/srv/src/lms_http/observability.py:3) 3",
             "run (/usr/lib/python3.11/asyncio/base_events.py:600) 1",
+            "run (asyncio/base_events.py:600);start_soon (anyio/_backends/_asyncio.py:9) 2",
             "not a stack line",
         ]
     )
     total, own, under = shares.shares(raw)
-    assert total == 10
-    assert own == {"redis": 6, "lms_http": 3, "stdlib:asyncio": 1}
+    assert total == 12
+    assert own == {"redis": 6, "lms_http": 3, "stdlib:asyncio": 1, "anyio": 2}
     assert (
         under["Redis client"] == 6 and under["request logging (access lines)"] == 3 and under["Litestar"] == 6
     )
-    assert under["asyncio's loop"] == 10
+    assert under["anyio task groups (Litestar's dependency batches)"] == 2

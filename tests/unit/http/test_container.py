@@ -65,3 +65,22 @@ async def test_sessions_are_read_with_the_rate_limit_count_only_from_the_store_i
     assert reading_limiter(InProcessRateLimiter(), RedisSessionStore(client)) is None
     await client.aclose()
     await other.aclose()
+
+
+def test_every_route_resolves_its_dependencies_one_after_another(container: Container) -> None:
+    """No task group per request: each level of a route's dependencies holds one dependency, and
+    each comes after the ones it depends on."""
+    from lms_http.app import create_app
+
+    app = create_app(container.settings(), container)
+    widest = 0
+    for route in app.routes:
+        for _, model in getattr(route, "route_handler_map", {}).values():
+            resolved: set[str] = set()
+            for batch in model.dependency_batches:
+                assert len(batch) == 1, (route.path, [d.key for d in batch])
+                (dependency,) = batch
+                assert {d.key for d in dependency.dependencies} <= resolved, (route.path, dependency.key)
+                resolved.add(dependency.key)
+            widest = max(widest, len(resolved))
+    assert widest >= 3  # e.g. a use case, the caller's authentication and the actor it gives
