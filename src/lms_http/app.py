@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from operator import attrgetter
 from typing import Any
 
 import msgspec
@@ -248,9 +249,7 @@ def resolve_dependencies_in_turn(app: Litestar) -> None:
         handlers = getattr(route, "route_handler_map", {})
         for _, model in handlers.values():
             model.dependency_batches = [
-                {dependency} for batch in model.dependency_batches for dependency in sorted(batch, key=_key)
+                {dependency}
+                for batch in model.dependency_batches
+                for dependency in sorted(batch, key=attrgetter("key"))
             ]
-
-
-def _key(dependency: Any) -> str:
-    return str(dependency.key)

@@ -22,8 +22,7 @@ class PublicAddressCheck:
         self._allow_private, self._timeout = allow_private, timeout_seconds
 
     async def refusal(self, url: str) -> str | None:
-        import httpx  # on first use: about 6 MB (with the command line tools it imports) a worker needs
-        # only once webhooks are written
+        import httpx  # here, not at the top: 6 MB a worker needs only once a webhook is written
 
         try:
             parsed = httpx.URL(url)

@@ -30,7 +30,7 @@ from sqlalchemy import (
 )
 
 from lms_adapters.sql.analytics import statements
-from lms_adapters.sql.analytics.statements import _taught_by
+from lms_adapters.sql.analytics.statements import taught_by
 from lms_adapters.sql.prebuilt import built_once
 from lms_adapters.sql.tables import (
     certificates,
@@ -71,7 +71,7 @@ def _scalar(statement: Any) -> Any:
 
 
 def _instructor_totals(instructor_id: Any) -> Any:
-    own = select(courses.c.id).where(_taught_by(instructor_id))
+    own = select(courses.c.id).where(taught_by(instructor_id))
     in_own = enrollments.c.course_id.in_(own)
     closed = (
         select(func.count())
@@ -79,13 +79,13 @@ def _instructor_totals(instructor_id: Any) -> Any:
         .where(quizzes.c.course_id.in_(own), _GRADED)
     )
     return select(
-        _scalar(select(func.count()).select_from(courses).where(_taught_by(instructor_id))).label(
+        _scalar(select(func.count()).select_from(courses).where(taught_by(instructor_id))).label(
             "total_courses"
         ),
         _scalar(
             select(func.count())
             .select_from(courses)
-            .where(_taught_by(instructor_id), courses.c.is_published.is_(True))
+            .where(taught_by(instructor_id), courses.c.is_published.is_(True))
         ).label("published_courses"),
         _scalar(select(func.count()).where(in_own)).label("total_enrollments"),
         _scalar(select(func.count(enrollments.c.completed_at)).where(in_own)).label("total_completions"),
@@ -96,7 +96,7 @@ def _instructor_totals(instructor_id: Any) -> Any:
 
 
 def _instructor_courses(instructor_id: Any) -> Any:
-    own = select(courses.c.id).where(_taught_by(instructor_id))
+    own = select(courses.c.id).where(taught_by(instructor_id))
     per_enrollments = (
         select(
             enrollments.c.course_id.label("course_id"),
@@ -136,7 +136,7 @@ def _instructor_courses(instructor_id: Any) -> Any:
             .outerjoin(per_lessons, per_lessons.c.course_id == courses.c.id)
             .outerjoin(per_completions, per_completions.c.course_id == courses.c.id)
         )
-        .where(_taught_by(instructor_id))
+        .where(taught_by(instructor_id))
         .order_by(courses.c.created_at, courses.c.id)
     )
 
